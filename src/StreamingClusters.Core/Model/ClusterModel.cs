@@ -1,0 +1,339 @@
+using StreamingClusters.EStep;
+using StreamingClusters.Randomness;
+using StreamingClusters.Reference;
+using StreamingClusters.Seeding;
+using StreamingClusters.Statistics;
+
+namespace StreamingClusters.Model;
+
+/// <summary>
+/// The model owner: k centroids with their weights, updated by the streaming M-step
+/// w' = a·w + n, μ' = (a·w·μ + s) / w'. Centroids are kept in double precision; each version is
+/// published to the E-step as an immutable <see cref="CentroidSet"/>. Not thread-safe: one writer
+/// applies updates, any number of readers use <see cref="Current"/>.
+/// </summary>
+public sealed class ClusterModel
+{
+    private readonly double[] _centroids;
+    private readonly double[] _weights;
+    private readonly double[] _inertia;
+    private readonly double[] _nextCentroids;
+    private readonly double[] _nextWeights;
+    private readonly double[] _nextInertia;
+    private readonly ModelRandom _random;
+    private CentroidSet? _current;
+
+    /// <summary>Creates an unseeded model.</summary>
+    /// <param name="settings">The model's shape and options.</param>
+    public ClusterModel(ModelSettings settings)
+        : this(settings, new ModelRandom(settings?.Seed ?? 0))
+    {
+    }
+
+    private ClusterModel(ModelSettings settings, ModelRandom random)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        Settings = settings;
+        int size = checked(settings.Clusters * settings.Dimensions);
+        _centroids = new double[size];
+        _nextCentroids = new double[size];
+        _weights = new double[settings.Clusters];
+        _nextWeights = new double[settings.Clusters];
+        _inertia = new double[settings.Clusters];
+        _nextInertia = new double[settings.Clusters];
+        _random = random;
+    }
+
+    /// <summary>Gets the model's shape and options.</summary>
+    public ModelSettings Settings { get; }
+
+    /// <summary>Gets the number of clusters k.</summary>
+    public int Clusters => Settings.Clusters;
+
+    /// <summary>Gets the dimension d.</summary>
+    public int Dimensions => Settings.Dimensions;
+
+    /// <summary>Gets the number of M-steps applied so far.</summary>
+    public long Version { get; private set; }
+
+    /// <summary>Gets the number of points applied so far.</summary>
+    public long PointsApplied { get; private set; }
+
+    /// <summary>Gets a value indicating whether the centroids are set (seeded, configured or restored).</summary>
+    public bool IsSeeded => _current is not null;
+
+    /// <summary>Gets the current version for the E-step.</summary>
+    /// <exception cref="InvalidOperationException">The model is not seeded yet.</exception>
+    public CentroidSet Current => _current ?? throw new InvalidOperationException("The model has no centroids until it is seeded.");
+
+    /// <summary>Gets the centroids in double precision, k × d, row-major.</summary>
+    public ReadOnlySpan<double> Centroids => _centroids;
+
+    /// <summary>Gets each cluster's weight w_c.</summary>
+    public ReadOnlySpan<double> Weights => _weights;
+
+    /// <summary>Gets each cluster's discounted sum of squared distances (its share of the objective).</summary>
+    public ReadOnlySpan<double> Inertia => _inertia;
+
+    /// <summary>Restores a model from its state.</summary>
+    /// <param name="state">A state taken by <see cref="ToState"/>.</param>
+    /// <returns>A model that continues exactly where the state was taken.</returns>
+    public static ClusterModel Restore(ClusterModelState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var model = new ClusterModel(state.Settings, ModelRandom.FromState(state.RandomState));
+        int k = state.Settings.Clusters;
+        if (state.Centroids.Length != model._centroids.Length || state.Weights.Length != k || state.Inertia.Length != k)
+        {
+            throw new ArgumentException(
+                $"The state's arrays do not fit its shape (k={k}, d={state.Settings.Dimensions}).", nameof(state));
+        }
+
+        state.Centroids.CopyTo(model._centroids, 0);
+        state.Weights.CopyTo(model._weights, 0);
+        state.Inertia.CopyTo(model._inertia, 0);
+        int bad = FirstNonFinite(model._centroids, model._weights, model._inertia, model.Dimensions);
+        if (bad >= 0)
+        {
+            throw new NonFiniteModelException(bad, state.Version);
+        }
+
+        model.Version = state.Version;
+        model.PointsApplied = state.PointsApplied;
+        if (state.Seeded)
+        {
+            model._current = new CentroidSet(model._centroids, k, state.Version);
+        }
+
+        return model;
+    }
+
+    /// <summary>Takes the model's whole state.</summary>
+    /// <returns>Copies of every array and the generator's state.</returns>
+    public ClusterModelState ToState() => new()
+    {
+        Settings = Settings,
+        Version = Version,
+        Seeded = IsSeeded,
+        Centroids = (double[])_centroids.Clone(),
+        Weights = (double[])_weights.Clone(),
+        Inertia = (double[])_inertia.Clone(),
+        PointsApplied = PointsApplied,
+        RandomState = _random.GetState(),
+    };
+
+    /// <summary>
+    /// Seeds the centroids from a buffer of the first points: greedy k-means++, then Lloyd iterations
+    /// on the buffer. Weights stay 0: apply the buffer as the first batch afterwards so it is not lost.
+    /// </summary>
+    /// <param name="buffer">n × d values, row-major, n ≥ k distinct points.</param>
+    /// <exception cref="InsufficientDistinctPointsException">The buffer holds fewer than k distinct points.</exception>
+    public void Seed(ReadOnlySpan<float> buffer)
+    {
+        EnsureUnseeded();
+        double[] seeds = KMeansPlusPlus.Seed(buffer, Dimensions, Clusters, _random, Settings.SeedingCandidates);
+        if (Settings.RefineIterations > 0)
+        {
+            seeds = BatchKMeans.Lloyd(buffer, seeds, Clusters, Settings.RefineIterations).Centroids;
+        }
+
+        SetCentroids(seeds);
+    }
+
+    /// <summary>Sets the centroids directly (from configuration); weights stay 0.</summary>
+    /// <param name="centroids">k × d finite values.</param>
+    public void SetCentroids(ReadOnlySpan<double> centroids)
+    {
+        EnsureUnseeded();
+        if (centroids.Length != _centroids.Length)
+        {
+            throw new ArgumentException($"Expected {Clusters} × {Dimensions} = {_centroids.Length} centroid values, got {centroids.Length}.", nameof(centroids));
+        }
+
+        for (int i = 0; i < centroids.Length; i++)
+        {
+            if (!double.IsFinite(centroids[i]))
+            {
+                throw new ArgumentException($"Centroid {i / Dimensions} has a non-finite coordinate.", nameof(centroids));
+            }
+        }
+
+        centroids.CopyTo(_centroids);
+        _current = new CentroidSet(_centroids, Clusters, Version);
+    }
+
+    /// <summary>
+    /// The streaming M-step: discounts every weight by <paramref name="discount"/>, moves each centroid
+    /// to the weighted mean of its old position and the batch's points, then reseeds starved clusters
+    /// from <paramref name="recentPoints"/> by D² sampling. The update is refused, and the model left
+    /// as it was, if any value would be non-finite.
+    /// </summary>
+    /// <param name="statistics">The batch's statistics against <see cref="Current"/>.</param>
+    /// <param name="discount">The discount a ∈ (0, 1].</param>
+    /// <param name="recentPoints">The batch's points (m × d), candidates for reseeding; may be empty.</param>
+    /// <returns>What the step did.</returns>
+    /// <exception cref="NonFiniteModelException">The update would make the model non-finite.</exception>
+    public ModelUpdate Apply(ClusterStatistics statistics, double discount, ReadOnlySpan<float> recentPoints)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        if (!(discount > 0 && discount <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(discount), discount, "The discount must be in (0, 1].");
+        }
+
+        if (statistics.Clusters != Clusters || statistics.Dimensions != Dimensions)
+        {
+            throw new ArgumentException(
+                $"Statistics of shape (k={statistics.Clusters}, d={statistics.Dimensions}) do not match the model (k={Clusters}, d={Dimensions}).",
+                nameof(statistics));
+        }
+
+        _ = Current;
+        int d = Dimensions;
+        for (int c = 0; c < Clusters; c++)
+        {
+            long n = statistics.Counts[c];
+            double kept = discount * _weights[c];
+            double w = kept + n;
+            _nextWeights[c] = w;
+            _nextInertia[c] = (discount * _inertia[c]) + statistics.SquaredErrors[c];
+            ReadOnlySpan<double> mu = _centroids.AsSpan(c * d, d);
+            Span<double> next = _nextCentroids.AsSpan(c * d, d);
+            if (n == 0 || w <= 0)
+            {
+                mu.CopyTo(next);
+                continue;
+            }
+
+            ReadOnlySpan<double> sum = statistics.SumOf(c);
+            for (int j = 0; j < d; j++)
+            {
+                next[j] = ((kept * mu[j]) + sum[j]) / w;
+            }
+        }
+
+        int bad = FirstNonFinite(_nextCentroids, _nextWeights, _nextInertia, d);
+        if (bad >= 0)
+        {
+            throw new NonFiniteModelException(bad, Version + 1);
+        }
+
+        _nextCentroids.CopyTo(_centroids, 0);
+        _nextWeights.CopyTo(_weights, 0);
+        _nextInertia.CopyTo(_inertia, 0);
+        IReadOnlyList<ReseedEvent> reseeds = ReseedStarved(recentPoints);
+        Version++;
+        PointsApplied += statistics.TotalCount;
+        _current = new CentroidSet(_centroids, Clusters, Version);
+        return new ModelUpdate(Version, statistics.TotalCount, discount, statistics.TotalSquaredError, reseeds);
+    }
+
+    private IReadOnlyList<ReseedEvent> ReseedStarved(ReadOnlySpan<float> recentPoints)
+    {
+        double ratio = Settings.ReseedRatio;
+        int d = Dimensions;
+        int m = recentPoints.Length / d;
+        double max = 0;
+        foreach (double w in _weights)
+        {
+            max = Math.Max(max, w);
+        }
+
+        if (ratio <= 0 || m == 0 || max <= 0)
+        {
+            return [];
+        }
+
+        double threshold = ratio * max;
+        double minLive = double.PositiveInfinity;
+        bool anyStarved = false;
+        foreach (double w in _weights)
+        {
+            if (w < threshold)
+            {
+                anyStarved = true;
+            }
+            else
+            {
+                minLive = Math.Min(minLive, w);
+            }
+        }
+
+        if (!anyStarved)
+        {
+            return [];
+        }
+
+        // D² sampling against the updated centroids; each reseed lowers the distances it covers, so
+        // two starved clusters never land on the same point.
+        var distances = new float[m];
+        var nearest = new int[m];
+        HardEStep.Assign(new CentroidSet(_centroids, Clusters), recentPoints, nearest, distances);
+        var d2 = new double[m];
+        double total = 0;
+        for (int i = 0; i < m; i++)
+        {
+            d2[i] = distances[i];
+            total += d2[i];
+        }
+
+        var events = new List<ReseedEvent>();
+        for (int c = 0; c < Clusters && total > 0; c++)
+        {
+            if (_weights[c] >= threshold)
+            {
+                continue;
+            }
+
+            int pick = KMeansPlusPlus.SampleProportional(d2, total, _random);
+            ReadOnlySpan<float> x = recentPoints.Slice(pick * d, d);
+            Span<double> mu = _centroids.AsSpan(c * d, d);
+            for (int j = 0; j < d; j++)
+            {
+                mu[j] = x[j];
+            }
+
+            events.Add(new ReseedEvent(c, _weights[c], minLive));
+            _weights[c] = minLive;
+            _inertia[c] = 0;
+            total = 0;
+            for (int i = 0; i < m; i++)
+            {
+                d2[i] = Math.Min(d2[i], KMeansPlusPlus.SquaredDistance(recentPoints.Slice(i * d, d), x));
+                total += d2[i];
+            }
+        }
+
+        return events;
+    }
+
+    private void EnsureUnseeded()
+    {
+        if (IsSeeded)
+        {
+            throw new InvalidOperationException("The model already has centroids.");
+        }
+    }
+
+    private static int FirstNonFinite(double[] centroids, double[] weights, double[] inertia, int d)
+    {
+        for (int c = 0; c < weights.Length; c++)
+        {
+            if (!double.IsFinite(weights[c]) || !double.IsFinite(inertia[c]))
+            {
+                return c;
+            }
+
+            foreach (double v in centroids.AsSpan(c * d, d))
+            {
+                if (!double.IsFinite(v))
+                {
+                    return c;
+                }
+            }
+        }
+
+        return -1;
+    }
+}

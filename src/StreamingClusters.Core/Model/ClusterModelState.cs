@@ -1,0 +1,32 @@
+namespace StreamingClusters.Model;
+
+/// <summary>
+/// Everything a <see cref="ClusterModel"/> needs to continue as if nothing had happened: plain arrays
+/// and numbers, so a checkpoint or another node can carry it.
+/// </summary>
+public sealed record ClusterModelState
+{
+    /// <summary>Gets the model's shape and options.</summary>
+    public required ModelSettings Settings { get; init; }
+
+    /// <summary>Gets the number of M-steps applied.</summary>
+    public required long Version { get; init; }
+
+    /// <summary>Gets a value indicating whether the centroids have been seeded.</summary>
+    public required bool Seeded { get; init; }
+
+    /// <summary>Gets the centroids, k × d, row-major.</summary>
+    public required double[] Centroids { get; init; }
+
+    /// <summary>Gets the (discounted) weight of each cluster.</summary>
+    public required double[] Weights { get; init; }
+
+    /// <summary>Gets each cluster's (discounted) sum of squared distances.</summary>
+    public required double[] Inertia { get; init; }
+
+    /// <summary>Gets the total number of points applied.</summary>
+    public required long PointsApplied { get; init; }
+
+    /// <summary>Gets the random generator's state.</summary>
+    public required ulong[] RandomState { get; init; }
+}

@@ -1,0 +1,40 @@
+namespace StreamingClusters.Model;
+
+/// <summary>The shape of a model and the choices that make a run reproducible.</summary>
+/// <param name="Clusters">The number of clusters k, at least 1.</param>
+/// <param name="Dimensions">The dimension d of the points, at least 1.</param>
+public sealed record ModelSettings(int Clusters, int Dimensions)
+{
+    /// <summary>Gets the seed of the run's random generator (seeding and reseeding).</summary>
+    /// <value>The default value is 0.</value>
+    public ulong Seed { get; init; }
+
+    /// <summary>
+    /// Gets the fraction of the largest cluster weight below which a cluster counts as starved and is
+    /// reseeded from a recent point; 0 turns reseeding off.
+    /// </summary>
+    /// <value>The default value is 0.01.</value>
+    public double ReseedRatio { get; init; } = 0.01;
+
+    /// <summary>Gets the number of k-means++ candidates per pick; 0 means 2 + ⌊ln k⌋.</summary>
+    /// <value>The default value is 0.</value>
+    public int SeedingCandidates { get; init; }
+
+    /// <summary>Gets the number of Lloyd iterations that refine the seeds on the start-up buffer.</summary>
+    /// <value>The default value is 20.</value>
+    public int RefineIterations { get; init; } = 20;
+
+    /// <summary>Throws when a setting is out of range.</summary>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Clusters);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Dimensions);
+        if (!(ReseedRatio >= 0 && ReseedRatio < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReseedRatio), ReseedRatio, "The reseed ratio must be in [0, 1).");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(SeedingCandidates);
+        ArgumentOutOfRangeException.ThrowIfNegative(RefineIterations);
+    }
+}

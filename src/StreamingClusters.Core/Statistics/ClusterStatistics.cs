@@ -1,0 +1,168 @@
+namespace StreamingClusters.Statistics;
+
+/// <summary>
+/// The sufficient statistics of a set of hard-assigned points, per cluster c: the count n_c, the sum
+/// s_c of the points (double precision) and e_c, the sum of their squared distances to the centroid
+/// they were assigned against. Statistics form a commutative monoid under <see cref="Add"/>: shards
+/// of a batch, and later separate machines, merge by addition and nothing else.
+/// </summary>
+public sealed class ClusterStatistics
+{
+    private readonly long[] _counts;
+    private readonly double[] _sums;
+    private readonly double[] _squaredErrors;
+
+    /// <summary>Creates empty statistics (the monoid's identity).</summary>
+    /// <param name="clusters">The number of clusters k, at least 1.</param>
+    /// <param name="dimensions">The dimension d of the points, at least 1.</param>
+    public ClusterStatistics(int clusters, int dimensions)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(clusters);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
+        Clusters = clusters;
+        Dimensions = dimensions;
+        _counts = new long[clusters];
+        _sums = new double[checked(clusters * dimensions)];
+        _squaredErrors = new double[clusters];
+    }
+
+    /// <summary>Gets the number of clusters k.</summary>
+    public int Clusters { get; }
+
+    /// <summary>Gets the dimension d.</summary>
+    public int Dimensions { get; }
+
+    /// <summary>Gets n_c, the number of points assigned to each cluster.</summary>
+    public Span<long> Counts => _counts;
+
+    /// <summary>Gets s_c, the sums of the points of each cluster, row-major k × d.</summary>
+    public Span<double> Sums => _sums;
+
+    /// <summary>Gets e_c, each cluster's sum of squared distances (its share of the k-means objective).</summary>
+    public Span<double> SquaredErrors => _squaredErrors;
+
+    /// <summary>Gets the number of points summarised.</summary>
+    public long TotalCount
+    {
+        get
+        {
+            long total = 0;
+            foreach (long n in _counts)
+            {
+                total += n;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Gets the sum of squared distances over all clusters.</summary>
+    public double TotalSquaredError
+    {
+        get
+        {
+            double total = 0;
+            foreach (double e in _squaredErrors)
+            {
+                total += e;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Gets the sum of point <paramref name="cluster"/>'s points.</summary>
+    /// <param name="cluster">The cluster index.</param>
+    /// <returns>A span of d values.</returns>
+    public Span<double> SumOf(int cluster) => _sums.AsSpan(cluster * Dimensions, Dimensions);
+
+    /// <summary>Adds one point to a cluster's statistics.</summary>
+    /// <param name="cluster">The cluster the point was assigned to.</param>
+    /// <param name="point">The point, d values.</param>
+    /// <param name="squaredDistance">Its squared distance to that cluster's centroid.</param>
+    public void AddPoint(int cluster, ReadOnlySpan<float> point, double squaredDistance)
+    {
+        Debug.Assert(point.Length == Dimensions);
+        _counts[cluster]++;
+        _squaredErrors[cluster] += squaredDistance;
+        AddWidened(point, _sums.AsSpan(cluster * Dimensions, Dimensions));
+    }
+
+    /// <summary>Adds <paramref name="other"/> component-wise (the monoid operation).</summary>
+    /// <param name="other">Statistics of the same shape.</param>
+    public void Add(ClusterStatistics other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        EnsureSameShape(other);
+        for (int c = 0; c < _counts.Length; c++)
+        {
+            _counts[c] += other._counts[c];
+            _squaredErrors[c] += other._squaredErrors[c];
+        }
+
+        System.Numerics.Tensors.TensorPrimitives.Add(_sums, other._sums, _sums);
+    }
+
+    /// <summary>Resets to the identity (all zero) so the instance can be reused.</summary>
+    public void Clear()
+    {
+        Array.Clear(_counts);
+        Array.Clear(_sums);
+        Array.Clear(_squaredErrors);
+    }
+
+    /// <summary>Copies these statistics.</summary>
+    /// <returns>An independent copy.</returns>
+    public ClusterStatistics Clone()
+    {
+        var copy = new ClusterStatistics(Clusters, Dimensions);
+        _counts.CopyTo(copy._counts, 0);
+        _sums.CopyTo(copy._sums, 0);
+        _squaredErrors.CopyTo(copy._squaredErrors, 0);
+        return copy;
+    }
+
+    /// <summary>Tells whether two statistics hold bit-identical values.</summary>
+    /// <param name="other">Statistics to compare with.</param>
+    /// <returns><see langword="true"/> when shape and every value are identical.</returns>
+    public bool BitwiseEquals(ClusterStatistics other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return Clusters == other.Clusters
+            && Dimensions == other.Dimensions
+            && _counts.AsSpan().SequenceEqual(other._counts)
+            && MemoryMarshal.AsBytes(_sums.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(other._sums.AsSpan()))
+            && MemoryMarshal.AsBytes(_squaredErrors.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(other._squaredErrors.AsSpan()));
+    }
+
+    private void EnsureSameShape(ClusterStatistics other)
+    {
+        if (other.Clusters != Clusters || other.Dimensions != Dimensions)
+        {
+            throw new ArgumentException(
+                $"Statistics of shape (k={other.Clusters}, d={other.Dimensions}) cannot merge into (k={Clusters}, d={Dimensions}).",
+                nameof(other));
+        }
+    }
+
+    private static void AddWidened(ReadOnlySpan<float> point, Span<double> sum)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float x = ref MemoryMarshal.GetReference(point);
+            ref double s = ref MemoryMarshal.GetReference(sum);
+            for (; j <= point.Length - Vector256<float>.Count; j += Vector256<float>.Count)
+            {
+                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)j));
+                (Vector256.LoadUnsafe(ref s, (nuint)j) + lower).StoreUnsafe(ref s, (nuint)j);
+                (Vector256.LoadUnsafe(ref s, (nuint)(j + 4)) + upper).StoreUnsafe(ref s, (nuint)(j + 4));
+            }
+        }
+
+        for (; j < point.Length; j++)
+        {
+            sum[j] += point[j];
+        }
+    }
+}
