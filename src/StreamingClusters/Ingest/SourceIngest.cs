@@ -1,0 +1,166 @@
+using System.Threading.Channels;
+using StreamingClusters.Sinks;
+
+namespace StreamingClusters.Ingest;
+
+/// <summary>
+/// The ingest stage as one source sees it: parsed records go in one at a time, are validated, and
+/// leave packed in blocks through the bounded channel. Rejected records are counted and
+/// dead-lettered here, so every source follows the same accounting. Used by one thread at a time.
+/// </summary>
+public sealed class SourceIngest
+{
+    private const int MaxRawLength = 1024;
+    private readonly ChannelWriter<PointBlock> _channel;
+    private readonly DimensionGate _gate;
+    private readonly IDeadLetterSink _deadLetters;
+    private readonly int _blockSize;
+    private readonly float _maxAbsoluteValue;
+    private PointBlock? _block;
+
+    /// <summary>Set once the source has reported a position that no block has carried yet.</summary>
+    private bool _positionPending;
+    private long _position = -1;
+    private long _records;
+
+    internal SourceIngest(
+        SourceCounters counters,
+        ChannelWriter<PointBlock> channel,
+        DimensionGate gate,
+        IDeadLetterSink deadLetters,
+        int blockSize,
+        double maxAbsoluteValue)
+    {
+        Counters = counters;
+        _channel = channel;
+        _gate = gate;
+        _deadLetters = deadLetters;
+        _blockSize = blockSize;
+        _maxAbsoluteValue = (float)maxAbsoluteValue;
+    }
+
+    /// <summary>Gets the source's counters.</summary>
+    public SourceCounters Counters { get; }
+
+    /// <summary>Gets the source's name.</summary>
+    public string Name => Counters.Name;
+
+    /// <summary>Gets the dimension d, or 0 while no valid record has fixed it.</summary>
+    public int Dimensions => _gate.Dimensions;
+
+    /// <summary>Gets a value indicating whether the current block is full and must be flushed before the next record.</summary>
+    public bool MustFlush => _block is { IsFull: true };
+
+    /// <summary>Gets the number of records (good and rejected) this source has handed in.</summary>
+    public long Records => _records;
+
+    /// <summary>Starts counting from a checkpointed position, before the first record.</summary>
+    /// <param name="records">Records the source had read.</param>
+    /// <param name="position">Its resume position.</param>
+    internal void ResumeAt(long records, long position)
+    {
+        _records = records;
+        _position = position;
+    }
+
+    /// <summary>
+    /// Hands in one parsed record. It becomes a point if it has d finite values within range; otherwise
+    /// it is rejected with the reason. When <see cref="MustFlush"/> turns true, await <see cref="FlushAsync"/>.
+    /// </summary>
+    /// <param name="values">The parsed values.</param>
+    /// <param name="raw">The record's text, kept only if it is rejected.</param>
+    /// <param name="line">Its position for people: a line number, from 1.</param>
+    /// <param name="endPosition">The source's resume position just past it, or −1.</param>
+    /// <returns><see langword="true"/> when the record became a point.</returns>
+    public bool Accept(ReadOnlySpan<float> values, ReadOnlySpan<char> raw, long line, long endPosition)
+    {
+        Debug.Assert(!MustFlush, "Flush a full block before handing in the next record.");
+        int d = _gate.Dimensions;
+        if (d == 0 && values.Length > 0 && PointValidator.Check(values, values.Length, _maxAbsoluteValue) is null)
+        {
+            d = _gate.Propose(values.Length);
+        }
+
+        string? problem = d == 0 ? "no values" : PointValidator.Check(values, d, _maxAbsoluteValue);
+        if (problem is not null)
+        {
+            Reject(line, problem, raw, endPosition);
+            return false;
+        }
+
+        _block ??= new PointBlock(Counters, d, _blockSize);
+        values.CopyTo(_block.NextSlot());
+        _block.Commit();
+        Advance(endPosition);
+        return true;
+    }
+
+    /// <summary>Rejects a record: counts it and sends it to the dead-letter sink.</summary>
+    /// <param name="line">Its position for people: a line number, from 1.</param>
+    /// <param name="reason">Why, in words.</param>
+    /// <param name="raw">The record's text.</param>
+    /// <param name="endPosition">The source's resume position just past it, or −1.</param>
+    public void Reject(long line, string reason, ReadOnlySpan<char> raw, long endPosition)
+    {
+        Counters.AddRejected(1);
+        ReadOnlySpan<char> kept = raw.Length > MaxRawLength ? raw[..MaxRawLength] : raw;
+        _deadLetters.Write(new RejectedRecord(Name, line, reason, kept.ToString()));
+        Advance(endPosition);
+    }
+
+    /// <summary>Rejects a record given as UTF-8 bytes (invalid sequences are shown as U+FFFD).</summary>
+    /// <param name="line">Its position for people: a line number, from 1.</param>
+    /// <param name="reason">Why, in words.</param>
+    /// <param name="rawUtf8">The record's bytes.</param>
+    /// <param name="endPosition">The source's resume position just past it, or −1.</param>
+    public void Reject(long line, string reason, ReadOnlySpan<byte> rawUtf8, long endPosition)
+    {
+        ReadOnlySpan<byte> kept = rawUtf8.Length > MaxRawLength ? rawUtf8[..MaxRawLength] : rawUtf8;
+        Reject(line, reason, System.Text.Encoding.UTF8.GetString(kept), endPosition);
+    }
+
+    /// <summary>
+    /// Sends the current block, even if not full, into the channel, waiting while the channel is full.
+    /// A source calls it when a block fills, when input goes idle, and at its end, so that the resume
+    /// position of trailing rejected records also travels.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the wait for room.</param>
+    /// <returns>A task that completes when the block is in the channel.</returns>
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        PointBlock? block = _block;
+        if (block is null)
+        {
+            if (!_positionPending || _gate.Dimensions == 0)
+            {
+                return;
+            }
+
+            // Only rejected records since the last block: an empty block carries their position.
+            block = new PointBlock(Counters, _gate.Dimensions, 1);
+        }
+
+        block.EndPosition = _position;
+        block.RecordsThrough = _records;
+        _block = null;
+        _positionPending = false;
+        try
+        {
+            await _channel.WriteAsync(block, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Never written: its points were received but will not be applied; the caller's failure says why.
+            block.Return();
+            throw;
+        }
+    }
+
+    private void Advance(long endPosition)
+    {
+        _records++;
+        Counters.AddReceived(1);
+        _position = endPosition;
+        _positionPending = true;
+    }
+}

@@ -1,0 +1,195 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using StreamingClusters.MStep;
+
+namespace StreamingClusters.Options;
+
+/// <summary>
+/// The settings of a StreamingClusters pipeline, bound from the <see cref="SectionName"/> section and
+/// validated once at start-up; every message names the setting it refuses.
+/// </summary>
+public sealed class StreamingClustersOptions : IValidatableObject
+{
+    /// <summary>The configuration section the options bind from.</summary>
+    public const string SectionName = "StreamingClusters";
+
+    /// <summary>Gets or sets the number of clusters k.</summary>
+    /// <value>The default value is 8.</value>
+    [Range(1, 65_536, ErrorMessage = "StreamingClusters:Clusters must be between {1} and {2}.")]
+    public int Clusters { get; set; } = 8;
+
+    /// <summary>Gets or sets the dimension d of the points; 0 takes it from the first valid record.</summary>
+    /// <value>The default value is 0.</value>
+    [Range(0, 1_000_000, ErrorMessage = "StreamingClusters:Dimensions must be between {1} and {2} (0 takes it from the first valid record).")]
+    public int Dimensions { get; set; }
+
+    /// <summary>Gets or sets the number of points B that closes a mini-batch.</summary>
+    /// <value>The default value is 1024.</value>
+    [Range(1, 16_777_216, ErrorMessage = "StreamingClusters:BatchSize must be between {1} and {2}.")]
+    public int BatchSize { get; set; } = 1024;
+
+    /// <summary>Gets or sets the longest a started mini-batch waits for more points before it closes.</summary>
+    /// <value>The default value is 1 second.</value>
+    public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Gets or sets how fast old points fade: a count with its unit (<c>20000points</c>,
+    /// <c>50batches</c>), a duration (<c>10m</c>), or <c>none</c> for exact running means.
+    /// </summary>
+    /// <value>The default value is <c>none</c>.</value>
+    public string HalfLife { get; set; } = "none";
+
+    /// <summary>Gets or sets the seed of the run's random generator.</summary>
+    /// <value>The default value is 0.</value>
+    public ulong Seed { get; set; }
+
+    /// <summary>
+    /// Gets or sets the fraction of the largest cluster weight below which a cluster is reseeded from
+    /// a recent point; 0 turns reseeding off.
+    /// </summary>
+    /// <value>The default value is 0.01.</value>
+    [Range(0.0, 0.999_999, ErrorMessage = "StreamingClusters:ReseedRatio must be in [0, 1).")]
+    public double ReseedRatio { get; set; } = 0.01;
+
+    /// <summary>Gets or sets how the centroids are seeded.</summary>
+    [ValidateObjectMembers]
+    public SeedingOptions Seeding { get; set; } = new();
+
+    /// <summary>Gets or sets the starting centroids (k arrays of d values); when set, no seeding takes place.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+#pragma warning disable CA1819 // Bound from configuration as an array of arrays.
+    public double[][]? InitialCentroids { get; set; }
+#pragma warning restore CA1819
+
+    /// <summary>Gets or sets how many E-step shards run at once; 0 uses every core.</summary>
+    /// <value>The default value is 0.</value>
+    [Range(0, 1024, ErrorMessage = "StreamingClusters:Parallelism must be between {1} and {2} (0 uses every core).")]
+    public int Parallelism { get; set; }
+
+    /// <summary>
+    /// Gets or sets the number of points per E-step shard. Shards are cut at fixed offsets of the batch
+    /// and merged in order, so results do not depend on <see cref="Parallelism"/>.
+    /// </summary>
+    /// <value>The default value is 256.</value>
+    [Range(1, 16_777_216, ErrorMessage = "StreamingClusters:ShardSize must be between {1} and {2}.")]
+    public int ShardSize { get; set; } = 256;
+
+    /// <summary>Gets or sets the number of points a source packs into one channel block.</summary>
+    /// <value>The default value is 256.</value>
+    [Range(1, 1_048_576, ErrorMessage = "StreamingClusters:BlockSize must be between {1} and {2}.")]
+    public int BlockSize { get; set; } = 256;
+
+    /// <summary>Gets or sets the capacity, in points, of the channel between the sources and the model.</summary>
+    /// <value>The default value is 65536.</value>
+    [Range(1, 1_073_741_824, ErrorMessage = "StreamingClusters:ChannelCapacity must be between {1} and {2} points.")]
+    public int ChannelCapacity { get; set; } = 65_536;
+
+    /// <summary>Gets or sets the longest record, in characters, that is parsed; a longer one is rejected.</summary>
+    /// <value>The default value is 65536.</value>
+    [Range(16, 67_108_864, ErrorMessage = "StreamingClusters:MaxRecordLength must be between {1} and {2} characters.")]
+    public int MaxRecordLength { get; set; } = 65_536;
+
+    /// <summary>
+    /// Gets or sets the largest absolute coordinate accepted; a larger one is rejected, so squared
+    /// distances stay finite in single precision.
+    /// </summary>
+    /// <value>The default value is 1e15.</value>
+    [Range(1.0, 1e18, ErrorMessage = "StreamingClusters:MaxAbsoluteValue must be between {1} and {2}.")]
+    public double MaxAbsoluteValue { get; set; } = 1e15;
+
+    /// <summary>Gets or sets the file that receives rejected records as JSON lines; empty keeps them in the log only.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? DeadLetterPath { get; set; }
+
+    /// <summary>Gets or sets the file that receives the final snapshot as JSON; empty writes none.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? SnapshotPath { get; set; }
+
+    /// <summary>Gets or sets the sources the pipeline reads from.</summary>
+    public IList<SourceOptions> Sources { get; set; } = [];
+
+    /// <summary>Gets the parsed <see cref="HalfLife"/>.</summary>
+    /// <exception cref="FormatException">The setting is not a half-life (validation refuses it first).</exception>
+    public HalfLife ParsedHalfLife => MStep.HalfLife.Parse(HalfLife);
+
+    /// <summary>Gets the number of E-step shards run at once.</summary>
+    public int EffectiveParallelism => Parallelism == 0 ? Environment.ProcessorCount : Parallelism;
+
+    /// <inheritdoc/>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!MStep.HalfLife.TryParse(HalfLife, out _))
+        {
+            yield return new ValidationResult(
+                $"StreamingClusters:HalfLife '{HalfLife}' is not a half-life: give a count with its unit (20000points, 50batches), a duration (10m, 30s, 2h) or 'none'.",
+                [nameof(HalfLife)]);
+        }
+
+        if (BatchTimeout <= TimeSpan.Zero)
+        {
+            yield return new ValidationResult($"StreamingClusters:BatchTimeout must be positive (got {BatchTimeout}).", [nameof(BatchTimeout)]);
+        }
+
+        if (ChannelCapacity < BlockSize)
+        {
+            yield return new ValidationResult(
+                $"StreamingClusters:ChannelCapacity ({ChannelCapacity} points) must hold at least one block of StreamingClusters:BlockSize ({BlockSize}) points.",
+                [nameof(ChannelCapacity)]);
+        }
+
+        if (InitialCentroids is { } initial)
+        {
+            if (initial.Length != Clusters)
+            {
+                yield return new ValidationResult(
+                    $"StreamingClusters:InitialCentroids has {initial.Length} centroids but StreamingClusters:Clusters is {Clusters}.",
+                    [nameof(InitialCentroids)]);
+            }
+
+            for (int c = 0; c < initial.Length; c++)
+            {
+                double[]? mu = initial[c];
+                if (mu is null || mu.Length == 0 || (Dimensions > 0 && mu.Length != Dimensions) || mu.Length != initial[0]?.Length)
+                {
+                    yield return new ValidationResult(
+                        $"StreamingClusters:InitialCentroids:{c} must have {(Dimensions > 0 ? Dimensions : initial[0]?.Length ?? 0)} values (StreamingClusters:Dimensions).",
+                        [nameof(InitialCentroids)]);
+                }
+                else if (mu.Any(v => !double.IsFinite(v)))
+                {
+                    yield return new ValidationResult($"StreamingClusters:InitialCentroids:{c} has a value that is not a finite number.", [nameof(InitialCentroids)]);
+                }
+            }
+        }
+        else if (Seeding.BufferSize < Clusters)
+        {
+            yield return new ValidationResult(
+                $"StreamingClusters:Seeding:BufferSize ({Seeding.BufferSize}) must be at least StreamingClusters:Clusters ({Clusters}).",
+                [nameof(Seeding)]);
+        }
+
+        foreach (var (path, name) in new[] { (DeadLetterPath, nameof(DeadLetterPath)), (SnapshotPath, nameof(SnapshotPath)) })
+        {
+            if (!string.IsNullOrWhiteSpace(path) && !PathChecks.ParentExists(path))
+            {
+                yield return new ValidationResult(
+                    $"StreamingClusters:{name} '{path}' is in a directory that does not exist.", [name]);
+            }
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < Sources.Count; i++)
+        {
+            foreach (string problem in Sources[i].Problems(i))
+            {
+                yield return new ValidationResult(problem, [nameof(Sources)]);
+            }
+
+            if (!names.Add(Sources[i].EffectiveName(i)))
+            {
+                yield return new ValidationResult(
+                    $"StreamingClusters:Sources:{i}:Name '{Sources[i].EffectiveName(i)}' is used by two sources; names must be unique.", [nameof(Sources)]);
+            }
+        }
+    }
+}
