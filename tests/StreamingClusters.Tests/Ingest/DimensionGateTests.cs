@@ -5,14 +5,14 @@ namespace StreamingClusters.Tests.Ingest;
 public sealed class DimensionGateTests
 {
     [Fact]
-    public void Propose_FirstProposalWins_LaterOnesGetIt()
+    public async Task Propose_FirstProposalWins_LaterOnesGetIt()
     {
         var gate = new DimensionGate(0);
 
         Assert.Equal(3, gate.Propose(3));
         Assert.Equal(3, gate.Propose(5));
         Assert.True(gate.Known.IsCompletedSuccessfully);
-        Assert.Equal(3, gate.Known.Result);
+        Assert.Equal(3, await gate.Known);
     }
 
     [Fact]
