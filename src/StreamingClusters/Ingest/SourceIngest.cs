@@ -68,7 +68,7 @@ public sealed class SourceIngest
     /// it is rejected with the reason. When <see cref="MustFlush"/> turns true, await <see cref="FlushAsync"/>.
     /// </summary>
     /// <param name="values">The parsed values.</param>
-    /// <param name="raw">The record's text, kept only if it is rejected.</param>
+    /// <param name="raw">The record's text, kept only if it is rejected; empty to keep the values as text.</param>
     /// <param name="line">Its position for people: a line number, from 1.</param>
     /// <param name="endPosition">The source's resume position just past it, or −1.</param>
     /// <returns><see langword="true"/> when the record became a point.</returns>
@@ -76,15 +76,18 @@ public sealed class SourceIngest
     {
         Debug.Assert(!MustFlush, "Flush a full block before handing in the next record.");
         int d = _gate.Dimensions;
-        if (d == 0 && values.Length > 0 && PointValidator.Check(values, values.Length, _maxAbsoluteValue) is null)
+        string? problem = null;
+        if (d == 0)
         {
-            d = _gate.Propose(values.Length);
+            // The first valid record of the stream fixes its dimension.
+            problem = values.IsEmpty ? "no values" : PointValidator.Check(values, values.Length, _maxAbsoluteValue);
+            d = problem is null ? _gate.Propose(values.Length) : 0;
         }
 
-        string? problem = d == 0 ? "no values" : PointValidator.Check(values, d, _maxAbsoluteValue);
+        problem ??= PointValidator.Check(values, d, _maxAbsoluteValue);
         if (problem is not null)
         {
-            Reject(line, problem, raw, endPosition);
+            Reject(line, problem, raw.IsEmpty ? FormatValues(values) : raw, endPosition);
             return false;
         }
 
@@ -154,6 +157,17 @@ public sealed class SourceIngest
             block.Return();
             throw;
         }
+    }
+
+    private static string FormatValues(ReadOnlySpan<float> values)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (float v in values[..Math.Min(values.Length, 256)])
+        {
+            text.Append(text.Length == 0 ? string.Empty : ",").Append(v.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return text.ToString();
     }
 
     private void Advance(long endPosition)

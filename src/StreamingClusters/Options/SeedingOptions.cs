@@ -7,16 +7,16 @@ public sealed class SeedingOptions
 {
     /// <summary>Gets or sets the number of first points buffered for seeding (then applied like any batch).</summary>
     /// <value>The default value is 8192.</value>
-    [Range(1, 16_777_216, ErrorMessage = "StreamingClusters:Seeding:BufferSize must be between {1} and {2}.")]
+    [Range(1, 16_777_216)]
     public int BufferSize { get; set; } = 8192;
 
     /// <summary>Gets or sets the k-means++ candidates per pick; 0 means 2 + ⌊ln k⌋.</summary>
     /// <value>The default value is 0.</value>
-    [Range(0, 1000, ErrorMessage = "StreamingClusters:Seeding:Candidates must be between {1} and {2}.")]
+    [Range(0, 1000)]
     public int Candidates { get; set; }
 
     /// <summary>Gets or sets the Lloyd iterations that refine the seeds on the buffer.</summary>
     /// <value>The default value is 20.</value>
-    [Range(0, 10_000, ErrorMessage = "StreamingClusters:Seeding:RefineIterations must be between {1} and {2}.")]
+    [Range(0, 10_000)]
     public int RefineIterations { get; set; } = 20;
 }

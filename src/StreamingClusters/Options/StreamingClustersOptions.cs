@@ -15,17 +15,17 @@ public sealed class StreamingClustersOptions : IValidatableObject
 
     /// <summary>Gets or sets the number of clusters k.</summary>
     /// <value>The default value is 8.</value>
-    [Range(1, 65_536, ErrorMessage = "StreamingClusters:Clusters must be between {1} and {2}.")]
+    [Range(1, 65_536)]
     public int Clusters { get; set; } = 8;
 
     /// <summary>Gets or sets the dimension d of the points; 0 takes it from the first valid record.</summary>
     /// <value>The default value is 0.</value>
-    [Range(0, 1_000_000, ErrorMessage = "StreamingClusters:Dimensions must be between {1} and {2} (0 takes it from the first valid record).")]
+    [Range(0, 1_000_000)]
     public int Dimensions { get; set; }
 
     /// <summary>Gets or sets the number of points B that closes a mini-batch.</summary>
     /// <value>The default value is 1024.</value>
-    [Range(1, 16_777_216, ErrorMessage = "StreamingClusters:BatchSize must be between {1} and {2}.")]
+    [Range(1, 16_777_216)]
     public int BatchSize { get; set; } = 1024;
 
     /// <summary>Gets or sets the longest a started mini-batch waits for more points before it closes.</summary>
@@ -48,7 +48,6 @@ public sealed class StreamingClustersOptions : IValidatableObject
     /// a recent point; 0 turns reseeding off.
     /// </summary>
     /// <value>The default value is 0.01.</value>
-    [Range(0.0, 0.999_999, ErrorMessage = "StreamingClusters:ReseedRatio must be in [0, 1).")]
     public double ReseedRatio { get; set; } = 0.01;
 
     /// <summary>Gets or sets how the centroids are seeded.</summary>
@@ -63,7 +62,7 @@ public sealed class StreamingClustersOptions : IValidatableObject
 
     /// <summary>Gets or sets how many E-step shards run at once; 0 uses every core.</summary>
     /// <value>The default value is 0.</value>
-    [Range(0, 1024, ErrorMessage = "StreamingClusters:Parallelism must be between {1} and {2} (0 uses every core).")]
+    [Range(0, 1024)]
     public int Parallelism { get; set; }
 
     /// <summary>
@@ -71,22 +70,22 @@ public sealed class StreamingClustersOptions : IValidatableObject
     /// and merged in order, so results do not depend on <see cref="Parallelism"/>.
     /// </summary>
     /// <value>The default value is 256.</value>
-    [Range(1, 16_777_216, ErrorMessage = "StreamingClusters:ShardSize must be between {1} and {2}.")]
+    [Range(1, 16_777_216)]
     public int ShardSize { get; set; } = 256;
 
     /// <summary>Gets or sets the number of points a source packs into one channel block.</summary>
     /// <value>The default value is 256.</value>
-    [Range(1, 1_048_576, ErrorMessage = "StreamingClusters:BlockSize must be between {1} and {2}.")]
+    [Range(1, 1_048_576)]
     public int BlockSize { get; set; } = 256;
 
     /// <summary>Gets or sets the capacity, in points, of the channel between the sources and the model.</summary>
     /// <value>The default value is 65536.</value>
-    [Range(1, 1_073_741_824, ErrorMessage = "StreamingClusters:ChannelCapacity must be between {1} and {2} points.")]
+    [Range(1, 1_073_741_824)]
     public int ChannelCapacity { get; set; } = 65_536;
 
     /// <summary>Gets or sets the longest record, in characters, that is parsed; a longer one is rejected.</summary>
     /// <value>The default value is 65536.</value>
-    [Range(16, 67_108_864, ErrorMessage = "StreamingClusters:MaxRecordLength must be between {1} and {2} characters.")]
+    [Range(16, 67_108_864)]
     public int MaxRecordLength { get; set; } = 65_536;
 
     /// <summary>
@@ -94,7 +93,7 @@ public sealed class StreamingClustersOptions : IValidatableObject
     /// distances stay finite in single precision.
     /// </summary>
     /// <value>The default value is 1e15.</value>
-    [Range(1.0, 1e18, ErrorMessage = "StreamingClusters:MaxAbsoluteValue must be between {1} and {2}.")]
+    [Range(1.0, 1e18)]
     public double MaxAbsoluteValue { get; set; } = 1e15;
 
     /// <summary>Gets or sets the file that receives rejected records as JSON lines; empty keeps them in the log only.</summary>
@@ -104,6 +103,13 @@ public sealed class StreamingClustersOptions : IValidatableObject
     /// <summary>Gets or sets the file that receives the final snapshot as JSON; empty writes none.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? SnapshotPath { get; set; }
+
+    /// <summary>
+    /// Gets or sets whether the pipeline drains and finishes once every configured source has ended;
+    /// otherwise it runs, accepting points from the in-process writer, until the host stops.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool StopWhenSourcesEnd { get; set; }
 
     /// <summary>Gets or sets the sources the pipeline reads from.</summary>
     public IList<SourceOptions> Sources { get; set; } = [];
@@ -123,6 +129,11 @@ public sealed class StreamingClustersOptions : IValidatableObject
             yield return new ValidationResult(
                 $"StreamingClusters:HalfLife '{HalfLife}' is not a half-life: give a count with its unit (20000points, 50batches), a duration (10m, 30s, 2h) or 'none'.",
                 [nameof(HalfLife)]);
+        }
+
+        if (!(ReseedRatio >= 0 && ReseedRatio < 1))
+        {
+            yield return new ValidationResult($"StreamingClusters:ReseedRatio must be in [0, 1) (got {ReseedRatio}).", [nameof(ReseedRatio)]);
         }
 
         if (BatchTimeout <= TimeSpan.Zero)

@@ -1,0 +1,175 @@
+using System.Globalization;
+using StreamingClusters.MStep;
+
+namespace StreamingClusters.Worker;
+
+/// <summary>
+/// The worker's short switches, each mapped onto a setting of the <c>StreamingClusters</c> section.
+/// Anything else on the command line is refused with a message that names it.
+/// </summary>
+internal sealed class CommandLineSwitches
+{
+    private const string Section = "StreamingClusters";
+
+    /// <summary>Switch, setting, value name and description, in the order <c>--help</c> lists them.</summary>
+    private static readonly (string Switch, string? Setting, string Value, string Help)[] Table =
+    [
+        ("--input", null, "PATH", "read points from PATH (a CSV or JSON-lines file, or - for standard input) instead of the configured sources"),
+        ("--format", null, "csv|jsonl", "the format of --input (default: from the file name, else csv)"),
+        ("--columns", null, "A,B,...", "the CSV columns (names or zero-based indexes) or JSON fields that make a point"),
+        ("--no-header", null, "", "the CSV input has no header line (default: detected)"),
+        ("--follow", null, "", "keep reading lines appended to --input after its end"),
+        ("--clusters", $"{Section}:Clusters", "K", "number of clusters"),
+        ("--dimensions", $"{Section}:Dimensions", "D", "dimension of the points (default: from the first valid record)"),
+        ("--batch-size", $"{Section}:BatchSize", "B", "points per mini-batch"),
+        ("--batch-timeout", $"{Section}:BatchTimeout", "TIME", "longest a started batch waits (e.g. 00:00:01)"),
+        ("--half-life", $"{Section}:HalfLife", "H", "forgetting: 20000points, 50batches, 10m, or none"),
+        ("--seed", $"{Section}:Seed", "N", "random seed (seeding and reseeding)"),
+        ("--parallelism", $"{Section}:Parallelism", "N", "E-step threads (0 = every core)"),
+        ("--snapshot-out", $"{Section}:SnapshotPath", "PATH", "write the final snapshot as JSON to PATH"),
+        ("--dead-letter", $"{Section}:DeadLetterPath", "PATH", "write rejected records as JSON lines to PATH"),
+        ("--config", null, "FILE", "layer a settings file (e.g. config/sensors.json) over appsettings.json"),
+        ("--quiet", null, "", "print only the final summary"),
+        ("--help", null, "", "show this help"),
+    ];
+
+    private CommandLineSwitches()
+    {
+    }
+
+    /// <summary>Gets the settings the switches set, as configuration keys and values.</summary>
+    public Dictionary<string, string?> Settings { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Gets the --input path, if given.</summary>
+    public string? Input { get; private set; }
+
+    /// <summary>Gets the --format value, if given.</summary>
+    public string? Format { get; private set; }
+
+    /// <summary>Gets the --columns list, if given.</summary>
+    public IReadOnlyList<string>? Columns { get; private set; }
+
+    /// <summary>Gets a value indicating whether --no-header was given.</summary>
+    public bool NoHeader { get; private set; }
+
+    /// <summary>Gets a value indicating whether --follow was given.</summary>
+    public bool Follow { get; private set; }
+
+    /// <summary>Gets the --config file, if given.</summary>
+    public string? ConfigFile { get; private set; }
+
+    /// <summary>Gets a value indicating whether --quiet was given.</summary>
+    public bool Quiet { get; private set; }
+
+    /// <summary>Gets a value indicating whether --help was given.</summary>
+    public bool Help { get; private set; }
+
+    /// <summary>Gets the help text.</summary>
+    public static string HelpText
+    {
+        get
+        {
+            var text = new System.Text.StringBuilder();
+            text.AppendLine("streamingclusters: streaming k-means over a stream of numeric vectors.");
+            text.AppendLine();
+            text.AppendLine("Usage: streamingclusters [switches]   (no switches: the shipped sample stream)");
+            text.AppendLine();
+            foreach (var (name, setting, value, help) in Table)
+            {
+                string left = value.Length == 0 ? name : $"{name} {value}";
+                text.Append(CultureInfo.InvariantCulture, $"  {left,-26} {help}");
+                text.AppendLine(setting is null ? string.Empty : $" [{setting}]");
+            }
+
+            text.AppendLine();
+            text.AppendLine("Every setting can also be given as --StreamingClusters:Name=value, in appsettings.json,");
+            text.AppendLine("in a --config file, or as an environment variable StreamingClusters__Name.");
+            return text.ToString();
+        }
+    }
+
+    /// <summary>Parses the command line.</summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="error">Why the arguments were refused.</param>
+    /// <returns>The switches, or null when refused.</returns>
+    public static CommandLineSwitches? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        var result = new CommandLineSwitches();
+        error = null;
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Contains(':', StringComparison.Ordinal))
+            {
+                // A setting by its configuration key: --StreamingClusters:BatchSize=512 or … 512.
+                int eq = arg.IndexOf('=', StringComparison.Ordinal);
+                string key = eq > 0 ? arg[2..eq] : arg[2..];
+                string? value = eq > 0 ? arg[(eq + 1)..] : (i + 1 < args.Count ? args[++i] : null);
+                if (value is null)
+                {
+                    error = $"{arg} needs a value.";
+                    return null;
+                }
+
+                result.Settings[key] = value;
+                continue;
+            }
+
+            var entry = Array.Find(Table, t => t.Switch == arg);
+            if (entry.Switch is null)
+            {
+                error = $"Unknown switch '{arg}'. Run with --help to list the switches.";
+                return null;
+            }
+
+            string? argument = null;
+            if (entry.Value.Length > 0)
+            {
+                if (i + 1 >= args.Count)
+                {
+                    error = $"{arg} needs a value ({entry.Value}).";
+                    return null;
+                }
+
+                argument = args[++i];
+            }
+
+            error = result.Apply(entry.Switch, entry.Setting, argument);
+            if (error is not null)
+            {
+                return null;
+            }
+        }
+
+        return result;
+    }
+
+    private string? Apply(string name, string? setting, string? value)
+    {
+        switch (name)
+        {
+            case "--input": Input = value; break;
+            case "--format":
+                if (value is not ("csv" or "jsonl" or "json"))
+                {
+                    return $"--format must be csv or jsonl, not '{value}'.";
+                }
+
+                Format = value;
+                break;
+            case "--columns": Columns = value!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries); break;
+            case "--no-header": NoHeader = true; break;
+            case "--follow": Follow = true; break;
+            case "--config": ConfigFile = value; break;
+            case "--quiet": Quiet = true; break;
+            case "--help": Help = true; break;
+            case "--half-life" when !HalfLife.TryParse(value, out _):
+                return $"--half-life '{value}' is not a half-life: give a count with its unit (20000points, 50batches), a duration (10m, 30s, 2h) or none.";
+            default:
+                Settings[setting!] = value;
+                break;
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Threading.Channels;
+using StreamingClusters.Ingest;
+
+namespace StreamingClusters.Batching;
+
+/// <summary>
+/// Cuts the stream of blocks into mini-batches: a batch closes at B points, or once T has passed since
+/// its first point arrived, whichever comes first, so a trickle of points still updates the model.
+/// Blocks are split across batches where needed, so batches from a steady stream hold exactly B points
+/// whatever the block sizes.
+/// </summary>
+internal sealed class Batcher
+{
+    private readonly ChannelReader<PointBlock> _input;
+    private readonly ChannelWriter<MiniBatch> _output;
+    private readonly int _dimensions;
+    private readonly int _batchSize;
+    private readonly TimeSpan _timeout;
+    private readonly TimeProvider _time;
+    private long _sequence;
+
+    /// <summary>Gets or sets a callback made each time a started batch begins to wait for its time-out (tests gate on it).</summary>
+    internal Action? WaitingForTimeout { get; set; }
+
+    public Batcher(ChannelReader<PointBlock> input, ChannelWriter<MiniBatch> output, int dimensions, int batchSize, TimeSpan timeout, TimeProvider time)
+    {
+        _input = input;
+        _output = output;
+        _dimensions = dimensions;
+        _batchSize = batchSize;
+        _timeout = timeout;
+        _time = time;
+    }
+
+    /// <summary>Runs until the input completes and every block is batched; then completes the output.</summary>
+    /// <param name="abort">Aborts without draining (a failure elsewhere).</param>
+    /// <returns>A task that completes when the output is complete.</returns>
+    public async Task RunAsync(CancellationToken abort)
+    {
+        Exception? failure = null;
+        MiniBatch? batch = null;
+        try
+        {
+            long deadline = 0;
+            while (true)
+            {
+                while (_input.TryRead(out PointBlock? block))
+                {
+                    int offset = 0;
+                    do
+                    {
+                        if (batch is null)
+                        {
+                            batch = new MiniBatch(_dimensions, _batchSize, ++_sequence);
+                            deadline = _time.GetTimestamp();
+                        }
+
+                        offset += batch.Take(block, offset);
+                        if (batch.IsFull)
+                        {
+                            await _output.WriteAsync(batch, abort).ConfigureAwait(false);
+                            batch = null;
+                        }
+                    }
+                    while (offset < block.Count);
+                    block.Return();
+                }
+
+                if (batch is null)
+                {
+                    if (!await _input.WaitToReadAsync(abort).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                TimeSpan remaining = _timeout - _time.GetElapsedTime(deadline);
+                bool? ready = remaining > TimeSpan.Zero ? await WaitAsync(remaining, abort).ConfigureAwait(false) : null;
+                if (ready != true)
+                {
+                    // The batch's time is up, or the input has ended: close the batch as it is.
+                    await _output.WriteAsync(batch, abort).ConfigureAwait(false);
+                    batch = null;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            throw;
+        }
+        finally
+        {
+            if (batch is not null && failure is not null)
+            {
+                batch.Return();
+            }
+
+            _output.TryComplete(failure);
+        }
+    }
+
+    /// <summary>Waits for input for at most <paramref name="timeout"/>.</summary>
+    /// <returns>true when input is ready, false when it has ended, null when the time ran out.</returns>
+    private async Task<bool?> WaitAsync(TimeSpan timeout, CancellationToken abort)
+    {
+        using var timer = new CancellationTokenSource(timeout, _time);
+        WaitingForTimeout?.Invoke();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, abort);
+        try
+        {
+            return await _input.WaitToReadAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!abort.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+}

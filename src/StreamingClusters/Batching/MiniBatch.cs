@@ -1,0 +1,87 @@
+using System.Buffers;
+using StreamingClusters.Ingest;
+
+namespace StreamingClusters.Batching;
+
+/// <summary>
+/// Where a run of a mini-batch's points came from. <see cref="CompletesBlock"/> is set on the part that
+/// holds a block's last point: only then has the source really reached <see cref="EndPosition"/>.
+/// </summary>
+/// <param name="Source">The source's counters.</param>
+/// <param name="Points">The number of points in this run.</param>
+/// <param name="EndPosition">The source's resume position after the block.</param>
+/// <param name="RecordsThrough">Records the source had read through the block.</param>
+/// <param name="CompletesBlock">Whether this run ends its block.</param>
+public readonly record struct BatchSegment(SourceCounters Source, int Points, long EndPosition, long RecordsThrough, bool CompletesBlock);
+
+/// <summary>
+/// One mini-batch: up to B points copied contiguously into a pooled buffer, with the segments that
+/// say where they came from. Owned by one stage at a time; the M-step returns it.
+/// </summary>
+public sealed class MiniBatch
+{
+    private readonly List<BatchSegment> _segments = [];
+    private float[]? _buffer;
+
+    /// <summary>Creates an empty batch with room for <paramref name="capacity"/> points.</summary>
+    /// <param name="dimensions">The dimension d.</param>
+    /// <param name="capacity">The batch size B.</param>
+    /// <param name="sequence">The batch's number in the stream, from 1.</param>
+    public MiniBatch(int dimensions, int capacity, long sequence)
+    {
+        Dimensions = dimensions;
+        Capacity = capacity;
+        Sequence = sequence;
+        _buffer = ArrayPool<float>.Shared.Rent(dimensions * capacity);
+    }
+
+    /// <summary>Gets the dimension d.</summary>
+    public int Dimensions { get; }
+
+    /// <summary>Gets the most points the batch holds.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Gets the batch's number in the stream, from 1.</summary>
+    public long Sequence { get; }
+
+    /// <summary>Gets the number of points.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Gets a value indicating whether the batch holds B points.</summary>
+    public bool IsFull => Count == Capacity;
+
+    /// <summary>Gets where the points came from, in order.</summary>
+    public IReadOnlyList<BatchSegment> Segments => _segments;
+
+    /// <summary>Gets the points, row-major.</summary>
+    public ReadOnlySpan<float> Points => Buffer.AsSpan(0, Count * Dimensions);
+
+    /// <summary>Gets the buffer itself, for stages that hand it to parallel workers.</summary>
+    internal float[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(MiniBatch));
+
+    /// <summary>Copies as many of the block's points from <paramref name="offset"/> as fit.</summary>
+    /// <param name="block">The block.</param>
+    /// <param name="offset">The first point of the block not yet batched.</param>
+    /// <returns>The number of points taken.</returns>
+    public int Take(PointBlock block, int offset)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        int n = Math.Min(Capacity - Count, block.Count - offset);
+        int d = Dimensions;
+        block.Points.Slice(offset * d, n * d).CopyTo(Buffer.AsSpan(Count * d));
+        Count += n;
+        bool completes = offset + n == block.Count;
+        _segments.Add(new BatchSegment(block.Source, n, block.EndPosition, block.RecordsThrough, completes));
+        return n;
+    }
+
+    /// <summary>Returns the buffer to the pool.</summary>
+    public void Return()
+    {
+        float[]? buffer = Interlocked.Exchange(ref _buffer, null);
+        if (buffer is not null)
+        {
+            ArrayPool<float>.Shared.Return(buffer);
+        }
+    }
+}

@@ -1,0 +1,201 @@
+using System.Reactive.Concurrency;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using StreamingClusters.Batching;
+using StreamingClusters.EStep;
+using StreamingClusters.Ingest;
+using StreamingClusters.MStep;
+using StreamingClusters.Options;
+using StreamingClusters.Publishing;
+using StreamingClusters.Sinks;
+using StreamingClusters.Sources;
+
+namespace StreamingClusters;
+
+/// <summary>
+/// Wires the stages in flow order:
+/// sources → ingest (validate, pack blocks) → bounded channel → batcher (B points or T) → E-step
+/// (parallel shards, merged in order) → M-step (single writer) → snapshots and assignments.
+/// Stopping drains: the sources stop reading and flush, the channel is closed, every accepted point is
+/// applied, the final snapshot is published, and then the observables complete.
+/// </summary>
+public sealed class ClusteringPipeline : IClusterScorer
+{
+    private readonly StreamingClustersOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SnapshotPublisher _snapshots;
+    private readonly AssignmentPublisher _assignments;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ModelStage? _model;
+
+    /// <summary>Creates a pipeline; nothing runs until <see cref="RunAsync"/>.</summary>
+    /// <param name="options">Validated settings.</param>
+    /// <param name="deadLetters">Where rejected records go.</param>
+    /// <param name="time">The clock for batch time-outs and time half-lives.</param>
+    /// <param name="loggerFactory">Logging.</param>
+    /// <param name="scheduler">Where snapshot subscribers are called; the thread pool by default.</param>
+    public ClusteringPipeline(
+        StreamingClustersOptions options,
+        IDeadLetterSink deadLetters,
+        TimeProvider time,
+        ILoggerFactory loggerFactory,
+        IScheduler? scheduler = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _options = options;
+        _time = time;
+        _logger = loggerFactory.CreateLogger<ClusteringPipeline>();
+        Ingest = new IngestStage(options, deadLetters);
+        Writer = new PointWriter(Ingest);
+        _snapshots = new SnapshotPublisher(scheduler ?? DefaultScheduler.Instance, _logger);
+        _assignments = new AssignmentPublisher(64, _logger);
+    }
+
+    /// <summary>Gets the ingest stage: the channel and the per-source accounting.</summary>
+    public IngestStage Ingest { get; }
+
+    /// <summary>Gets the in-process writer.</summary>
+    public IPointWriter Writer { get; }
+
+    /// <summary>Gets every new model version; new subscribers get the latest at once.</summary>
+    public IObservable<CentroidSnapshot> Snapshots => _snapshots.Snapshots;
+
+    /// <summary>Gets each batch's assignments (cluster and squared distance of every point).</summary>
+    public IObservable<AssignmentBlock> Assignments => _assignments.Assignments;
+
+    /// <summary>Gets the latest snapshot, or null before the model is seeded.</summary>
+    public CentroidSnapshot? Latest => _snapshots.Latest;
+
+    /// <summary>Gets a task that completes when the pipeline has drained and published its final snapshot.</summary>
+    public Task Completion => _completion.Task;
+
+    /// <inheritdoc/>
+    public long Version => _model?.Current?.Version ?? -1;
+
+    /// <inheritdoc/>
+    public long Score(ReadOnlySpan<float> points, Span<int> clusters, Span<float> squaredDistances)
+    {
+        CentroidSet model = _model?.Current ?? throw new InvalidOperationException("The model is not seeded yet.");
+        HardEStep.Assign(model, points, clusters, squaredDistances);
+        return model.Version;
+    }
+
+    /// <summary>Runs the pipeline until it has drained.</summary>
+    /// <param name="sources">The sources to read.</param>
+    /// <param name="stopWhenSourcesEnd">Whether to drain and finish once every source has ended (the in-process writer then closes too).</param>
+    /// <param name="stoppingToken">Stops the sources; what was accepted is still applied.</param>
+    /// <returns>A task that completes after the final snapshot; it fails if a stage or a source failed.</returns>
+    public async Task RunAsync(IReadOnlyList<IPointSource> sources, bool stopWhenSourcesEnd, CancellationToken stoppingToken)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        using var abort = new CancellationTokenSource();
+        Task<Exception[]> ingest = RunSourcesAsync(sources, stopWhenSourcesEnd, stoppingToken);
+        try
+        {
+            int? dimensions = await DimensionsAsync().ConfigureAwait(false);
+            if (dimensions is int d)
+            {
+                var batches = Channel.CreateBounded<MiniBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+                var batcher = new Batcher(Ingest.Reader, batches.Writer, d, _options.BatchSize, _options.BatchTimeout, _time);
+                _model = new ModelStage(_options, d, _time, Ingest, _snapshots, _assignments, _logger);
+                Task batching = batcher.RunAsync(abort.Token);
+                while (await batches.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                    while (batches.Reader.TryRead(out MiniBatch? batch))
+                    {
+                        _model.Take(batch);
+                    }
+                }
+
+                await batching.ConfigureAwait(false);
+                _model.Complete();
+            }
+
+            Exception[] sourceFailures = await ingest.ConfigureAwait(false);
+            await Ingest.DeadLetters.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            if (sourceFailures.Length > 0)
+            {
+                throw new AggregateException("One or more sources failed; what they delivered was applied.", sourceFailures);
+            }
+
+            _snapshots.Complete();
+            _assignments.Complete();
+            _completion.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            await abort.CancelAsync().ConfigureAwait(false);
+            Ingest.Complete(ex);
+            _snapshots.Complete(ex);
+            _assignments.Complete(ex);
+            _completion.TrySetException(ex);
+            throw;
+        }
+    }
+
+    /// <summary>Waits for the dimension; null when the input ended without a single valid record.</summary>
+    private async Task<int?> DimensionsAsync()
+    {
+        try
+        {
+            return await Ingest.Dimensions.Known.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            PipelineLog.NoValidRecords(_logger);
+            return null;
+        }
+    }
+
+    /// <summary>Runs every source; closes the ingest when they have ended (or on stop) and flushed.</summary>
+    private async Task<Exception[]> RunSourcesAsync(IReadOnlyList<IPointSource> sources, bool stopWhenSourcesEnd, CancellationToken stoppingToken)
+    {
+        var failures = new List<Exception>();
+        Task[] running = [.. sources.Select(source => Task.Run(() => RunSourceAsync(source, failures, stoppingToken), CancellationToken.None))];
+        await Task.WhenAll(running).ConfigureAwait(false);
+        if (!stopWhenSourcesEnd)
+        {
+            // The in-process writer stays open until the host stops.
+            await WhenCancelled(stoppingToken).ConfigureAwait(false);
+        }
+
+        PipelineLog.Draining(_logger);
+        Ingest.Complete();
+        lock (failures)
+        {
+            return [.. failures];
+        }
+    }
+
+    private async Task RunSourceAsync(IPointSource source, List<Exception> failures, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await source.RunAsync(Ingest.Open(source.Name), stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopped: the source flushed what it had read.
+        }
+#pragma warning disable CA1031 // A failing source is reported and the others go on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            PipelineLog.SourceFailed(_logger, ex, source.Name);
+            lock (failures)
+            {
+                failures.Add(new InvalidOperationException($"Source '{source.Name}' failed: {ex.Message}", ex));
+            }
+        }
+    }
+
+    private static Task WhenCancelled(CancellationToken token)
+    {
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        token.Register(() => cancelled.TrySetResult());
+        return cancelled.Task;
+    }
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StreamingClusters;
+using StreamingClusters.Hosting;
+using StreamingClusters.Ingest;
+using StreamingClusters.Options;
+using StreamingClusters.Publishing;
+using StreamingClusters.Sinks;
+
+#pragma warning disable IDE0130 // Extension methods for IServiceCollection live in its namespace, as the framework's do.
+namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
+
+/// <summary>Registers StreamingClusters in a service collection.</summary>
+public static class StreamingClustersServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the pipeline, bound to <paramref name="configuration"/> (the <c>StreamingClusters</c> section)
+    /// and validated at start-up, and the hosted service that runs it. Inject <see cref="IPointWriter"/>
+    /// to feed points, <see cref="IObservable{CentroidSnapshot}"/> to watch the model,
+    /// <see cref="IObservable{AssignmentBlock}"/> for assignments and <see cref="IClusterScorer"/> to score.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The configuration section to bind.</param>
+    /// <param name="configure">Further settings in code, applied after the configuration.</param>
+    /// <returns>The services, for chaining.</returns>
+    public static IServiceCollection AddStreamingClusters(
+        this IServiceCollection services,
+        IConfiguration configuration,
+        Action<StreamingClustersOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        OptionsBuilder<StreamingClustersOptions> options = services.AddOptions<StreamingClustersOptions>().Bind(configuration);
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StreamingClustersOptions>, StreamingClustersOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IDeadLetterSink>(sp =>
+        {
+            StreamingClustersOptions o = sp.GetRequiredService<IOptions<StreamingClustersOptions>>().Value;
+            return string.IsNullOrWhiteSpace(o.DeadLetterPath)
+                ? new LoggingDeadLetterSink(sp.GetRequiredService<ILogger<LoggingDeadLetterSink>>())
+                : new JsonLinesDeadLetterSink(o.DeadLetterPath, sp.GetRequiredService<TimeProvider>());
+        });
+        services.TryAddSingleton(sp => new ClusteringPipeline(
+            sp.GetRequiredService<IOptions<StreamingClustersOptions>>().Value,
+            sp.GetRequiredService<IDeadLetterSink>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.TryAddSingleton(sp => sp.GetRequiredService<ClusteringPipeline>().Writer);
+        services.TryAddSingleton(sp => sp.GetRequiredService<ClusteringPipeline>().Snapshots);
+        services.TryAddSingleton(sp => sp.GetRequiredService<ClusteringPipeline>().Assignments);
+        services.TryAddSingleton<IClusterScorer>(sp => sp.GetRequiredService<ClusteringPipeline>());
+        services.AddHostedService<StreamingClustersService>();
+        return services;
+    }
+}

@@ -1,0 +1,16 @@
+namespace StreamingClusters;
+
+/// <summary>Scores points against the latest model: nearest cluster and squared distance.</summary>
+public interface IClusterScorer
+{
+    /// <summary>Gets the latest model version, or −1 before the model is seeded.</summary>
+    long Version { get; }
+
+    /// <summary>Assigns each point to its nearest centroid in the latest model.</summary>
+    /// <param name="points">count × d values, row-major.</param>
+    /// <param name="clusters">count slots for each point's cluster.</param>
+    /// <param name="squaredDistances">count slots for each point's squared distance.</param>
+    /// <returns>The model version used.</returns>
+    /// <exception cref="InvalidOperationException">The model is not seeded yet.</exception>
+    long Score(ReadOnlySpan<float> points, Span<int> clusters, Span<float> squaredDistances);
+}

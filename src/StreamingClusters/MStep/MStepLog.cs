@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace StreamingClusters.MStep;
+
+internal static partial class MStepLog
+{
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Seeded {Clusters} centroids by k-means++ on the first {Points} points")]
+    public static partial void Seeded(ILogger logger, int clusters, int points);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Reseeded starved cluster {Cluster} (weight {Weight:G4}) at version {Version}")]
+    public static partial void Reseeded(ILogger logger, int cluster, double weight, long version);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Refused an update that would make the model non-finite; its {Points} points are rejected and dead-lettered")]
+    public static partial void UpdateRefused(ILogger logger, Exception exception, int points);
+}

@@ -1,0 +1,265 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using StreamingClusters.Batching;
+using StreamingClusters.EStep;
+using StreamingClusters.Ingest;
+using StreamingClusters.Model;
+using StreamingClusters.Options;
+using StreamingClusters.Publishing;
+using StreamingClusters.Sinks;
+
+namespace StreamingClusters.MStep;
+
+/// <summary>
+/// The single writer of the model. For each mini-batch it runs the parallel E-step against the current
+/// version, applies the discount and the streaming M-step, reseeds starved clusters, accounts the
+/// points to their sources and publishes an immutable snapshot. Until the model is seeded it holds the
+/// first batches as the seeding buffer, then applies them in order like any other batch.
+/// </summary>
+internal sealed class ModelStage
+{
+    private readonly StreamingClustersOptions _options;
+    private readonly ClusterModel _model;
+    private readonly ParallelEStep _eStep;
+    private readonly HalfLife _halfLife;
+    private readonly TimeProvider _time;
+    private readonly IngestStage _ingest;
+    private readonly SnapshotPublisher _snapshots;
+    private readonly AssignmentPublisher _assignments;
+    private readonly IDeadLetterSink _deadLetters;
+    private readonly ILogger _logger;
+    private readonly List<MiniBatch> _seedBuffer = [];
+    private readonly long[] _counts;
+    private readonly Dictionary<string, long> _positions = new(StringComparer.Ordinal);
+    private int _seedPoints;
+    private long _lastApplied;
+    private long _assignmentSequence;
+    private ModelUpdate? _lastUpdate;
+
+    /// <summary>The version subscribers and scorers read; replaced, never mutated, by the writer.</summary>
+    private volatile CentroidSet? _current;
+
+    public ModelStage(
+        StreamingClustersOptions options,
+        int dimensions,
+        TimeProvider time,
+        IngestStage ingest,
+        SnapshotPublisher snapshots,
+        AssignmentPublisher assignments,
+        ILogger logger)
+    {
+        _options = options;
+        _time = time;
+        _ingest = ingest;
+        _snapshots = snapshots;
+        _assignments = assignments;
+        _deadLetters = ingest.DeadLetters;
+        _logger = logger;
+        _halfLife = options.ParsedHalfLife;
+        _model = new ClusterModel(new ModelSettings(options.Clusters, dimensions)
+        {
+            Seed = options.Seed,
+            ReseedRatio = options.ReseedRatio,
+            SeedingCandidates = options.Seeding.Candidates,
+            RefineIterations = options.Seeding.RefineIterations,
+        });
+        if (options.InitialCentroids is { } initial)
+        {
+            _model.SetCentroids(initial.SelectMany(c => c).ToArray());
+            _current = _model.Current;
+        }
+
+        _counts = new long[options.Clusters];
+        _eStep = new ParallelEStep(options.Clusters, dimensions, options.ShardSize, options.EffectiveParallelism, options.BatchSize);
+    }
+
+    /// <summary>Gets the current model version, or null before seeding.</summary>
+    public CentroidSet? Current => _current;
+
+    /// <summary>Takes one mini-batch; the stage owns it from here and returns its buffer.</summary>
+    /// <param name="batch">The batch.</param>
+    public void Take(MiniBatch batch)
+    {
+        if (_model.IsSeeded)
+        {
+            ApplyAndPublish(batch);
+            return;
+        }
+
+        _seedBuffer.Add(batch);
+        _seedPoints += batch.Count;
+        if (_seedPoints >= _options.Seeding.BufferSize)
+        {
+            SeedFromBuffer();
+        }
+    }
+
+    /// <summary>Applies whatever is still buffered and publishes the final snapshot.</summary>
+    public void Complete()
+    {
+        if (!_model.IsSeeded && _seedPoints > 0)
+        {
+            SeedFromBuffer();
+        }
+
+        if (_model.IsSeeded)
+        {
+            _snapshots.Publish(Snapshot(isFinal: true));
+        }
+    }
+
+    private void SeedFromBuffer()
+    {
+        int d = _model.Dimensions;
+        var buffer = new float[_seedPoints * d];
+        int offset = 0;
+        foreach (MiniBatch batch in _seedBuffer)
+        {
+            batch.Points.CopyTo(buffer.AsSpan(offset));
+            offset += batch.Points.Length;
+        }
+
+        _model.Seed(buffer);
+        _current = _model.Current;
+        MStepLog.Seeded(_logger, _model.Clusters, _seedPoints);
+        foreach (MiniBatch batch in _seedBuffer)
+        {
+            ApplyAndPublish(batch);
+        }
+
+        _seedBuffer.Clear();
+    }
+
+    private void ApplyAndPublish(MiniBatch batch)
+    {
+        try
+        {
+            if (batch.Count > 0)
+            {
+                Apply(batch);
+            }
+
+            foreach (BatchSegment segment in batch.Segments)
+            {
+                if (segment.CompletesBlock && segment.EndPosition >= 0)
+                {
+                    _positions[segment.Source.Name] = segment.EndPosition;
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                _snapshots.Publish(Snapshot(isFinal: false));
+            }
+        }
+        finally
+        {
+            batch.Return();
+        }
+    }
+
+    private void Apply(MiniBatch batch)
+    {
+        CentroidSet current = _model.Current;
+        var statistics = _eStep.Run(current, batch.Buffer, batch.Count);
+        long now = _time.GetTimestamp();
+        TimeSpan elapsed = _lastApplied == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_lastApplied, now);
+        double discount = _halfLife.Discount(batch.Count, elapsed);
+        try
+        {
+            _lastUpdate = _model.Apply(statistics, discount, batch.Points);
+        }
+        catch (NonFiniteModelException ex)
+        {
+            RejectBatch(batch, ex);
+            return;
+        }
+
+        _lastApplied = now;
+        _current = _model.Current;
+        for (int c = 0; c < _counts.Length; c++)
+        {
+            _counts[c] += statistics.Counts[c];
+        }
+
+        foreach (BatchSegment segment in batch.Segments)
+        {
+            segment.Source.AddApplied(segment.Points);
+        }
+
+        foreach (ReseedEvent reseed in _lastUpdate.Reseeds)
+        {
+            MStepLog.Reseeded(_logger, reseed.Cluster, reseed.PreviousWeight, _lastUpdate.Version);
+        }
+
+        if (_assignments.HasSubscribers)
+        {
+            _assignments.Publish(new AssignmentBlock
+            {
+                Sequence = ++_assignmentSequence,
+                Version = current.Version,
+                Dimensions = current.Dimensions,
+                Points = batch.Points.ToArray(),
+                Clusters = _eStep.Assignments.AsSpan(0, batch.Count).ToArray(),
+                SquaredDistances = _eStep.SquaredDistances.AsSpan(0, batch.Count).ToArray(),
+            });
+        }
+    }
+
+    /// <summary>An update that would make the model non-finite is refused: its points are rejected, each dead-lettered.</summary>
+    private void RejectBatch(MiniBatch batch, NonFiniteModelException error)
+    {
+        MStepLog.UpdateRefused(_logger, error, batch.Count);
+        int d = batch.Dimensions;
+        int point = 0;
+        foreach (BatchSegment segment in batch.Segments)
+        {
+            segment.Source.AddRejected(segment.Points);
+            for (int i = 0; i < segment.Points; i++, point++)
+            {
+                string raw = string.Join(',', batch.Points.Slice(point * d, d).ToArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
+                _deadLetters.Write(new RejectedRecord(segment.Source.Name, -1, error.Message, raw));
+            }
+        }
+    }
+
+    private CentroidSnapshot Snapshot(bool isFinal)
+    {
+        int k = _model.Clusters;
+        int d = _model.Dimensions;
+        var centroids = new double[k][];
+        for (int c = 0; c < k; c++)
+        {
+            centroids[c] = _model.Centroids.Slice(c * d, d).ToArray();
+        }
+
+        double inertia = 0;
+        foreach (double e in _model.Inertia)
+        {
+            inertia += e;
+        }
+
+        var sources = _ingest.Sources
+            .Select(s => new SourceTotals(s.Name, s.Received, s.Applied, s.Rejected, _positions.GetValueOrDefault(s.Name, -1)))
+            .ToArray();
+        return new CentroidSnapshot
+        {
+            Version = _model.Version,
+            Timestamp = _time.GetUtcNow(),
+            Clusters = k,
+            Dimensions = d,
+            Centroids = centroids,
+            Weights = _model.Weights.ToArray(),
+            Counts = (long[])_counts.Clone(),
+            Inertia = inertia,
+            MeanSquaredDistance = _lastUpdate?.MeanSquaredDistance ?? 0,
+            BatchPoints = _lastUpdate?.Points ?? 0,
+            PointsReceived = sources.Sum(s => s.Received),
+            PointsApplied = sources.Sum(s => s.Applied),
+            PointsRejected = sources.Sum(s => s.Rejected),
+            Reseeds = _lastUpdate?.Reseeds ?? [],
+            Sources = sources,
+            IsFinal = isFinal,
+        };
+    }
+}

@@ -1,0 +1,73 @@
+using StreamingClusters.Model;
+
+namespace StreamingClusters.Publishing;
+
+/// <summary>The totals of one source at the moment of a snapshot.</summary>
+/// <param name="Name">The source's name.</param>
+/// <param name="Received">Records received, good or not.</param>
+/// <param name="Applied">Points applied to the model.</param>
+/// <param name="Rejected">Records rejected and dead-lettered.</param>
+/// <param name="Position">The resume position reached by applied points (a byte offset), or −1.</param>
+public sealed record SourceTotals(string Name, long Received, long Applied, long Rejected, long Position)
+{
+    /// <summary>Gets the points received but neither applied nor rejected yet.</summary>
+    public long InFlight => Received - Applied - Rejected;
+}
+
+/// <summary>
+/// One immutable version of the model, as subscribers see it. Snapshots are never changed after they
+/// are published; a new version is a new snapshot.
+/// </summary>
+public sealed record CentroidSnapshot
+{
+    /// <summary>Gets the model version: the number of M-steps applied.</summary>
+    public required long Version { get; init; }
+
+    /// <summary>Gets when the snapshot was taken.</summary>
+    public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>Gets the number of clusters k.</summary>
+    public required int Clusters { get; init; }
+
+    /// <summary>Gets the dimension d.</summary>
+    public required int Dimensions { get; init; }
+
+    /// <summary>Gets the centroids: k arrays of d values.</summary>
+    public required IReadOnlyList<double[]> Centroids { get; init; }
+
+    /// <summary>Gets each cluster's weight (its discounted point count).</summary>
+    public required IReadOnlyList<double> Weights { get; init; }
+
+    /// <summary>Gets the number of points ever assigned to each cluster.</summary>
+    public required IReadOnlyList<long> Counts { get; init; }
+
+    /// <summary>Gets the discounted k-means objective: Σ_c of each cluster's discounted squared distances.</summary>
+    public required double Inertia { get; init; }
+
+    /// <summary>Gets the mean squared distance of the last batch's points to their centroids.</summary>
+    public required double MeanSquaredDistance { get; init; }
+
+    /// <summary>Gets the number of points in the last batch.</summary>
+    public required long BatchPoints { get; init; }
+
+    /// <summary>Gets the records received from every source.</summary>
+    public required long PointsReceived { get; init; }
+
+    /// <summary>Gets the points applied to the model.</summary>
+    public required long PointsApplied { get; init; }
+
+    /// <summary>Gets the records rejected and dead-lettered.</summary>
+    public required long PointsRejected { get; init; }
+
+    /// <summary>Gets the points received but not yet applied or rejected.</summary>
+    public long PointsInFlight => PointsReceived - PointsApplied - PointsRejected;
+
+    /// <summary>Gets the clusters the last M-step reseeded.</summary>
+    public required IReadOnlyList<ReseedEvent> Reseeds { get; init; }
+
+    /// <summary>Gets the totals of each source.</summary>
+    public required IReadOnlyList<SourceTotals> Sources { get; init; }
+
+    /// <summary>Gets a value indicating whether this is the last snapshot of the run (the stream has been drained).</summary>
+    public bool IsFinal { get; init; }
+}

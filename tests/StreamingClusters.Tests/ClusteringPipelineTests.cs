@@ -1,0 +1,196 @@
+using System.Reactive.Concurrency;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using StreamingClusters.Options;
+using StreamingClusters.Publishing;
+using StreamingClusters.Tests.TestDoubles;
+
+namespace StreamingClusters.Tests;
+
+public sealed class ClusteringPipelineTests
+{
+    private const int Dimensions = 5;
+
+    [Fact]
+    public async Task RunAsync_SameInputAndSeed_BitIdenticalSnapshotsWhateverTheParallelism()
+    {
+        float[] points = TestData.Blobs(20_000, Dimensions, clusters: 6, seed: 11);
+
+        List<CentroidSnapshot>[] runs = await Task.WhenAll(
+            new[] { 1, 2, 8 }.Select(p => RecordAllSnapshotsAsync(Options(parallelism: p), points)));
+
+        Assert.True(runs[0].Count > 10);
+        foreach (List<CentroidSnapshot> run in runs[1..])
+        {
+            Assert.Equal(runs[0].Count, run.Count);
+            for (int i = 0; i < run.Count; i++)
+            {
+                AssertBitIdentical(runs[0][i], run[i]);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_Stopped_AppliesEveryAcceptedPointBeforeTheFinalSnapshot()
+    {
+        float[] points = TestData.Blobs(10_000, Dimensions, clusters: 4, seed: 5);
+        for (int i = 0; i < 37; i++)
+        {
+            points[(i * 263 * Dimensions) + (i % Dimensions)] = i % 2 == 0 ? float.NaN : float.PositiveInfinity;
+        }
+
+        var deadLetters = new RecordingDeadLetterSink();
+        List<CentroidSnapshot> snapshots = await RecordAllSnapshotsAsync(Options(), points, deadLetters);
+
+        CentroidSnapshot final = snapshots[^1];
+        Assert.True(final.IsFinal);
+        Assert.Equal(10_000, final.PointsReceived);
+        Assert.Equal(37, final.PointsRejected);
+        Assert.Equal(10_000 - 37, final.PointsApplied);
+        Assert.Equal(0, final.PointsInFlight);
+        Assert.Equal(final.PointsApplied, final.Counts.Sum());
+        Assert.Equal(37, deadLetters.Records.Count);
+        Assert.All(deadLetters.Records, r => Assert.Matches("^value [1-5] is (NaN|infinite)$", r.Reason));
+    }
+
+    [Fact]
+    public async Task Snapshots_SlowAndThrowingSubscribers_NeitherSlowsThePipelineNorReachesOthers()
+    {
+        ClusteringPipeline pipeline = CreateSut(Options());
+        using var release = new ManualResetEventSlim();
+        var slowSaw = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable slow = pipeline.Snapshots.Subscribe(_ =>
+        {
+            slowSaw.TrySetResult();
+            release.Wait();
+        });
+        using IDisposable throwing = pipeline.Snapshots.Subscribe(_ => throw new InvalidOperationException("subscriber bug"));
+        CentroidSnapshot? last = null;
+        var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable good = pipeline.Snapshots.Subscribe(s => last = s, ex => completed.TrySetException(ex), () => completed.TrySetResult());
+
+        await RunWithWriterAsync(pipeline, TestData.Blobs(20_000, Dimensions, clusters: 4, seed: 2));
+        await completed.Task;
+        await slowSaw.Task;
+
+        Assert.NotNull(last);
+        Assert.True(last.IsFinal);
+        Assert.Equal(20_000, last.PointsApplied);
+        release.Set();
+    }
+
+    [Fact]
+    public async Task Snapshots_SubscribedAfterTheRun_GetsTheLatestThenCompletion()
+    {
+        ClusteringPipeline pipeline = CreateSut(Options());
+        await RunWithWriterAsync(pipeline, TestData.Blobs(5_000, Dimensions, clusters: 4, seed: 3));
+
+        var seen = new List<CentroidSnapshot>();
+        var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable subscription = pipeline.Snapshots.Subscribe(seen.Add, () => completed.TrySetResult());
+        await completed.Task;
+
+        CentroidSnapshot only = Assert.Single(seen);
+        Assert.Same(pipeline.Latest, only);
+        Assert.True(only.IsFinal);
+    }
+
+    [Fact]
+    public async Task Assignments_Subscribed_EveryAppliedPointIsAssignedOnceToItsNearestCentroid()
+    {
+        ClusteringPipeline pipeline = CreateSut(Options(), ImmediateScheduler.Instance);
+        var blocks = new List<AssignmentBlock>();
+        var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable subscription = pipeline.Assignments.Subscribe(b => blocks.Add(b), () => completed.TrySetResult());
+
+        await RunWithWriterAsync(pipeline, TestData.Blobs(6_000, Dimensions, clusters: 4, seed: 8));
+        await completed.Task;
+
+        Assert.Equal(6_000, blocks.Sum(b => b.Count));
+        Assert.Equal(Enumerable.Range(1, blocks.Count).Select(i => (long)i), blocks.Select(b => b.Sequence));
+        Assert.All(blocks, b => Assert.All(b.Clusters.ToArray(), c => Assert.InRange(c, 0, 3)));
+        Assert.All(blocks, b => Assert.All(b.SquaredDistances.ToArray(), d => Assert.True(d >= 0)));
+    }
+
+    [Fact]
+    public async Task Score_AfterSeeding_AssignsToTheNearestCentroidOfTheLatestModel()
+    {
+        ClusteringPipeline pipeline = CreateSut(Options());
+        Assert.Equal(-1, pipeline.Version);
+        await RunWithWriterAsync(pipeline, TestData.Blobs(5_000, Dimensions, clusters: 4, seed: 9));
+        CentroidSnapshot latest = pipeline.Latest!;
+
+        float[] probe = [.. latest.Centroids[2].Select(v => (float)v)];
+        int[] clusters = new int[1];
+        float[] distances = new float[1];
+        long version = pipeline.Score(probe, clusters, distances);
+
+        Assert.Equal(latest.Version, version);
+        Assert.Equal(2, clusters[0]);
+        Assert.InRange(distances[0], 0f, 1e-3f);
+    }
+
+    [Fact]
+    public async Task RunAsync_NoValidRecord_CompletesWithoutASnapshot()
+    {
+        ClusteringPipeline pipeline = CreateSut(Options());
+        await RunWithWriterAsync(pipeline, [float.NaN, 1, 2, 3, 4]);
+
+        Assert.Null(pipeline.Latest);
+        Assert.True(pipeline.Completion.IsCompletedSuccessfully);
+    }
+
+    internal static StreamingClustersOptions Options(int parallelism = 2) => new()
+    {
+        Clusters = 4,
+        Dimensions = 0,
+        BatchSize = 512,
+        ShardSize = 64,
+        BlockSize = 100,
+        ChannelCapacity = 1_000,
+        Seed = 7,
+        Parallelism = parallelism,
+        Seeding = { BufferSize = 1_024 },
+    };
+
+    private static ClusteringPipeline CreateSut(StreamingClustersOptions options, IScheduler? scheduler = null, RecordingDeadLetterSink? deadLetters = null) =>
+        new(options, deadLetters ?? new RecordingDeadLetterSink(), new FakeTimeProvider(), NullLoggerFactory.Instance, scheduler);
+
+    private static async Task<List<CentroidSnapshot>> RecordAllSnapshotsAsync(StreamingClustersOptions options, float[] points, RecordingDeadLetterSink? deadLetters = null)
+    {
+        // The immediate scheduler delivers every snapshot, in order, on the M-step's thread.
+        ClusteringPipeline pipeline = CreateSut(options, ImmediateScheduler.Instance, deadLetters);
+        var snapshots = new List<CentroidSnapshot>();
+        using IDisposable subscription = pipeline.Snapshots.Subscribe(snapshots.Add);
+        await RunWithWriterAsync(pipeline, points);
+        return snapshots;
+    }
+
+    private static async Task RunWithWriterAsync(ClusteringPipeline pipeline, float[] points)
+    {
+        using var stop = new CancellationTokenSource();
+        Task running = pipeline.RunAsync([], stopWhenSourcesEnd: false, stop.Token);
+        const int Chunk = 333;
+        for (int start = 0; start < points.Length / Dimensions; start += Chunk)
+        {
+            int n = Math.Min(Chunk, (points.Length / Dimensions) - start);
+            await pipeline.Writer.WriteAsync(points.AsMemory(start * Dimensions, n * Dimensions), Dimensions);
+        }
+
+        await stop.CancelAsync();
+        await running;
+    }
+
+    private static void AssertBitIdentical(CentroidSnapshot expected, CentroidSnapshot actual)
+    {
+        Assert.Equal(expected.Version, actual.Version);
+        Assert.Equal(expected.PointsApplied, actual.PointsApplied);
+        Assert.Equal(expected.Counts, actual.Counts);
+        Assert.Equal(expected.Weights.Select(BitConverter.DoubleToInt64Bits), actual.Weights.Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(expected.Inertia), BitConverter.DoubleToInt64Bits(actual.Inertia));
+        for (int c = 0; c < expected.Clusters; c++)
+        {
+            Assert.Equal(expected.Centroids[c].Select(BitConverter.DoubleToInt64Bits), actual.Centroids[c].Select(BitConverter.DoubleToInt64Bits));
+        }
+    }
+}

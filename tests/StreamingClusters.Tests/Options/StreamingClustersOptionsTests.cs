@@ -1,0 +1,80 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using StreamingClusters.Options;
+
+namespace StreamingClusters.Tests.Options;
+
+public sealed class StreamingClustersOptionsTests
+{
+    [Fact]
+    public void Validate_Defaults_AreValid()
+    {
+        ValidateOptionsResult result = new StreamingClustersOptionsValidator().Validate(null, new StreamingClustersOptions());
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
+    [Fact]
+    public void Validate_OutOfRangeSettings_EachMessageNamesItsSetting()
+    {
+        IOptions<StreamingClustersOptions> options = Bind(new()
+        {
+            ["StreamingClusters:Clusters"] = "0",
+            ["StreamingClusters:BatchSize"] = "0",
+            ["StreamingClusters:HalfLife"] = "soon",
+            ["StreamingClusters:ReseedRatio"] = "1.5",
+            ["StreamingClusters:Seeding:BufferSize"] = "0",
+            ["StreamingClusters:BatchTimeout"] = "-00:00:01",
+            ["StreamingClusters:Sources:0:Path"] = "/no/such/file.csv",
+            ["StreamingClusters:Sources:1:Format"] = "Csv",
+            ["StreamingClusters:SnapshotPath"] = "/no/such/dir/snapshot.json",
+        });
+
+        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => options.Value);
+
+        string[] expected =
+        [
+            "Clusters: The field StreamingClustersOptions.Clusters must be between 1 and 65536.",
+            "BatchSize: The field StreamingClustersOptions.BatchSize must be between 1 and 16777216.",
+            "BufferSize: The field StreamingClustersOptions.Seeding.BufferSize must be between 1 and 16777216.",
+            "StreamingClusters:ReseedRatio must be in [0, 1) (got 1.5).",
+            "StreamingClusters:HalfLife 'soon' is not a half-life: give a count with its unit (20000points, 50batches), a duration (10m, 30s, 2h) or 'none'.",
+            "StreamingClusters:BatchTimeout must be positive (got -00:00:01).",
+            "StreamingClusters:SnapshotPath '/no/such/dir/snapshot.json' is in a directory that does not exist.",
+            "StreamingClusters:Sources:0:Path '/no/such/file.csv' does not exist.",
+            "StreamingClusters:Sources:1:Path is required (a file, or - for standard input).",
+        ];
+        foreach (string message in expected)
+        {
+            Assert.Contains(error.Failures, f => f.EndsWith(message, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Validate_InitialCentroidsOfTheWrongShape_NamesTheCentroid()
+    {
+        IOptions<StreamingClustersOptions> options = Bind(new()
+        {
+            ["StreamingClusters:Clusters"] = "2",
+            ["StreamingClusters:Dimensions"] = "2",
+            ["StreamingClusters:InitialCentroids:0:0"] = "1",
+            ["StreamingClusters:InitialCentroids:0:1"] = "2",
+            ["StreamingClusters:InitialCentroids:1:0"] = "3",
+        });
+
+        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => options.Value);
+
+        Assert.Contains(error.Failures, f => f.Contains("StreamingClusters:InitialCentroids:1 must have 2 values (StreamingClusters:Dimensions).", StringComparison.Ordinal));
+    }
+
+    private static IOptions<StreamingClustersOptions> Bind(Dictionary<string, string?> settings)
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ServiceCollection()
+            .AddLogging()
+            .AddStreamingClusters(configuration.GetSection(StreamingClustersOptions.SectionName))
+            .BuildServiceProvider()
+            .GetRequiredService<IOptions<StreamingClustersOptions>>();
+    }
+}
