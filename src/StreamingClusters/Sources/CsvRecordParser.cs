@@ -81,12 +81,12 @@ internal sealed class CsvRecordParser : RecordParser
         int fields = _splitter.Count;
         if (_headerFields >= 0 && fields != _headerFields)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"{fields} fields where the header has {_headerFields}");
+            return string.Create(CultureInfo.InvariantCulture, $"{Fields(fields)} where the header has {_headerFields}");
         }
 
         if (fields < _minFields)
         {
-            return string.Create(CultureInfo.InvariantCulture, $"{fields} fields where the columns need {_minFields}");
+            return string.Create(CultureInfo.InvariantCulture, $"{Fields(fields)} where the columns need {_minFields}");
         }
 
         int count = _selected?.Length ?? fields;
@@ -109,6 +109,8 @@ internal sealed class CsvRecordParser : RecordParser
         _count = count;
         return null;
     }
+
+    private static string Fields(int count) => count == 1 ? "1 field" : string.Create(CultureInfo.InvariantCulture, $"{count} fields");
 
     private bool IsAllNumbers(ReadOnlySpan<byte> line)
     {
