@@ -127,7 +127,7 @@ public sealed class SourceIngest
     /// A source calls it when a block fills, when input goes idle, and at its end, so that the resume
     /// position of trailing rejected records also travels.
     /// </summary>
-    /// <param name="cancellationToken">Cancels the wait for room.</param>
+    /// <param name="cancellationToken">Cancels the wait for room; the block then stays for the next flush.</param>
     /// <returns>A task that completes when the block is in the channel.</returns>
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
@@ -150,6 +150,22 @@ public sealed class SourceIngest
         try
         {
             await _channel.WriteAsync(block, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while waiting for room: keep the points and the position for the source's
+            // final flush (with CancellationToken.None), so that nothing received is lost.
+            _positionPending = true;
+            if (block.Count > 0)
+            {
+                _block = block;
+            }
+            else
+            {
+                block.Return();
+            }
+
+            throw;
         }
         catch
         {

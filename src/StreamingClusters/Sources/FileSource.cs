@@ -1,0 +1,209 @@
+using StreamingClusters.Ingest;
+
+namespace StreamingClusters.Sources;
+
+/// <summary>
+/// Reads a line-oriented file (CSV or JSON lines), or standard input, one record per line, and hands
+/// every record to the ingest. Bytes are split into lines and parsed without decoding them first;
+/// a good record allocates nothing.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Delivery. A file is replayable: every block carries the byte offset just past its last record,
+/// and a restart that sets <see cref="ResumePosition"/> to that offset continues with the next
+/// record, so each record is delivered once across restarts. Line numbers continue too: the lines
+/// before the offset are counted (and a header among them read) without being parsed. Standard
+/// input is read once, cannot be replayed, and reports −1 as its position.
+/// </para>
+/// <para>
+/// Flushing. A block is sent when it is full, when the source ends or is cancelled, and, for
+/// standard input, whenever a read would wait for input, so that a slow stream still reaches the model.
+/// </para>
+/// </remarks>
+public sealed class FileSource : IPointSource
+{
+    private readonly Func<Stream> _open;
+    private readonly Func<RecordParser> _createParser;
+    private readonly int _maxRecordLength;
+    private readonly int _bufferSize;
+    private long _resumePosition;
+
+    /// <summary>Creates a source.</summary>
+    /// <param name="name">The source's name.</param>
+    /// <param name="path">The file, or <see langword="null"/> for a stream that cannot be replayed (standard input).</param>
+    /// <param name="open">Opens the input; for a file, a seekable stream at its start.</param>
+    /// <param name="createParser">Creates the format's parser, once per run.</param>
+    /// <param name="maxRecordLength">The longest line, in bytes, that is parsed; a longer one is rejected.</param>
+    /// <param name="bufferSize">The size of the read buffer.</param>
+    internal FileSource(string name, string? path, Func<Stream> open, Func<RecordParser> createParser, int maxRecordLength, int bufferSize = Utf8LineReader.DefaultBufferSize)
+    {
+        Debug.Assert(maxRecordLength > 0 && bufferSize > 0);
+        Name = name;
+        Path = path;
+        _open = open;
+        _createParser = createParser;
+        _maxRecordLength = maxRecordLength;
+        _bufferSize = bufferSize;
+        _resumePosition = path is null ? -1 : 0;
+    }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <summary>Gets the file read, or <see langword="null"/> for standard input.</summary>
+    public string? Path { get; }
+
+    /// <inheritdoc/>
+    /// <value>Always <see langword="true"/>: a file is read to its end once (following a growing file is not supported yet).</value>
+    public bool IsFinite => true;
+
+    /// <inheritdoc/>
+    /// <value>The byte offset to start reading at, just past a record; 0 by default for a file, −1 for standard input.</value>
+    /// <exception cref="NotSupportedException">A position is set on standard input.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A file's position is negative.</exception>
+    public long ResumePosition
+    {
+        get => _resumePosition;
+        set
+        {
+            if (Path is null)
+            {
+                if (value > 0)
+                {
+                    throw new NotSupportedException($"The source '{Name}' reads standard input, which cannot be replayed from position {value}.");
+                }
+
+                return;
+            }
+
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _resumePosition = value;
+        }
+    }
+
+    private bool IsReplayable => Path is not null;
+
+    /// <inheritdoc/>
+    /// <exception cref="OperationCanceledException">The source was cancelled (after flushing what it had read).</exception>
+    /// <exception cref="InvalidDataException">The resume position is not the start of a line of the file.</exception>
+    /// <exception cref="InvalidOperationException">The configured columns do not fit the header.</exception>
+    public async Task RunAsync(SourceIngest ingest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ingest);
+        var handler = new LineRecordHandler(_createParser(), _maxRecordLength, IsReplayable);
+        Stream stream = _open();
+        try
+        {
+            Utf8LineReader reader = await StartAsync(stream, handler, cancellationToken).ConfigureAwait(false);
+            Func<CancellationToken, ValueTask>? whenIdle = IsReplayable ? null : ingest.FlushAsync;
+            while (true)
+            {
+                if (!HandleBuffered(reader, handler, ingest))
+                {
+                    await ingest.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!await reader.FillAsync(whenIdle, cancellationToken).ConfigureAwait(false))
+                {
+                    HandleFinal(reader, handler, ingest);
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            await ingest.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Hands in the buffered lines until none is left (<see langword="true"/>) or a block is full (<see langword="false"/>).</summary>
+    private static bool HandleBuffered(Utf8LineReader reader, LineRecordHandler handler, SourceIngest ingest)
+    {
+        while (!ingest.MustFlush)
+        {
+            if (!reader.TryReadLine(out Utf8Line line))
+            {
+                return true;
+            }
+
+            handler.Handle(line, ingest);
+        }
+
+        return false;
+    }
+
+    private static void HandleFinal(Utf8LineReader reader, LineRecordHandler handler, SourceIngest ingest)
+    {
+        if (reader.TryReadFinalLine(out Utf8Line line))
+        {
+            handler.Handle(line, ingest);
+        }
+    }
+
+    /// <summary>Positions the stream at the resume position, replaying the lines before it, and returns the reader.</summary>
+    private async ValueTask<Utf8LineReader> StartAsync(Stream stream, LineRecordHandler handler, CancellationToken cancellationToken)
+    {
+        long resume = _resumePosition;
+        if (resume <= 0)
+        {
+            return new Utf8LineReader(stream, 0, 1, _maxRecordLength, synchronousReads: IsReplayable, _bufferSize);
+        }
+
+        long length = stream.Length;
+        if (resume > length)
+        {
+            throw new InvalidDataException(
+                $"The source '{Name}' cannot resume at byte {resume} of '{Path}': the file has only {length} bytes (was it truncated or replaced?).");
+        }
+
+        var scan = new Utf8LineReader(stream, 0, 1, _maxRecordLength, synchronousReads: true, _bufferSize);
+        while (!ReplayBuffered(scan, handler, resume))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!await scan.FillAsync(null, cancellationToken).ConfigureAwait(false))
+            {
+                if (ReplayFinal(scan, handler, resume))
+                {
+                    break;
+                }
+
+                throw NotALineStart(resume);
+            }
+        }
+
+        stream.Seek(resume, SeekOrigin.Begin);
+        return new Utf8LineReader(stream, resume, scan.NextLineNumber, _maxRecordLength, synchronousReads: true, _bufferSize);
+    }
+
+    /// <summary>Replays buffered lines; <see langword="true"/> once a line ends exactly at <paramref name="resume"/>.</summary>
+    private bool ReplayBuffered(Utf8LineReader scan, LineRecordHandler handler, long resume)
+    {
+        while (scan.TryReadLine(out Utf8Line line))
+        {
+            handler.Replay(line);
+            if (line.EndPosition >= resume)
+            {
+                return line.EndPosition == resume ? true : throw NotALineStart(resume);
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ReplayFinal(Utf8LineReader scan, LineRecordHandler handler, long resume)
+    {
+        if (scan.TryReadFinalLine(out Utf8Line line) && line.EndPosition == resume)
+        {
+            handler.Replay(line);
+            return true;
+        }
+
+        return false;
+    }
+
+    private InvalidDataException NotALineStart(long resume) => new(
+        $"The source '{Name}' cannot resume at byte {resume} of '{Path}': no line ends there (did the file change since the checkpoint?).");
+}
