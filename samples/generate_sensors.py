@@ -27,11 +27,11 @@ SPREAD = [1.2, 0.12, 0.08, 0.6, 1.5, 45.0]
 NEXT = {
     "idle": (["warm-up"], [1]),
     "warm-up": (["full", "idle"], [9, 1]),
-    "full": (["cooling", "overload"], [8, 2]),
+    "full": (["cooling", "overload"], [6, 4]),
     "overload": (["cooling"], [1]),
     "cooling": (["idle", "warm-up"], [6, 4]),
 }
-STAY = {"idle": 300, "warm-up": 120, "full": 600, "cooling": 200, "overload": 60}
+STAY = {"idle": 300, "warm-up": 120, "full": 600, "cooling": 200, "overload": 150}
 
 
 def broken(rng, fields):

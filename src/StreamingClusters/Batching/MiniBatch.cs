@@ -75,6 +75,17 @@ public sealed class MiniBatch
         return n;
     }
 
+    /// <summary>Appends all of another batch's points and segments (the seeding buffer is applied as one batch).</summary>
+    /// <param name="other">A batch of the same dimension that fits.</param>
+    public void Append(MiniBatch other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        Debug.Assert(other.Dimensions == Dimensions && Count + other.Count <= Capacity);
+        other.Points.CopyTo(Buffer.AsSpan(Count * Dimensions));
+        Count += other.Count;
+        _segments.AddRange(other._segments);
+    }
+
     /// <summary>Returns the buffer to the pool.</summary>
     public void Return()
     {

@@ -70,7 +70,9 @@ internal sealed class ModelStage
         }
 
         _counts = new long[options.Clusters];
-        _eStep = new ParallelEStep(options.Clusters, dimensions, options.ShardSize, options.EffectiveParallelism, options.BatchSize);
+        // The seeding buffer is applied as one batch: it may pass its size by up to one batch.
+        int largestBatch = options.InitialCentroids is null ? options.Seeding.BufferSize + options.BatchSize : options.BatchSize;
+        _eStep = new ParallelEStep(options.Clusters, dimensions, options.ShardSize, options.EffectiveParallelism, largestBatch);
     }
 
     /// <summary>Gets the current model version, or null before seeding.</summary>
@@ -108,26 +110,24 @@ internal sealed class ModelStage
         }
     }
 
+    /// <summary>
+    /// Seeds on the buffered points, then applies them as one batch: from zero weights that is one
+    /// Lloyd step on the buffer, and every seed starts with the points around it.
+    /// </summary>
     private void SeedFromBuffer()
     {
-        int d = _model.Dimensions;
-        var buffer = new float[_seedPoints * d];
-        int offset = 0;
+        var buffered = new MiniBatch(_model.Dimensions, _seedPoints, _seedBuffer[0].Sequence);
         foreach (MiniBatch batch in _seedBuffer)
         {
-            batch.Points.CopyTo(buffer.AsSpan(offset));
-            offset += batch.Points.Length;
-        }
-
-        _model.Seed(buffer);
-        _current = _model.Current;
-        MStepLog.Seeded(_logger, _model.Clusters, _seedPoints);
-        foreach (MiniBatch batch in _seedBuffer)
-        {
-            ApplyAndPublish(batch);
+            buffered.Append(batch);
+            batch.Return();
         }
 
         _seedBuffer.Clear();
+        _model.Seed(buffered.Points);
+        _current = _model.Current;
+        MStepLog.Seeded(_logger, _model.Clusters, _seedPoints);
+        ApplyAndPublish(buffered);
     }
 
     private void ApplyAndPublish(MiniBatch batch)

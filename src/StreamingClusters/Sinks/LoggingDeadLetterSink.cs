@@ -9,7 +9,7 @@ namespace StreamingClusters.Sinks;
 /// </summary>
 public sealed partial class LoggingDeadLetterSink : IDeadLetterSink
 {
-    private const int LoggedInFull = 20;
+    private const int LoggedInFull = 5;
     private readonly ILogger<LoggingDeadLetterSink> _logger;
     private long _count;
 
