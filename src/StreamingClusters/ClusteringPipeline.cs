@@ -49,7 +49,7 @@ public sealed class ClusteringPipeline : IClusterScorer
         _time = time;
         _logger = loggerFactory.CreateLogger<ClusteringPipeline>();
         Ingest = new IngestStage(options, deadLetters);
-        Writer = new PointWriter(Ingest);
+        Writer = new PointWriter(Ingest, time, options.MaxAbsoluteValue);
         _snapshots = new SnapshotPublisher(scheduler ?? DefaultScheduler.Instance, _logger);
         _assignments = new AssignmentPublisher(64, _logger);
     }
@@ -99,7 +99,7 @@ public sealed class ClusteringPipeline : IClusterScorer
             if (dimensions is int d)
             {
                 var batches = Channel.CreateBounded<MiniBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-                var batcher = new Batcher(Ingest.Reader, batches.Writer, d, _options.BatchSize, _options.BatchTimeout, _time);
+                var batcher = new Batcher(Ingest, batches.Writer, d, _options.BatchSize, _options.BatchTimeout, _time);
                 _model = new ModelStage(_options, d, _time, Ingest, _snapshots, _assignments, _logger);
                 Task batching = batcher.RunAsync(abort.Token);
                 while (await batches.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))

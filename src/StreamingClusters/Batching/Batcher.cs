@@ -11,6 +11,7 @@ namespace StreamingClusters.Batching;
 /// </summary>
 internal sealed class Batcher
 {
+    private readonly IngestStage _ingest;
     private readonly ChannelReader<PointBlock> _input;
     private readonly ChannelWriter<MiniBatch> _output;
     private readonly int _dimensions;
@@ -22,9 +23,10 @@ internal sealed class Batcher
     /// <summary>Gets or sets a callback made each time a started batch begins to wait for its time-out (tests gate on it).</summary>
     internal Action? WaitingForTimeout { get; set; }
 
-    public Batcher(ChannelReader<PointBlock> input, ChannelWriter<MiniBatch> output, int dimensions, int batchSize, TimeSpan timeout, TimeProvider time)
+    public Batcher(IngestStage ingest, ChannelWriter<MiniBatch> output, int dimensions, int batchSize, TimeSpan timeout, TimeProvider time)
     {
-        _input = input;
+        _ingest = ingest;
+        _input = ingest.Reader;
         _output = output;
         _dimensions = dimensions;
         _batchSize = batchSize;
@@ -46,6 +48,7 @@ internal sealed class Batcher
             {
                 while (_input.TryRead(out PointBlock? block))
                 {
+                    _ingest.Consumed(block);
                     int offset = 0;
                     do
                     {

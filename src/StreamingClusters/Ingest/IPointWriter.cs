@@ -21,4 +21,16 @@ public interface IPointWriter
     /// <returns>How many points were accepted and rejected.</returns>
     /// <exception cref="InvalidOperationException">The pipeline no longer accepts points (it is stopping).</exception>
     ValueTask<WriteResult> WriteAsync(ReadOnlyMemory<float> points, int dimensions, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes points all or nothing: if room for every valid point does not free up within
+    /// <paramref name="wait"/>, nothing is taken (not even counted) and the result is null.
+    /// </summary>
+    /// <param name="points">count × d values, row-major.</param>
+    /// <param name="dimensions">d; must match <see cref="Dimensions"/> once that is known.</param>
+    /// <param name="wait">How long to wait for room.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>How many points were accepted and rejected, or null when the pipeline stayed full.</returns>
+    /// <exception cref="InvalidOperationException">The pipeline no longer accepts points (it is stopping).</exception>
+    Task<WriteResult?> TryWriteAsync(ReadOnlyMemory<float> points, int dimensions, TimeSpan wait, CancellationToken cancellationToken = default);
 }

@@ -26,13 +26,9 @@ public sealed class IngestStage
         _options = options;
         DeadLetters = deadLetters;
         Dimensions = new DimensionGate(options.Dimensions > 0 ? options.Dimensions : options.InitialCentroids?.FirstOrDefault()?.Length ?? 0);
-        int capacityInBlocks = Math.Max(1, options.ChannelCapacity / options.BlockSize);
-        _channel = Channel.CreateBounded<PointBlock>(new BoundedChannelOptions(capacityInBlocks)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-            SingleWriter = false,
-        });
+        // The channel is bounded in points by the budget, which sources wait on before writing.
+        Budget = new PointBudget(options.ChannelCapacity);
+        _channel = Channel.CreateUnbounded<PointBlock>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     }
 
     /// <summary>Gets the dimension of the stream, once known.</summary>
@@ -44,8 +40,11 @@ public sealed class IngestStage
     /// <summary>Gets the blocks, for the batching stage.</summary>
     public ChannelReader<PointBlock> Reader => _channel.Reader;
 
-    /// <summary>Gets the number of blocks waiting in the channel.</summary>
-    public int Depth => _channel.Reader.Count;
+    /// <summary>Gets the number of points in the channel (taken from its capacity and not yet batched).</summary>
+    public long PointsQueued => Budget.InUse;
+
+    /// <summary>Gets the channel's capacity in points.</summary>
+    internal PointBudget Budget { get; }
 
     /// <summary>Gets the counters of every source that has opened, in name order.</summary>
     public IReadOnlyList<SourceCounters> Sources => [.. _sources.Values.OrderBy(s => s.Name, StringComparer.Ordinal)];
@@ -53,7 +52,11 @@ public sealed class IngestStage
     /// <summary>Opens the ingest of one source; each source opens once, under a unique name.</summary>
     /// <param name="name">The source's name.</param>
     /// <returns>The source's ingest.</returns>
-    public SourceIngest Open(string name) => new(Counters(name), _channel.Writer, Dimensions, DeadLetters, _options.BlockSize, _options.MaxAbsoluteValue);
+    public SourceIngest Open(string name) => new(Counters(name), _channel.Writer, Budget, Dimensions, DeadLetters, _options.BlockSize, _options.MaxAbsoluteValue);
+
+    /// <summary>Takes a block out of the channel's accounting: its points no longer count against the capacity.</summary>
+    /// <param name="block">A block just read from <see cref="Reader"/>.</param>
+    internal void Consumed(PointBlock block) => Budget.Release(block.Count);
 
     /// <summary>Gets (creating on first use) the counters of a source.</summary>
     /// <param name="name">The source's name.</param>

@@ -15,14 +15,32 @@ internal sealed class PointWriter : IPointWriter
     private readonly IngestStage _ingest;
     private SourceIngest? _source;
 
-    public PointWriter(IngestStage ingest)
+    private readonly TimeProvider _time;
+    private readonly double _maxAbsoluteValue;
+
+    public PointWriter(IngestStage ingest, TimeProvider time, double maxAbsoluteValue)
     {
         _ingest = ingest;
+        _time = time;
+        _maxAbsoluteValue = maxAbsoluteValue;
     }
 
     public int Dimensions => _ingest.Dimensions.Dimensions;
 
     public async ValueTask<WriteResult> WriteAsync(ReadOnlyMemory<float> points, int dimensions, CancellationToken cancellationToken = default)
+    {
+        Check(points, dimensions);
+        WriteResult? result = await WriteCoreAsync(points, dimensions, reserveWithin: null, cancellationToken).ConfigureAwait(false);
+        return result!.Value;
+    }
+
+    public async Task<WriteResult?> TryWriteAsync(ReadOnlyMemory<float> points, int dimensions, TimeSpan wait, CancellationToken cancellationToken = default)
+    {
+        Check(points, dimensions);
+        return await WriteCoreAsync(points, dimensions, wait, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Check(ReadOnlyMemory<float> points, int dimensions)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
         if (points.Length % dimensions != 0)
@@ -35,11 +53,23 @@ internal sealed class PointWriter : IPointWriter
         {
             throw new ArgumentException($"The pipeline's points have {known} dimensions, not {dimensions}.", nameof(dimensions));
         }
+    }
 
+    private async ValueTask<WriteResult?> WriteCoreAsync(ReadOnlyMemory<float> points, int dimensions, TimeSpan? reserveWithin, CancellationToken cancellationToken)
+    {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             SourceIngest source = _source ??= _ingest.Open(SourceName);
+            if (reserveWithin is TimeSpan wait)
+            {
+                int valid = CountValid(points.Span, dimensions);
+                if (!await source.ReserveAsync(valid, wait, _time, cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+            }
+
             int accepted = 0;
             int count = points.Length / dimensions;
             for (int i = 0; i < count; i++)
@@ -68,5 +98,19 @@ internal sealed class PointWriter : IPointWriter
         {
             _gate.Release();
         }
+    }
+
+    private int CountValid(ReadOnlySpan<float> points, int dimensions)
+    {
+        int valid = 0;
+        for (int i = 0; i < points.Length; i += dimensions)
+        {
+            if (PointValidator.Check(points.Slice(i, dimensions), dimensions, (float)_maxAbsoluteValue) is null)
+            {
+                valid++;
+            }
+        }
+
+        return valid;
     }
 }

@@ -12,6 +12,7 @@ public sealed class SourceIngest
 {
     private const int MaxRawLength = 1024;
     private readonly ChannelWriter<PointBlock> _channel;
+    private readonly PointBudget _budget;
     private readonly DimensionGate _gate;
     private readonly IDeadLetterSink _deadLetters;
     private readonly int _blockSize;
@@ -23,9 +24,13 @@ public sealed class SourceIngest
     private long _position = -1;
     private long _records;
 
+    /// <summary>Points already taken from the channel's capacity by <see cref="ReserveAsync"/>, spent by the next flushes.</summary>
+    private int _reserved;
+
     internal SourceIngest(
         SourceCounters counters,
         ChannelWriter<PointBlock> channel,
+        PointBudget budget,
         DimensionGate gate,
         IDeadLetterSink deadLetters,
         int blockSize,
@@ -33,6 +38,7 @@ public sealed class SourceIngest
     {
         Counters = counters;
         _channel = channel;
+        _budget = budget;
         _gate = gate;
         _deadLetters = deadLetters;
         _blockSize = blockSize;
@@ -53,6 +59,27 @@ public sealed class SourceIngest
 
     /// <summary>Gets the number of records (good and rejected) this source has handed in.</summary>
     public long Records => _records;
+
+    /// <summary>
+    /// Takes room for <paramref name="points"/> points in the channel, all or nothing, waiting at most
+    /// <paramref name="wait"/>; the next flushes spend it instead of waiting.
+    /// </summary>
+    /// <param name="points">The points about to be handed in.</param>
+    /// <param name="wait">How long to wait for room.</param>
+    /// <param name="time">The clock for the wait.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns><see langword="true"/> when the room was taken.</returns>
+    internal async Task<bool> ReserveAsync(int points, TimeSpan wait, TimeProvider time, CancellationToken cancellationToken)
+    {
+        Debug.Assert(_reserved == 0, "A reservation is spent before the next one is taken.");
+        if (!await _budget.TryAcquireAsync(points, wait, time, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        _reserved = points;
+        return true;
+    }
 
     /// <summary>Starts counting from a checkpointed position, before the first record.</summary>
     /// <param name="records">Records the source had read.</param>
@@ -149,7 +176,10 @@ public sealed class SourceIngest
         _positionPending = false;
         try
         {
-            await _channel.WriteAsync(block, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            int fromReserve = Math.Min(_reserved, block.Count);
+            await _budget.AcquireAsync(block.Count - fromReserve, cancellationToken).ConfigureAwait(false);
+            _reserved -= fromReserve;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -167,11 +197,13 @@ public sealed class SourceIngest
 
             throw;
         }
-        catch
+
+        if (!_channel.TryWrite(block))
         {
-            // Never written: its points were received but will not be applied; the caller's failure says why.
+            // The pipeline has closed its input (it failed or stopped): these points will not be applied.
+            _budget.Release(block.Count);
             block.Return();
-            throw;
+            throw new ChannelClosedException("The pipeline no longer accepts points.");
         }
     }
 

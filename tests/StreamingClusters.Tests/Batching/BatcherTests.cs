@@ -82,7 +82,7 @@ public sealed class BatcherTests
     }
 
     private Batcher CreateSut(int batchSize) =>
-        new(_ingest.Reader, _output.Writer, Dimensions, batchSize, Timeout, _time);
+        new(_ingest, _output.Writer, Dimensions, batchSize, Timeout, _time);
 
     private async Task WritePointsAsync(int count)
     {

@@ -11,14 +11,14 @@ public sealed class IngestStageTests
     {
         var options = new StreamingClustersOptions { Dimensions = 4, BlockSize = 256, ChannelCapacity = 1_024 };
         var ingest = new IngestStage(options, new RecordingDeadLetterSink());
-        var writer = new PointWriter(ingest);
+        var writer = new PointWriter(ingest, TimeProvider.System, options.MaxAbsoluteValue);
         float[] flood = new float[100_000 * 4];
 
         ValueTask<WriteResult> writing = writer.WriteAsync(flood, 4);
 
         // Nothing reads the channel: the write stops once the channel holds its capacity.
         Assert.False(writing.IsCompleted);
-        Assert.Equal(1_024 / 256, ingest.Depth);
+        Assert.Equal(1_024, ingest.PointsQueued);
         Assert.InRange(ingest.Counters(PointWriter.SourceName).Received, 1_024, 1_024 + 256);
 
         int drained = 0;
@@ -27,6 +27,7 @@ public sealed class IngestStageTests
             await foreach (PointBlock block in ingest.Reader.ReadAllAsync())
             {
                 drained += block.Count;
+                ingest.Consumed(block);
                 block.Return();
             }
         });

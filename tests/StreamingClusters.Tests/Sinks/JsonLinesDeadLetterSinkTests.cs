@@ -131,7 +131,7 @@ public sealed class JsonLinesDeadLetterSinkTests : IDisposable
         {
             var stage = new IngestStage(options, sut);
             SourceIngest ingest = stage.Open("in");
-            Task drain = SourceHarness.DrainAsync(stage.Reader, new SourceRunResult(ingest.Counters, new CollectingDeadLetterSink()));
+            Task drain = SourceHarness.DrainAsync(stage, new SourceRunResult(ingest.Counters, new CollectingDeadLetterSink()));
             await SourceHarness.FileSource(input, new() { Name = "in" }, options).RunAsync(ingest, CancellationToken.None);
             stage.Complete();
             await drain;

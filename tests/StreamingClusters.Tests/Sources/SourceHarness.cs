@@ -47,7 +47,7 @@ internal static class SourceHarness
         var stage = new IngestStage(options ?? Options(), deadLetters);
         SourceIngest ingest = stage.Open(source.Name);
         var result = new SourceRunResult(ingest.Counters, deadLetters);
-        Task drain = DrainAsync(stage.Reader, result);
+        Task drain = DrainAsync(stage, result);
         try
         {
             await source.RunAsync(ingest, cancellationToken);
@@ -66,12 +66,14 @@ internal static class SourceHarness
     }
 
     /// <summary>Reads blocks until the channel completes, counting their points as applied.</summary>
-    public static async Task DrainAsync(ChannelReader<PointBlock> reader, SourceRunResult into)
+    public static async Task DrainAsync(IngestStage stage, SourceRunResult into)
     {
+        ChannelReader<PointBlock> reader = stage.Reader;
         while (await reader.WaitToReadAsync())
         {
             while (reader.TryRead(out PointBlock? block))
             {
+                stage.Consumed(block);
                 Take(block, into);
             }
         }
