@@ -29,9 +29,11 @@ public static class KMeansPlusPlus
         ArgumentOutOfRangeException.ThrowIfNegative(candidates);
         int d = dimensions;
         int n = points.Length / d;
-        if (n < clusters)
+        // Fewer than k points are refused below, when the distinct values run out, so that the
+        // exception counts distinct values rather than points.
+        if (n == 0)
         {
-            throw new InsufficientDistinctPointsException(clusters, n, n);
+            throw new InsufficientDistinctPointsException(clusters, 0, 0);
         }
 
         int tries = candidates == 0 ? DefaultCandidates(clusters) : candidates;
