@@ -52,6 +52,10 @@ public class HalfLifeTests
     [InlineData("")]
     [InlineData("   ")]
     [InlineData("1e400points")]
+    [InlineData("5000")]
+    [InlineData("10")]
+    [InlineData("1e305h")]
+    [InlineData("1e-322ms")]
     public void Parse_InvalidText_ThrowsFormatExceptionThatShowsTheForms(string text)
     {
         Assert.False(HalfLife.TryParse(text, out _));
