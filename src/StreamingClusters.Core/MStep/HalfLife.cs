@@ -65,7 +65,10 @@ public readonly partial record struct HalfLife(double Value, HalfLifeUnit Unit)
             HalfLifeUnit.Points => points / Value,
             _ => Math.Max(0.0, elapsed.TotalSeconds) / Value,
         };
-        return Math.Pow(0.5, exponent);
+        // Past about 1,074 half-lives at once (an idle night with a 30 s half-life) 0.5^x underflows
+        // to 0, which the M-step refuses: the old points are as good as forgotten, so say so with the
+        // smallest positive discount instead.
+        return Math.Max(double.Epsilon, Math.Pow(0.5, exponent));
     }
 
     /// <summary>

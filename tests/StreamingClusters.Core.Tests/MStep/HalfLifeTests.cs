@@ -129,6 +129,18 @@ public class HalfLifeTests
         Assert.Equal(1.0, halfLife.Discount(10, TimeSpan.FromSeconds(-5)));
     }
 
+    [Theory]
+    [InlineData("30s", 10, 9 * 3600)]
+    [InlineData("1points", 5000, 0)]
+    public void Discount_ThousandsOfHalfLivesAtOnce_StaysPositive(string text, long points, int elapsedSeconds)
+    {
+        // An overnight pause with a 30 s half-life is 1,080 half-lives: 0.5^1080 underflows to 0,
+        // which ClusterModel.Apply refuses. The old points must be forgotten, not the batch.
+        double discount = HalfLife.Parse(text).Discount(points, TimeSpan.FromSeconds(elapsedSeconds));
+
+        Assert.InRange(discount, double.Epsilon, 1e-300);
+    }
+
     [Fact]
     public void Factories_NonPositiveHalfLife_Throw()
     {

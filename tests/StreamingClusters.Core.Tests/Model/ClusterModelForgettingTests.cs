@@ -39,6 +39,20 @@ public class ClusterModelForgettingTests
     }
 
     [Fact]
+    public void Apply_AfterAnIdleNightWithAShortHalfLife_ForgetsTheOldPointsAndTakesTheBatch()
+    {
+        var model = new ClusterModel(new ModelSettings(1, 1));
+        model.SetCentroids([0]);
+        Streaming.Step(model, [OldPoint, OldPoint, OldPoint]);
+        double discount = HalfLife.Parse("30s").Discount(2, TimeSpan.FromHours(9));
+
+        Streaming.Step(model, [NewPoint, NewPoint], discount);
+
+        Assert.Equal(NewPoint, model.Centroids[0]);
+        Assert.Equal(2, model.Weights[0]);
+    }
+
+    [Fact]
     public void Apply_NoHalfLife_OldPointKeepsItsWholeWeight()
     {
         Assert.Equal(1.0, OldPointWeightAfter(HalfLife.None, [10, 20, 30], gaps: null), 1e-12);
