@@ -38,6 +38,21 @@ public class ClusterStatisticsTests
         Assert.All(statistics.SumOf(0).ToArray(), s => Assert.Equal(16_777_217.0, s));
     }
 
+    [Theory]
+    [InlineData(7)]
+    [InlineData(9)]
+    [InlineData(24)]
+    public void AddPoint_PointOfAnotherDimension_ThrowsAndAddsNothing(int length)
+    {
+        // Into the last cluster, where a longer point would be written past the end of the sums.
+        var statistics = new ClusterStatistics(2, 8);
+
+        var error = Assert.Throws<ArgumentException>(() => statistics.AddPoint(1, new float[length], 0));
+
+        Assert.StartsWith($"A point of d = 8 must have 8 values, got {length}.", error.Message, StringComparison.Ordinal);
+        Assert.True(statistics.BitwiseEquals(new ClusterStatistics(2, 8)));
+    }
+
     [Fact]
     public void Add_MismatchedShape_ThrowsNamingBothShapes()
     {
