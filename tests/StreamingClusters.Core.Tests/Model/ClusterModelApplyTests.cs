@@ -120,6 +120,22 @@ public class ClusterModelApplyTests
     }
 
     [Fact]
+    public void Apply_RecentPointsNotAMultipleOfD_ThrowsAndLeavesTheModelUnchanged()
+    {
+        // Cluster 1 starves, so the reseed would read the recent points after the update was committed.
+        var model = new ClusterModel(new ModelSettings(2, 2));
+        model.SetCentroids([0, 0, 100, 100]);
+        ClusterModelState before = model.ToState();
+        var statistics = new ClusterStatistics(2, 2);
+        statistics.AddPoint(0, [1f, 1f], 2);
+
+        var error = Assert.Throws<ArgumentException>(() => model.Apply(statistics, 1.0, [1f, 1f, 2f]));
+
+        Assert.Equal("recentPoints", error.ParamName);
+        Bitwise.AssertEqual(before, model.ToState());
+    }
+
+    [Fact]
     public void Apply_Unseeded_Throws()
     {
         var model = new ClusterModel(new ModelSettings(1, 1));
