@@ -11,7 +11,7 @@ public class HardEStepTests
     [InlineData(0.0)]
     [InlineData(100.0)]
     [InlineData(1000.0)]
-    public void Assign_SeparatedPoints_GivesExactArgminAndAccurateSquaredDistance(double offset)
+    public void Assign_SeparatedPoints_NearestWithinScoreResolutionAndAccurateSquaredDistance(double offset)
     {
         // Far from the origin (sensor readings around 1000 hPa), ‖x‖² dwarfs ‖x − μ‖²: the distance
         // must still be accurate relative to itself, or the objective and the inertia mean nothing.
