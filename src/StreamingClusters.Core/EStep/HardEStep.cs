@@ -82,9 +82,11 @@ public static class HardEStep
         int d = model.Dimensions;
         for (int i = 0; i < count; i++)
         {
-            // ‖x − μ‖² = ‖x‖² + (‖μ‖² − 2x·μ); rounding can take it a hair below zero, hence the clamp.
-            float norm = System.Numerics.Tensors.TensorPrimitives.Dot(points.Slice(i * d, d), points.Slice(i * d, d));
-            squaredDistances[i] = MathF.Max(0f, norm + squaredDistances[i]);
+            // The kernel's score ‖μ‖² − 2x·μ only ranks the centroids. Adding ‖x‖² back to it cancels
+            // catastrophically when the points sit far from the origin (at 1000 ± 1 the result has no
+            // correct digit), so the winner's distance is computed from the difference: same cost, d flops.
+            float distance = System.Numerics.Tensors.TensorPrimitives.Distance(points.Slice(i * d, d), model.Centroid(assignments[i]));
+            squaredDistances[i] = distance * distance;
         }
     }
 

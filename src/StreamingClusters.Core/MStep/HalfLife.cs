@@ -65,7 +65,10 @@ public readonly partial record struct HalfLife(double Value, HalfLifeUnit Unit)
             HalfLifeUnit.Points => points / Value,
             _ => Math.Max(0.0, elapsed.TotalSeconds) / Value,
         };
-        return Math.Pow(0.5, exponent);
+        // Past about 1,074 half-lives at once (an idle night with a 30 s half-life) 0.5^x underflows
+        // to 0, which the M-step refuses: the old points are as good as forgotten, so say so with the
+        // smallest positive discount instead.
+        return Math.Max(double.Epsilon, Math.Pow(0.5, exponent));
     }
 
     /// <summary>
@@ -93,9 +96,15 @@ public readonly partial record struct HalfLife(double Value, HalfLifeUnit Unit)
         Match match = CountWithUnit().Match(s);
         if (!match.Success)
         {
-            bool isSpan = TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out TimeSpan span) && span > TimeSpan.Zero;
-            halfLife = isSpan ? InTime(span) : None;
-            return isSpan;
+            // Only the clock form (00:10:00): TimeSpan would read a bare "5000" as 5,000 days.
+            if (!s.Contains(':', StringComparison.Ordinal)
+                || !TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out TimeSpan span) || span <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            halfLife = InTime(span);
+            return true;
         }
 
         double value = double.Parse(match.Groups["value"].ValueSpan, NumberStyles.Float, CultureInfo.InvariantCulture);
@@ -115,8 +124,14 @@ public readonly partial record struct HalfLife(double Value, HalfLifeUnit Unit)
             "d" or "days" => new HalfLife(value * 86400, HalfLifeUnit.Time),
             _ => null,
         };
-        halfLife = parsed ?? None;
-        return parsed.HasValue;
+        // The unit conversion can still overflow (1e305h) or underflow to 0 (1e-322ms).
+        if (parsed is not { Value: > 0 and < double.PositiveInfinity })
+        {
+            return false;
+        }
+
+        halfLife = parsed.Value;
+        return true;
     }
 
     /// <summary>Parses a half-life; see <see cref="TryParse"/> for the forms.</summary>

@@ -189,6 +189,12 @@ public sealed class ClusterModel
                 nameof(statistics));
         }
 
+        if (recentPoints.Length % Dimensions != 0)
+        {
+            // Checked before anything changes: the reseed reads these points after the update is committed.
+            throw new ArgumentException($"Recent points of d = {Dimensions} must hold a multiple of {Dimensions} values, got {recentPoints.Length}.", nameof(recentPoints));
+        }
+
         _ = Current;
         int d = Dimensions;
         for (int c = 0; c < Clusters; c++)

@@ -6,7 +6,7 @@ public sealed class InsufficientDistinctPointsException : InvalidOperationExcept
     /// <summary>Creates the exception.</summary>
     /// <param name="clusters">The number of clusters asked for.</param>
     /// <param name="points">The number of points seeding had.</param>
-    /// <param name="distinct">How many of them were distinct (at most the number found before seeding stopped).</param>
+    /// <param name="distinct">How many of them were distinct.</param>
     public InsufficientDistinctPointsException(int clusters, int points, int distinct)
         : base($"Seeding needs at least {clusters} distinct points (k = {clusters}), but the {points} buffered points hold only {distinct} distinct values.")
     {

@@ -29,9 +29,11 @@ public static class KMeansPlusPlus
         ArgumentOutOfRangeException.ThrowIfNegative(candidates);
         int d = dimensions;
         int n = points.Length / d;
-        if (n < clusters)
+        // Fewer than k points are refused below, when the distinct values run out, so that the
+        // exception counts distinct values rather than points.
+        if (n == 0)
         {
-            throw new InsufficientDistinctPointsException(clusters, n, n);
+            throw new InsufficientDistinctPointsException(clusters, 0, 0);
         }
 
         int tries = candidates == 0 ? DefaultCandidates(clusters) : candidates;
@@ -116,16 +118,35 @@ public static class KMeansPlusPlus
         return last;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static double SquaredDistance(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
-        double sum = 0;
-        for (int j = 0; j < x.Length; j++)
+        Debug.Assert(x.Length == y.Length);
+        y = y[..x.Length];
+
+        // Four running sums (coordinates j mod 4) so that the additions overlap instead of each
+        // waiting for the last; the order is fixed, so every machine gets the same bits.
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j <= x.Length - 4; j += 4)
         {
-            double diff = (double)x[j] - y[j];
-            sum += diff * diff;
+            double d0 = (double)x[j] - y[j];
+            double d1 = (double)x[j + 1] - y[j + 1];
+            double d2 = (double)x[j + 2] - y[j + 2];
+            double d3 = (double)x[j + 3] - y[j + 3];
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
         }
 
-        return sum;
+        for (; j < x.Length; j++)
+        {
+            double diff = (double)x[j] - y[j];
+            s0 += diff * diff;
+        }
+
+        return (s0 + s1) + (s2 + s3);
     }
 
     private static void Copy(ReadOnlySpan<float> from, Span<double> to)

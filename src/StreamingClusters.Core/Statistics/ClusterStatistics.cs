@@ -82,7 +82,13 @@ public sealed class ClusterStatistics
     /// <param name="squaredDistance">Its squared distance to that cluster's centroid.</param>
     public void AddPoint(int cluster, ReadOnlySpan<float> point, double squaredDistance)
     {
-        Debug.Assert(point.Length == Dimensions);
+        // Checked in release too: the widening add stores through unchecked refs, so a longer
+        // point would write past this cluster's sums (past the array, for the last cluster).
+        if (point.Length != Dimensions)
+        {
+            throw new ArgumentException($"A point of d = {Dimensions} must have {Dimensions} values, got {point.Length}.", nameof(point));
+        }
+
         _counts[cluster]++;
         _squaredErrors[cluster] += squaredDistance;
         AddWidened(point, _sums.AsSpan(cluster * Dimensions, Dimensions));
