@@ -2,6 +2,7 @@ using System.Reactive.Concurrency;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using StreamingClusters.Batching;
+using StreamingClusters.Diagnostics;
 using StreamingClusters.EStep;
 using StreamingClusters.Ingest;
 using StreamingClusters.MStep;
@@ -35,12 +36,14 @@ public sealed class ClusteringPipeline : IClusterScorer
     /// <param name="time">The clock for batch time-outs and time half-lives.</param>
     /// <param name="loggerFactory">Logging.</param>
     /// <param name="scheduler">Where snapshot subscribers are called; the thread pool by default.</param>
+    /// <param name="metrics">The instruments to record into; a meter of its own by default.</param>
     public ClusteringPipeline(
         StreamingClustersOptions options,
         IDeadLetterSink deadLetters,
         TimeProvider time,
         ILoggerFactory loggerFactory,
-        IScheduler? scheduler = null)
+        IScheduler? scheduler = null,
+        StreamingClustersMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -52,7 +55,12 @@ public sealed class ClusteringPipeline : IClusterScorer
         Writer = new PointWriter(Ingest, time, options.MaxAbsoluteValue);
         _snapshots = new SnapshotPublisher(scheduler ?? DefaultScheduler.Instance, _logger);
         _assignments = new AssignmentPublisher(64, _logger);
+        Metrics = metrics ?? new StreamingClustersMetrics();
+        Metrics.Attach(Ingest, () => _snapshots.Latest);
     }
+
+    /// <summary>Gets the pipeline's instruments.</summary>
+    public StreamingClustersMetrics Metrics { get; }
 
     /// <summary>Gets the ingest stage: the channel and the per-source accounting.</summary>
     public IngestStage Ingest { get; }
@@ -100,7 +108,7 @@ public sealed class ClusteringPipeline : IClusterScorer
             {
                 var batches = Channel.CreateBounded<MiniBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
                 var batcher = new Batcher(Ingest, batches.Writer, d, _options.BatchSize, _options.BatchTimeout, _time);
-                _model = new ModelStage(_options, d, _time, Ingest, _snapshots, _assignments, _logger);
+                _model = new ModelStage(_options, d, _time, Ingest, _snapshots, _assignments, Metrics, _logger);
                 Task batching = batcher.RunAsync(abort.Token);
                 while (await batches.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
                 {

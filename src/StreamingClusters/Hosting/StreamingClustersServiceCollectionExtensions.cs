@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamingClusters;
+using System.Diagnostics.Metrics;
+using StreamingClusters.Diagnostics;
 using StreamingClusters.Hosting;
 using StreamingClusters.Ingest;
 using StreamingClusters.Options;
@@ -49,11 +51,14 @@ public static class StreamingClustersServiceCollectionExtensions
                 ? new LoggingDeadLetterSink(sp.GetRequiredService<ILogger<LoggingDeadLetterSink>>())
                 : new JsonLinesDeadLetterSink(o.DeadLetterPath, sp.GetRequiredService<TimeProvider>());
         });
+        services.AddMetrics();
+        services.TryAddSingleton(sp => new StreamingClustersMetrics(sp.GetService<IMeterFactory>()));
         services.TryAddSingleton(sp => new ClusteringPipeline(
             sp.GetRequiredService<IOptions<StreamingClustersOptions>>().Value,
             sp.GetRequiredService<IDeadLetterSink>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            metrics: sp.GetRequiredService<StreamingClustersMetrics>()));
         services.TryAddSingleton(sp => sp.GetRequiredService<ClusteringPipeline>().Writer);
         services.TryAddSingleton(sp => sp.GetRequiredService<ClusteringPipeline>().Snapshots);
         services.TryAddSingleton(sp => sp.GetRequiredService<ClusteringPipeline>().Assignments);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StreamingClusters.Batching;
+using StreamingClusters.Diagnostics;
 using StreamingClusters.EStep;
 using StreamingClusters.Ingest;
 using StreamingClusters.Model;
@@ -28,6 +29,7 @@ internal sealed class ModelStage
     private readonly AssignmentPublisher _assignments;
     private readonly IDeadLetterSink _deadLetters;
     private readonly ILogger _logger;
+    private readonly StreamingClustersMetrics _metrics;
     private readonly List<MiniBatch> _seedBuffer = [];
     private readonly long[] _counts;
     private readonly Dictionary<string, long> _positions = new(StringComparer.Ordinal);
@@ -46,8 +48,10 @@ internal sealed class ModelStage
         IngestStage ingest,
         SnapshotPublisher snapshots,
         AssignmentPublisher assignments,
+        StreamingClustersMetrics metrics,
         ILogger logger)
     {
+        _metrics = metrics;
         _options = options;
         _time = time;
         _ingest = ingest;
@@ -132,6 +136,7 @@ internal sealed class ModelStage
 
     private void ApplyAndPublish(MiniBatch batch)
     {
+        long started = _time.GetTimestamp();
         try
         {
             if (batch.Count > 0)
@@ -150,6 +155,7 @@ internal sealed class ModelStage
             if (batch.Count > 0)
             {
                 _snapshots.Publish(Snapshot(isFinal: false));
+                _metrics.BatchApplied(_time.GetElapsedTime(started), _lastUpdate?.Reseeds.Count ?? 0);
             }
         }
         finally
