@@ -28,6 +28,9 @@ internal sealed class CommandLineSwitches
         ("--parallelism", $"{Section}:Parallelism", "N", "E-step threads (0 = every core)"),
         ("--snapshot-out", $"{Section}:SnapshotPath", "PATH", "write the final snapshot as JSON to PATH"),
         ("--dead-letter", $"{Section}:DeadLetterPath", "PATH", "write rejected records as JSON lines to PATH"),
+        ("--checkpoint", $"{Section}:Checkpoint:Path", "PATH", "save the model's state to PATH and resume from it after a restart"),
+        ("--checkpoint-interval", $"{Section}:Checkpoint:Interval", "TIME", "least time between checkpoints (e.g. 00:00:30; 0 = every batch)"),
+        ("--fresh", $"{Section}:Checkpoint:StartFresh", "", "ignore an existing checkpoint and start fresh (it is overwritten)"),
         ("--config", null, "FILE", "layer a settings file (e.g. config/sensors.json) over appsettings.json"),
         ("--quiet", null, "", "print only the final summary"),
         ("--help", null, "", "show this help"),
@@ -166,7 +169,7 @@ internal sealed class CommandLineSwitches
             case "--half-life" when !HalfLife.TryParse(value, out _):
                 return $"--half-life '{value}' is not a half-life: give a count with its unit (20000points, 50batches), a duration (10m, 30s, 2h) or none.";
             default:
-                Settings[setting!] = value;
+                Settings[setting!] = value ?? "true";
                 break;
         }
 

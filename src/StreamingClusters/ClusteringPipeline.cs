@@ -2,6 +2,7 @@ using System.Reactive.Concurrency;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using StreamingClusters.Batching;
+using StreamingClusters.Checkpoints;
 using StreamingClusters.Diagnostics;
 using StreamingClusters.EStep;
 using StreamingClusters.Ingest;
@@ -28,7 +29,9 @@ public sealed class ClusteringPipeline : IClusterScorer
     private readonly SnapshotPublisher _snapshots;
     private readonly AssignmentPublisher _assignments;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CheckpointStore? _checkpoints;
     private ModelStage? _model;
+    private Checkpoint? _restored;
 
     /// <summary>Creates a pipeline; nothing runs until <see cref="RunAsync"/>.</summary>
     /// <param name="options">Validated settings.</param>
@@ -57,6 +60,7 @@ public sealed class ClusteringPipeline : IClusterScorer
         _assignments = new AssignmentPublisher(64, _logger);
         Metrics = metrics ?? new StreamingClustersMetrics();
         Metrics.Attach(Ingest, () => _snapshots.Latest);
+        _checkpoints = string.IsNullOrWhiteSpace(options.Checkpoint.Path) ? null : new CheckpointStore(options.Checkpoint.Path, _logger);
     }
 
     /// <summary>Gets the pipeline's instruments.</summary>
@@ -99,6 +103,19 @@ public sealed class ClusteringPipeline : IClusterScorer
     public async Task RunAsync(IReadOnlyList<IPointSource> sources, bool stopWhenSourcesEnd, CancellationToken stoppingToken)
     {
         ArgumentNullException.ThrowIfNull(sources);
+        try
+        {
+            _restored = Restore();
+        }
+        catch (CheckpointException ex)
+        {
+            Ingest.Complete(ex);
+            _snapshots.Complete(ex);
+            _assignments.Complete(ex);
+            _completion.TrySetException(ex);
+            throw;
+        }
+
         using var abort = new CancellationTokenSource();
         Task<Exception[]> ingest = RunSourcesAsync(sources, stopWhenSourcesEnd, stoppingToken);
         try
@@ -108,7 +125,7 @@ public sealed class ClusteringPipeline : IClusterScorer
             {
                 var batches = Channel.CreateBounded<MiniBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
                 var batcher = new Batcher(Ingest, batches.Writer, d, _options.BatchSize, _options.BatchTimeout, _time);
-                _model = new ModelStage(_options, d, _time, Ingest, _snapshots, _assignments, Metrics, _logger);
+                _model = new ModelStage(_options, d, _time, Ingest, _snapshots, _assignments, Metrics, _checkpoints, _restored, _logger);
                 Task batching = batcher.RunAsync(abort.Token);
                 while (await batches.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
                 {
@@ -142,6 +159,42 @@ public sealed class ClusteringPipeline : IClusterScorer
             _completion.TrySetException(ex);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Loads the checkpoint, if one is configured and not refused on purpose, checks its shape against
+    /// the configuration, and restores each source's totals before any source starts.
+    /// </summary>
+    private Checkpoint? Restore()
+    {
+        if (_checkpoints is null || _options.Checkpoint.StartFresh)
+        {
+            return null;
+        }
+
+        Checkpoint? checkpoint = _checkpoints.Load();
+        if (checkpoint is null)
+        {
+            return null;
+        }
+
+        int k = checkpoint.Model.Settings.Clusters;
+        int d = checkpoint.Model.Settings.Dimensions;
+        if (k != _options.Clusters || (_options.Dimensions != 0 && d != _options.Dimensions) || (Ingest.Dimensions.Dimensions != 0 && Ingest.Dimensions.Dimensions != d))
+        {
+            throw new CheckpointException(
+                $"The checkpoint '{_checkpoints.Path}' holds a model of k = {k}, d = {d}, but the configuration asks for k = {_options.Clusters}, d = {(_options.Dimensions == 0 ? "from the data" : _options.Dimensions)} " +
+                "(StreamingClusters:Clusters, StreamingClusters:Dimensions). Nothing was started; move the checkpoint away or start fresh on purpose with StreamingClusters:Checkpoint:StartFresh=true (--fresh).");
+        }
+
+        Ingest.Dimensions.Propose(d);
+        foreach (SourceCheckpoint source in checkpoint.Sources)
+        {
+            Ingest.Counters(source.Name).Restore(source.Records, source.Rejected, source.Applied);
+        }
+
+        PipelineLog.Restored(_logger, _checkpoints.Path, checkpoint.Model.Version, checkpoint.Model.PointsApplied);
+        return checkpoint;
     }
 
     /// <summary>Waits for the dimension; null when the input ended without a single valid record.</summary>
@@ -182,7 +235,14 @@ public sealed class ClusteringPipeline : IClusterScorer
     {
         try
         {
-            await source.RunAsync(Ingest.Open(source.Name), stoppingToken).ConfigureAwait(false);
+            SourceIngest ingest = Ingest.Open(source.Name);
+            if (_restored?.Sources.FirstOrDefault(s => s.Name == source.Name) is { Position: >= 0 } resume)
+            {
+                source.ResumePosition = resume.Position;
+                ingest.ResumeAt(resume.Records, resume.Position);
+            }
+
+            await source.RunAsync(ingest, stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -12,4 +12,7 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Source {Source} failed; the other sources go on")]
     public static partial void SourceFailed(ILogger logger, Exception exception, string source);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Restored the checkpoint {Path}: version {Version}, {Points} points applied; replayable sources resume where it was taken")]
+    public static partial void Restored(ILogger logger, string path, long version, long points);
 }

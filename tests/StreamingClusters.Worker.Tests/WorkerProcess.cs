@@ -25,7 +25,11 @@ internal static class WorkerProcess
         }
     }
 
-    public static async Task<Result> RunAsync(string workingDirectory, string? standardInput, params string[] args)
+    public static Task<Result> RunAsync(string workingDirectory, string? standardInput, params string[] args) =>
+        RunAsync(workingDirectory, standardInput, null, args);
+
+    /// <summary>Runs the worker; <paramref name="started"/> is handed the running process (to kill it).</summary>
+    public static async Task<Result> RunAsync(string workingDirectory, string? standardInput, Action<Process>? started, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -42,6 +46,7 @@ internal static class WorkerProcess
         }
 
         using var process = Process.Start(start)!;
+        started?.Invoke(process);
         var output = new StringBuilder();
         var error = new StringBuilder();
         Task reading = Task.WhenAll(

@@ -11,8 +11,9 @@ namespace StreamingClusters.Batching;
 /// <param name="Points">The number of points in this run.</param>
 /// <param name="EndPosition">The source's resume position after the block.</param>
 /// <param name="RecordsThrough">Records the source had read through the block.</param>
+/// <param name="RejectedThrough">Records the source had rejected through the block.</param>
 /// <param name="CompletesBlock">Whether this run ends its block.</param>
-public readonly record struct BatchSegment(SourceCounters Source, int Points, long EndPosition, long RecordsThrough, bool CompletesBlock);
+public readonly record struct BatchSegment(SourceCounters Source, int Points, long EndPosition, long RecordsThrough, long RejectedThrough, bool CompletesBlock);
 
 /// <summary>
 /// One mini-batch: up to B points copied contiguously into a pooled buffer, with the segments that
@@ -71,7 +72,7 @@ public sealed class MiniBatch
         block.Points.Slice(offset * d, n * d).CopyTo(Buffer.AsSpan(Count * d));
         Count += n;
         bool completes = offset + n == block.Count;
-        _segments.Add(new BatchSegment(block.Source, n, block.EndPosition, block.RecordsThrough, completes));
+        _segments.Add(new BatchSegment(block.Source, n, block.EndPosition, block.RecordsThrough, block.RejectedThrough, completes));
         return n;
     }
 

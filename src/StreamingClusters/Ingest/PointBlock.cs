@@ -44,6 +44,9 @@ public sealed class PointBlock
     /// <summary>Gets the number of records the source had read, good and rejected, through this block.</summary>
     public long RecordsThrough { get; internal set; }
 
+    /// <summary>Gets the number of records the source had rejected through this block.</summary>
+    public long RejectedThrough { get; internal set; }
+
     /// <summary>Gets the points, <see cref="Count"/> × <see cref="Dimensions"/> values.</summary>
     public ReadOnlySpan<float> Points => Buffer.AsSpan(0, Count * Dimensions);
 

@@ -172,6 +172,7 @@ public sealed class SourceIngest
 
         block.EndPosition = _position;
         block.RecordsThrough = _records;
+        block.RejectedThrough = Counters.Rejected;
         _block = null;
         _positionPending = false;
         try

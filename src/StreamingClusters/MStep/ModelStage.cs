@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StreamingClusters.Batching;
+using StreamingClusters.Checkpoints;
 using StreamingClusters.Diagnostics;
 using StreamingClusters.EStep;
 using StreamingClusters.Ingest;
@@ -32,9 +33,12 @@ internal sealed class ModelStage
     private readonly StreamingClustersMetrics _metrics;
     private readonly List<MiniBatch> _seedBuffer = [];
     private readonly long[] _counts;
-    private readonly Dictionary<string, long> _positions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SourceCheckpoint> _positions = new(StringComparer.Ordinal);
+    private readonly CheckpointStore? _checkpoints;
+    private readonly TimeSpan _checkpointInterval;
     private int _seedPoints;
-    private long _lastApplied;
+    private DateTimeOffset? _lastApplied;
+    private long _lastCheckpoint;
     private long _assignmentSequence;
     private ModelUpdate? _lastUpdate;
 
@@ -49,9 +53,13 @@ internal sealed class ModelStage
         SnapshotPublisher snapshots,
         AssignmentPublisher assignments,
         StreamingClustersMetrics metrics,
+        CheckpointStore? checkpoints,
+        Checkpoint? restored,
         ILogger logger)
     {
         _metrics = metrics;
+        _checkpoints = checkpoints;
+        _checkpointInterval = options.Checkpoint.Interval;
         _options = options;
         _time = time;
         _ingest = ingest;
@@ -60,20 +68,36 @@ internal sealed class ModelStage
         _deadLetters = ingest.DeadLetters;
         _logger = logger;
         _halfLife = options.ParsedHalfLife;
-        _model = new ClusterModel(new ModelSettings(options.Clusters, dimensions)
+        var settings = new ModelSettings(options.Clusters, dimensions)
         {
             Seed = options.Seed,
             ReseedRatio = options.ReseedRatio,
             SeedingCandidates = options.Seeding.Candidates,
             RefineIterations = options.Seeding.RefineIterations,
-        });
-        if (options.InitialCentroids is { } initial)
+        };
+        _counts = new long[options.Clusters];
+        if (restored is not null)
         {
-            _model.SetCentroids(initial.SelectMany(c => c).ToArray());
-            _current = _model.Current;
+            // The shape was checked against the configuration; the options in force are the configured ones.
+            _model = ClusterModel.Restore(restored.Model with { Settings = settings });
+            restored.Counts.CopyTo(_counts, 0);
+            _lastApplied = restored.LastApplied;
+            foreach (SourceCheckpoint source in restored.Sources)
+            {
+                _positions[source.Name] = source;
+            }
+        }
+        else
+        {
+            _model = new ClusterModel(settings);
+            if (options.InitialCentroids is { } initial)
+            {
+                _model.SetCentroids(initial.SelectMany(c => c).ToArray());
+            }
         }
 
-        _counts = new long[options.Clusters];
+        _current = _model.IsSeeded ? _model.Current : null;
+        _lastCheckpoint = time.GetTimestamp();
         // The seeding buffer is applied as one batch: it may pass its size by up to one batch.
         int largestBatch = options.InitialCentroids is null ? options.Seeding.BufferSize + options.BatchSize : options.BatchSize;
         _eStep = new ParallelEStep(options.Clusters, dimensions, options.ShardSize, options.EffectiveParallelism, largestBatch);
@@ -110,6 +134,7 @@ internal sealed class ModelStage
 
         if (_model.IsSeeded)
         {
+            _checkpoints?.Write(Checkpoint());
             _snapshots.Publish(Snapshot(isFinal: true));
         }
     }
@@ -146,9 +171,10 @@ internal sealed class ModelStage
 
             foreach (BatchSegment segment in batch.Segments)
             {
-                if (segment.CompletesBlock && segment.EndPosition >= 0)
+                if (segment.CompletesBlock)
                 {
-                    _positions[segment.Source.Name] = segment.EndPosition;
+                    _positions[segment.Source.Name] = new SourceCheckpoint(
+                        segment.Source.Name, segment.EndPosition, segment.RecordsThrough, segment.RejectedThrough, segment.Source.Applied);
                 }
             }
 
@@ -156,6 +182,14 @@ internal sealed class ModelStage
             {
                 _snapshots.Publish(Snapshot(isFinal: false));
                 _metrics.BatchApplied(_time.GetElapsedTime(started), _lastUpdate?.Reseeds.Count ?? 0);
+            }
+
+            // Only where the batch ends on a block boundary do the positions and the model agree exactly.
+            bool aligned = batch.Segments.Count == 0 || batch.Segments[^1].CompletesBlock;
+            if (_checkpoints is not null && aligned && _time.GetElapsedTime(_lastCheckpoint) >= _checkpointInterval)
+            {
+                _checkpoints.Write(Checkpoint());
+                _lastCheckpoint = _time.GetTimestamp();
             }
         }
         finally
@@ -168,8 +202,8 @@ internal sealed class ModelStage
     {
         CentroidSet current = _model.Current;
         var statistics = _eStep.Run(current, batch.Buffer, batch.Count);
-        long now = _time.GetTimestamp();
-        TimeSpan elapsed = _lastApplied == 0 ? TimeSpan.Zero : _time.GetElapsedTime(_lastApplied, now);
+        DateTimeOffset now = _time.GetUtcNow();
+        TimeSpan elapsed = _lastApplied is { } last ? now - last : TimeSpan.Zero;
         double discount = _halfLife.Discount(batch.Count, elapsed);
         try
         {
@@ -229,6 +263,15 @@ internal sealed class ModelStage
         }
     }
 
+    private Checkpoint Checkpoint() => new()
+    {
+        Model = _model.ToState(),
+        Counts = (long[])_counts.Clone(),
+        LastApplied = _lastApplied ?? _time.GetUtcNow(),
+        Sources = [.. _positions.Values.OrderBy(p => p.Name, StringComparer.Ordinal)],
+        Written = _time.GetUtcNow(),
+    };
+
     private CentroidSnapshot Snapshot(bool isFinal)
     {
         int k = _model.Clusters;
@@ -246,7 +289,7 @@ internal sealed class ModelStage
         }
 
         var sources = _ingest.Sources
-            .Select(s => new SourceTotals(s.Name, s.Received, s.Applied, s.Rejected, _positions.GetValueOrDefault(s.Name, -1)))
+            .Select(s => new SourceTotals(s.Name, s.Received, s.Applied, s.Rejected, _positions.TryGetValue(s.Name, out SourceCheckpoint? p) ? p.Position : -1))
             .ToArray();
         return new CentroidSnapshot
         {

@@ -10,10 +10,13 @@ public sealed class SeedingOptions
     [Range(1, 16_777_216)]
     public int BufferSize { get; set; } = 8192;
 
-    /// <summary>Gets or sets the k-means++ candidates per pick; 0 means 2 + ⌊ln k⌋.</summary>
-    /// <value>The default value is 0.</value>
+    /// <summary>
+    /// Gets or sets the k-means++ candidates per pick (greedy seeding keeps the best); 0 means 2 + ⌊ln k⌋.
+    /// More candidates cost seeding time and keep two seeds from sharing one blob.
+    /// </summary>
+    /// <value>The default value is 24.</value>
     [Range(0, 1000)]
-    public int Candidates { get; set; }
+    public int Candidates { get; set; } = 24;
 
     /// <summary>Gets or sets the Lloyd iterations that refine the seeds on the buffer.</summary>
     /// <value>The default value is 20.</value>

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using StreamingClusters.Checkpoints;
 using StreamingClusters.MStep;
 
 namespace StreamingClusters.Options;
@@ -104,6 +105,9 @@ public sealed class StreamingClustersOptions : IValidatableObject
     /// <value>The default value is <see langword="null"/>.</value>
     public string? SnapshotPath { get; set; }
 
+    /// <summary>Gets or sets where and how often the model's state is saved for restarts.</summary>
+    public CheckpointOptions Checkpoint { get; set; } = new();
+
     /// <summary>
     /// Gets or sets whether the pipeline drains and finishes once every configured source has ended;
     /// otherwise it runs, accepting points from the in-process writer, until the host stops.
@@ -179,7 +183,12 @@ public sealed class StreamingClustersOptions : IValidatableObject
                 [nameof(Seeding)]);
         }
 
-        foreach (var (path, name) in new[] { (DeadLetterPath, nameof(DeadLetterPath)), (SnapshotPath, nameof(SnapshotPath)) })
+        if (Checkpoint.Interval < TimeSpan.Zero)
+        {
+            yield return new ValidationResult($"StreamingClusters:Checkpoint:Interval must not be negative (got {Checkpoint.Interval}).", [nameof(Checkpoint)]);
+        }
+
+        foreach (var (path, name) in new[] { (DeadLetterPath, nameof(DeadLetterPath)), (SnapshotPath, nameof(SnapshotPath)), (Checkpoint.Path, "Checkpoint:Path") })
         {
             if (!string.IsNullOrWhiteSpace(path) && !PathChecks.ParentExists(path))
             {
