@@ -1,0 +1,124 @@
+using System.Runtime.Intrinsics.X86;
+
+namespace StreamingClusters.EStep;
+
+/// <summary>
+/// The Vector512 path of <see cref="NearestCentroidKernel"/> for k ≤ 8, where one vector of centroids
+/// would leave half its lanes idle: each vector holds two points against eight centroids (lane 2m + g is
+/// point g of a pair against centroid m). Eight pairs (16 points) are blocked into eight accumulators.
+/// Rows of a pair are interleaved into a small stack buffer, so that one 8-byte broadcast gives both
+/// points' coordinate j. Per (point, centroid) the arithmetic is that of <see cref="NearestCentroidScalar"/>.
+/// </summary>
+internal static class NearestCentroidVector512Pairs
+{
+    private const int Pairs = 8;
+
+    /// <summary>Coordinates interleaved per pass; the buffer holds Pairs × Span × 2 floats (4 KiB).</summary>
+    private const int Span = 64;
+
+    /// <summary>Finds the nearest centroid of each point.</summary>
+    /// <param name="set">The model version, laid out in pairs.</param>
+    /// <param name="points">count × d values, row-major, none of them wild.</param>
+    /// <param name="nearest">Receives each point's cluster index.</param>
+    /// <param name="scores">Receives each point's best score.</param>
+    public static void FindNearest(CentroidSet set, ReadOnlySpan<float> points, Span<int> nearest, Span<float> scores)
+    {
+        Debug.Assert(set.PairsPoints && Avx512F.IsSupported);
+        int d = set.Dimensions;
+        int count = points.Length / d;
+        Span<float> buffer = stackalloc float[Pairs * Span * 2];
+        ref float pairs = ref MemoryMarshal.GetReference(buffer);
+        ref float x = ref MemoryMarshal.GetReference(points);
+        ref float panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(set.Panels), set.PanelOffset);
+        var norms = Vector512.Create(set.LaneNorms);
+        for (int i = 0; i < count; i += 2 * Pairs)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector512<float> a4 = default, a5 = default, a6 = default, a7 = default;
+            for (int start = 0; start < d; start += Span)
+            {
+                int length = Math.Min(Span, d - start);
+
+                // Points past the end repeat the last point; their results are written twice, the same.
+                for (int p = 0; p < Pairs; p++)
+                {
+                    ref float first = ref Unsafe.Add(ref x, (Math.Min(i + (2 * p), count - 1) * d) + start);
+                    ref float second = ref Unsafe.Add(ref x, (Math.Min(i + (2 * p) + 1, count - 1) * d) + start);
+                    Interleave(ref first, ref second, length, ref Unsafe.Add(ref pairs, p * Span * 2));
+                }
+
+                ref float row = ref Unsafe.Add(ref panel, start * 16);
+                ref double pair = ref Unsafe.As<float, double>(ref pairs);
+                for (int j = 0; j < length; j++)
+                {
+                    var c = Vector512.LoadUnsafe(ref row);
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(pair).AsSingle(), c, a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pair, Span)).AsSingle(), c, a1);
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pair, 2 * Span)).AsSingle(), c, a2);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pair, 3 * Span)).AsSingle(), c, a3);
+                    a4 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pair, 4 * Span)).AsSingle(), c, a4);
+                    a5 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pair, 5 * Span)).AsSingle(), c, a5);
+                    a6 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pair, 6 * Span)).AsSingle(), c, a6);
+                    a7 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pair, 7 * Span)).AsSingle(), c, a7);
+                    pair = ref Unsafe.Add(ref pair, 1);
+                    row = ref Unsafe.Add(ref row, 16);
+                }
+            }
+
+            Finish(a0, norms, i, count, nearest, scores);
+            Finish(a1, norms, i + 2, count, nearest, scores);
+            Finish(a2, norms, i + 4, count, nearest, scores);
+            Finish(a3, norms, i + 6, count, nearest, scores);
+            Finish(a4, norms, i + 8, count, nearest, scores);
+            Finish(a5, norms, i + 10, count, nearest, scores);
+            Finish(a6, norms, i + 12, count, nearest, scores);
+            Finish(a7, norms, i + 14, count, nearest, scores);
+        }
+    }
+
+    /// <summary>Writes first[j], second[j] to pairs[2j], pairs[2j + 1] for j &lt; length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Interleave(ref float first, ref float second, int length, ref float pairs)
+    {
+        int j = 0;
+        for (; j + 16 <= length; j += 16)
+        {
+            var f = Vector512.LoadUnsafe(ref first, (nuint)j);
+            var s = Vector512.LoadUnsafe(ref second, (nuint)j);
+            Avx512F.PermuteVar16x32x2(f, Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), s).StoreUnsafe(ref pairs, (nuint)(2 * j));
+            Avx512F.PermuteVar16x32x2(f, Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), s).StoreUnsafe(ref pairs, (nuint)((2 * j) + 16));
+        }
+
+        for (; j < length; j++)
+        {
+            Unsafe.Add(ref pairs, 2 * j) = Unsafe.Add(ref first, j);
+            Unsafe.Add(ref pairs, (2 * j) + 1) = Unsafe.Add(ref second, j);
+        }
+    }
+
+    /// <summary>Turns a pair's dot products into scores and writes each point's lowest (first on ties).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Finish(Vector512<float> a, Vector512<float> norms, int i, int count, Span<int> nearest, Span<float> scores)
+    {
+        if (i >= count)
+        {
+            return;
+        }
+
+        var s = Vector512.FusedMultiplyAdd(Vector512.Create(-2f), a, norms);
+
+        // Swaps by 8, 4 and 2 lanes keep a lane's parity: every even lane ends with the first point's
+        // least score and every odd lane with the second's.
+        var u = Vector512.MinNative(s, Vector512.Shuffle(s, Vector512.Create(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7)));
+        u = Vector512.MinNative(u, Vector512.Shuffle(u, Vector512.Create(4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11)));
+        u = Vector512.MinNative(u, Vector512.Shuffle(u, Vector512.Create(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13)));
+        uint mask = (uint)Vector512.Equals(s, u).ExtractMostSignificantBits();
+        nearest[i] = BitOperations.TrailingZeroCount(mask & 0x5555u) >> 1;
+        scores[i] = u.ToScalar();
+        if (i + 1 < count)
+        {
+            nearest[i + 1] = BitOperations.TrailingZeroCount(mask & 0xAAAAu) >> 1;
+            scores[i + 1] = u.GetElement(1);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+using System.Runtime.Intrinsics;
+using StreamingClusters.EStep;
+
+namespace StreamingClusters.Tests.EStep;
+
+public class NearestCentroidKernelTests
+{
+    public static TheoryData<int, int, int> Shapes()
+    {
+        var data = new TheoryData<int, int, int>();
+        foreach (int lanes in VectorLanes())
+        {
+            foreach (int d in new[] { 1, 2, 3, 15, 16, 17, 128, 784 })
+            {
+                foreach (int k in new[] { 1, 7, 8, 9, 63, 64, 65, 130 })
+                {
+                    data.Add(lanes, d, k);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void FindNearest_RandomShape_MatchesScalarBitForBit(int lanes, int d, int k)
+    {
+        var random = new Random((d * 1000) + k);
+        double[] centroids = RandomValues(random, k * d);
+        float[] points = RandomPoints(random, count: 37, d);
+
+        AssertMatchesScalar(centroids, k, lanes, points);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void FindNearest_DuplicatedCentroids_TiesGoToLowestIndex(int lanes, int d, int k)
+    {
+        var random = new Random((d * 1000) + k + 7);
+
+        // Small integers make every product and sum exact, so duplicates score exactly the same; a few
+        // centroids are also copied to later slots, across tiles and vectors.
+        double[] centroids = new double[k * d];
+        for (int i = 0; i < centroids.Length; i++)
+        {
+            centroids[i] = random.Next(-2, 3);
+        }
+
+        for (int c = k / 2; c < k; c += 3)
+        {
+            Array.Copy(centroids, (c % Math.Max(1, k / 2)) * d, centroids, c * d, d);
+        }
+
+        float[] points = new float[41 * d];
+        for (int i = 0; i < points.Length; i++)
+        {
+            points[i] = random.Next(-2, 3);
+        }
+
+        var (nearest, _) = AssertMatchesScalar(centroids, k, lanes, points);
+        var set = new CentroidSet(centroids, k, 0, lanes);
+        for (int i = 0; i < nearest.Length; i++)
+        {
+            for (int c = 0; c < nearest[i]; c++)
+            {
+                Assert.False(set.Centroid(c).SequenceEqual(set.Centroid(nearest[i])), $"point {i}: centroid {c} duplicates the chosen {nearest[i]}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void FindNearest_PointsOnDuplicatedCentroids_PickFirstCopy(int lanes, int d, int k)
+    {
+        var random = new Random((d * 1000) + k + 13);
+        double[] centroids = RandomValues(random, k * d);
+        int last = k - 1;
+        Array.Copy(centroids, 0, centroids, last * d, d);
+        float[] points = new float[5 * d];
+        for (int i = 0; i < 5; i++)
+        {
+            for (int j = 0; j < d; j++)
+            {
+                points[(i * d) + j] = (float)centroids[(last * d) + j];
+            }
+        }
+
+        var (nearest, _) = AssertMatchesScalar(centroids, k, lanes, points);
+        Assert.All(nearest, n => Assert.True(n == 0 || !new CentroidSet(centroids, k, 0, lanes).Centroid(0).SequenceEqual(new CentroidSet(centroids, k, 0, lanes).Centroid(n))));
+    }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    [InlineData(3e12f)]
+    [InlineData(-1e30f)]
+    public void FindNearest_WildPoints_MatchScalar(float wild)
+    {
+        foreach (int lanes in VectorLanes())
+        {
+            foreach (int k in new[] { 8, 64, 130 })
+            {
+                var random = new Random(k);
+                const int d = 17;
+                double[] centroids = RandomValues(random, k * d);
+                float[] points = RandomPoints(random, count: 23, d);
+                points[(3 * d) + 5] = wild;
+                points[(16 * d) + 0] = wild;
+                points[(22 * d) + 16] = wild;
+
+                AssertMatchesScalar(centroids, k, lanes, points);
+            }
+        }
+    }
+
+    [Fact]
+    public void FindNearest_HugeCentroid_MatchesScalar()
+    {
+        foreach (int lanes in VectorLanes())
+        {
+            var random = new Random(5);
+            const int d = 16, k = 20;
+            double[] centroids = RandomValues(random, k * d);
+            centroids[(4 * d) + 3] = 1e25;
+            AssertMatchesScalar(centroids, k, lanes, RandomPoints(random, 19, d));
+        }
+    }
+
+    [Fact]
+    public void FindNearest_EmptyBlock_WritesNothing()
+    {
+        var set = new CentroidSet(new double[] { 1, 2, 3, 4 }, clusters: 2);
+
+        NearestCentroidKernel.FindNearest(set, ReadOnlySpan<float>.Empty, Span<int>.Empty, Span<float>.Empty);
+    }
+
+    private static IEnumerable<int> VectorLanes()
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            yield return 16;
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            yield return 8;
+        }
+
+        yield return 1;
+    }
+
+    private static (int[] Nearest, float[] Scores) AssertMatchesScalar(double[] centroids, int k, int lanes, float[] points)
+    {
+        var set = new CentroidSet(centroids, k, 0, lanes);
+        int count = points.Length / set.Dimensions;
+        int[] expectedNearest = new int[count];
+        float[] expectedScores = new float[count];
+        NearestCentroidScalar.FindNearest(set, points, expectedNearest, expectedScores);
+
+        // Slack past the end must stay untouched.
+        int[] nearest = Enumerable.Repeat(-1, count + 3).ToArray();
+        float[] scores = Enumerable.Repeat(-7f, count + 3).ToArray();
+        NearestCentroidKernel.FindNearest(set, points, nearest, scores);
+
+        Assert.Equal(expectedNearest, nearest[..count]);
+        Assert.Equal(
+            expectedScores.Select(BitConverter.SingleToInt32Bits),
+            scores[..count].Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal([-1, -1, -1], nearest[count..]);
+        Assert.Equal([-7f, -7f, -7f], scores[count..]);
+        return (nearest[..count], scores[..count]);
+    }
+
+    private static double[] RandomValues(Random random, int length)
+    {
+        double[] values = new double[length];
+        for (int i = 0; i < length; i++)
+        {
+            values[i] = (random.NextDouble() * 2) - 1;
+        }
+
+        return values;
+    }
+
+    private static float[] RandomPoints(Random random, int count, int d)
+    {
+        float[] points = new float[count * d];
+        for (int i = 0; i < points.Length; i++)
+        {
+            points[i] = (float)((random.NextDouble() * 2) - 1);
+        }
+
+        return points;
+    }
+}
