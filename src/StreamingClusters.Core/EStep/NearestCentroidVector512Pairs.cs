@@ -36,8 +36,12 @@ internal static class NearestCentroidVector512Pairs
         ref float x = ref MemoryMarshal.GetReference(points);
         ref float panel = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(set.Panels), set.PanelOffset);
         var norms = Vector512.Create(set.LaneNorms);
+        int end = count * d;
         for (int i = 0; i < count; i += 2 * Pairs)
         {
+            // While this block computes, the next block's points (contiguous) are fetched into L2, two
+            // cache lines per step; a large d makes the kernel otherwise wait on memory.
+            int ahead = Math.Min(i + (2 * Pairs), count) * d;
             // Points past the end repeat the last point; their results are written twice, the same.
             for (int p = 0; p < 2 * Pairs; p++)
             {
@@ -84,6 +88,8 @@ internal static class NearestCentroidVector512Pairs
                     a15 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref pair, 15 * Span)).AsSingle(), c, a15);
                     pair = ref Unsafe.Add(ref pair, 1);
                     row = ref Unsafe.Add(ref row, 16);
+                    Prefetch(ref x, ahead, end);
+                    ahead += 32;
 
                     // Step j prepares pair j's next span (Pairs == Span).
                     if (more)
@@ -151,6 +157,19 @@ internal static class NearestCentroidVector512Pairs
             Finish(a13, norms, i + 26, count, nearest, scores);
             Finish(a14, norms, i + 28, count, nearest, scores);
             Finish(a15, norms, i + 30, count, nearest, scores);
+        }
+    }
+
+    /// <summary>Asks for the two cache lines at x[offset] to be brought into L2, if they are in the block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Prefetch(ref float x, int offset, int end)
+    {
+        // A hint only: a stale address after the GC moved the block costs a useless fetch, nothing more.
+        if (offset < end)
+        {
+            byte* line = (byte*)Unsafe.AsPointer(ref x) + ((nint)offset * sizeof(float));
+            Sse.Prefetch1(line);
+            Sse.Prefetch1(line + 64);
         }
     }
 
