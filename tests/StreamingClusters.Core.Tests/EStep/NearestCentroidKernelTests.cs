@@ -115,6 +115,23 @@ public class NearestCentroidKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(784, 8)]
+    [InlineData(784, 64)]
+    [InlineData(128, 130)]
+    public void FindNearest_BlockOfSeveralChunks_MatchesScalar(int d, int k)
+    {
+        foreach (int lanes in VectorLanes())
+        {
+            var random = new Random(d + k);
+            double[] centroids = RandomValues(random, k * d);
+            float[] points = RandomPoints(random, count: 1100, d);
+            points[(1037 * d) + 3] = float.NaN;
+
+            AssertMatchesScalar(centroids, k, lanes, points);
+        }
+    }
+
     [Fact]
     public void FindNearest_HugeCentroid_MatchesScalar()
     {
