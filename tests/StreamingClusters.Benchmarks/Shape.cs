@@ -29,6 +29,11 @@ public sealed class Shape
         Model = new CentroidSet(centroids, clusters);
         Nearest = new int[points];
         Scores = new float[points];
+        SquaredNorms = new float[points];
+        for (int i = 0; i < points; i++)
+        {
+            SquaredNorms[i] = HardEStep.SquaredNorm(Points.AsSpan(i * dimensions, dimensions));
+        }
     }
 
     public int Dimensions { get; }
@@ -44,6 +49,9 @@ public sealed class Shape
     public int[] Nearest { get; }
 
     public float[] Scores { get; }
+
+    /// <summary>Gets ‖x‖² of each point, which HardEStep computes anyway and hands to the kernel.</summary>
+    public float[] SquaredNorms { get; }
 
     /// <summary>Gets the flops of one hard E-step pass: 2·d·k per point.</summary>
     public double FlopsPerPoint => 2.0 * Dimensions * Clusters;

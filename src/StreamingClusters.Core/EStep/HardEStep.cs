@@ -126,13 +126,28 @@ public static class HardEStep
 
     private static void AssignCore(CentroidSet model, ReadOnlySpan<float> points, Span<int> assignments, Span<float> squaredDistances)
     {
-        NearestCentroidKernel.FindNearest(model, points, assignments, squaredDistances);
         int d = model.Dimensions;
         int count = points.Length / d;
-        for (int i = 0; i < count; i++)
+        Span<float> norms = stackalloc float[Chunk];
+        for (int start = 0; start < count; start += Chunk)
         {
-            // ‖x − μ‖² = ‖x‖² + (‖μ‖² − 2x·μ); rounding can take it a hair below zero, hence the clamp.
-            squaredDistances[i] = MathF.Max(0f, SquaredNorm(points.Slice(i * d, d)) + squaredDistances[i]);
+            int n = Math.Min(Chunk, count - start);
+            ReadOnlySpan<float> block = points.Slice(start * d, n * d);
+            Span<float> distances = squaredDistances.Slice(start, n);
+
+            // The norms first: they also tell the kernel which points are tame, and the pass leaves the
+            // block in cache for it.
+            for (int i = 0; i < n; i++)
+            {
+                norms[i] = SquaredNorm(block.Slice(i * d, d));
+            }
+
+            NearestCentroidKernel.FindNearest(model, block, assignments.Slice(start, n), distances, norms[..n]);
+            for (int i = 0; i < n; i++)
+            {
+                // ‖x − μ‖² = ‖x‖² + (‖μ‖² − 2x·μ); rounding can take it a hair below zero, hence the clamp.
+                distances[i] = MathF.Max(0f, norms[i] + distances[i]);
+            }
         }
     }
 

@@ -42,11 +42,17 @@ internal static class NearestCentroidKernel
     /// <param name="points">count × d values, row-major.</param>
     /// <param name="nearest">Receives each point's cluster index.</param>
     /// <param name="scores">Receives each point's best score ‖μ_c‖² − 2 x·μ_c.</param>
-    public static void FindNearest(CentroidSet set, ReadOnlySpan<float> points, Span<int> nearest, Span<float> scores)
+    /// <param name="squaredNorms">
+    /// Empty, or each point's ‖x‖² (in any summation order): then a point whose ‖x‖² is at most
+    /// <see cref="TameMagnitude"/>² is known tame (each |x_j| ≤ √‖x‖², and a sum of squares rounds
+    /// monotonically), and the kernel skips its own pass over the coordinates.
+    /// </param>
+    public static void FindNearest(CentroidSet set, ReadOnlySpan<float> points, Span<int> nearest, Span<float> scores, ReadOnlySpan<float> squaredNorms = default)
     {
         int d = set.Dimensions;
         int count = points.Length / d;
         Debug.Assert(points.Length == count * d && nearest.Length >= count && scores.Length >= count);
+        Debug.Assert(squaredNorms.IsEmpty || squaredNorms.Length >= count);
         bool vector = set.IsTame
             && ((set.Lanes == 16 && Vector512.IsHardwareAccelerated) || (set.Lanes == 8 && Vector256.IsHardwareAccelerated));
         if (!vector)
@@ -61,13 +67,14 @@ internal static class NearestCentroidKernel
         for (int start = 0; start < count; start += chunk)
         {
             int n = Math.Min(chunk, count - start);
-            FindNearestChecked(set, points.Slice(start * d, n * d), nearest.Slice(start, n), scores.Slice(start, n));
+            ReadOnlySpan<float> norms = squaredNorms.IsEmpty ? default : squaredNorms.Slice(start, n);
+            FindNearestChecked(set, points.Slice(start * d, n * d), nearest.Slice(start, n), scores.Slice(start, n), norms);
         }
     }
 
-    private static void FindNearestChecked(CentroidSet set, ReadOnlySpan<float> points, Span<int> nearest, Span<float> scores)
+    private static void FindNearestChecked(CentroidSet set, ReadOnlySpan<float> points, Span<int> nearest, Span<float> scores, ReadOnlySpan<float> norms)
     {
-        if (IsTame(points))
+        if (norms.IsEmpty ? IsTame(points) : AreTameNorms(norms))
         {
             FindNearestVector(set, points, nearest, scores);
             return;
@@ -113,6 +120,21 @@ internal static class NearestCentroidKernel
         {
             NearestCentroidVector256.FindNearest(set, points, nearest, scores);
         }
+    }
+
+    /// <summary>Tells whether every squared norm is at most <see cref="TameMagnitude"/>² (NaN is not).</summary>
+    private static bool AreTameNorms(ReadOnlySpan<float> norms)
+    {
+        const float Limit = TameMagnitude * TameMagnitude;
+        foreach (float norm in norms)
+        {
+            if (!(norm <= Limit))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Tells whether every value is at most <see cref="TameMagnitude"/> in magnitude (NaN is not).</summary>
