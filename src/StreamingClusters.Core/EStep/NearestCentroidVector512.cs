@@ -103,10 +103,37 @@ internal static class NearestCentroidVector512
             }
         }
 
-        Update(a00, a01, a02, a03, ref norms, tile, ref Unsafe.Add(ref best, i0), ref Unsafe.Add(ref index, i0));
-        Update(a10, a11, a12, a13, ref norms, tile, ref Unsafe.Add(ref best, i1), ref Unsafe.Add(ref index, i1));
-        Update(a20, a21, a22, a23, ref norms, tile, ref Unsafe.Add(ref best, i2), ref Unsafe.Add(ref index, i2));
-        Update(a30, a31, a32, a33, ref norms, tile, ref Unsafe.Add(ref best, i3), ref Unsafe.Add(ref index, i3));
+        // Scores, then the least score of each point, the four points reduced together.
+        var minusTwo = Vector512.Create(-2f);
+        var n0 = Vector512.LoadUnsafe(ref norms);
+        var n1 = Vector512.LoadUnsafe(ref norms, Lanes);
+        var n2 = Vector512.LoadUnsafe(ref norms, 2 * Lanes);
+        var n3 = Vector512.LoadUnsafe(ref norms, 3 * Lanes);
+        a00 = Vector512.FusedMultiplyAdd(minusTwo, a00, n0);
+        a01 = Vector512.FusedMultiplyAdd(minusTwo, a01, n1);
+        a02 = Vector512.FusedMultiplyAdd(minusTwo, a02, n2);
+        a03 = Vector512.FusedMultiplyAdd(minusTwo, a03, n3);
+        a10 = Vector512.FusedMultiplyAdd(minusTwo, a10, n0);
+        a11 = Vector512.FusedMultiplyAdd(minusTwo, a11, n1);
+        a12 = Vector512.FusedMultiplyAdd(minusTwo, a12, n2);
+        a13 = Vector512.FusedMultiplyAdd(minusTwo, a13, n3);
+        a20 = Vector512.FusedMultiplyAdd(minusTwo, a20, n0);
+        a21 = Vector512.FusedMultiplyAdd(minusTwo, a21, n1);
+        a22 = Vector512.FusedMultiplyAdd(minusTwo, a22, n2);
+        a23 = Vector512.FusedMultiplyAdd(minusTwo, a23, n3);
+        a30 = Vector512.FusedMultiplyAdd(minusTwo, a30, n0);
+        a31 = Vector512.FusedMultiplyAdd(minusTwo, a31, n1);
+        a32 = Vector512.FusedMultiplyAdd(minusTwo, a32, n2);
+        a33 = Vector512.FusedMultiplyAdd(minusTwo, a33, n3);
+        var least = LeastOfFour(
+            Vector512.MinNative(Vector512.MinNative(a00, a01), Vector512.MinNative(a02, a03)),
+            Vector512.MinNative(Vector512.MinNative(a10, a11), Vector512.MinNative(a12, a13)),
+            Vector512.MinNative(Vector512.MinNative(a20, a21), Vector512.MinNative(a22, a23)),
+            Vector512.MinNative(Vector512.MinNative(a30, a31), Vector512.MinNative(a32, a33)));
+        Keep(a00, a01, a02, a03, Avx512F.Shuffle4x128(least, least, 0x00), tile, ref Unsafe.Add(ref best, i0), ref Unsafe.Add(ref index, i0));
+        Keep(a10, a11, a12, a13, Avx512F.Shuffle4x128(least, least, 0x55), tile, ref Unsafe.Add(ref best, i1), ref Unsafe.Add(ref index, i1));
+        Keep(a20, a21, a22, a23, Avx512F.Shuffle4x128(least, least, 0xAA), tile, ref Unsafe.Add(ref best, i2), ref Unsafe.Add(ref index, i2));
+        Keep(a30, a31, a32, a33, Avx512F.Shuffle4x128(least, least, 0xFF), tile, ref Unsafe.Add(ref best, i3), ref Unsafe.Add(ref index, i3));
     }
 
     private static void Block4x1(ref float x, int d, int i0, int i1, int i2, int i3, ref float panel, int stride, ref float norms, int first, ref float best, ref int index)
@@ -144,33 +171,43 @@ internal static class NearestCentroidVector512
     }
 
     /// <summary>
-    /// Turns one point's dot products with a tile of 64 centroids into scores and keeps the lowest if it
-    /// beats the point's best so far: strictly, so that an earlier (lower) index wins a tie.
+    /// Gets, in the four lanes of 128-bit block p, the least lane of <paramref name="u0"/> …
+    /// <paramref name="u3"/>[p]: the four horizontal minima share their shuffles (no lane may be NaN).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Update(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, ref float norms, int first, ref float best, ref int index)
+    private static Vector512<float> LeastOfFour(Vector512<float> u0, Vector512<float> u1, Vector512<float> u2, Vector512<float> u3)
     {
-        var minusTwo = Vector512.Create(-2f);
-        a0 = Vector512.FusedMultiplyAdd(minusTwo, a0, Vector512.LoadUnsafe(ref norms));
-        a1 = Vector512.FusedMultiplyAdd(minusTwo, a1, Vector512.LoadUnsafe(ref norms, Lanes));
-        a2 = Vector512.FusedMultiplyAdd(minusTwo, a2, Vector512.LoadUnsafe(ref norms, 2 * Lanes));
-        a3 = Vector512.FusedMultiplyAdd(minusTwo, a3, Vector512.LoadUnsafe(ref norms, 3 * Lanes));
-        var u = Vector512.MinNative(Vector512.MinNative(a0, a1), Vector512.MinNative(a2, a3));
-        u = MinAcrossLanes(u);
-        float m = u.ToScalar();
+        // Blocks [u0.0 ∧ u0.2, u0.1 ∧ u0.3, u1.0 ∧ u1.2, u1.1 ∧ u1.3], and the same for u2, u3.
+        var t01 = Vector512.MinNative(Avx512F.Shuffle4x128(u0, u1, 0x44), Avx512F.Shuffle4x128(u0, u1, 0xEE));
+        var t23 = Vector512.MinNative(Avx512F.Shuffle4x128(u2, u3, 0x44), Avx512F.Shuffle4x128(u2, u3, 0xEE));
+
+        // Block p: four partial minima of u_p.
+        var t = Vector512.MinNative(Avx512F.Shuffle4x128(t01, t23, 0x88), Avx512F.Shuffle4x128(t01, t23, 0xDD));
+        t = Vector512.MinNative(t, Avx512F.Permute4x32(t, 0x4E));
+        return Vector512.MinNative(t, Avx512F.Permute4x32(t, 0xB1));
+    }
+
+    /// <summary>
+    /// Keeps a point's least score <paramref name="least"/> (in every lane) if it beats the point's best
+    /// so far, strictly, with the lowest index among the tile's lanes that hold it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Keep(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, Vector512<float> least, int first, ref float best, ref int index)
+    {
+        float m = least.ToScalar();
         if (m < best)
         {
             // Bit 16v + l stands for centroid first + 16v + l: the lowest set bit is the lowest index.
-            ulong mask = Vector512.Equals(a0, u).ExtractMostSignificantBits()
-                | (Vector512.Equals(a1, u).ExtractMostSignificantBits() << Lanes)
-                | (Vector512.Equals(a2, u).ExtractMostSignificantBits() << (2 * Lanes))
-                | (Vector512.Equals(a3, u).ExtractMostSignificantBits() << (3 * Lanes));
+            ulong mask = Vector512.Equals(a0, least).ExtractMostSignificantBits()
+                | (Vector512.Equals(a1, least).ExtractMostSignificantBits() << Lanes)
+                | (Vector512.Equals(a2, least).ExtractMostSignificantBits() << (2 * Lanes))
+                | (Vector512.Equals(a3, least).ExtractMostSignificantBits() << (3 * Lanes));
             best = m;
             index = first + BitOperations.TrailingZeroCount(mask);
         }
     }
 
-    /// <summary>Scores one point against one vector of centroids; otherwise as the four-vector overload.</summary>
+    /// <summary>Scores one point against one vector of centroids and keeps its least score, as <see cref="Keep"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Update(Vector512<float> a, ref float norms, int first, ref float best, ref int index)
     {
