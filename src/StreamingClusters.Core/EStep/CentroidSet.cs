@@ -49,7 +49,7 @@ public sealed class CentroidSet
         Lanes = lanes;
         PairsPoints = lanes == 16 && clusters <= 8;
         int d = Dimensions;
-                if (PairsPoints)
+        if (PairsPoints)
         {
             // Lane 2m + g of a row holds μ_m[j] for point g of a pair; clusters m ≥ k are padding.
             PaddedClusters = 8;
