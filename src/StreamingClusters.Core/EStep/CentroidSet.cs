@@ -3,8 +3,8 @@ namespace StreamingClusters.EStep;
 /// <summary>
 /// One immutable model version as the E-step sees it: k centroids of dimension d in single precision,
 /// their squared norms ‖μ_c‖² computed once, and a copy laid out for the vectorised kernel
-/// (transposed, centroids padded to a multiple of the vector width). Built once per version and
-/// shared read-only by every E-step shard.
+/// (transposed into cache-line-aligned panels, centroids padded to a multiple of the vector width).
+/// Built once per version and shared read-only by every E-step shard.
 /// </summary>
 public sealed class CentroidSet
 {
@@ -15,6 +15,16 @@ public sealed class CentroidSet
     /// <param name="clusters">The number of clusters k.</param>
     /// <param name="version">The model version the centroids belong to.</param>
     public CentroidSet(ReadOnlySpan<double> centroids, int clusters, long version = 0)
+        : this(centroids, clusters, version, NearestCentroidKernel.LanesFor(clusters))
+    {
+    }
+
+    /// <summary>Creates the view with the layout of a given kernel path (tests pick each path).</summary>
+    /// <param name="centroids">k × d centroid coordinates, row-major.</param>
+    /// <param name="clusters">The number of clusters k.</param>
+    /// <param name="version">The model version the centroids belong to.</param>
+    /// <param name="lanes">16 for the Vector512 path, 8 for Vector256, 1 for the scalar twin only.</param>
+    internal CentroidSet(ReadOnlySpan<double> centroids, int clusters, long version, int lanes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(clusters);
         if (centroids.Length == 0 || centroids.Length % clusters != 0)
@@ -22,34 +32,83 @@ public sealed class CentroidSet
             throw new ArgumentException($"Expected k × d values for k = {clusters}, got {centroids.Length}.", nameof(centroids));
         }
 
+        Debug.Assert(lanes is 1 or 8 or 16);
         Clusters = clusters;
         Dimensions = centroids.Length / clusters;
         Version = version;
         _centroids = new float[centroids.Length];
+        float largest = 0f;
         for (int i = 0; i < centroids.Length; i++)
         {
             _centroids[i] = (float)centroids[i];
+            largest = MathF.Max(largest, MathF.Abs(_centroids[i]));
         }
 
-        Lanes = NearestCentroidKernel.LanesFor(clusters);
-        PaddedClusters = (clusters + Lanes - 1) / Lanes * Lanes;
-        Norms = new float[PaddedClusters];
-        Transposed = new float[PaddedClusters * Dimensions];
+        // NaN fails the comparison, so a model holding one is not tame either.
+        IsTame = Dimensions <= NearestCentroidKernel.MaxTameDimensions && largest <= NearestCentroidKernel.TameMagnitude;
+        Lanes = lanes;
+        PairsPoints = lanes == 16 && clusters <= 8;
+        int d = Dimensions;
+        if (PairsPoints)
+        {
+            // Lane 2m + g of a row holds μ_m[j] for point g of a pair; clusters m ≥ k are padding.
+            PaddedClusters = 8;
+            Panels = AllocateAligned(d * 16, out int offset);
+            PanelOffset = offset;
+            LaneNorms = new float[16];
+            LaneNorms.AsSpan().Fill(float.PositiveInfinity);
+            for (int c = 0; c < clusters; c++)
+            {
+                for (int j = 0; j < d; j++)
+                {
+                    Panels[offset + (j * 16) + (2 * c)] = Panels[offset + (j * 16) + (2 * c) + 1] = _centroids[(c * d) + j];
+                }
+            }
+        }
+        else
+        {
+            // Tiles of up to four vectors of centroids, each tile's d rows stored together (a panel) so
+            // that a tile streams through the cache in order. A tile of width w starting at centroid t
+            // begins at t × d and holds μ_{t+c}[j] at j × w + c.
+            PaddedClusters = (clusters + lanes - 1) / lanes * lanes;
+            Panels = AllocateAligned(PaddedClusters * d, out int offset);
+            PanelOffset = offset;
+            LaneNorms = new float[PaddedClusters];
+            LaneNorms.AsSpan().Fill(float.PositiveInfinity);
+            int tileWidth = 4 * lanes;
+            for (int tile = 0; tile < PaddedClusters; tile += tileWidth)
+            {
+                int width = Math.Min(tileWidth, PaddedClusters - tile);
+                for (int c = tile; c < Math.Min(tile + width, clusters); c++)
+                {
+                    for (int j = 0; j < d; j++)
+                    {
+                        Panels[offset + (tile * d) + (j * width) + (c - tile)] = _centroids[(c * d) + j];
+                    }
+                }
+            }
+        }
+
+        Norms = new float[clusters];
         for (int c = 0; c < clusters; c++)
         {
-            ReadOnlySpan<float> mu = _centroids.AsSpan(c * Dimensions, Dimensions);
+            ReadOnlySpan<float> mu = _centroids.AsSpan(c * d, d);
             double norm = 0;
-            for (int j = 0; j < Dimensions; j++)
+            for (int j = 0; j < d; j++)
             {
                 norm += (double)mu[j] * mu[j];
-                Transposed[(j * PaddedClusters) + c] = mu[j];
             }
 
             Norms[c] = (float)norm;
+            if (PairsPoints)
+            {
+                LaneNorms[2 * c] = LaneNorms[(2 * c) + 1] = Norms[c];
+            }
+            else
+            {
+                LaneNorms[c] = Norms[c];
+            }
         }
-
-        // Padding centroids sit at the origin with an infinite norm: their score is +∞ and never wins.
-        Norms.AsSpan(clusters).Fill(float.PositiveInfinity);
     }
 
     /// <summary>Gets the number of clusters k.</summary>
@@ -69,15 +128,52 @@ public sealed class CentroidSet
     /// <returns>Its d coordinates.</returns>
     public ReadOnlySpan<float> Centroid(int cluster) => _centroids.AsSpan(cluster * Dimensions, Dimensions);
 
-    /// <summary>Gets ‖μ_c‖² for each centroid, then +∞ for each padding slot.</summary>
+    /// <summary>Gets ‖μ_c‖² for each centroid.</summary>
     internal float[] Norms { get; }
 
-    /// <summary>Gets the centroids transposed: element [j × PaddedClusters + c] is μ_c[j].</summary>
-    internal float[] Transposed { get; }
+    /// <summary>
+    /// Gets the centroids laid out for the vector kernel: tiles of panels (see the constructor), or with
+    /// <see cref="PairsPoints"/> one 16-lane row per coordinate, each centroid twice.
+    /// </summary>
+    internal float[] Panels { get; }
 
-    /// <summary>Gets k rounded up to a multiple of <see cref="Lanes"/>.</summary>
+    /// <summary>Gets the index in <see cref="Panels"/> where the layout starts, on a 64-byte boundary.</summary>
+    internal int PanelOffset { get; }
+
+    /// <summary>
+    /// Gets the norms in the lanes of <see cref="Panels"/>: +∞ in padding lanes, whose score then never wins.
+    /// </summary>
+    internal float[] LaneNorms { get; }
+
+    /// <summary>Gets k rounded up to a multiple of <see cref="Lanes"/> (8 with <see cref="PairsPoints"/>).</summary>
     internal int PaddedClusters { get; }
 
     /// <summary>Gets the vector width (in floats) the kernel uses for this k.</summary>
     internal int Lanes { get; }
+
+    /// <summary>
+    /// Gets a value indicating whether the Vector512 kernel puts two points in one vector (k ≤ 8), so
+    /// that no lane is padding for k = 8.
+    /// </summary>
+    internal bool PairsPoints { get; }
+
+    /// <summary>
+    /// Gets a value indicating whether every coordinate is at most <see cref="NearestCentroidKernel.TameMagnitude"/>
+    /// in magnitude (and d is small enough), so that no score of a tame point can overflow or be NaN.
+    /// </summary>
+    internal bool IsTame { get; }
+
+    /// <summary>
+    /// Allocates room for <paramref name="length"/> floats starting on a cache-line boundary, so that no
+    /// vector load of the kernel straddles two lines. The array is pinned (it never moves), so the
+    /// offset found now stays right.
+    /// </summary>
+    private static unsafe float[] AllocateAligned(int length, out int offset)
+    {
+        const int Line = 64;
+        float[] array = GC.AllocateArray<float>(length + (Line / sizeof(float)), pinned: true);
+        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+        offset = (int)((Line - (address % Line)) % Line) / sizeof(float);
+        return array;
+    }
 }

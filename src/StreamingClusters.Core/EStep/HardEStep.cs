@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using StreamingClusters.Statistics;
 
 namespace StreamingClusters.EStep;
@@ -40,14 +41,22 @@ public static class HardEStep
         int count = CheckBlock(model, points, assignments, squaredDistances);
         Span<int> nearest = stackalloc int[Chunk];
         Span<float> distances = stackalloc float[Chunk];
+        Span<long> counts = statistics.Counts;
+        Span<double> sums = statistics.Sums;
+        Span<double> errors = statistics.SquaredErrors;
         for (int start = 0; start < count; start += Chunk)
         {
             int n = Math.Min(Chunk, count - start);
             ReadOnlySpan<float> block = points.Slice(start * d, n * d);
-            Assign(model, block, nearest[..n], distances[..n]);
+            AssignCore(model, block, nearest[..n], distances[..n]);
+
+            // Point by point, in order: the same sums as ClusterStatistics.AddPoint, without a call per point.
             for (int i = 0; i < n; i++)
             {
-                statistics.AddPoint(nearest[i], block.Slice(i * d, d), distances[i]);
+                int c = nearest[i];
+                counts[c]++;
+                errors[c] += distances[i];
+                AddWidened(block.Slice(i * d, d), sums.Slice(c * d, d));
             }
 
             if (!assignments.IsEmpty)
@@ -78,15 +87,133 @@ public static class HardEStep
             throw new ArgumentException($"Assignments and distances need room for {count} points.", nameof(assignments));
         }
 
-        NearestCentroidKernel.FindNearest(model, points, assignments, squaredDistances);
-        int d = model.Dimensions;
-        for (int i = 0; i < count; i++)
+        AssignCore(model, points, assignments, squaredDistances);
+    }
+
+    /// <summary>Gets ‖x‖², deterministically (the same value for the same x on a given machine).</summary>
+    /// <param name="x">A point.</param>
+    /// <returns>The sum of its squared coordinates in single precision.</returns>
+    internal static float SquaredNorm(ReadOnlySpan<float> x)
+    {
+        // TensorPrimitives wins on long vectors; for short ones its call and set-up cost more than the work.
+        if (x.Length >= 64)
         {
-            // The kernel's score ‖μ‖² − 2x·μ only ranks the centroids. Adding ‖x‖² back to it cancels
-            // catastrophically when the points sit far from the origin (at 1000 ± 1 the result has no
-            // correct digit), so the winner's distance is computed from the difference: same cost, d flops.
-            float distance = System.Numerics.Tensors.TensorPrimitives.Distance(points.Slice(i * d, d), model.Centroid(assignments[i]));
-            squaredDistances[i] = distance * distance;
+            return TensorPrimitives.Dot(x, x);
+        }
+
+        int j = 0;
+        float norm = 0f;
+        if (Vector512.IsHardwareAccelerated && x.Length >= Vector512<float>.Count)
+        {
+            ref float start = ref MemoryMarshal.GetReference(x);
+            var sum = Vector512<float>.Zero;
+            for (; j + Vector512<float>.Count <= x.Length; j += Vector512<float>.Count)
+            {
+                var v = Vector512.LoadUnsafe(ref start, (nuint)j);
+                sum = Vector512.FusedMultiplyAdd(v, v, sum);
+            }
+
+            norm = Vector512.Sum(sum);
+        }
+
+        for (; j < x.Length; j++)
+        {
+            norm = MathF.FusedMultiplyAdd(x[j], x[j], norm);
+        }
+
+        return norm;
+    }
+
+    private static void AssignCore(CentroidSet model, ReadOnlySpan<float> points, Span<int> assignments, Span<float> squaredDistances)
+    {
+        int d = model.Dimensions;
+        int count = points.Length / d;
+        Span<float> norms = stackalloc float[Chunk];
+        for (int start = 0; start < count; start += Chunk)
+        {
+            int n = Math.Min(Chunk, count - start);
+            ReadOnlySpan<float> block = points.Slice(start * d, n * d);
+            Span<float> distances = squaredDistances.Slice(start, n);
+
+            // The norms first: they also tell the kernel which points are tame, and the pass leaves the
+            // block in cache for it.
+            for (int i = 0; i < n; i++)
+            {
+                norms[i] = SquaredNorm(block.Slice(i * d, d));
+            }
+
+            Span<int> nearest = assignments.Slice(start, n);
+            NearestCentroidKernel.FindNearest(model, block, nearest, distances, norms[..n]);
+            for (int i = 0; i < n; i++)
+            {
+                // The kernel's score ‖μ‖² − 2x·μ only ranks the centroids. Adding ‖x‖² back to it cancels
+                // catastrophically when the points sit far from the origin (at 1000 ± 1 the result has no
+                // correct digit), so the winner's distance is computed from the difference: d flops more.
+                distances[i] = SquaredDifference(block.Slice(i * d, d), model.Centroid(nearest[i]));
+            }
+        }
+    }
+
+    /// <summary>Returns ‖x − μ‖² in single precision, summed in a fixed order.</summary>
+    /// <param name="x">A point.</param>
+    /// <param name="mu">A centroid of the same dimension.</param>
+    /// <returns>The squared distance.</returns>
+    internal static float SquaredDifference(ReadOnlySpan<float> x, ReadOnlySpan<float> mu)
+    {
+        int j = 0;
+        float sum = 0f;
+        if (Vector512.IsHardwareAccelerated && x.Length >= Vector512<float>.Count)
+        {
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float mr = ref MemoryMarshal.GetReference(mu);
+            Vector512<float> acc = Vector512<float>.Zero;
+            for (; j <= x.Length - Vector512<float>.Count; j += Vector512<float>.Count)
+            {
+                Vector512<float> diff = Vector512.LoadUnsafe(ref xr, (nuint)j) - Vector512.LoadUnsafe(ref mr, (nuint)j);
+                acc = Vector512.FusedMultiplyAdd(diff, diff, acc);
+            }
+
+            sum = Vector512.Sum(acc);
+        }
+
+        for (; j < x.Length; j++)
+        {
+            float diff = x[j] - mu[j];
+            sum = MathF.FusedMultiplyAdd(diff, diff, sum);
+        }
+
+        return sum;
+    }
+
+    /// <summary>Adds a point, widened to double, to a cluster's sum: one addition per coordinate.</summary>
+    private static void AddWidened(ReadOnlySpan<float> point, Span<double> sum)
+    {
+        int j = 0;
+        ref float x = ref MemoryMarshal.GetReference(point);
+        ref double s = ref MemoryMarshal.GetReference(sum);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j + Vector512<float>.Count <= point.Length; j += Vector512<float>.Count)
+            {
+                var (lower, upper) = Vector512.Widen(Vector512.LoadUnsafe(ref x, (nuint)j));
+                (Vector512.LoadUnsafe(ref s, (nuint)j) + lower).StoreUnsafe(ref s, (nuint)j);
+                (Vector512.LoadUnsafe(ref s, (nuint)(j + 8)) + upper).StoreUnsafe(ref s, (nuint)(j + 8));
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j + Vector256<float>.Count <= point.Length; j += Vector256<float>.Count)
+            {
+                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)j));
+                (Vector256.LoadUnsafe(ref s, (nuint)j) + lower).StoreUnsafe(ref s, (nuint)j);
+                (Vector256.LoadUnsafe(ref s, (nuint)(j + 4)) + upper).StoreUnsafe(ref s, (nuint)(j + 4));
+            }
+        }
+
+        for (; j < point.Length; j++)
+        {
+            Unsafe.Add(ref s, j) += Unsafe.Add(ref x, j);
         }
     }
 

@@ -6,14 +6,30 @@ namespace StreamingClusters.EStep;
 /// product in the same order, one fused multiply-add per coordinate from j = 0 up, and the score as
 /// fma(−2, dot, ‖μ_c‖²), so the vectorised paths and <see cref="NearestCentroidScalar"/> agree bit for bit.
 /// </summary>
+/// <remarks>
+/// The vector paths take minima with the processor's own min instruction, which is exact only while
+/// no score is NaN. Scores of tame points against a tame model (every coordinate at most
+/// <see cref="TameMagnitude"/> in magnitude, d at most <see cref="MaxTameDimensions"/>) stay below
+/// 2^102 and so are finite; any other point (NaN, ±∞ or merely huge) goes through the scalar twin.
+/// </remarks>
 internal static class NearestCentroidKernel
 {
-    /// <summary>Gets the vector width (floats) used for <paramref name="clusters"/> centroids.</summary>
+    /// <summary>The largest coordinate magnitude, 2^40, for which the vector paths are used.</summary>
+    public const float TameMagnitude = 1099511627776f;
+
+    /// <summary>The largest dimension, 2^20, for which the vector paths are used.</summary>
+    public const int MaxTameDimensions = 1 << 20;
+
+    /// <summary>Floats per chunk of points checked and then assigned (256 KiB, well inside L2).</summary>
+    private const int ChunkFloats = 1 << 16;
+
+    /// <summary>Gets the vector width (floats) the kernel uses for <paramref name="clusters"/> centroids.</summary>
     /// <param name="clusters">The number of clusters k.</param>
     /// <returns>16 with Vector512, 8 with Vector256, otherwise 1 (scalar).</returns>
     public static int LanesFor(int clusters)
     {
-        if (Vector512.IsHardwareAccelerated && clusters > 8)
+        Debug.Assert(clusters > 0);
+        if (Vector512.IsHardwareAccelerated)
         {
             return Vector512<float>.Count;
         }
@@ -26,22 +42,139 @@ internal static class NearestCentroidKernel
     /// <param name="points">count × d values, row-major.</param>
     /// <param name="nearest">Receives each point's cluster index.</param>
     /// <param name="scores">Receives each point's best score ‖μ_c‖² − 2 x·μ_c.</param>
-    public static void FindNearest(CentroidSet set, ReadOnlySpan<float> points, Span<int> nearest, Span<float> scores)
+    /// <param name="squaredNorms">
+    /// Empty, or each point's ‖x‖² (in any summation order): then a point whose ‖x‖² is at most
+    /// <see cref="TameMagnitude"/>² is known tame (each |x_j| ≤ √‖x‖², and a sum of squares rounds
+    /// monotonically), and the kernel skips its own pass over the coordinates.
+    /// </param>
+    public static void FindNearest(CentroidSet set, ReadOnlySpan<float> points, Span<int> nearest, Span<float> scores, ReadOnlySpan<float> squaredNorms = default)
     {
         int d = set.Dimensions;
         int count = points.Length / d;
         Debug.Assert(points.Length == count * d && nearest.Length >= count && scores.Length >= count);
-        if (set.Lanes == 16 && Vector512.IsHardwareAccelerated)
+        Debug.Assert(squaredNorms.IsEmpty || squaredNorms.Length >= count);
+        bool vector = set.IsTame
+            && ((set.Lanes == 16 && Vector512.IsHardwareAccelerated) || (set.Lanes == 8 && Vector256.IsHardwareAccelerated));
+        if (!vector)
         {
-            NearestCentroidVector512.FindNearest(set, points, nearest, scores);
+            NearestCentroidScalar.FindNearest(set, points, nearest, scores);
+            return;
         }
-        else if (set.Lanes == 8 && Vector256.IsHardwareAccelerated)
+
+        // The tameness check reads the points once more: a chunk at a time, so that the kernel then finds
+        // them in L2 instead of memory.
+        int chunk = Math.Max(32, (ChunkFloats / d) & ~31);
+        for (int start = 0; start < count; start += chunk)
         {
-            NearestCentroidVector256.FindNearest(set, points, nearest, scores);
+            int n = Math.Min(chunk, count - start);
+            ReadOnlySpan<float> norms = squaredNorms.IsEmpty ? default : squaredNorms.Slice(start, n);
+            FindNearestChecked(set, points.Slice(start * d, n * d), nearest.Slice(start, n), scores.Slice(start, n), norms);
+        }
+    }
+
+    private static void FindNearestChecked(CentroidSet set, ReadOnlySpan<float> points, Span<int> nearest, Span<float> scores, ReadOnlySpan<float> norms)
+    {
+        if (norms.IsEmpty ? IsTame(points) : AreTameNorms(norms))
+        {
+            FindNearestVector(set, points, nearest, scores);
+            return;
+        }
+
+        // Rare: run the tame stretches through the vector path and each wild point through the scalar twin.
+        int d = set.Dimensions;
+        int count = points.Length / d;
+        int start = 0;
+        for (int i = 0; i < count; i++)
+        {
+            ReadOnlySpan<float> x = points.Slice(i * d, d);
+            if (!IsTame(x))
+            {
+                FindNearestVector(set, points[(start * d)..(i * d)], nearest[start..i], scores[start..i]);
+                NearestCentroidScalar.FindNearest(set, x, nearest.Slice(i, 1), scores.Slice(i, 1));
+                start = i + 1;
+            }
+        }
+
+        FindNearestVector(set, points[(start * d)..(count * d)], nearest[start..count], scores[start..count]);
+    }
+
+    private static void FindNearestVector(CentroidSet set, ReadOnlySpan<float> points, Span<int> nearest, Span<float> scores)
+    {
+        if (points.IsEmpty)
+        {
+            return;
+        }
+
+        if (set.Lanes == 16)
+        {
+            if (set.PairsPoints)
+            {
+                NearestCentroidVector512Pairs.FindNearest(set, points, nearest, scores);
+            }
+            else
+            {
+                NearestCentroidVector512.FindNearest(set, points, nearest, scores);
+            }
         }
         else
         {
-            NearestCentroidScalar.FindNearest(set, points, nearest, scores);
+            NearestCentroidVector256.FindNearest(set, points, nearest, scores);
         }
+    }
+
+    /// <summary>Tells whether every squared norm is at most <see cref="TameMagnitude"/>² (NaN is not).</summary>
+    private static bool AreTameNorms(ReadOnlySpan<float> norms)
+    {
+        const float Limit = TameMagnitude * TameMagnitude;
+        foreach (float norm in norms)
+        {
+            if (!(norm <= Limit))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Tells whether every value is at most <see cref="TameMagnitude"/> in magnitude (NaN is not).</summary>
+    /// <remarks>
+    /// Compares bit patterns: with the sign cleared, a float's bits as an integer order like its
+    /// magnitude, and ±∞ and NaN lie above every finite value. Two operations per vector.
+    /// </remarks>
+    private static bool IsTame(ReadOnlySpan<float> values)
+    {
+        const int Limit = 0x53800000; // the bits of 2^40
+        ReadOnlySpan<int> bits = MemoryMarshal.Cast<float, int>(values);
+        int i = 0;
+        int largest = 0;
+        if (Vector512.IsHardwareAccelerated && bits.Length >= Vector512<int>.Count)
+        {
+            var mask = Vector512.Create(int.MaxValue);
+            Vector512<int> a = default, b = default;
+            ref int start = ref MemoryMarshal.GetReference(bits);
+            for (; i + (2 * Vector512<int>.Count) <= bits.Length; i += 2 * Vector512<int>.Count)
+            {
+                a = Vector512.Max(a, Vector512.LoadUnsafe(ref start, (nuint)i) & mask);
+                b = Vector512.Max(b, Vector512.LoadUnsafe(ref start, (nuint)(i + Vector512<int>.Count)) & mask);
+            }
+
+            for (; i + Vector512<int>.Count <= bits.Length; i += Vector512<int>.Count)
+            {
+                a = Vector512.Max(a, Vector512.LoadUnsafe(ref start, (nuint)i) & mask);
+            }
+
+            // A last vector, overlapping the one before, covers the tail.
+            a = Vector512.Max(a, Vector512.LoadUnsafe(ref start, (nuint)(bits.Length - Vector512<int>.Count)) & mask);
+            largest = Vector512.GreaterThan(Vector512.Max(a, b), Vector512.Create(Limit)) == Vector512<int>.Zero ? 0 : int.MaxValue;
+            i = bits.Length;
+        }
+
+        for (; i < bits.Length; i++)
+        {
+            largest = Math.Max(largest, bits[i] & int.MaxValue);
+        }
+
+        return largest <= Limit;
     }
 }

@@ -1,144 +1,214 @@
 using System.Runtime.Intrinsics;
 using StreamingClusters.EStep;
-using StreamingClusters.Randomness;
-using StreamingClusters.Tests.Support;
 
 namespace StreamingClusters.Tests.EStep;
 
-/// <summary>The vectorised kernels against their scalar twin: same index, same score bits.</summary>
 public class NearestCentroidKernelTests
 {
-    [Fact]
-    public void FindNearest_RandomShapes_MatchesScalarBitForBit()
+    public static TheoryData<int, int, int> Shapes()
     {
-        var random = new ModelRandom(2024);
-        var paths = new HashSet<int>();
-        for (int run = 0; run < 400; run++)
+        var data = new TheoryData<int, int, int>();
+        foreach (int lanes in VectorLanes())
         {
-            int d = random.NextInt32(10) == 0 ? 784 : 1 + random.NextInt32(40);
-            int k = 1 + random.NextInt32(130);
-            int n = 1 + random.NextInt32(d == 784 ? 8 : 40);
-            var set = new CentroidSet(GeneratedData.GaussianAsDouble(random, k * d, 1 + random.NextInt32(5)), k);
-            float[] points = GeneratedData.Gaussian(random, n * d, 3);
-
-            paths.Add(AssertKernelsAgree(set, points, $"run {run} (d={d}, k={k}, n={n})"));
+            foreach (int d in new[] { 1, 2, 3, 15, 16, 17, 128, 784 })
+            {
+                foreach (int k in new[] { 1, 7, 8, 9, 63, 64, 65, 130 })
+                {
+                    data.Add(lanes, d, k);
+                }
+            }
         }
 
-        // Every kernel this machine can run was exercised.
-        Assert.Equal(Vector256.IsHardwareAccelerated, paths.Contains(8));
-        Assert.Equal(Vector512.IsHardwareAccelerated, paths.Contains(16));
+        return data;
     }
 
-    [Fact]
-    public void FindNearest_DuplicatedCentroids_LowestIndexWinsOnEveryPath()
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void FindNearest_RandomShape_MatchesScalarBitForBit(int lanes, int d, int k)
     {
-        var random = new ModelRandom(77);
-        for (int run = 0; run < 300; run++)
+        var random = new Random((d * 1000) + k);
+        double[] centroids = RandomValues(random, k * d);
+        float[] points = RandomPoints(random, count: 37, d);
+
+        AssertMatchesScalar(centroids, k, lanes, points);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void FindNearest_DuplicatedCentroids_TiesGoToLowestIndex(int lanes, int d, int k)
+    {
+        var random = new Random((d * 1000) + k + 7);
+
+        // Small integers make every product and sum exact, so duplicates score exactly the same; a few
+        // centroids are also copied to later slots, across tiles and vectors.
+        double[] centroids = new double[k * d];
+        for (int i = 0; i < centroids.Length; i++)
         {
-            int d = random.NextInt32(8) == 0 ? 784 : 1 + random.NextInt32(40);
-            int k = 2 + random.NextInt32(129);
-            double[] centroids = GeneratedData.GaussianAsDouble(random, k * d, 4);
+            centroids[i] = random.Next(-2, 3);
+        }
 
-            // Copy some centroids over later ones (across lanes, tiles and the remainder tile).
-            int copies = 1 + random.NextInt32(Math.Max(1, k / 3));
-            for (int i = 0; i < copies; i++)
+        for (int c = k / 2; c < k; c += 3)
+        {
+            Array.Copy(centroids, (c % Math.Max(1, k / 2)) * d, centroids, c * d, d);
+        }
+
+        float[] points = new float[41 * d];
+        for (int i = 0; i < points.Length; i++)
+        {
+            points[i] = random.Next(-2, 3);
+        }
+
+        var (nearest, _) = AssertMatchesScalar(centroids, k, lanes, points);
+        var set = new CentroidSet(centroids, k, 0, lanes);
+        for (int i = 0; i < nearest.Length; i++)
+        {
+            for (int c = 0; c < nearest[i]; c++)
             {
-                int to = 1 + random.NextInt32(k - 1);
-                int from = random.NextInt32(to);
-                Array.Copy(centroids, from * d, centroids, to * d, d);
-            }
-
-            var set = new CentroidSet(centroids, k);
-
-            // Points exactly on centroids (so on both copies of a duplicate), and a few elsewhere.
-            int n = 1 + random.NextInt32(24);
-            var points = new float[n * d];
-            var source = new int[n];
-            for (int i = 0; i < n; i++)
-            {
-                source[i] = random.NextInt32(k);
-                set.Centroid(source[i]).CopyTo(points.AsSpan(i * d, d));
-            }
-
-            AssertKernelsAgree(set, points, $"run {run} (d={d}, k={k})");
-
-            var nearest = new int[n];
-            var scores = new float[n];
-            NearestCentroidKernel.FindNearest(set, points, nearest, scores);
-            for (int i = 0; i < n; i++)
-            {
-                // The winner carries the point's exact coordinates, and no lower index does.
-                int first = FirstIdentical(set, nearest[i]);
-                Assert.Equal(first, nearest[i]);
+                Assert.False(set.Centroid(c).SequenceEqual(set.Centroid(nearest[i])), $"point {i}: centroid {c} duplicates the chosen {nearest[i]}");
             }
         }
     }
 
-    [Fact]
-    public void FindNearest_AllCentroidsEqual_ReturnsZero()
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void FindNearest_PointsOnDuplicatedCentroids_PickFirstCopy(int lanes, int d, int k)
     {
-        foreach (int k in new[] { 1, 7, 8, 9, 16, 17, 64, 65, 130 })
+        var random = new Random((d * 1000) + k + 13);
+        double[] centroids = RandomValues(random, k * d);
+        int last = k - 1;
+        Array.Copy(centroids, 0, centroids, last * d, d);
+        float[] points = new float[5 * d];
+        for (int i = 0; i < 5; i++)
         {
-            var set = new CentroidSet(Enumerable.Repeat(1.5, k * 3).ToArray(), k);
-            var nearest = new int[2];
-            NearestCentroidKernel.FindNearest(set, [1f, 2f, 3f, -1f, 0f, 9f], nearest, new float[2]);
-            Assert.Equal([0, 0], nearest);
+            for (int j = 0; j < d; j++)
+            {
+                points[(i * d) + j] = (float)centroids[(last * d) + j];
+            }
+        }
+
+        var (nearest, _) = AssertMatchesScalar(centroids, k, lanes, points);
+        Assert.All(nearest, n => Assert.True(n == 0 || !new CentroidSet(centroids, k, 0, lanes).Centroid(0).SequenceEqual(new CentroidSet(centroids, k, 0, lanes).Centroid(n))));
+    }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    [InlineData(3e12f)]
+    [InlineData(-1e30f)]
+    public void FindNearest_WildPoints_MatchScalar(float wild)
+    {
+        foreach (int lanes in VectorLanes())
+        {
+            foreach (int k in new[] { 8, 64, 130 })
+            {
+                var random = new Random(k);
+                const int d = 17;
+                double[] centroids = RandomValues(random, k * d);
+                float[] points = RandomPoints(random, count: 23, d);
+                points[(3 * d) + 5] = wild;
+                points[(16 * d) + 0] = wild;
+                points[(22 * d) + 16] = wild;
+
+                AssertMatchesScalar(centroids, k, lanes, points);
+            }
         }
     }
 
-    /// <summary>Runs the dispatcher and the vector kernel for this layout against the scalar twin; returns the lane width used.</summary>
-    private static int AssertKernelsAgree(CentroidSet set, float[] points, string label)
+    [Theory]
+    [InlineData(784, 8)]
+    [InlineData(784, 64)]
+    [InlineData(128, 130)]
+    public void FindNearest_BlockOfSeveralChunks_MatchesScalar(int d, int k)
     {
-        int n = points.Length / set.Dimensions;
-        var expectedNearest = new int[n];
-        var expectedScores = new float[n];
+        foreach (int lanes in VectorLanes())
+        {
+            var random = new Random(d + k);
+            double[] centroids = RandomValues(random, k * d);
+            float[] points = RandomPoints(random, count: 1100, d);
+            points[(1037 * d) + 3] = float.NaN;
+
+            AssertMatchesScalar(centroids, k, lanes, points);
+        }
+    }
+
+    [Fact]
+    public void FindNearest_HugeCentroid_MatchesScalar()
+    {
+        foreach (int lanes in VectorLanes())
+        {
+            var random = new Random(5);
+            const int d = 16, k = 20;
+            double[] centroids = RandomValues(random, k * d);
+            centroids[(4 * d) + 3] = 1e25;
+            AssertMatchesScalar(centroids, k, lanes, RandomPoints(random, 19, d));
+        }
+    }
+
+    [Fact]
+    public void FindNearest_EmptyBlock_WritesNothing()
+    {
+        var set = new CentroidSet(new double[] { 1, 2, 3, 4 }, clusters: 2);
+
+        NearestCentroidKernel.FindNearest(set, ReadOnlySpan<float>.Empty, Span<int>.Empty, Span<float>.Empty);
+    }
+
+    private static IEnumerable<int> VectorLanes()
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            yield return 16;
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            yield return 8;
+        }
+
+        yield return 1;
+    }
+
+    private static (int[] Nearest, float[] Scores) AssertMatchesScalar(double[] centroids, int k, int lanes, float[] points)
+    {
+        var set = new CentroidSet(centroids, k, 0, lanes);
+        int count = points.Length / set.Dimensions;
+        int[] expectedNearest = new int[count];
+        float[] expectedScores = new float[count];
         NearestCentroidScalar.FindNearest(set, points, expectedNearest, expectedScores);
 
-        var nearest = new int[n];
-        var scores = new float[n];
+        // Slack past the end must stay untouched.
+        int[] nearest = Enumerable.Repeat(-1, count + 3).ToArray();
+        float[] scores = Enumerable.Repeat(-7f, count + 3).ToArray();
         NearestCentroidKernel.FindNearest(set, points, nearest, scores);
-        AssertSame(expectedNearest, expectedScores, nearest, scores, $"{label}, dispatcher");
 
-        if (set.Lanes == 16 && Vector512.IsHardwareAccelerated)
-        {
-            Array.Clear(nearest);
-            Array.Clear(scores);
-            NearestCentroidVector512.FindNearest(set, points, nearest, scores);
-            AssertSame(expectedNearest, expectedScores, nearest, scores, $"{label}, Vector512");
-        }
-        else if (set.Lanes == 8 && Vector256.IsHardwareAccelerated)
-        {
-            Array.Clear(nearest);
-            Array.Clear(scores);
-            NearestCentroidVector256.FindNearest(set, points, nearest, scores);
-            AssertSame(expectedNearest, expectedScores, nearest, scores, $"{label}, Vector256");
-        }
-
-        return set.Lanes;
+        Assert.Equal(expectedNearest, nearest[..count]);
+        Assert.Equal(
+            expectedScores.Select(BitConverter.SingleToInt32Bits),
+            scores[..count].Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal([-1, -1, -1], nearest[count..]);
+        Assert.Equal([-7f, -7f, -7f], scores[count..]);
+        return (nearest[..count], scores[..count]);
     }
 
-    private static void AssertSame(int[] expectedNearest, float[] expectedScores, int[] nearest, float[] scores, string label)
+    private static double[] RandomValues(Random random, int length)
     {
-        for (int i = 0; i < expectedNearest.Length; i++)
+        double[] values = new double[length];
+        for (int i = 0; i < length; i++)
         {
-            if (expectedNearest[i] != nearest[i]
-                || BitConverter.SingleToInt32Bits(expectedScores[i]) != BitConverter.SingleToInt32Bits(scores[i]))
-            {
-                Assert.Fail($"{label}, point {i}: scalar gave ({expectedNearest[i]}, {expectedScores[i]:R}), kernel gave ({nearest[i]}, {scores[i]:R}).");
-            }
+            values[i] = (random.NextDouble() * 2) - 1;
         }
+
+        return values;
     }
 
-    private static int FirstIdentical(CentroidSet set, int cluster)
+    private static float[] RandomPoints(Random random, int count, int d)
     {
-        for (int c = 0; c < cluster; c++)
+        float[] points = new float[count * d];
+        for (int i = 0; i < points.Length; i++)
         {
-            if (Bitwise.Equal(set.Centroid(c), set.Centroid(cluster)))
-            {
-                return c;
-            }
+            points[i] = (float)((random.NextDouble() * 2) - 1);
         }
 
-        return cluster;
+        return points;
     }
 }

@@ -1,0 +1,61 @@
+using System.Globalization;
+using BenchmarkDotNet.Running;
+
+namespace StreamingClusters.Benchmarks;
+
+internal static class Program
+{
+    /// <summary>
+    /// <c>--quick [--seconds S] [--points N] [--shapes 16x64,784x8] [--no-scalar] [--minibatch] [--no-estep]</c>
+    /// runs the CPU-timed
+    /// runner (used by compare-numpy.sh); anything else goes to BenchmarkDotNet's switcher
+    /// (<c>--filter</c>, <c>--job</c>, …).
+    /// </summary>
+    private static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "--quick")
+        {
+            double seconds = 1.0;
+            int points = Shape.DefaultPoints;
+            IReadOnlyList<(int D, int K)> shapes = Shapes.All;
+            bool scalar = true;
+            bool minibatch = false;
+            for (int i = 1; i < args.Length; i++)
+            {
+                switch (args[i])
+                {
+                    case "--seconds":
+                        seconds = double.Parse(args[++i], CultureInfo.InvariantCulture);
+                        break;
+                    case "--points":
+                        points = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                        break;
+                    case "--shapes":
+                        shapes = Shapes.Parse(args[++i]);
+                        break;
+                    case "--no-scalar":
+                        scalar = false;
+                        break;
+                    case "--minibatch":
+                        minibatch = true;
+                        break;
+                    case "--no-estep":
+                        shapes = [];
+                        break;
+                    default:
+                        throw new ArgumentException($"Unknown option {args[i]}.");
+                }
+            }
+
+            QuickRun.Run(shapes, seconds, points, scalar);
+            if (minibatch)
+            {
+                QuickRun.RunMiniBatch(d: 16, k: 64, batch: 1024, seconds);
+            }
+
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
+}
