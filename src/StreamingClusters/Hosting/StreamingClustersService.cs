@@ -18,26 +18,31 @@ public sealed class StreamingClustersService : BackgroundService
     private readonly StreamingClustersOptions _options;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<StreamingClustersService> _logger;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the service.</summary>
     /// <param name="pipeline">The pipeline to run.</param>
     /// <param name="options">The validated settings.</param>
     /// <param name="lifetime">Stops the host when a finite run is done.</param>
     /// <param name="logger">Logging.</param>
+    /// <param name="time">The clock followed files are polled on.</param>
     public StreamingClustersService(
         ClusteringPipeline pipeline,
         IOptions<StreamingClustersOptions> options,
         IHostApplicationLifetime lifetime,
-        ILogger<StreamingClustersService> logger)
+        ILogger<StreamingClustersService> logger,
+        TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(lifetime);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(time);
         _pipeline = pipeline;
         _options = options.Value;
         _lifetime = lifetime;
         _logger = logger;
+        _time = time;
     }
 
     /// <inheritdoc/>
@@ -47,7 +52,7 @@ public sealed class StreamingClustersService : BackgroundService
         await Task.Yield();
         try
         {
-            IReadOnlyList<IPointSource> sources = [.. _options.Sources.Select((s, i) => PointSourceFactory.Create(s, i, _options))];
+            IReadOnlyList<IPointSource> sources = [.. _options.Sources.Select((s, i) => PointSourceFactory.Create(s, i, _options, _time))];
             await _pipeline.RunAsync(sources, _options.StopWhenSourcesEnd, stoppingToken).ConfigureAwait(false);
             if (_pipeline.Latest is { } final && !string.IsNullOrWhiteSpace(_options.SnapshotPath))
             {

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace StreamingClusters.Options;
 
 /// <summary>The record format of a source.</summary>
@@ -46,6 +48,10 @@ public sealed class SourceOptions
     /// <value>The default value is <see langword="false"/>.</value>
     public bool Follow { get; set; }
 
+    /// <summary>Gets or sets how long a followed file's source waits at the end of the data before it looks again.</summary>
+    /// <value>The default value is 250 milliseconds.</value>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>Gets the name used for this source at <paramref name="index"/>.</summary>
     /// <param name="index">The source's position in the list.</param>
     /// <returns>The configured name, else the path, else <c>source-N</c>.</returns>
@@ -70,6 +76,11 @@ public sealed class SourceOptions
         if (Path == "-" && Follow)
         {
             yield return $"{key}:Follow applies to files, not to standard input.";
+        }
+
+        if (PollInterval <= TimeSpan.Zero)
+        {
+            yield return string.Create(CultureInfo.InvariantCulture, $"{key}:PollInterval must be positive (got {PollInterval}).");
         }
 
         if (Separator is '"' or '\n' or '\r' or '\0')

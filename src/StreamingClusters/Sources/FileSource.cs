@@ -54,7 +54,7 @@ public sealed class FileSource : IPointSource
     public string? Path { get; }
 
     /// <inheritdoc/>
-    /// <value>Always <see langword="true"/>: a file is read to its end once (following a growing file is not supported yet).</value>
+    /// <value>Always <see langword="true"/>: a file is read to its end once (<see cref="FollowFileSource"/> follows a growing file).</value>
     public bool IsFinite => true;
 
     /// <inheritdoc/>
@@ -144,12 +144,12 @@ public sealed class FileSource : IPointSource
     }
 
     /// <summary>Positions the stream at the resume position, replaying the lines before it, and returns the reader.</summary>
-    private async ValueTask<Utf8LineReader> StartAsync(Stream stream, LineRecordHandler handler, CancellationToken cancellationToken)
+    private ValueTask<Utf8LineReader> StartAsync(Stream stream, LineRecordHandler handler, CancellationToken cancellationToken)
     {
         long resume = _resumePosition;
         if (resume <= 0)
         {
-            return new Utf8LineReader(stream, 0, 1, _maxRecordLength, synchronousReads: IsReplayable, _bufferSize);
+            return ValueTask.FromResult(new Utf8LineReader(stream, 0, 1, _maxRecordLength, synchronousReads: IsReplayable, _bufferSize));
         }
 
         long length = stream.Length;
@@ -159,49 +159,7 @@ public sealed class FileSource : IPointSource
                 $"The source '{Name}' cannot resume at byte {resume} of '{Path}': the file has only {length} bytes (was it truncated or replaced?).");
         }
 
-        var scan = new Utf8LineReader(stream, 0, 1, _maxRecordLength, synchronousReads: true, _bufferSize);
-        while (!ReplayBuffered(scan, handler, resume))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (!await scan.FillAsync(null, cancellationToken).ConfigureAwait(false))
-            {
-                if (ReplayFinal(scan, handler, resume))
-                {
-                    break;
-                }
-
-                throw NotALineStart(resume);
-            }
-        }
-
-        stream.Seek(resume, SeekOrigin.Begin);
-        return new Utf8LineReader(stream, resume, scan.NextLineNumber, _maxRecordLength, synchronousReads: true, _bufferSize);
-    }
-
-    /// <summary>Replays buffered lines; <see langword="true"/> once a line ends exactly at <paramref name="resume"/>.</summary>
-    private bool ReplayBuffered(Utf8LineReader scan, LineRecordHandler handler, long resume)
-    {
-        while (scan.TryReadLine(out Utf8Line line))
-        {
-            handler.Replay(line);
-            if (line.EndPosition >= resume)
-            {
-                return line.EndPosition == resume ? true : throw NotALineStart(resume);
-            }
-        }
-
-        return false;
-    }
-
-    private static bool ReplayFinal(Utf8LineReader scan, LineRecordHandler handler, long resume)
-    {
-        if (scan.TryReadFinalLine(out Utf8Line line) && line.EndPosition == resume)
-        {
-            handler.Replay(line);
-            return true;
-        }
-
-        return false;
+        return LineResume.StartAsync(stream, handler, resume, _maxRecordLength, _bufferSize, () => NotALineStart(resume), cancellationToken);
     }
 
     private InvalidDataException NotALineStart(long resume) => new(

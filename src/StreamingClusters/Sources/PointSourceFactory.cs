@@ -6,14 +6,14 @@ namespace StreamingClusters.Sources;
 /// <summary>Creates the source that a <see cref="SourceOptions"/> describes.</summary>
 public static class PointSourceFactory
 {
-    /// <summary>Creates a source: a file or standard input (<c>-</c>), read as CSV or JSON lines.</summary>
+    /// <summary>Creates a source: a file, a followed file or standard input (<c>-</c>), read as CSV or JSON lines.</summary>
     /// <param name="source">The source's settings, already validated with the pipeline's options.</param>
     /// <param name="index">The source's position in <see cref="StreamingClustersOptions.Sources"/>, for its default name and messages.</param>
     /// <param name="options">The pipeline's settings (<see cref="StreamingClustersOptions.MaxRecordLength"/>).</param>
+    /// <param name="time">The clock a followed file's source waits on; <see langword="null"/> for the system clock.</param>
     /// <returns>The source, not started.</returns>
     /// <exception cref="ArgumentException">A setting of the source cannot be used; the message names it.</exception>
-    /// <exception cref="NotSupportedException"><see cref="SourceOptions.Follow"/> is set: following a growing file is not supported yet.</exception>
-    public static IPointSource Create(SourceOptions source, int index, StreamingClustersOptions options)
+    public static IPointSource Create(SourceOptions source, int index, StreamingClustersOptions options, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
@@ -22,13 +22,23 @@ public static class PointSourceFactory
         string path = string.IsNullOrWhiteSpace(source.Path)
             ? throw new ArgumentException($"{key}:Path is required (a file, or - for standard input).", nameof(source))
             : source.Path;
-        if (source.Follow)
-        {
-            throw new NotSupportedException($"{key}:Follow is not supported yet: a file is read once, to its end.");
-        }
-
         Func<RecordParser> createParser = ParserFor(source, key);
         string name = source.EffectiveName(index);
+        if (source.Follow)
+        {
+            if (path == "-")
+            {
+                throw new ArgumentException($"{key}:Follow applies to files, not to standard input.", nameof(source));
+            }
+
+            if (source.PollInterval <= TimeSpan.Zero)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{key}:PollInterval must be positive (got {source.PollInterval})."), nameof(source));
+            }
+
+            return new FollowFileSource(name, path, createParser, options.MaxRecordLength, source.PollInterval, time ?? TimeProvider.System);
+        }
+
         return path == "-"
             ? new FileSource(name, null, Console.OpenStandardInput, createParser, options.MaxRecordLength)
             : new FileSource(name, path, () => OpenFile(path), createParser, options.MaxRecordLength);

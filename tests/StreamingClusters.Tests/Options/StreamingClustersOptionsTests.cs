@@ -28,6 +28,9 @@ public sealed class StreamingClustersOptionsTests
             ["StreamingClusters:BatchTimeout"] = "-00:00:01",
             ["StreamingClusters:Sources:0:Path"] = "/no/such/file.csv",
             ["StreamingClusters:Sources:1:Format"] = "Csv",
+            ["StreamingClusters:Sources:2:Path"] = "/no/such/followed.csv",
+            ["StreamingClusters:Sources:2:Follow"] = "true",
+            ["StreamingClusters:Sources:2:PollInterval"] = "00:00:00",
             ["StreamingClusters:SnapshotPath"] = "/no/such/dir/snapshot.json",
         });
 
@@ -44,6 +47,7 @@ public sealed class StreamingClustersOptionsTests
             "StreamingClusters:SnapshotPath '/no/such/dir/snapshot.json' is in a directory that does not exist.",
             "StreamingClusters:Sources:0:Path '/no/such/file.csv' does not exist.",
             "StreamingClusters:Sources:1:Path is required (a file, or - for standard input).",
+            "StreamingClusters:Sources:2:PollInterval must be positive (got 00:00:00).",
         ];
         foreach (string message in expected)
         {

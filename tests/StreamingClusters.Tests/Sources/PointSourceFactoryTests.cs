@@ -44,11 +44,20 @@ public sealed class PointSourceFactoryTests : IDisposable
     }
 
     [Fact]
-    public void Create_Follow_IsNotSupportedYet()
+    public void Create_Follow_FollowsTheFileForever()
     {
-        var error = Assert.Throws<NotSupportedException>(() => PointSourceFactory.Create(new SourceOptions { Path = "x.csv", Follow = true }, 1, Options()));
+        IPointSource sut = PointSourceFactory.Create(new SourceOptions { Path = "x.csv", Follow = true, PollInterval = TimeSpan.FromSeconds(1) }, 1, Options());
 
-        Assert.Equal("StreamingClusters:Sources:1:Follow is not supported yet: a file is read once, to its end.", error.Message);
+        var follow = Assert.IsType<FollowFileSource>(sut);
+        Assert.Equal(("x.csv", "x.csv", false, 0L), (follow.Name, follow.Path, follow.IsFinite, follow.ResumePosition));
+    }
+
+    [Fact]
+    public void Create_FollowWithoutAPollInterval_RefusedNamingTheSetting()
+    {
+        var error = Assert.Throws<ArgumentException>(() => PointSourceFactory.Create(new SourceOptions { Path = "x.csv", Follow = true, PollInterval = TimeSpan.Zero }, 1, Options()));
+
+        Assert.Equal("StreamingClusters:Sources:1:PollInterval must be positive (got 00:00:00). (Parameter 'source')", error.Message);
     }
 
     [Theory]
