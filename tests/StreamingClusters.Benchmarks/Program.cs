@@ -6,6 +6,7 @@ namespace StreamingClusters.Benchmarks;
 internal static class Program
 {
     /// <summary>
+    /// <c>pipeline …</c> runs the whole-run harness (<see cref="PipelineRun"/>);
     /// <c>--quick [--seconds S] [--points N] [--shapes 16x64,784x8] [--no-scalar] [--minibatch] [--no-estep]</c>
     /// runs the CPU-timed
     /// runner (used by compare-numpy.sh); anything else goes to BenchmarkDotNet's switcher
@@ -13,6 +14,12 @@ internal static class Program
     /// </summary>
     private static void Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "pipeline")
+        {
+            PipelineRun.RunAsync(args).GetAwaiter().GetResult();
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "--quick")
         {
             double seconds = 1.0;

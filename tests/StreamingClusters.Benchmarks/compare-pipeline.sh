@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Whole-run comparison with scikit-learn (issue 5): the in-process pipeline (library API, Parallelism
+# 1 and 2) against MiniBatchKMeans(n_clusters=64, batch_size=1024).partial_fit over the same in-memory
+# points, and the worker process end to end (CSV file -> final snapshot) against pandas.read_csv +
+# partial_fit over the same file. Ours and theirs run alternately, round after round, on the same
+# machine in the same run; the best round of each counts. Wall clock throughout (whole runs use
+# every core they are given; the machine is shared, so compare ratios, not absolute figures).
+#
+#   tests/StreamingClusters.Benchmarks/compare-pipeline.sh [--rounds R] [--points N] [--csv-points M]
+#
+# Data: blobs, d = 16, k = 64 centres uniform in [-10, 10]^16, unit-variance normal noise, seed 12345,
+# generated once by `StreamingClusters.Benchmarks pipeline --write-data` as float32; both sides read
+# that file (the CSV is written from it too).
+# OpenBLAS: scikit-learn runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (env -u); Debian's
+# OpenBLAS 0.3.21 may then pick its generic Prescott kernel on this CPU (see compare-numpy.sh); the
+# kernel threadpoolctl reports is printed.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+rounds=3
+points=4000000
+csv_points=1000000
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rounds) rounds="$2"; shift 2 ;;
+        --points) points="$2"; shift 2 ;;
+        --csv-points) csv_points="$2"; shift 2 ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+# Debian's packages, not the pyenv python on PATH.
+PY=/usr/bin/python3
+missing=()
+for package in python3-sklearn python3-pandas libopenblas0-pthread; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "# installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), load: $(cut -d' ' -f1-3 /proc/loadavg)"
+dotnet build "$root/StreamingClusters.sln" -c Release --nologo -v quiet >/dev/null
+bench=(dotnet "$here/bin/Release/net10.0/StreamingClusters.Benchmarks.dll" pipeline)
+worker=(dotnet "$root/src/StreamingClusters.Worker/bin/Release/net10.0/StreamingClusters.Worker.dll")
+peer=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PY" "$here/compare_pipeline.py")
+
+out="$(mktemp -d)"
+echo "# results in $out"
+"${bench[@]}" --write-data "$out/blobs.f32" --points "$points"
+"${peer[@]}" write-csv "$out/blobs.f32" "$out/blobs.csv" "$csv_points"
+csv_mb=$("$PY" -c "import os,sys; print(os.path.getsize(sys.argv[1]) / 1e6)" "$out/blobs.csv")
+echo "# CSV: $csv_points x 16, $csv_mb MB"
+
+now() { date +%s.%N; }
+for round in $(seq "$rounds"); do
+    echo "# round $round of $rounds"
+    # In memory: ours (Parallelism 1 and 2, one round each), scikit-learn (default threads, then one).
+    "${bench[@]}" --data "$out/blobs.f32" --points "$points" --rounds 1 --no-latency | tee -a "$out/ours.txt" | grep '^# round'
+    "${peer[@]}" partial-fit "$out/blobs.f32" "$points" | tee -a "$out/sklearn.txt" | grep -v '^RESULT'
+    env OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 "${peer[@]}" partial-fit "$out/blobs.f32" "$points" \
+        | sed 's/sklearn-points-per-s/sklearn-1t-points-per-s/' | tee -a "$out/sklearn.txt" | grep -v '^RESULT'
+    # CSV to snapshot: the worker process end to end, then pandas + partial_fit in-process.
+    start=$(now)
+    "${worker[@]}" --input "$out/blobs.csv" --clusters 64 --quiet --snapshot-out "$out/snapshot.json" \
+        --config "$root/config/benchmark.json" >"$out/worker-$round.txt" 2>&1
+    end=$(now)
+    echo "RESULT worker-csv-seconds $(echo "$end - $start" | bc -l)" | tee -a "$out/ours.txt"
+    "${peer[@]}" csv "$out/blobs.csv" | tee -a "$out/pandas.txt" | grep -v '^RESULT'
+done
+
+echo
+echo "## summary (best round of each; ratios ours / theirs)"
+"$PY" - "$out" "$csv_mb" <<'PYTHON'
+import re, sys
+out, mb = sys.argv[1], float(sys.argv[2])
+lines = open(f"{out}/ours.txt").read() + open(f"{out}/sklearn.txt").read() + open(f"{out}/pandas.txt").read()
+def best(pattern, fn=max):
+    vals = [float(v) for v in re.findall(pattern, lines)]
+    return fn(vals) if vals else float("nan")
+p1 = best(r"RESULT pipeline-points-per-s p=1 round=\d+ (\S+)")
+p2 = best(r"RESULT pipeline-points-per-s p=2 round=\d+ (\S+)")
+s1 = best(r"RESULT pipeline-steady-points-per-s p=1 round=\d+ (\S+)")
+s2 = best(r"RESULT pipeline-steady-points-per-s p=2 round=\d+ (\S+)")
+sk = best(r"RESULT sklearn-points-per-s (\S+)")
+sk1 = best(r"RESULT sklearn-1t-points-per-s (\S+)")
+w = best(r"RESULT worker-csv-seconds (\S+)", min)
+pd = best(r"RESULT pandas-csv-seconds (\S+)", min)
+print(f"pipeline in-process, Parallelism 1: {p1/1e6:.2f}M points/s; Parallelism 2: {p2/1e6:.2f}M points/s; 1->2 cores {p2/p1:.2f}x")
+print(f"  steady state (after the seeded model is published, ~0.3 s of k-means++ and Lloyd on 8192 points): P=1 {s1/1e6:.2f}M, P=2 {s2/1e6:.2f}M points/s; 1->2 cores {s2/s1:.2f}x")
+print(f"sklearn MiniBatchKMeans.partial_fit: default threads {sk/1e6:.3f}M points/s, one thread {sk1/1e6:.3f}M points/s")
+print(f"ratio pipeline P=2 / sklearn default threads: {p2/sk:.1f}x whole run, {s2/sk:.1f}x steady; pipeline P=1 / sklearn one thread: {p1/sk1:.1f}x whole run, {s1/sk1:.1f}x steady")
+print(f"CSV to snapshot ({mb:.1f} MB): worker process {w:.2f} s = {mb/w:.1f} MB/s; pandas.read_csv + partial_fit {pd:.2f} s = {mb/pd:.1f} MB/s; ratio {pd/w:.1f}x")
+PYTHON
