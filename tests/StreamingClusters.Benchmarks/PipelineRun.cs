@@ -61,11 +61,14 @@ internal static class PipelineRun
         return data;
     }
 
+    /// <summary>Model clusters and batch size (the data always has K centres); changed only by --clusters / --batch-size, to locate the bottleneck.</summary>
+    private static int _clusters = K, _batchSize = 1024;
+
     private static StreamingClustersOptions Options(int parallelism, TimeSpan batchTimeout, int seedBuffer = 8192) => new()
     {
-        Clusters = K,
+        Clusters = _clusters,
         Dimensions = D,
-        BatchSize = 1024,
+        BatchSize = _batchSize,
         BatchTimeout = batchTimeout,
         Parallelism = parallelism,
         Seed = 0,
@@ -309,6 +312,8 @@ internal static class PipelineRun
                 case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--block": block = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--parallelism": parallelisms = [.. args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
+                case "--clusters": _clusters = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--batch-size": _batchSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--no-latency": latency = false; break;
                 case "--no-throughput": throughput = false; break;
                 case "--memory": memory = [.. args[++i].Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture))]; break;
