@@ -12,8 +12,16 @@ namespace StreamingClusters.Hosting;
 /// drains on stop, writes the final snapshot, and — when the sources are finite and
 /// <see cref="StreamingClustersOptions.StopWhenSourcesEnd"/> is set — stops the host when done.
 /// </summary>
-public sealed class StreamingClustersService : BackgroundService
+/// <remarks>
+/// The run starts on its own task in <see cref="StartAsync"/> and always runs, even when the host stops
+/// at once: a <see cref="BackgroundService"/> whose stop comes before its <c>ExecuteAsync</c> has
+/// begun never runs it, and points already written would then never be drained.
+/// </remarks>
+public sealed class StreamingClustersService : IHostedService, IDisposable
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _running;
+
     private readonly ClusteringPipeline _pipeline;
     private readonly StreamingClustersOptions _options;
     private readonly IHostApplicationLifetime _lifetime;
@@ -46,10 +54,31 @@ public sealed class StreamingClustersService : BackgroundService
     }
 
     /// <inheritdoc/>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        // Run off the host's start-up path: since .NET 10 StartAsync does not wait for this method.
-        await Task.Yield();
+        _running = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops the sources and waits until the pipeline has drained and published its final snapshot.</summary>
+    /// <param name="cancellationToken">The host's shutdown time-out.</param>
+    /// <returns>A task that completes when the run has ended (or the time-out has passed).</returns>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_running is null)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _running.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _stopping.Dispose();
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         try
         {
             IReadOnlyList<IPointSource> sources = [.. _options.Sources.Select((s, i) => PointSourceFactory.Create(s, i, _options, _time))];

@@ -27,7 +27,7 @@ public sealed class StreamingClustersServiceTests
         var scorer = host.Services.GetRequiredService<IClusterScorer>();
         CentroidSnapshot? last = null;
         var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using IDisposable subscription = snapshots.Subscribe(s => last = s, () => completed.TrySetResult());
+        using IDisposable subscription = snapshots.Subscribe(s => last = s, ex => completed.TrySetException(ex), () => completed.TrySetResult());
 
         await host.StartAsync();
         WriteResult result = await writer.WriteAsync(TestData.Blobs(3_000, 4, clusters: 3, seed: 4), 4);
