@@ -28,6 +28,8 @@ internal sealed class CommandLineSwitches
         ("--parallelism", $"{Section}:Parallelism", "N", "E-step threads (0 = every core)"),
         ("--snapshot-out", $"{Section}:SnapshotPath", "PATH", "write the final snapshot as JSON to PATH"),
         ("--dead-letter", $"{Section}:DeadLetterPath", "PATH", "write rejected records as JSON lines to PATH"),
+        ("--urls", "Urls", "URLS", "serve HTTP on URLS (e.g. http://127.0.0.1:5080; ';'-separated); HTTP is off without it or Kestrel settings"),
+        ("--api-key", $"{Section}:Http:ApiKey", "KEY", "require KEY (X-Api-Key or Authorization: Bearer) on POST /points and /score"),
         ("--config", null, "FILE", "layer a settings file (e.g. config/sensors.json) over appsettings.json"),
         ("--quiet", null, "", "print only the final summary"),
         ("--help", null, "", "show this help"),
