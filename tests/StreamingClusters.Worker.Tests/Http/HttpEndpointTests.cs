@@ -143,6 +143,31 @@ public sealed class HttpEndpointTests
         }
     }
 
+    [Fact]
+    public async Task Start_BadHttpSettings_RefusedWithMessagesNamingTheSettings()
+    {
+        DirectoryInfo dir = Directory.CreateTempSubdirectory("sc-http-bad-");
+        try
+        {
+            string input = Path.Combine(dir.FullName, "empty.csv");
+            await File.WriteAllTextAsync(input, string.Empty);
+
+            WorkerProcess.Result run = await WorkerProcess.RunAsync(
+                dir.FullName, null,
+                "--urls", "http://127.0.0.1:0", "--input", input, "--api-key", "short",
+                "--StreamingClusters:Http:MaxBodyBytes=0", "--StreamingClusters:Http:RetryAfter=00:00:00");
+
+            Assert.Equal(2, run.ExitCode);
+            Assert.Contains("Configuration refused: StreamingClusters:Http:MaxBodyBytes must be between 1 and 2147483647, not 0.", run.Error, StringComparison.Ordinal);
+            Assert.Contains("Configuration refused: StreamingClusters:Http:RetryAfter must be between 00:00:01 and 01:00:00, not 00:00:00.", run.Error, StringComparison.Ordinal);
+            Assert.Contains("Configuration refused: StreamingClusters:Http:ApiKey must be at least 16 characters without blanks.", run.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     private static async Task<HttpResponseMessage> PostAsync(HttpClient client, string path, string body, string contentType, Action<HttpRequestMessage>? configure = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative))
