@@ -15,6 +15,7 @@ internal static class ScoreEndpoints
     private static async Task<IResult> PostAsync(
         HttpContext context,
         ClusteringPipeline pipeline,
+        IClusterScorer scorer,
         IOptions<HttpOptions> http,
         IOptions<StreamingClustersOptions> settings,
         CancellationToken cancellationToken)
@@ -57,7 +58,7 @@ internal static class ScoreEndpoints
         int count = body.Count;
         int[] clusters = new int[count];
         float[] distances = new float[count];
-        long version = count == 0 ? pipeline.Version : pipeline.Score(body.Points, clusters, distances);
+        long version = count == 0 ? scorer.Version : scorer.Score(body.Points, clusters, distances);
         var results = new ScoreResult[count];
         for (int i = 0; i < count; i++)
         {
