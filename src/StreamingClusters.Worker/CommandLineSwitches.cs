@@ -31,6 +31,8 @@ internal sealed class CommandLineSwitches
         ("--checkpoint", $"{Section}:Checkpoint:Path", "PATH", "save the model's state to PATH and resume from it after a restart"),
         ("--checkpoint-interval", $"{Section}:Checkpoint:Interval", "TIME", "least time between checkpoints (e.g. 00:00:30; 0 = every batch)"),
         ("--fresh", $"{Section}:Checkpoint:StartFresh", "", "ignore an existing checkpoint and start fresh (it is overwritten)"),
+        ("--urls", "Urls", "URLS", "serve HTTP on URLS (e.g. http://127.0.0.1:5080; ';'-separated); HTTP is off without it or Kestrel settings"),
+        ("--api-key", $"{Section}:Http:ApiKey", "KEY", "require KEY (X-Api-Key or Authorization: Bearer) on POST /points and /score"),
         ("--config", null, "FILE", "layer a settings file (e.g. config/sensors.json) over appsettings.json"),
         ("--quiet", null, "", "print only the final summary"),
         ("--help", null, "", "show this help"),

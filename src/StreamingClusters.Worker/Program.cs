@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamingClusters.Options;
 using StreamingClusters.Worker;
+using StreamingClusters.Worker.Http;
 
 CommandLineSwitches? switches = CommandLineSwitches.Parse(args, out string? usageError);
 if (switches is null)
@@ -23,39 +25,56 @@ if (switches.Help)
 string contentRoot = File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"))
     ? Directory.GetCurrentDirectory()
     : AppContext.BaseDirectory;
-HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+if (switches.ConfigFile is { } profile && !File.Exists(profile))
 {
-    ContentRootPath = contentRoot,
-    Args = [],
-});
-if (switches.ConfigFile is { } profile)
-{
-    if (!File.Exists(profile))
-    {
-        Console.Error.WriteLine($"--config '{profile}' does not exist.");
-        return 2;
-    }
-
-    builder.Configuration.AddJsonFile(Path.GetFullPath(profile), optional: false, reloadOnChange: false);
+    Console.Error.WriteLine($"--config '{profile}' does not exist.");
+    return 2;
 }
 
-builder.Configuration.AddInMemoryCollection(switches.Settings);
+// The web builder reads the same sources as the generic one (plus ASPNETCORE_ variables); it only
+// becomes a web application when Urls or Kestrel endpoints are configured, else HTTP stays off.
+WebApplicationBuilder web = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = contentRoot, Args = [] });
+Layer(web.Configuration, switches);
+bool serving = HttpEndpoints.IsConfigured(web.Configuration);
+IHostApplicationBuilder builder = serving
+    ? web
+    : Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = contentRoot, Args = [] });
+if (!serving)
+{
+    Layer(builder.Configuration, switches);
+}
+
 builder.Logging.AddSimpleConsole(o =>
 {
     o.SingleLine = true;
     o.TimestampFormat = "HH:mm:ss ";
 });
+// Under systemd: Type=notify readiness, stop on SIGTERM, journal-friendly logs; elsewhere a no-op.
+builder.Services.AddSystemd();
 // Registered first so that it stops last, after the pipeline has drained and published its final snapshot.
 builder.Services.AddSingleton(switches);
 builder.Services.AddHostedService<ProgressReporter>();
 builder.Services.AddStreamingClusters(
     builder.Configuration.GetSection(StreamingClustersOptions.SectionName),
-    options => WorkerSettings.Apply(options, switches));
+    options => WorkerSettings.Apply(options, switches, serving));
+if (serving)
+{
+    web.AddHttpEndpoints();
+}
 
-using IHost host = builder.Build();
 try
 {
-    await host.RunAsync();
+    if (serving)
+    {
+        await using WebApplication app = web.Build();
+        app.MapHttpEndpoints();
+        await app.RunAsync();
+    }
+    else
+    {
+        using IHost host = ((HostApplicationBuilder)builder).Build();
+        await host.RunAsync();
+    }
 }
 catch (OptionsValidationException ex)
 {
@@ -68,3 +87,13 @@ catch (OptionsValidationException ex)
 }
 
 return Environment.ExitCode;
+
+static void Layer(IConfigurationManager configuration, CommandLineSwitches switches)
+{
+    if (switches.ConfigFile is { } profile)
+    {
+        configuration.AddJsonFile(Path.GetFullPath(profile), optional: false, reloadOnChange: false);
+    }
+
+    configuration.AddInMemoryCollection(switches.Settings);
+}

@@ -8,7 +8,8 @@ internal static class WorkerSettings
     /// <summary>Applies the switches that do more than set one value.</summary>
     /// <param name="options">The bound options.</param>
     /// <param name="switches">The parsed switches.</param>
-    public static void Apply(StreamingClustersOptions options, CommandLineSwitches switches)
+    /// <param name="serving">Whether HTTP is on: the worker is then a service that runs until stopped.</param>
+    public static void Apply(StreamingClustersOptions options, CommandLineSwitches switches, bool serving)
     {
         if (switches.Input is { } input)
         {
@@ -33,7 +34,8 @@ internal static class WorkerSettings
             }
         }
 
-        // A worker whose sources all end finishes when they have been drained; one that follows a file runs until stopped.
-        options.StopWhenSourcesEnd = options.Sources.Count > 0 && options.Sources.All(s => !s.Follow);
+        // A worker whose sources all end finishes when they have been drained; one that follows a file,
+        // or serves HTTP, runs until stopped.
+        options.StopWhenSourcesEnd = !serving && options.Sources.Count > 0 && options.Sources.All(s => !s.Follow);
     }
 }

@@ -1,0 +1,77 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+
+namespace StreamingClusters.Worker.Http;
+
+/// <summary>Wires the HTTP surface: settings, services, routes and the start-up log.</summary>
+internal static partial class HttpEndpoints
+{
+    /// <summary>Says whether HTTP is configured: <c>Urls</c> (or <c>--urls</c>) or <c>Kestrel:Endpoints</c>.</summary>
+    /// <param name="configuration">The worker's configuration.</param>
+    /// <returns><see langword="true"/> when the worker should listen.</returns>
+    public static bool IsConfigured(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration["urls"]) || configuration.GetSection("Kestrel:Endpoints").GetChildren().Any();
+
+    /// <summary>Adds the settings and services of the endpoints.</summary>
+    /// <param name="builder">The web application's builder.</param>
+    public static void AddHttpEndpoints(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<HttpOptions>().Bind(builder.Configuration.GetSection(HttpOptions.SectionName)).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<HttpOptions>, HttpOptionsValidator>();
+        builder.Services.AddSingleton<HttpRejections>();
+        builder.Services.AddSingleton<ApiKeyFilter>();
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter("StreamingClusters").AddPrometheusExporter());
+    }
+
+    /// <summary>Maps the endpoints and logs where they listen once Kestrel has bound.</summary>
+    /// <param name="app">The application.</param>
+    public static void MapHttpEndpoints(this WebApplication app)
+    {
+        IngestEndpoints.Map(app);
+        ModelEndpoints.Map(app);
+        ScoreEndpoints.Map(app);
+        HealthEndpoints.Map(app);
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.Lifetime.ApplicationStarted.Register(() => LogListening(app));
+    }
+
+    private static void LogListening(WebApplication app)
+    {
+        ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("StreamingClusters.Worker.Http");
+        ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        foreach (string address in addresses)
+        {
+            LogAddress(logger, address);
+        }
+
+        bool hasKey = !string.IsNullOrEmpty(app.Services.GetRequiredService<IOptions<HttpOptions>>().Value.ApiKey);
+        if (!hasKey && addresses.Any(a => !IsLoopback(a)))
+        {
+            LogOpenIngest(logger, string.Join(", ", addresses.Where(a => !IsLoopback(a))));
+        }
+    }
+
+    private static bool IsLoopback(string address)
+    {
+        if (!Uri.TryCreate(address.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out Uri? uri))
+        {
+            return false;
+        }
+
+        return uri.IsLoopback || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out IPAddress? ip) && IPAddress.IsLoopback(ip));
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "HTTP listening on {Address}")]
+    private static partial void LogAddress(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "HTTP listens beyond loopback ({Addresses}) without StreamingClusters:Http:ApiKey: anyone who can reach it may post points")]
+    private static partial void LogOpenIngest(ILogger logger, string addresses);
+}

@@ -1,0 +1,71 @@
+namespace StreamingClusters.Worker.Http;
+
+/// <summary>The settings of the worker's HTTP endpoints (section <c>StreamingClusters:Http</c>).</summary>
+internal sealed class HttpOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "StreamingClusters:Http";
+
+    /// <summary>Gets or sets the key that POST /points and POST /score require (header X-Api-Key or Authorization: Bearer).</summary>
+    /// <value>The default value is none: no key is required.</value>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Gets or sets the largest request body accepted, in bytes; a larger one is answered 413.</summary>
+    /// <value>The default value is 8 MiB.</value>
+    public long MaxBodyBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Gets or sets how long POST /points waits for room in a full pipeline before answering 503.</summary>
+    /// <value>The default value is 2 seconds.</value>
+    public TimeSpan IngestWait { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Gets or sets the Retry-After of a 503.</summary>
+    /// <value>The default value is 1 second.</value>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets the shortest time between two events of GET /model/stream, unless ?interval= asks for another.</summary>
+    /// <value>The default value is zero: every snapshot the client keeps up with.</value>
+    public TimeSpan SnapshotStreamInterval { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Checks the settings.</summary>
+    /// <returns>The problems, each naming its setting.</returns>
+    public IEnumerable<string> Validate()
+    {
+        if (MaxBodyBytes is < 1 or > int.MaxValue)
+        {
+            yield return $"{SectionName}:MaxBodyBytes must be between 1 and {int.MaxValue}, not {MaxBodyBytes}.";
+        }
+
+        if (IngestWait < TimeSpan.Zero || IngestWait > TimeSpan.FromMinutes(1))
+        {
+            yield return $"{SectionName}:IngestWait must be between 00:00:00 and 00:01:00, not {IngestWait}.";
+        }
+
+        if (RetryAfter < TimeSpan.FromSeconds(1) || RetryAfter > TimeSpan.FromHours(1))
+        {
+            yield return $"{SectionName}:RetryAfter must be between 00:00:01 and 01:00:00, not {RetryAfter}.";
+        }
+
+        if (SnapshotStreamInterval < TimeSpan.Zero)
+        {
+            yield return $"{SectionName}:SnapshotStreamInterval must not be negative, not {SnapshotStreamInterval}.";
+        }
+
+        if (ApiKey is { } key && (key.Length < 16 || key.Any(char.IsWhiteSpace)))
+        {
+            yield return $"{SectionName}:ApiKey must be at least 16 characters without blanks.";
+        }
+    }
+}
+
+/// <summary>Refuses bad <see cref="HttpOptions"/> at start-up.</summary>
+internal sealed class HttpOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<HttpOptions>
+{
+    /// <inheritdoc/>
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, HttpOptions options)
+    {
+        string[] failures = [.. options.Validate()];
+        return failures.Length == 0
+            ? Microsoft.Extensions.Options.ValidateOptionsResult.Success
+            : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);
+    }
+}

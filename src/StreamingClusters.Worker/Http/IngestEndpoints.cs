@@ -1,0 +1,90 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using StreamingClusters.Ingest;
+using StreamingClusters.Options;
+
+namespace StreamingClusters.Worker.Http;
+
+/// <summary>POST /points: a CSV or JSON-lines body into the pipeline, all valid points or none.</summary>
+internal static class IngestEndpoints
+{
+    /// <summary>How many rejections an answer lists.</summary>
+    public const int ErrorsShown = 5;
+
+    public static void Map(IEndpointRouteBuilder app) =>
+        app.MapPost("/points", PostAsync).AddEndpointFilter<ApiKeyFilter>();
+
+    private static async Task<IResult> PostAsync(
+        HttpContext context,
+        IPointWriter writer,
+        HttpRejections rejections,
+        IOptions<HttpOptions> http,
+        IOptions<StreamingClustersOptions> pipeline,
+        CancellationToken cancellationToken)
+    {
+        HttpOptions options = http.Value;
+        if (RecordBody.ParserFor(context.Request.ContentType) is not { } parser)
+        {
+            return Error(StatusCodes.Status415UnsupportedMediaType, "send text/csv or application/x-ndjson (application/jsonl)");
+        }
+
+        if (await RecordBody.ReadBodyAsync(context.Request, options.MaxBodyBytes, cancellationToken) is not { } bytes)
+        {
+            return Error(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {HttpOptions.SectionName}:MaxBodyBytes ({options.MaxBodyBytes})");
+        }
+
+        RecordBody body;
+        try
+        {
+            body = RecordBody.Read(bytes, parser, writer.Dimensions, pipeline.Value.MaxRecordLength, pipeline.Value.MaxAbsoluteValue);
+        }
+        catch (InvalidDataException ex)
+        {
+            return Error(StatusCodes.Status400BadRequest, ex.Message);
+        }
+
+        int accepted = 0;
+        if (body.Count > 0)
+        {
+            WriteResult? written;
+            try
+            {
+                written = await writer.TryWriteAsync(body.Points, body.Dimensions, options.IngestWait, cancellationToken);
+            }
+            catch (ArgumentException ex)
+            {
+                return Error(StatusCodes.Status400BadRequest, ex.Message);
+            }
+            catch (InvalidOperationException ex)
+            {
+                return Unavailable(context, options, ex.Message);
+            }
+
+            if (written is not { } result)
+            {
+                // Nothing was taken, so nothing is counted: the client sends the same body again.
+                return Unavailable(context, options, "the pipeline is full; retry later");
+            }
+
+            accepted = result.Accepted;
+        }
+
+        rejections.Add(body.Rejections);
+        return Results.Json(
+            new IngestResponse(accepted, body.Rejections.Count, body.FirstErrors(ErrorsShown)),
+            HttpJsonContext.Default.IngestResponse,
+            statusCode: StatusCodes.Status200OK);
+    }
+
+    internal static IResult Error(int status, string message) =>
+        Results.Json(new ErrorResponse(message), HttpJsonContext.Default.ErrorResponse, statusCode: status);
+
+    internal static IResult Unavailable(HttpContext context, HttpOptions options, string message)
+    {
+        context.Response.Headers.RetryAfter = Math.Ceiling(options.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        return Error(StatusCodes.Status503ServiceUnavailable, message);
+    }
+}
