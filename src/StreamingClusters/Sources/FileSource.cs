@@ -114,8 +114,14 @@ public sealed class FileSource : IPointSource
         }
         finally
         {
-            await stream.DisposeAsync().ConfigureAwait(false);
-            await ingest.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await ingest.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

@@ -47,4 +47,29 @@ public sealed class CsvFieldSplitterTests
     {
         Assert.Equal(reason, new CsvFieldSplitter((byte)',').Split(Encoding.UTF8.GetBytes(line)));
     }
+
+    [Theory]
+    [InlineData(',')]
+    [InlineData('\t')]
+    [InlineData(' ')]
+    public void SplitUnquoted_RandomLines_SameFieldsAsTheScalarTwin(char separator)
+    {
+        var rng = new Random(7);
+        const string alphabet = "0123456789.-e ,\tx";
+        var vector = new CsvFieldSplitter((byte)separator);
+        var scalar = new CsvFieldSplitter((byte)separator);
+        for (int n = 0; n < 2000; n++)
+        {
+            byte[] line = Encoding.ASCII.GetBytes(new string([.. Enumerable.Range(0, rng.Next(0, 150)).Select(_ => alphabet[rng.Next(alphabet.Length)])]));
+
+            vector.SplitUnquoted(line);
+            Assert.Null(scalar.SplitQuoted(line));
+
+            Assert.Equal(scalar.Count, vector.Count);
+            for (int i = 0; i < scalar.Count; i++)
+            {
+                Assert.True(scalar.Field(line, i).SequenceEqual(vector.Field(line, i)));
+            }
+        }
+    }
 }

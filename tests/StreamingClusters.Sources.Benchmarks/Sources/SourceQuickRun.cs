@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using System.Globalization;
+using StreamingClusters.Options;
+
+namespace StreamingClusters.Benchmarks.Sources;
+
+/// <summary>A Stopwatch run of the file sources that prints MB/s and records/s directly.</summary>
+internal static class SourceQuickRun
+{
+    public static async Task RunAsync(string[] args)
+    {
+        int rows = 1_000_000;
+        int columns = 16;
+        int repeat = 5;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--rows":
+                    rows = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--columns":
+                    columns = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--repeat":
+                    repeat = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown option {args[i]}.");
+            }
+        }
+
+        foreach (RecordFormat format in new[] { RecordFormat.Csv, RecordFormat.JsonLines })
+        {
+            string path = GeneratedInput.Write(format, rows, columns);
+            try
+            {
+                long bytes = new FileInfo(path).Length;
+                await GeneratedInput.RunSourceAsync(path, format); // warm-up, and the file into the page cache
+                var times = new List<double>();
+                var cpu = new List<double>();
+                using var process = Process.GetCurrentProcess();
+                for (int r = 0; r < repeat; r++)
+                {
+                    process.Refresh();
+                    TimeSpan cpuBefore = process.TotalProcessorTime;
+                    var clock = Stopwatch.StartNew();
+                    long points = await GeneratedInput.RunSourceAsync(path, format);
+                    times.Add(clock.Elapsed.TotalSeconds);
+                    process.Refresh();
+                    cpu.Add((process.TotalProcessorTime - cpuBefore).TotalSeconds);
+                    if (points != rows)
+                    {
+                        throw new InvalidOperationException($"Read {points} points of {rows}.");
+                    }
+                }
+
+                times.Sort();
+                cpu.Sort();
+                double median = times[times.Count / 2];
+                double best = times[0];
+                Console.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{format,-9} {rows:N0} x {columns}, {bytes / 1e6:F1} MB: wall median {median:F3} s = {bytes / 1e6 / median:F0} MB/s, {rows / median / 1e6:F2} M records/s; best {best:F3} s = {bytes / 1e6 / best:F0} MB/s, {rows / best / 1e6:F2} M records/s; CPU median {cpu[cpu.Count / 2]:F3} s (all threads)"));
+            }
+            finally
+            {
+                File.Delete(path);
+            }
+        }
+    }
+}
