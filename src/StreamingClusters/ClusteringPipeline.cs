@@ -109,10 +109,7 @@ public sealed class ClusteringPipeline : IClusterScorer
         }
         catch (CheckpointException ex)
         {
-            Ingest.Complete(ex);
-            _snapshots.Complete(ex);
-            _assignments.Complete(ex);
-            _completion.TrySetException(ex);
+            Fail(ex);
             throw;
         }
 
@@ -153,12 +150,18 @@ public sealed class ClusteringPipeline : IClusterScorer
         catch (Exception ex)
         {
             await abort.CancelAsync().ConfigureAwait(false);
-            Ingest.Complete(ex);
-            _snapshots.Complete(ex);
-            _assignments.Complete(ex);
-            _completion.TrySetException(ex);
+            Fail(ex);
             throw;
         }
+    }
+
+    /// <summary>Ends every stage and stream with <paramref name="error"/>.</summary>
+    private void Fail(Exception error)
+    {
+        Ingest.Complete(error);
+        _snapshots.Complete(error);
+        _assignments.Complete(error);
+        _completion.TrySetException(error);
     }
 
     /// <summary>

@@ -28,17 +28,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-# Debian's packages, not the pyenv python on PATH.
-PY=/usr/bin/python3
-missing=()
-for package in python3-sklearn python3-pandas libopenblas0-pthread; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "# installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-fi
+source ./install-peers.sh
 
 dotnet build -c Release --nologo -v quiet StreamingClusters.Benchmarks.csproj >/dev/null
 ours=(dotnet bin/Release/net10.0/StreamingClusters.Benchmarks.dll --quick --seconds "$seconds" --minibatch)

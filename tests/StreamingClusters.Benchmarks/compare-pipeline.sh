@@ -30,17 +30,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-# Debian's packages, not the pyenv python on PATH.
-PY=/usr/bin/python3
-missing=()
-for package in python3-sklearn python3-pandas libopenblas0-pthread; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "# installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-fi
+source "$here/install-peers.sh"
 
 echo "# machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 dotnet build "$root/StreamingClusters.sln" -c Release --nologo -v quiet >/dev/null

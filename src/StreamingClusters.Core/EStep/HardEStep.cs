@@ -56,7 +56,7 @@ public static class HardEStep
                 int c = nearest[i];
                 counts[c]++;
                 errors[c] += distances[i];
-                AddWidened(block.Slice(i * d, d), sums.Slice(c * d, d));
+                ClusterStatistics.AddWidened(block.Slice(i * d, d), sums.Slice(c * d, d));
             }
 
             if (!assignments.IsEmpty)
@@ -183,38 +183,6 @@ public static class HardEStep
         }
 
         return sum;
-    }
-
-    /// <summary>Adds a point, widened to double, to a cluster's sum: one addition per coordinate.</summary>
-    private static void AddWidened(ReadOnlySpan<float> point, Span<double> sum)
-    {
-        int j = 0;
-        ref float x = ref MemoryMarshal.GetReference(point);
-        ref double s = ref MemoryMarshal.GetReference(sum);
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; j + Vector512<float>.Count <= point.Length; j += Vector512<float>.Count)
-            {
-                var (lower, upper) = Vector512.Widen(Vector512.LoadUnsafe(ref x, (nuint)j));
-                (Vector512.LoadUnsafe(ref s, (nuint)j) + lower).StoreUnsafe(ref s, (nuint)j);
-                (Vector512.LoadUnsafe(ref s, (nuint)(j + 8)) + upper).StoreUnsafe(ref s, (nuint)(j + 8));
-            }
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (; j + Vector256<float>.Count <= point.Length; j += Vector256<float>.Count)
-            {
-                var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)j));
-                (Vector256.LoadUnsafe(ref s, (nuint)j) + lower).StoreUnsafe(ref s, (nuint)j);
-                (Vector256.LoadUnsafe(ref s, (nuint)(j + 4)) + upper).StoreUnsafe(ref s, (nuint)(j + 4));
-            }
-        }
-
-        for (; j < point.Length; j++)
-        {
-            Unsafe.Add(ref s, j) += Unsafe.Add(ref x, j);
-        }
     }
 
     private static int CheckBlock(CentroidSet model, ReadOnlySpan<float> points, Span<int> assignments, Span<float> squaredDistances)

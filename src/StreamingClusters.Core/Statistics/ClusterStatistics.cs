@@ -151,14 +151,25 @@ public sealed class ClusterStatistics
         }
     }
 
-    private static void AddWidened(ReadOnlySpan<float> point, Span<double> sum)
+    /// <summary>Adds a point, widened to double, to a cluster's sum: one addition per coordinate.</summary>
+    internal static void AddWidened(ReadOnlySpan<float> point, Span<double> sum)
     {
         int j = 0;
+        ref float x = ref MemoryMarshal.GetReference(point);
+        ref double s = ref MemoryMarshal.GetReference(sum);
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j + Vector512<float>.Count <= point.Length; j += Vector512<float>.Count)
+            {
+                var (lower, upper) = Vector512.Widen(Vector512.LoadUnsafe(ref x, (nuint)j));
+                (Vector512.LoadUnsafe(ref s, (nuint)j) + lower).StoreUnsafe(ref s, (nuint)j);
+                (Vector512.LoadUnsafe(ref s, (nuint)(j + 8)) + upper).StoreUnsafe(ref s, (nuint)(j + 8));
+            }
+        }
+
         if (Vector256.IsHardwareAccelerated)
         {
-            ref float x = ref MemoryMarshal.GetReference(point);
-            ref double s = ref MemoryMarshal.GetReference(sum);
-            for (; j <= point.Length - Vector256<float>.Count; j += Vector256<float>.Count)
+            for (; j + Vector256<float>.Count <= point.Length; j += Vector256<float>.Count)
             {
                 var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)j));
                 (Vector256.LoadUnsafe(ref s, (nuint)j) + lower).StoreUnsafe(ref s, (nuint)j);
@@ -168,7 +179,7 @@ public sealed class ClusterStatistics
 
         for (; j < point.Length; j++)
         {
-            sum[j] += point[j];
+            Unsafe.Add(ref s, j) += Unsafe.Add(ref x, j);
         }
     }
 }
