@@ -1,0 +1,29 @@
+namespace StreamingClusters.Reliability;
+
+/// <summary>
+/// Long reliability runs (not part of the test suite): each mode prints its figures as a Markdown table.
+/// <c>dotnet run -c Release --project tests/StreamingClusters.Reliability -- &lt;mode&gt; [options]</c>.
+/// </summary>
+internal static class Program
+{
+    private static readonly Dictionary<string, (string Summary, Func<string[], Task<int>> Run)> Modes = new(StringComparer.Ordinal)
+    {
+        // Each long run registers itself here: ["name"] = ("one line", args => SomeRun.RunAsync(args)),
+    };
+
+    private static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || !Modes.TryGetValue(args[0], out var mode))
+        {
+            Console.Error.WriteLine("usage: StreamingClusters.Reliability <mode> [options]");
+            foreach (var (name, (summary, _)) in Modes.OrderBy(m => m.Key, StringComparer.Ordinal))
+            {
+                Console.Error.WriteLine($"  {name,-12} {summary}");
+            }
+
+            return 2;
+        }
+
+        return await mode.Run(args[1..]).ConfigureAwait(false);
+    }
+}
