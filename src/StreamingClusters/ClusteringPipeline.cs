@@ -60,8 +60,15 @@ public sealed class ClusteringPipeline : IClusterScorer
         _assignments = new AssignmentPublisher(64, _logger);
         Metrics = metrics ?? new StreamingClustersMetrics();
         Metrics.Attach(Ingest, () => _snapshots.Latest);
-        _checkpoints = string.IsNullOrWhiteSpace(options.Checkpoint.Path) ? null : new CheckpointStore(options.Checkpoint.Path, _logger);
+        if (!string.IsNullOrWhiteSpace(options.Checkpoint.Path))
+        {
+            _checkpoints = new CheckpointStore(options.Checkpoint.Path, _logger, CheckpointFileSystem.Real, Metrics) { StageReached = options.Checkpoint.StageReached };
+            Metrics.AttachCheckpoints(() => _checkpoints.Status);
+        }
     }
+
+    /// <summary>Gets how checkpoint writes are going, or null when checkpoints are off.</summary>
+    public CheckpointStatus? CheckpointStatus => _checkpoints?.Status;
 
     /// <summary>Gets the pipeline's instruments.</summary>
     public StreamingClustersMetrics Metrics { get; }

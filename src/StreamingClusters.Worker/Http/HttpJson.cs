@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using StreamingClusters.Checkpoints;
 
 namespace StreamingClusters.Worker.Http;
 
@@ -25,9 +26,10 @@ internal sealed record ScoreResult(int Cluster, float SquaredDistance);
 internal sealed record ScoreResponse(long Version, IReadOnlyList<ScoreResult> Results);
 
 /// <summary>The answer of GET /healthz.</summary>
-/// <param name="Status">ready or starting.</param>
+/// <param name="Status">starting, ready, or degraded (checkpoint writes failing).</param>
 /// <param name="Version">The model version, or −1 before seeding.</param>
-internal sealed record HealthResponse(string Status, long Version);
+/// <param name="Checkpoint">How checkpoint writes are going, when checkpoints are on.</param>
+internal sealed record HealthResponse(string Status, long Version, CheckpointStatus? Checkpoint = null);
 
 /// <summary>An error answer.</summary>
 /// <param name="Error">What went wrong.</param>

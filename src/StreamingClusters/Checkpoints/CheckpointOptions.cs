@@ -14,4 +14,7 @@ public sealed class CheckpointOptions
     /// <summary>Gets or sets whether to ignore an existing checkpoint and start fresh (it is overwritten by the next one).</summary>
     /// <value>The default value is <see langword="false"/>.</value>
     public bool StartFresh { get; set; }
+
+    /// <summary>Gets or sets a hook called at each step of a checkpoint write, for fault tests only (see <see cref="CheckpointStore"/>).</summary>
+    internal Action<CheckpointWriteStage, string>? StageReached { get; set; }
 }

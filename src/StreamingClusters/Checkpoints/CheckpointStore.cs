@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
+using StreamingClusters.Diagnostics;
 
 namespace StreamingClusters.Checkpoints;
 
@@ -10,22 +11,46 @@ namespace StreamingClusters.Checkpoints;
 /// Reads and writes checkpoints. A write goes to a temporary file that is flushed to disk, then the
 /// current checkpoint is renamed to <c>.prev</c> and the new one renamed into place, so a crash at any
 /// moment leaves a complete checkpoint behind. Each file carries a SHA-256 of its content: a torn or
-/// altered file is detected, and the service never starts from it.
+/// altered file is detected, and the service never starts from it. A write that fails (disk full,
+/// directory gone or read-only, I/O error) is logged with the OS error, counted in <see cref="Status"/>
+/// and the metrics, and leaves the last good checkpoint in place; the caller goes on and tries again later.
 /// </summary>
 public sealed partial class CheckpointStore
 {
     private readonly ILogger _logger;
+    private readonly CheckpointFileSystem _files;
+    private readonly StreamingClustersMetrics? _metrics;
+    private volatile CheckpointStatus _status;
 
     /// <summary>Creates a store for one checkpoint file.</summary>
     /// <param name="path">The checkpoint file.</param>
     /// <param name="logger">Logs writes that fail and fallbacks to the previous checkpoint.</param>
     public CheckpointStore(string path, ILogger logger)
+        : this(path, logger, CheckpointFileSystem.Real, null)
+    {
+    }
+
+    /// <summary>Creates a store over <paramref name="files"/>, counting writes in <paramref name="metrics"/>.</summary>
+    internal CheckpointStore(string path, ILogger logger, CheckpointFileSystem files, StreamingClustersMetrics? metrics)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(files);
         Path = System.IO.Path.GetFullPath(path);
         _logger = logger;
+        _files = files;
+        _metrics = metrics;
+        _status = new CheckpointStatus(Path, 0, 0, 0, null, null);
     }
+
+    /// <summary>Gets how writes are going; read from any thread.</summary>
+    public CheckpointStatus Status => _status;
+
+    /// <summary>
+    /// Gets or sets a hook called at each step of a write, for fault tests that kill the process at that
+    /// moment; it runs on the writing thread and may block. Null in production.
+    /// </summary>
+    internal Action<CheckpointWriteStage, string>? StageReached { get; set; }
 
     /// <summary>Gets the checkpoint file.</summary>
     public string Path { get; }
@@ -41,8 +66,8 @@ public sealed partial class CheckpointStore
     /// <exception cref="CheckpointException">A checkpoint exists but neither it nor the previous one can be used.</exception>
     public Checkpoint? Load()
     {
-        bool current = File.Exists(Path);
-        bool previous = File.Exists(PreviousPath);
+        bool current = _files.Exists(Path);
+        bool previous = _files.Exists(PreviousPath);
         if (!current && !previous)
         {
             return null;
@@ -75,41 +100,69 @@ public sealed partial class CheckpointStore
     {
         ArgumentNullException.ThrowIfNull(checkpoint);
         string temporary = Path + ".tmp";
+        Action<CheckpointWriteStage, string>? stageReached = StageReached;
         try
         {
             byte[] payload = JsonSerializer.SerializeToUtf8Bytes(checkpoint, CheckpointJsonContext.Default.Checkpoint);
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (Stream stream = _files.Create(temporary))
             {
                 stream.Write("{\"sha256\":\""u8);
                 stream.Write(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(SHA256.HashData(payload))));
                 stream.Write("\",\"checkpoint\":"u8);
-                stream.Write(payload);
+                if (stageReached is not null)
+                {
+                    // Half the payload reaches the file, so a kill here leaves a torn temporary file behind.
+                    stream.Write(payload.AsSpan(0, payload.Length / 2));
+                    stream.Flush();
+                    stageReached(CheckpointWriteStage.TemporaryPartlyWritten, temporary);
+                    stream.Write(payload.AsSpan(payload.Length / 2));
+                }
+                else
+                {
+                    stream.Write(payload);
+                }
+
                 stream.Write("}\n"u8);
-                stream.Flush(flushToDisk: true);
+                _files.FlushToDisk(stream);
             }
 
-            if (File.Exists(Path))
+            stageReached?.Invoke(CheckpointWriteStage.TemporaryWritten, temporary);
+            if (_files.Exists(Path))
             {
-                File.Move(Path, PreviousPath, overwrite: true);
+                _files.Move(Path, PreviousPath, overwrite: true);
+                stageReached?.Invoke(CheckpointWriteStage.PreviousMoved, PreviousPath);
             }
 
-            File.Move(temporary, Path, overwrite: false);
-            return true;
+            _files.Move(temporary, Path, overwrite: false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            LogWriteFailed(ex, Path, ex.Message);
+            CheckpointStatus failing = _status;
+            string reason = $"{ex.GetType().Name}: {ex.Message}";
+            _status = failing with { Failed = failing.Failed + 1, ConsecutiveFailures = failing.ConsecutiveFailures + 1, LastError = reason };
+            _metrics?.CheckpointWritten(succeeded: false);
+            LogWriteFailed(ex, Path, reason, failing.ConsecutiveFailures + 1);
             TryDelete(temporary);
             return false;
         }
+
+        CheckpointStatus before = _status;
+        if (before.IsFailing)
+        {
+            LogWriteRecovered(Path, before.ConsecutiveFailures);
+        }
+
+        _status = before with { Written = before.Written + 1, ConsecutiveFailures = 0, LastWritten = checkpoint.Written, LastError = null };
+        _metrics?.CheckpointWritten(succeeded: true);
+        return true;
     }
 
-    private static bool TryRead(string path, out Checkpoint? checkpoint, out string? problem)
+    private bool TryRead(string path, out Checkpoint? checkpoint, out string? problem)
     {
         checkpoint = null;
         try
         {
-            byte[] bytes = File.ReadAllBytes(path);
+            byte[] bytes = _files.ReadAllBytes(path);
             using JsonDocument document = JsonDocument.Parse(bytes);
             if (!document.RootElement.TryGetProperty("sha256", out JsonElement hash) || !document.RootElement.TryGetProperty("checkpoint", out JsonElement body))
             {
@@ -146,11 +199,11 @@ public sealed partial class CheckpointStore
         return false;
     }
 
-    private static void TryDelete(string path)
+    private void TryDelete(string path)
     {
         try
         {
-            File.Delete(path);
+            _files.Delete(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -158,8 +211,11 @@ public sealed partial class CheckpointStore
         }
     }
 
-    [LoggerMessage(EventId = 500, Level = LogLevel.Error, Message = "Could not write the checkpoint {Path}: {Reason}; the last good checkpoint is intact and the next write will try again")]
-    private partial void LogWriteFailed(Exception exception, string path, string reason);
+    [LoggerMessage(EventId = 500, Level = LogLevel.Error, Message = "Could not write the checkpoint {Path}: {Reason} ({Failures} failed in a row); the model goes on learning, the last good checkpoint is intact and the next interval tries again")]
+    private partial void LogWriteFailed(Exception exception, string path, string reason, int failures);
+
+    [LoggerMessage(EventId = 502, Level = LogLevel.Information, Message = "The checkpoint {Path} is written again after {Failures} failed writes")]
+    private partial void LogWriteRecovered(string path, int failures);
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Warning, Message = "The checkpoint {Path} cannot be used ({Reason}); continuing from the previous one, {Previous}")]
     private partial void LogFallback(string path, string reason, string previous);

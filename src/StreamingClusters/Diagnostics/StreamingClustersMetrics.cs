@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using StreamingClusters.Checkpoints;
 using StreamingClusters.Ingest;
 using StreamingClusters.Publishing;
 
@@ -7,7 +8,8 @@ namespace StreamingClusters.Diagnostics;
 /// <summary>
 /// The pipeline's instruments, on the meter <see cref="MeterName"/>: records received, applied and
 /// rejected per source; batches, their latency and size; reseeds; the points waiting in the channel;
-/// the model's version and mean squared distance. Counts are read from the pipeline's own accounting,
+/// the model's version and mean squared distance; checkpoint writes, good and failed, and the failures
+/// in a row (above zero means the last write failed and a restart would go back further). Counts are read from the pipeline's own accounting,
 /// so metrics and snapshots never disagree.
 /// </summary>
 public sealed class StreamingClustersMetrics
@@ -18,7 +20,9 @@ public sealed class StreamingClustersMetrics
     private readonly Counter<long> _batches;
     private readonly Histogram<double> _batchDuration;
     private readonly Counter<long> _reseeds;
+    private readonly Counter<long> _checkpointWrites;
     private IngestStage? _ingest;
+    private Func<CheckpointStatus?>? _checkpoint;
     private Func<CentroidSnapshot?>? _latest;
 
     /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/> (or a meter of its own).</summary>
@@ -34,6 +38,8 @@ public sealed class StreamingClustersMetrics
         meter.CreateObservableCounter("streamingclusters.records.rejected", () => PerSource(s => s.Rejected), "{record}", "Records rejected and dead-lettered.");
         meter.CreateObservableGauge("streamingclusters.channel.points", () => _ingest?.PointsQueued ?? 0, "{point}", "Points waiting in the ingest channel.");
         meter.CreateObservableGauge("streamingclusters.model.version", () => _latest?.Invoke()?.Version ?? 0, "{version}", "The model version: M-steps applied.");
+        _checkpointWrites = meter.CreateCounter<long>("streamingclusters.checkpoint.writes", "{write}", "Checkpoint writes, by outcome (written or failed).");
+        meter.CreateObservableGauge("streamingclusters.checkpoint.consecutive_failures", () => _checkpoint?.Invoke()?.ConsecutiveFailures ?? 0, "{write}", "Checkpoint writes failed since the last good one; above zero the last good checkpoint is getting old.");
         meter.CreateObservableGauge("streamingclusters.model.mean_squared_distance", () => _latest?.Invoke()?.MeanSquaredDistance ?? 0, null, "Mean squared distance of the last batch's points to their centroids.");
     }
 
@@ -45,6 +51,15 @@ public sealed class StreamingClustersMetrics
         _ingest = ingest;
         _latest = latest;
     }
+
+    /// <summary>Connects the checkpoint gauge to a store's status.</summary>
+    /// <param name="status">Reads the status.</param>
+    internal void AttachCheckpoints(Func<CheckpointStatus?> status) => _checkpoint = status;
+
+    /// <summary>Records one checkpoint write.</summary>
+    /// <param name="succeeded">Whether it was written.</param>
+    internal void CheckpointWritten(bool succeeded) =>
+        _checkpointWrites.Add(1, new KeyValuePair<string, object?>("outcome", succeeded ? "written" : "failed"));
 
     /// <summary>Records one applied batch.</summary>
     /// <param name="duration">Its E-step, M-step and publishing time.</param>

@@ -1,0 +1,25 @@
+namespace StreamingClusters.Checkpoints;
+
+/// <summary>
+/// The few file operations a <see cref="CheckpointStore"/> uses. The real file system in production;
+/// tests put one in its place that fails with the errors a disk gives (ENOSPC, EIO, EACCES) at any step.
+/// </summary>
+internal class CheckpointFileSystem
+{
+    /// <summary>The real file system.</summary>
+    public static readonly CheckpointFileSystem Real = new();
+
+    /// <summary>Creates or truncates a file for writing.</summary>
+    public virtual Stream Create(string path) => new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+
+    /// <summary>Flushes a stream from <see cref="Create"/> through to the disk.</summary>
+    public virtual void FlushToDisk(Stream stream) => ((FileStream)stream).Flush(flushToDisk: true);
+
+    public virtual bool Exists(string path) => File.Exists(path);
+
+    public virtual void Move(string from, string to, bool overwrite) => File.Move(from, to, overwrite);
+
+    public virtual byte[] ReadAllBytes(string path) => File.ReadAllBytes(path);
+
+    public virtual void Delete(string path) => File.Delete(path);
+}
