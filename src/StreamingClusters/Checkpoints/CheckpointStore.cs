@@ -191,6 +191,11 @@ public sealed partial class CheckpointStore
         {
             problem = $"it is not valid JSON ({ex.Message})";
         }
+        catch (InvalidOperationException ex)
+        {
+            // A damaged byte can leave valid JSON structure around text that is not UTF-8.
+            problem = $"it is not valid UTF-8 JSON ({ex.Message})";
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             problem = $"it cannot be read ({ex.Message})";
