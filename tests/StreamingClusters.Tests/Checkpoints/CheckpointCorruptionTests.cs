@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using StreamingClusters.Checkpoints;
 using StreamingClusters.Model;
+using StreamingClusters.Options;
+using StreamingClusters.Tests.TestDoubles;
 
 namespace StreamingClusters.Tests.Checkpoints;
 
@@ -114,6 +117,38 @@ public sealed class CheckpointCorruptionTests : IDisposable
         Assert.Equal(current, File.ReadAllBytes(sut.Path));
         Assert.Equal(previous, File.ReadAllBytes(sut.PreviousPath));
     }
+
+    [Fact]
+    public async Task RunAsync_CorruptCheckpoint_RefusedUnlessStartingFreshOnPurpose()
+    {
+        string path = Path.Combine(_dir.FullName, "model.ckpt");
+        byte[] corrupt = "{\"sha256\":\"00\",\"checkpoint\":{\"format\":1}}\n"u8.ToArray();
+        await File.WriteAllBytesAsync(path, corrupt);
+        var refused = new ClusteringPipeline(PipelineOptions(path, fresh: false), new RecordingDeadLetterSink(), new FakeTimeProvider(), NullLoggerFactory.Instance);
+
+        CheckpointException error = await Assert.ThrowsAsync<CheckpointException>(() => refused.RunAsync([], false, CancellationToken.None));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Equal(corrupt, await File.ReadAllBytesAsync(path));
+
+        var fresh = new ClusteringPipeline(PipelineOptions(path, fresh: true), new RecordingDeadLetterSink(), new FakeTimeProvider(), NullLoggerFactory.Instance);
+        using var stop = new CancellationTokenSource();
+        Task running = fresh.RunAsync([], false, stop.Token);
+        await fresh.Writer.WriteAsync(TestData.Blobs(1_024, 2, clusters: 2, seed: 3), 2);
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(1_024, fresh.Latest!.PointsApplied);
+        Assert.Equal(fresh.Latest.Version, CreateSut().Load()!.Model.Version);
+    }
+
+    private static StreamingClustersOptions PipelineOptions(string path, bool fresh) => new()
+    {
+        Clusters = 2,
+        BatchSize = 256,
+        Seeding = { BufferSize = 256 },
+        Checkpoint = { Path = path, Interval = TimeSpan.Zero, StartFresh = fresh },
+    };
 
     private CheckpointStore CreateSut() => new(Path.Combine(_dir.FullName, "model.ckpt"), NullLogger.Instance);
 
