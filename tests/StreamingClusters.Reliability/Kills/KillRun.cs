@@ -47,9 +47,12 @@ internal static class KillRun
             string final = Path.Combine(round, "final.json");
             bool wantKill = landed < kills;
             bool atStage = wantKill && random.Next(2) == 0;
+            // What the run starts from: a checkpoint only as .prev (a kill between the renames) makes it fall back.
+            bool fromPrevious = !File.Exists(checkpoint) && File.Exists(checkpoint + ".prev");
+            DateTime? staleTemporary = File.Exists(checkpoint + ".tmp") ? File.GetLastWriteTimeUtc(checkpoint + ".tmp") : null;
             string? pause = atStage ? $"{Stages[random.Next(Stages.Length)]}:{random.Next(1, 5)}" : null;
             Outcome outcome = await RunOnceAsync(round, Args(input, final, checkpoint), pause, wantKill && !atStage ? TimeSpan.FromMilliseconds(random.Next(150, 2500)) : null).ConfigureAwait(false);
-            if (outcome.Output.Contains("continuing from the previous one", StringComparison.Ordinal))
+            if (fromPrevious)
             {
                 fallbacks++;
             }
@@ -67,8 +70,8 @@ internal static class KillRun
                     randomKills++;
                 }
 
-                // A temporary file left behind means the kill fell inside a checkpoint write.
-                if (File.Exists(checkpoint + ".tmp"))
+                // A temporary file left behind by this run (not an earlier one) means the kill fell inside a checkpoint write.
+                if (File.Exists(checkpoint + ".tmp") && File.GetLastWriteTimeUtc(checkpoint + ".tmp") != staleTemporary)
                 {
                     duringWrite++;
                 }
@@ -130,7 +133,7 @@ internal static class KillRun
         Console.WriteLine($"| kills that landed during a checkpoint write (.tmp left behind) | {duringWrite} |");
         Console.WriteLine($"| … between the two renames (only .prev in place) | {betweenRenames} |");
         Console.WriteLine($"| restarts | {restarts} |");
-        Console.WriteLine($"| restarts that fell back to .prev | {fallbacks} |");
+        Console.WriteLine($"| restarts that fell back to .prev (started with only .prev in place) | {fallbacks} |");
         Console.WriteLine($"| checkpoints left behind that did not load | {corrupt} |");
         Console.WriteLine($"| rounds (file finished) | {passed + failed} |");
         Console.WriteLine($"| exact-once checks passed (applied = good, rejected = bad, model bit-identical) | {passed} of {passed + failed} |");
