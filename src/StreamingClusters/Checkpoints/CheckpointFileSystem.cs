@@ -19,6 +19,13 @@ internal class CheckpointFileSystem
 
     public virtual void Move(string from, string to, bool overwrite) => File.Move(from, to, overwrite);
 
+    /// <summary>
+    /// Flushes a directory's entries (the renames done in it) through to the disk, so a checkpoint survives a power
+    /// loss and not only a killed process. POSIX needs an fsync of the directory itself; on Windows the renames are
+    /// journaled by the file system and there is nothing to do.
+    /// </summary>
+    public virtual void FlushDirectoryToDisk(string directory) => DirectorySync.Flush(directory);
+
     public virtual byte[] ReadAllBytes(string path) => File.ReadAllBytes(path);
 
     public virtual void Delete(string path) => File.Delete(path);

@@ -134,6 +134,7 @@ public sealed partial class CheckpointStore
             }
 
             _files.Move(temporary, Path, overwrite: false);
+            _files.FlushDirectoryToDisk(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
