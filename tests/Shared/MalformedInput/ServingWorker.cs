@@ -23,6 +23,9 @@ internal sealed partial class ServingWorker : IAsyncDisposable
         Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
     }
 
+    /// <summary>Gets the worker's process id.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Gets a client whose base address is the worker's.</summary>
     public HttpClient Client { get; }
 
@@ -48,7 +51,7 @@ internal sealed partial class ServingWorker : IAsyncDisposable
     /// <param name="workerDll">The worker's dll.</param>
     /// <param name="dimensions">The dimension of the points.</param>
     /// <param name="hang">How long start-up may take before it counts as a hang.</param>
-    /// <param name="extra">More switches.</param>
+    /// <param name="extra">More switches; <c>--urls</c> among them replaces the ephemeral loopback port.</param>
     /// <returns>The running worker.</returns>
     public static async Task<ServingWorker> StartAsync(string workerDll, int dimensions, TimeSpan hang, params string[] extra)
     {
@@ -64,7 +67,7 @@ internal sealed partial class ServingWorker : IAsyncDisposable
         };
         string[] args =
         [
-            workerDll, "--urls", "http://127.0.0.1:0", "--input", input, "--clusters", "2", "--dimensions", dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            workerDll, .. extra.Contains("--urls") ? Array.Empty<string>() : ["--urls", "http://127.0.0.1:0"], "--input", input, "--clusters", "2", "--dimensions", dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--seed", "7", "--dead-letter", Path.Combine(directory.FullName, "dead.jsonl"), "--StreamingClusters:Seeding:BufferSize=8", .. extra,
         ];
         foreach (string arg in args)
@@ -86,7 +89,8 @@ internal sealed partial class ServingWorker : IAsyncDisposable
 
                 if (Listening().Match(line) is { Success: true } match)
                 {
-                    listening.TrySetResult(new Uri(match.Groups[1].Value));
+                    // Bound to every interface, it is reached through loopback.
+                    listening.TrySetResult(new Uri(match.Groups[1].Value.Replace("//0.0.0.0:", "//127.0.0.1:", StringComparison.Ordinal).Replace("//[::]:", "//[::1]:", StringComparison.Ordinal)));
                 }
             }
         }

@@ -48,6 +48,24 @@ public sealed partial class MalformedBodyTests
         });
     }
 
+    [Theory]
+    [InlineData("\"1.5,2\n3,4\n", 1, "field 1 has a quote that does not close")]
+    [InlineData("1,2\n\"3,4\n", 2, "field 1 has a quote that does not close")]
+    [InlineData("1,2\n3,\u00FF\u00FE\n", 2, "value 2 'ÿþ' is not a number")]
+    public async Task PostPoints_DamagedCsvLine_RejectedWithReasonRestAccepted(string body, int line, string reason)
+    {
+        await using ServingWorker worker = await ServingWorker.StartAsync(WorkerProcess.WorkerDll, Dimensions, Hang);
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "text/csv");
+
+        using HttpResponseMessage response = await worker.Client.PostAsync(new Uri("/points", UriKind.Relative), content);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        using var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, answer.RootElement.GetProperty("accepted").GetInt32());
+        JsonElement error = Assert.Single(answer.RootElement.GetProperty("errors").EnumerateArray());
+        Assert.Equal((line, reason), (error.GetProperty("line").GetInt32(), error.GetProperty("reason").GetString()));
+    }
+
     private static long Number(Match match, string group) => long.Parse(match.Groups[group].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"Done: version \d+, (?<applied>[\d,]+) points applied, (?<rejected>[\d,]+) rejected, (?<received>[\d,]+) received")]
