@@ -9,6 +9,7 @@ internal static class Program
     private static readonly Dictionary<string, (string Summary, Func<string[], Task<int>> Run)> Modes = new(StringComparer.Ordinal)
     {
         // Each long run registers itself here: ["name"] = ("one line", args => SomeRun.RunAsync(args)),
+        ["fuzz"] = ("[--records N] [--seed S] [--max-record-length L]: damaged records through every parser and way in", Fuzz.FuzzRun.RunAsync),
     };
 
     private static async Task<int> Main(string[] args)

@@ -111,9 +111,9 @@ internal static partial class BodyFuzzer
         }
     }
 
-    [GeneratedRegex("'[^']*'")]
+    [GeneratedRegex("'.*'")]
     private static partial Regex Quoted();
 
-    [GeneratedRegex("[0-9]+")]
+    [GeneratedRegex("(?<!UTF-?)-?[0-9]+(\\.[0-9]+)?(E[+-][0-9]+)?")]
     private static partial Regex Numbers();
 }
