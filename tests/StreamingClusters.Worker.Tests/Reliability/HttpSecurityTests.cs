@@ -4,7 +4,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Configuration;
 using StreamingClusters.MalformedInput;
+using StreamingClusters.Worker.Http;
 
 namespace StreamingClusters.Worker.Tests.Reliability;
 
@@ -95,6 +97,25 @@ public sealed class HttpSecurityTests
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:5080", "")]
+    [InlineData("http://127.0.0.2:5080;http://[::1]:5080;http://localhost:5080", "")]
+    [InlineData("http://192.168.1.10:5080", "http://192.168.1.10:5080")]
+    [InlineData("http://example.com:5080", "http://example.com:5080")]
+    [InlineData("https://*:443; http://127.0.0.1:5080", "https://*:443")]
+    public void OpenAddresses_ConfiguredUrlsAndEndpoints_TheOnesBeyondLoopback(string urls, string open)
+    {
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["urls"] = urls,
+                ["Kestrel:Endpoints:Local:Url"] = "http://localhost:6000",
+            })
+            .Build();
+
+        Assert.Equal(open, string.Join(';', HttpEndpoints.OpenAddresses(configuration)));
     }
 
     [Theory]
