@@ -9,6 +9,7 @@ internal static class Program
     private static readonly Dictionary<string, (string Summary, Func<string[], Task<int>> Run)> Modes = new(StringComparer.Ordinal)
     {
         // Each long run registers itself here: ["name"] = ("one line", args => SomeRun.RunAsync(args)),
+        ["fuzz"] = ("damaged records through every parser and way in, exact accounting [--records 1000000 --seed 1]", Fuzz.FuzzRun.RunAsync),
         ["kills"] = ("SIGKILL the worker during ingestion and checkpoint writes, restart, check exact-once [--kills 200 --seed 1]", Kills.KillRun.RunAsync),
         ["soak"] = ("the worker over HTTP at full speed: memory, threads, fds at 1/5/10 min [--minutes 10]", Soak.SoakRun.RunAsync),
     };

@@ -11,11 +11,12 @@ namespace StreamingClusters.Worker.Http;
 /// </summary>
 internal sealed class ApiKeyFilter : IEndpointFilter
 {
-    private readonly byte[]? _key;
+    /// <summary>The SHA-256 of the key, or null when none is configured.</summary>
+    private readonly byte[]? _keyHash;
 
     public ApiKeyFilter(IOptions<HttpOptions> options)
     {
-        _key = options.Value.ApiKey is { Length: > 0 } key ? Encoding.UTF8.GetBytes(key) : null;
+        _keyHash = options.Value.ApiKey is { Length: > 0 } key ? SHA256.HashData(Encoding.UTF8.GetBytes(key)) : null;
     }
 
     /// <inheritdoc/>
@@ -23,7 +24,7 @@ internal sealed class ApiKeyFilter : IEndpointFilter
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        if (_key is null || Matches(context.HttpContext.Request))
+        if (_keyHash is null || Matches(context.HttpContext.Request))
         {
             return await next(context);
         }
@@ -41,6 +42,8 @@ internal sealed class ApiKeyFilter : IEndpointFilter
             given = authorization[7..].Trim();
         }
 
-        return given is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), _key);
+        // Digests of equal length compared in constant time: the time taken tells neither how much of
+        // the key matched nor how long it is.
+        return given is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), _keyHash);
     }
 }

@@ -25,7 +25,7 @@ internal static partial class HttpEndpoints
     public static void AddHttpEndpoints(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<HttpOptions>().Bind(builder.Configuration.GetSection(HttpOptions.SectionName)).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<HttpOptions>, HttpOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<HttpOptions>>(new HttpOptionsValidator(OpenAddresses(builder.Configuration)));
         builder.Services.AddSingleton<HttpRejections>();
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter("StreamingClusters").AddPrometheusExporter());
@@ -57,6 +57,16 @@ internal static partial class HttpEndpoints
         {
             LogOpenIngest(logger, string.Join(", ", addresses.Where(a => !IsLoopback(a))));
         }
+    }
+
+    /// <summary>Gets the configured addresses (<c>Urls</c>, <c>Kestrel:Endpoints:*:Url</c>) that are not loopback.</summary>
+    /// <param name="configuration">The worker's configuration.</param>
+    /// <returns>Those addresses; a host name other than localhost counts as every interface, as Kestrel binds it.</returns>
+    internal static IReadOnlyList<string> OpenAddresses(IConfiguration configuration)
+    {
+        IEnumerable<string> urls = (configuration["urls"] ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Concat(configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>());
+        return [.. urls.Where(u => !IsLoopback(u))];
     }
 
     private static bool IsLoopback(string address)

@@ -10,6 +10,14 @@ internal sealed class HttpOptions
     /// <value>The default value is none: no key is required.</value>
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether HTTP may listen beyond loopback without <see cref="ApiKey"/>.
+    /// Without it, such a configuration is refused at start-up: an open port that takes points from
+    /// anyone must be asked for, not fallen into.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool AllowAnonymous { get; set; }
+
     /// <summary>Gets or sets the largest request body accepted, in bytes; a larger one is answered 413.</summary>
     /// <value>The default value is 8 MiB.</value>
     public long MaxBodyBytes { get; set; } = 8 * 1024 * 1024;
@@ -57,13 +65,23 @@ internal sealed class HttpOptions
     }
 }
 
-/// <summary>Refuses bad <see cref="HttpOptions"/> at start-up.</summary>
-internal sealed class HttpOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<HttpOptions>
+/// <summary>Refuses bad <see cref="HttpOptions"/> at start-up, given where HTTP is configured to listen.</summary>
+/// <param name="openAddresses">The configured addresses that are not loopback.</param>
+internal sealed class HttpOptionsValidator(IReadOnlyList<string> openAddresses) : Microsoft.Extensions.Options.IValidateOptions<HttpOptions>
 {
     /// <inheritdoc/>
     public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, HttpOptions options)
     {
         string[] failures = [.. options.Validate()];
+        if (openAddresses.Count > 0 && string.IsNullOrEmpty(options.ApiKey) && !options.AllowAnonymous)
+        {
+            failures =
+            [
+                .. failures,
+                $"{HttpOptions.SectionName}:ApiKey is required when HTTP listens beyond loopback ({string.Join(", ", openAddresses)}): set a key, bind to 127.0.0.1, or set {HttpOptions.SectionName}:AllowAnonymous to true to take points from anyone who can reach the port.",
+            ];
+        }
+
         return failures.Length == 0
             ? Microsoft.Extensions.Options.ValidateOptionsResult.Success
             : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(failures);

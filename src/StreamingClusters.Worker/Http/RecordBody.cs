@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -76,21 +77,22 @@ internal sealed class RecordBody
                 line = line[..^1];
             }
 
+            // In the order of the file sources, so that a body and a file with the same lines count the same.
             ReadOnlySpan<byte> text = line.Span;
-            if (text.IndexOfAnyExcept((byte)' ', (byte)'\t') < 0)
-            {
-                continue;
-            }
-
             if (text.Length > maxRecordLength)
             {
                 result.Rejections.Add(new(number, string.Create(CultureInfo.InvariantCulture, $"the line is {text.Length} bytes long, more than StreamingClusters:MaxRecordLength ({maxRecordLength})"), line));
                 continue;
             }
 
-            if (!System.Text.Unicode.Utf8.IsValid(text))
+            if (text.IndexOfAnyExcept((byte)' ', (byte)'\t') < 0)
             {
-                result.Rejections.Add(new(number, "invalid UTF-8", line));
+                continue;
+            }
+
+            if (InvalidUtf8At(text) is int invalidAt)
+            {
+                result.Rejections.Add(new(number, string.Create(CultureInfo.InvariantCulture, $"invalid UTF-8 at byte {invalidAt + 1}"), line));
                 continue;
             }
 
@@ -127,6 +129,26 @@ internal sealed class RecordBody
         return result;
     }
 
+    private static int? InvalidUtf8At(ReadOnlySpan<byte> text)
+    {
+        Span<char> chars = stackalloc char[256];
+        int offset = 0;
+        while (true)
+        {
+            OperationStatus status = System.Text.Unicode.Utf8.ToUtf16(text[offset..], chars, out int read, out _, replaceInvalidSequences: false);
+            offset += read;
+            switch (status)
+            {
+                case OperationStatus.Done:
+                    return null;
+                case OperationStatus.DestinationTooSmall:
+                    continue;
+                default:
+                    return offset;
+            }
+        }
+    }
+
     /// <summary>Reads a request body of at most <paramref name="maxBytes"/> bytes.</summary>
     /// <param name="request">The request.</param>
     /// <param name="maxBytes">The limit.</param>
@@ -139,17 +161,30 @@ internal sealed class RecordBody
             return null;
         }
 
+        // MaxBodyBytes is the one limit: Kestrel's own (30 MB by default) would cut a larger allowed body short.
+        if (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes + 1;
+        }
+
         using var buffer = new MemoryStream();
         byte[] chunk = new byte[16 * 1024];
-        int n;
-        while ((n = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        try
         {
-            if (buffer.Length + n > maxBytes)
+            int n;
+            while ((n = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                return null;
-            }
+                if (buffer.Length + n > maxBytes)
+                {
+                    return null;
+                }
 
-            buffer.Write(chunk, 0, n);
+                buffer.Write(chunk, 0, n);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
         }
 
         return buffer.ToArray();

@@ -47,7 +47,9 @@ internal sealed class CsvRecordParser : RecordParser
     /// <inheritdoc/>
     public override bool TryReadHeader(ReadOnlySpan<byte> line)
     {
-        bool isHeader = _hasHeader ?? !IsAllNumbers(line);
+        // Detected, a header is a line that splits into fields not all numbers: one that cannot be split
+        // is a damaged record, rejected as such, rather than a header that would stop the source.
+        bool isHeader = _hasHeader ?? (_splitter.Split(line) is null && !IsAllNumbers(line));
         if (!isHeader)
         {
             Select(names: null);

@@ -153,7 +153,12 @@ internal sealed class JsonLinesRecordParser : RecordParser
                 text = reader.ValueSpan.Trim(" \t"u8);
                 break;
             case JsonTokenType.String when reader.ValueSpan.Length <= MaxNumberStringLength:
-                text = unescaped[..reader.CopyString(unescaped)].Trim(" \t"u8);
+                if (!TryUnescape(ref reader, unescaped, out int length))
+                {
+                    return Utf8Number.Describe(NumberStatus.NotANumber, slot + 1, reader.ValueSpan);
+                }
+
+                text = unescaped[..length].Trim(" \t"u8);
                 break;
             case JsonTokenType.String:
                 return Utf8Number.Describe(NumberStatus.NotANumber, slot + 1, reader.ValueSpan);
@@ -165,7 +170,35 @@ internal sealed class JsonLinesRecordParser : RecordParser
         return status == NumberStatus.Number ? null : Utf8Number.Describe(status, slot + 1, text);
     }
 
+    /// <summary>Unescapes the current string; a lone surrogate escape (<c>"\uD800"</c>) is valid JSON but no text.</summary>
+    private static bool TryUnescape(ref Utf8JsonReader reader, scoped Span<byte> destination, out int length)
+    {
+        try
+        {
+            length = reader.CopyString(destination);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
     private int Match(ref Utf8JsonReader reader, int expected)
+    {
+        try
+        {
+            return MatchName(ref reader, expected);
+        }
+        catch (InvalidOperationException)
+        {
+            // An escaped name holding a lone surrogate ("\uD800") is no text, so none of the configured names.
+            return -1;
+        }
+    }
+
+    private int MatchName(ref Utf8JsonReader reader, int expected)
     {
         // Fields usually come in the configured order: try the next one first.
         if (expected < _utf8Fields.Length && reader.ValueTextEquals(_utf8Fields[expected]))
