@@ -13,7 +13,8 @@ internal sealed record RecordError(long Line, string Reason);
 /// <param name="Accepted">Points that entered the pipeline.</param>
 /// <param name="Rejected">Records rejected and dead-lettered.</param>
 /// <param name="Errors">The first rejections.</param>
-internal sealed record IngestResponse(int Accepted, int Rejected, IReadOnlyList<RecordError> Errors);
+/// <param name="Header">The line read as a CSV header (neither accepted nor rejected), or null.</param>
+internal sealed record IngestResponse(int Accepted, int Rejected, IReadOnlyList<RecordError> Errors, long? Header);
 
 /// <summary>One scored point.</summary>
 /// <param name="Cluster">The nearest cluster.</param>

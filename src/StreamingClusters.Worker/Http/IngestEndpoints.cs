@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using StreamingClusters.Ingest;
 using StreamingClusters.Options;
+using StreamingClusters.Sources;
 
 namespace StreamingClusters.Worker.Http;
 
@@ -26,7 +27,17 @@ internal static class IngestEndpoints
         CancellationToken cancellationToken)
     {
         HttpOptions options = http.Value;
-        if (RecordBody.ParserFor(context.Request.ContentType) is not { } parser)
+        RecordParser? parser;
+        try
+        {
+            parser = RecordBody.ParserFor(context.Request.ContentType);
+        }
+        catch (FormatException ex)
+        {
+            return Error(StatusCodes.Status415UnsupportedMediaType, ex.Message);
+        }
+
+        if (parser is null)
         {
             return Error(StatusCodes.Status415UnsupportedMediaType, "send text/csv or application/x-ndjson (application/jsonl)");
         }
@@ -74,7 +85,7 @@ internal static class IngestEndpoints
 
         rejections.Add(body.Rejections);
         return Results.Json(
-            new IngestResponse(accepted, body.Rejections.Count, body.FirstErrors(ErrorsShown)),
+            new IngestResponse(accepted, body.Rejections.Count, body.FirstErrors(ErrorsShown), body.HeaderLine),
             HttpJsonContext.Default.IngestResponse,
             statusCode: StatusCodes.Status200OK);
     }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 using StreamingClusters.Ingest;
 using StreamingClusters.Sources;
 
@@ -35,20 +36,44 @@ internal sealed class RecordBody
     /// <summary>Gets the number of valid points.</summary>
     public int Count => Dimensions == 0 ? 0 : _points.Count / Dimensions;
 
+    /// <summary>Gets the number of the line read as the CSV header, or null when there was none.</summary>
+    public long? HeaderLine { get; private set; }
+
     /// <summary>Gets the rejected lines, in body order.</summary>
     public List<BodyRejection> Rejections { get; } = [];
 
-    /// <summary>Gets the parser for a content type, or null when the type is not one of the formats.</summary>
+    /// <summary>
+    /// Gets the parser for a content type, or null when the type is not one of the formats. A CSV body's
+    /// header is detected unless the media type says (RFC 4180's <c>text/csv; header=present</c> or
+    /// <c>header=absent</c>).
+    /// </summary>
     /// <param name="contentType">The request's Content-Type.</param>
     /// <returns>A new parser, or null.</returns>
+    /// <exception cref="FormatException">The <c>header</c> parameter is neither present nor absent.</exception>
     public static RecordParser? ParserFor(string? contentType)
     {
-        string mediaType = (contentType ?? string.Empty).Split(';')[0].Trim().ToLowerInvariant();
-        return mediaType switch
+        if (!MediaTypeHeaderValue.TryParse(contentType, out MediaTypeHeaderValue? type) || type.MediaType.Value is not { } mediaType)
         {
-            "text/csv" => new CsvRecordParser((byte)',', hasHeader: null, [], "http"),
+            return null;
+        }
+
+        return mediaType.ToLowerInvariant() switch
+        {
+            "text/csv" => new CsvRecordParser((byte)',', CsvHeader(type), [], "http"),
             "application/x-ndjson" or "application/jsonl" or "application/json-lines" => new JsonLinesRecordParser([]),
             _ => null,
+        };
+    }
+
+    private static bool? CsvHeader(MediaTypeHeaderValue type)
+    {
+        NameValueHeaderValue? header = NameValueHeaderValue.Find(type.Parameters, "header");
+        return header?.Value.Value?.Trim('"').ToLowerInvariant() switch
+        {
+            null => null,
+            "present" => true,
+            "absent" => false,
+            string other => throw new FormatException($"the text/csv parameter header is '{other}'; it is present or absent (RFC 4180), or left out to detect a header"),
         };
     }
 
@@ -101,6 +126,7 @@ internal sealed class RecordBody
                 headerDecided = true;
                 if (parser.TryReadHeader(text))
                 {
+                    result.HeaderLine = number;
                     continue;
                 }
             }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using StreamingClusters.Options;
+using StreamingClusters.Sources;
 
 namespace StreamingClusters.Worker.Http;
 
@@ -21,7 +22,17 @@ internal static class ScoreEndpoints
         CancellationToken cancellationToken)
     {
         HttpOptions options = http.Value;
-        if (RecordBody.ParserFor(context.Request.ContentType) is not { } parser)
+        RecordParser? parser;
+        try
+        {
+            parser = RecordBody.ParserFor(context.Request.ContentType);
+        }
+        catch (FormatException ex)
+        {
+            return IngestEndpoints.Error(StatusCodes.Status415UnsupportedMediaType, ex.Message);
+        }
+
+        if (parser is null)
         {
             return IngestEndpoints.Error(StatusCodes.Status415UnsupportedMediaType, "send text/csv or application/x-ndjson (application/jsonl)");
         }

@@ -43,6 +43,7 @@ public sealed class HttpEndpointTests
             using JsonDocument answer = await ReadJsonAsync(posted);
             Assert.Equal(10, answer.RootElement.GetProperty("accepted").GetInt32());
             Assert.Equal(2, answer.RootElement.GetProperty("rejected").GetInt32());
+            Assert.Equal(1, answer.RootElement.GetProperty("header").GetInt64());
             JsonElement[] errors = [.. answer.RootElement.GetProperty("errors").EnumerateArray()];
             Assert.Equal([4L, 7L], errors.Select(e => e.GetProperty("line").GetInt64()));
             Assert.Contains("abc", errors[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
