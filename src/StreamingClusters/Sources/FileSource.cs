@@ -126,10 +126,11 @@ public sealed class FileSource : IPointSource
 
                 if (mayGoParallel && handler.HeaderDecided && reader.AtLineStart)
                 {
-                    // The header is known: the rest of the file can be parsed in chunks on several threads.
+                    // The header is known: the rest of the file can be parsed in chunks on several threads
+                    // (a regular file; a named pipe given as a path is read line by line).
                     mayGoParallel = false;
                     var parallel = new ParallelLineParser(handler, _createParser, _maxRecordLength, _parseThreads, _chunkSize);
-                    if (stream.Length - reader.Position >= parallel.ChunkSize)
+                    if (stream.CanSeek && stream.Length - reader.Position >= parallel.ChunkSize)
                     {
                         if (await parallel.RunAsync(stream, reader.Position, reader.NextLineNumber, ingest, cancellationToken).ConfigureAwait(false) is not { } rest)
                         {

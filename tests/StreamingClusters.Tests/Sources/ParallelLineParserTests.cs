@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using StreamingClusters.Options;
+using StreamingClusters.Sources;
 
 namespace StreamingClusters.Tests.Sources;
 
@@ -89,6 +90,20 @@ public sealed class ParallelLineParserTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task RunAsync_PathThatCannotSeek_ReadsLineByLineAsSerial()
+    {
+        // A named pipe given as a path opens as a stream without a length or positions.
+        string path = _files.Create(MixedCsv(seed: 5, lines: 300));
+        var settings = new SourceOptions { Name = "csv", Format = RecordFormat.Csv };
+        StreamingClustersOptions options = SourceHarness.Options(blockSize: 16, maxRecordLength: 200);
+        var pipe = new FileSource("csv", path, () => new UnseekableStream(File.OpenRead(path)), PointSourceFactory.ParserFor(settings, "StreamingClusters:Sources:0"), 200, parseThreads: 2, chunkSize: 64);
+
+        SourceRunResult run = await SourceHarness.RunAsync(pipe, options);
+
+        AssertSame(await SourceHarness.RunAsync(SourceHarness.FileSource(path, settings, options), options), run);
+    }
+
     private static async Task<(SourceRunResult Serial, SourceRunResult Parallel)> RunBothAsync(string path, SourceOptions settings, int threads, int chunkSize)
     {
         StreamingClustersOptions options = SourceHarness.Options(blockSize: 16, maxRecordLength: 200);
@@ -135,5 +150,41 @@ public sealed class ParallelLineParserTests : IDisposable
         }
 
         return text.Append("4,5,6").ToString();
+    }
+
+    /// <summary>A stream read front to back only, as a named pipe is.</summary>
+    private sealed class UnseekableStream(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 }
