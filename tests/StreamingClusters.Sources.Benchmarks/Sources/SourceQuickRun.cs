@@ -30,8 +30,13 @@ internal static class SourceQuickRun
             }
         }
 
-        foreach (RecordFormat format in new[] { RecordFormat.Csv, RecordFormat.JsonLines })
-        foreach (int parallelism in new[] { 1, Environment.ProcessorCount })
+        // Each format read line by line (one parse thread), then in parallel chunks (every core).
+        (RecordFormat Format, int Parallelism)[] runs =
+        [
+            (RecordFormat.Csv, 1), (RecordFormat.Csv, Environment.ProcessorCount),
+            (RecordFormat.JsonLines, 1), (RecordFormat.JsonLines, Environment.ProcessorCount),
+        ];
+        foreach ((RecordFormat format, int parallelism) in runs)
         {
             string path = GeneratedInput.Write(format, rows, columns);
             try
