@@ -6,7 +6,9 @@
 # machine in the same run; the best round of each counts. Wall clock throughout (whole runs use
 # every core they are given; the machine is shared, so compare ratios, not absolute figures).
 #
-#   tests/StreamingClusters.Benchmarks/compare-pipeline.sh [--rounds R] [--points N] [--csv-points M]
+#   tests/StreamingClusters.Benchmarks/compare-pipeline.sh [--rounds R] [--points N] [--csv-points M] [--csv-only]
+#
+# --csv-only runs only the CSV-to-snapshot comparison (the worker process against pandas + partial_fit).
 #
 # Data: blobs, d = 16, k = 64 centres uniform in [-10, 10]^16, unit-variance normal noise, seed 12345,
 # generated once by `StreamingClusters.Benchmarks pipeline --write-data` as float32; both sides read
@@ -21,11 +23,13 @@ root="$(cd "$here/../.." && pwd)"
 rounds=3
 points=4000000
 csv_points=1000000
+csv_only=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) rounds="$2"; shift 2 ;;
         --points) points="$2"; shift 2 ;;
         --csv-points) csv_points="$2"; shift 2 ;;
+        --csv-only) csv_only=1; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -40,6 +44,7 @@ peer=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$PY" "$here/compare_pipeline
 
 out="$(mktemp -d)"
 echo "# results in $out"
+[ "$csv_only" = 1 ] && points=$csv_points
 "${bench[@]}" --write-data "$out/blobs.f32" --points "$points"
 "${peer[@]}" write-csv "$out/blobs.f32" "$out/blobs.csv" "$csv_points"
 csv_mb=$("$PY" -c "import os,sys; print(os.path.getsize(sys.argv[1]) / 1e6)" "$out/blobs.csv")
@@ -49,10 +54,12 @@ now() { date +%s.%N; }
 for round in $(seq "$rounds"); do
     echo "# round $round of $rounds"
     # In memory: ours (Parallelism 1 and 2, one round each), scikit-learn (default threads, then one).
+    if [ "$csv_only" = 0 ]; then
     "${bench[@]}" --data "$out/blobs.f32" --points "$points" --rounds 1 --no-latency | tee -a "$out/ours.txt" | grep '^# round'
     "${peer[@]}" partial-fit "$out/blobs.f32" "$points" | tee -a "$out/sklearn.txt" | grep -v '^RESULT'
     env OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 "${peer[@]}" partial-fit "$out/blobs.f32" "$points" \
         | sed 's/sklearn-points-per-s/sklearn-1t-points-per-s/' | tee -a "$out/sklearn.txt" | grep -v '^RESULT'
+    fi
     # CSV to snapshot: the worker process end to end, then pandas + partial_fit in-process.
     start=$(now)
     "${worker[@]}" --input "$out/blobs.csv" --clusters 64 --quiet --snapshot-out "$out/snapshot.json" \
@@ -67,7 +74,11 @@ echo "## summary (best round of each; ratios ours / theirs)"
 "$PY" - "$out" "$csv_mb" <<'PYTHON'
 import re, sys
 out, mb = sys.argv[1], float(sys.argv[2])
-lines = open(f"{out}/ours.txt").read() + open(f"{out}/sklearn.txt").read() + open(f"{out}/pandas.txt").read()
+import os
+def text(name):
+    return open(f"{out}/{name}").read() if os.path.exists(f"{out}/{name}") else ""
+lines = text("ours.txt") + text("sklearn.txt") + text("pandas.txt")
+csv_only = "RESULT pipeline-points-per-s" not in lines
 def best(pattern, fn=max):
     vals = [float(v) for v in re.findall(pattern, lines)]
     return fn(vals) if vals else float("nan")
@@ -79,9 +90,10 @@ sk = best(r"RESULT sklearn-points-per-s (\S+)")
 sk1 = best(r"RESULT sklearn-1t-points-per-s (\S+)")
 w = best(r"RESULT worker-csv-seconds (\S+)", min)
 pd = best(r"RESULT pandas-csv-seconds (\S+)", min)
-print(f"pipeline in-process, Parallelism 1: {p1/1e6:.2f}M points/s; Parallelism 2: {p2/1e6:.2f}M points/s; 1->2 cores {p2/p1:.2f}x")
-print(f"  steady state (after the seeded model is published, ~0.3 s of k-means++ and Lloyd on 8192 points): P=1 {s1/1e6:.2f}M, P=2 {s2/1e6:.2f}M points/s; 1->2 cores {s2/s1:.2f}x")
-print(f"sklearn MiniBatchKMeans.partial_fit: default threads {sk/1e6:.3f}M points/s, one thread {sk1/1e6:.3f}M points/s")
-print(f"ratio pipeline P=2 / sklearn default threads: {p2/sk:.1f}x whole run, {s2/sk:.1f}x steady; pipeline P=1 / sklearn one thread: {p1/sk1:.1f}x whole run, {s1/sk1:.1f}x steady")
+if not csv_only:
+    print(f"pipeline in-process, Parallelism 1: {p1/1e6:.2f}M points/s; Parallelism 2: {p2/1e6:.2f}M points/s; 1->2 cores {p2/p1:.2f}x")
+    print(f"  steady state (after the seeded model is published, ~0.3 s of k-means++ and Lloyd on 8192 points): P=1 {s1/1e6:.2f}M, P=2 {s2/1e6:.2f}M points/s; 1->2 cores {s2/s1:.2f}x")
+    print(f"sklearn MiniBatchKMeans.partial_fit: default threads {sk/1e6:.3f}M points/s, one thread {sk1/1e6:.3f}M points/s")
+    print(f"ratio pipeline P=2 / sklearn default threads: {p2/sk:.1f}x whole run, {s2/sk:.1f}x steady; pipeline P=1 / sklearn one thread: {p1/sk1:.1f}x whole run, {s1/sk1:.1f}x steady")
 print(f"CSV to snapshot ({mb:.1f} MB): worker process {w:.2f} s = {mb/w:.1f} MB/s; pandas.read_csv + partial_fit {pd:.2f} s = {mb/pd:.1f} MB/s; ratio {pd/w:.1f}x")
 PYTHON

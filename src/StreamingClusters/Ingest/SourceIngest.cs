@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Threading.Channels;
 using StreamingClusters.Sinks;
 
@@ -122,6 +123,93 @@ public sealed class SourceIngest
         values.CopyTo(_block.NextSlot());
         _block.Commit();
         Advance(endPosition);
+        return true;
+    }
+
+    /// <summary>
+    /// Hands in one parsed record as <see cref="Accept"/> does, with its raw text as UTF-8 bytes
+    /// (valid UTF-8), decoded only if the record is rejected.
+    /// </summary>
+    /// <param name="values">The parsed values.</param>
+    /// <param name="rawUtf8">The record's text.</param>
+    /// <param name="line">Its position for people: a line number, from 1.</param>
+    /// <param name="endPosition">The source's resume position just past it, or −1.</param>
+    /// <returns><see langword="true"/> when the record became a point.</returns>
+    internal bool AcceptUtf8(ReadOnlySpan<float> values, ReadOnlySpan<byte> rawUtf8, long line, long endPosition)
+    {
+        int d = _gate.Dimensions;
+        if (d != 0 && values.Length == d && !MustFlush && AllWithinRange(values))
+        {
+            AppendValid(values, 1, endPosition);
+            return true;
+        }
+
+        return Accept(values, System.Text.Encoding.UTF8.GetString(rawUtf8), line, endPosition);
+    }
+
+    /// <summary>Gets how many points still fit in the current block before it must be flushed.</summary>
+    internal int Room => _block is { } block ? block.Capacity - block.Count : _blockSize;
+
+    /// <summary>
+    /// Hands in a run of consecutive records at once, when every one of them becomes a point: the
+    /// dimension is known, each has d values and all are within range. Otherwise nothing is handed in,
+    /// and the caller hands them in one by one (with <see cref="Accept"/>), which rejects the bad ones.
+    /// </summary>
+    /// <param name="values">The records' values, <paramref name="points"/> × d, in order.</param>
+    /// <param name="points">How many records; at most <see cref="Room"/>.</param>
+    /// <param name="endPosition">The source's resume position just past the last of them, or −1.</param>
+    /// <returns><see langword="true"/> when all became points.</returns>
+    internal bool TryAcceptAll(ReadOnlySpan<float> values, int points, long endPosition)
+    {
+        int d = _gate.Dimensions;
+        if (d == 0 || points <= 0 || points > Room || values.Length != points * d || !AllWithinRange(values))
+        {
+            return false;
+        }
+
+        AppendValid(values, points, endPosition);
+        return true;
+    }
+
+    private void AppendValid(ReadOnlySpan<float> values, int points, long endPosition)
+    {
+        _block ??= new PointBlock(Counters, _gate.Dimensions, _blockSize);
+        values.CopyTo(_block.NextSlots(points));
+        _block.Commit(points);
+        _records += points;
+        Counters.AddReceived(points);
+        _position = endPosition;
+        _positionPending = true;
+    }
+
+    /// <summary>Whether every value is finite and within the accepted magnitude (what <see cref="PointValidator"/> checks besides d).</summary>
+    private bool AllWithinRange(ReadOnlySpan<float> values)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
+        {
+            var max = new Vector<float>(_maxAbsoluteValue);
+            ReadOnlySpan<Vector<float>> vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(values);
+            foreach (Vector<float> v in vectors)
+            {
+                // NaN compares false, so it fails the check like an infinite or too large value.
+                if (!Vector.LessThanOrEqualAll(Vector.Abs(v), max))
+                {
+                    return false;
+                }
+            }
+
+            i = vectors.Length * Vector<float>.Count;
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (!(MathF.Abs(values[i]) <= _maxAbsoluteValue))
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 

@@ -19,6 +19,11 @@ namespace StreamingClusters.Sources;
 /// Flushing. A block is sent when it is full, when the source ends or is cancelled, and, for
 /// standard input, whenever a read would wait for input, so that a slow stream still reaches the model.
 /// </para>
+/// <para>
+/// Parallel parsing. A file of at least a chunk (1 MiB) past its header is parsed on several threads
+/// in chunks cut at line ends (<see cref="ParallelLineParser"/>); the records still reach the ingest
+/// in file order, so points, counts, line numbers, positions and the model are those of a serial read.
+/// </para>
 /// </remarks>
 public sealed class FileSource : IPointSource
 {
@@ -26,6 +31,8 @@ public sealed class FileSource : IPointSource
     private readonly Func<RecordParser> _createParser;
     private readonly int _maxRecordLength;
     private readonly int _bufferSize;
+    private readonly int _parseThreads;
+    private readonly int _chunkSize;
     private long _resumePosition;
 
     /// <summary>Creates a source.</summary>
@@ -35,7 +42,17 @@ public sealed class FileSource : IPointSource
     /// <param name="createParser">Creates the format's parser, once per run.</param>
     /// <param name="maxRecordLength">The longest line, in bytes, that is parsed; a longer one is rejected.</param>
     /// <param name="bufferSize">The size of the read buffer.</param>
-    internal FileSource(string name, string? path, Func<Stream> open, Func<RecordParser> createParser, int maxRecordLength, int bufferSize = Utf8LineReader.DefaultBufferSize)
+    /// <param name="parseThreads">How many threads parse a file at once; 1 parses line by line (standard input always is).</param>
+    /// <param name="chunkSize">The size of a chunk parsed on its own thread, and the least rest of a file that is parsed in parallel.</param>
+    internal FileSource(
+        string name,
+        string? path,
+        Func<Stream> open,
+        Func<RecordParser> createParser,
+        int maxRecordLength,
+        int bufferSize = Utf8LineReader.DefaultBufferSize,
+        int parseThreads = 1,
+        int chunkSize = ParallelLineParser.DefaultChunkSize)
     {
         Debug.Assert(maxRecordLength > 0 && bufferSize > 0);
         Name = name;
@@ -44,6 +61,8 @@ public sealed class FileSource : IPointSource
         _createParser = createParser;
         _maxRecordLength = maxRecordLength;
         _bufferSize = bufferSize;
+        _parseThreads = parseThreads;
+        _chunkSize = chunkSize;
         _resumePosition = path is null ? -1 : 0;
     }
 
@@ -96,12 +115,33 @@ public sealed class FileSource : IPointSource
         {
             Utf8LineReader reader = await StartAsync(stream, handler, cancellationToken).ConfigureAwait(false);
             Func<CancellationToken, ValueTask>? whenIdle = IsReplayable ? null : ingest.FlushAsync;
+            bool mayGoParallel = IsReplayable && _parseThreads > 1;
             while (true)
             {
                 if (!HandleBuffered(reader, handler, ingest))
                 {
                     await ingest.FlushAsync(cancellationToken).ConfigureAwait(false);
                     continue;
+                }
+
+                if (mayGoParallel && handler.HeaderDecided && reader.AtLineStart)
+                {
+                    // The header is known: the rest of the file can be parsed in chunks on several threads
+                    // (a regular file; a named pipe given as a path is read line by line).
+                    mayGoParallel = false;
+                    var parallel = new ParallelLineParser(handler, _createParser, _maxRecordLength, _parseThreads, _chunkSize);
+                    if (stream.CanSeek && stream.Length - reader.Position >= parallel.ChunkSize)
+                    {
+                        if (await parallel.RunAsync(stream, reader.Position, reader.NextLineNumber, ingest, cancellationToken).ConfigureAwait(false) is not { } rest)
+                        {
+                            return;
+                        }
+
+                        // A line longer than a chunk: read on line by line from it.
+                        stream.Seek(rest.Position, SeekOrigin.Begin);
+                        reader = new Utf8LineReader(stream, rest.Position, rest.Line, _maxRecordLength, synchronousReads: true, _bufferSize);
+                        continue;
+                    }
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();

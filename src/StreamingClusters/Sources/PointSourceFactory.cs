@@ -41,7 +41,7 @@ public static class PointSourceFactory
 
         return path == "-"
             ? new FileSource(name, null, Console.OpenStandardInput, createParser, options.MaxRecordLength)
-            : new FileSource(name, path, () => OpenFile(path), createParser, options.MaxRecordLength);
+            : new FileSource(name, path, () => OpenFile(path), createParser, options.MaxRecordLength, parseThreads: options.EffectiveParallelism, chunkSize: ParallelLineParser.ChunkSizeFor(options.MaxRecordLength));
     }
 
     /// <summary>Checks a source's format settings and returns what creates its parser.</summary>

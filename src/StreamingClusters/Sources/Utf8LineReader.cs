@@ -72,6 +72,15 @@ internal sealed class Utf8LineReader
     /// <summary>Gets the number the next line will have.</summary>
     public long NextLineNumber { get; private set; }
 
+    /// <summary>
+    /// Gets the stream offset of the first byte not handed out yet, once a line has been handed out
+    /// and no too-long line is being discarded (<see cref="AtLineStart"/>): the start of the next line.
+    /// </summary>
+    public long Position => _position;
+
+    /// <summary>Gets a value indicating whether <see cref="Position"/> is the start of the next line.</summary>
+    public bool AtLineStart => !_skipping && !_bomPending;
+
     /// <summary>Gets the size of the buffer: at most the larger of the first size and the limit plus a CRLF.</summary>
     public int BufferCapacity => _buffer.Length;
 

@@ -47,9 +47,10 @@ internal static class GeneratedInput
 
     /// <summary>Reads the whole file through a FileSource into an ingest stage whose blocks are drained and returned.</summary>
     /// <returns>The points that came out.</returns>
-    public static async Task<long> RunSourceAsync(string path, RecordFormat format)
+    public static async Task<long> RunSourceAsync(string path, RecordFormat format, int parallelism = 0)
     {
-        var options = new StreamingClustersOptions();
+        // The drain below does not hand blocks back to the channel's budget: give it room for every point.
+        var options = new StreamingClustersOptions { ChannelCapacity = int.MaxValue, Parallelism = parallelism };
         var source = PointSourceFactory.Create(new SourceOptions { Path = path, Format = format }, 0, options);
         var stage = new IngestStage(options, NoDeadLetters.Instance);
         SourceIngest ingest = stage.Open(source.Name);

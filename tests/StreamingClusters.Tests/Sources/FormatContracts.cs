@@ -66,6 +66,34 @@ public sealed class JsonLinesFileSourceContractTests : ReplayableSourceContractT
     protected override string Line(float[] values) => JsonLinesContract.Line(values);
 }
 
+public sealed class CsvParallelFileSourceContractTests : ReplayableSourceContractTests
+{
+    private protected override SourceOptions Settings => CsvContract.Settings;
+
+    protected override string? Header => CsvContract.Header;
+
+    protected override IReadOnlyList<(string Line, string Reason)> BadLines => CsvContract.BadLines;
+
+    private protected override int ParseThreads => 3;
+
+    private protected override int ChunkSize => 40;
+
+    protected override string Line(float[] values) => CsvContract.Line(values);
+}
+
+public sealed class JsonLinesParallelFileSourceContractTests : ReplayableSourceContractTests
+{
+    private protected override SourceOptions Settings => JsonLinesContract.Settings;
+
+    protected override IReadOnlyList<(string Line, string Reason)> BadLines => JsonLinesContract.BadLines;
+
+    private protected override int ParseThreads => 3;
+
+    private protected override int ChunkSize => 200;
+
+    protected override string Line(float[] values) => JsonLinesContract.Line(values);
+}
+
 public sealed class CsvStreamSourceContractTests : StreamSourceContractTests
 {
     private protected override SourceOptions Settings => CsvContract.Settings;

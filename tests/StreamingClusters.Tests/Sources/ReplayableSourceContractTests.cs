@@ -11,8 +11,17 @@ namespace StreamingClusters.Tests.Sources;
 /// </summary>
 public abstract class ReplayableSourceContractTests : PointSourceContractTests
 {
+    /// <summary>Gets how many threads parse the file: 1 reads it line by line.</summary>
+    private protected virtual int ParseThreads => 1;
+
+    /// <summary>Gets the size of the chunks parsed in parallel: small, so that the contract's files span many.</summary>
+    private protected virtual int ChunkSize => ParallelLineParser.DefaultChunkSize;
+
     private protected override FileSource CreateSut(byte[] content, StreamingClustersOptions options, int bufferSize = Utf8LineReader.DefaultBufferSize) =>
-        SourceHarness.FileSource(Files.Create(content), Settings, options, bufferSize);
+        NewFileSource(Files.Create(content), options, bufferSize);
+
+    private protected FileSource NewFileSource(string path, StreamingClustersOptions options, int bufferSize = Utf8LineReader.DefaultBufferSize) =>
+        SourceHarness.FileSource(path, Settings, options, bufferSize, ParseThreads, ChunkSize);
 
     [Fact]
     public async Task ResumePosition_AtEveryBlockEnd_DeliversExactlyTheRemainingRecords()
@@ -21,11 +30,11 @@ public abstract class ReplayableSourceContractTests : PointSourceContractTests
         content.Append(BadLines[0].Line).Append("\r\n").Append(Records(5, 5)).Append(BadLines[^1].Line);
         string path = Files.Create("\uFEFF" + content);
         StreamingClustersOptions options = SourceHarness.Options(blockSize: 3);
-        SourceRunResult whole = await SourceHarness.RunAsync(SourceHarness.FileSource(path, Settings, options), options);
+        SourceRunResult whole = await SourceHarness.RunAsync(NewFileSource(path, options), options);
 
         foreach (BlockSeen block in whole.Blocks)
         {
-            FileSource sut = SourceHarness.FileSource(path, Settings, options);
+            FileSource sut = NewFileSource(path, options);
             sut.ResumePosition = block.EndPosition;
 
             SourceRunResult rest = await SourceHarness.RunAsync(sut, options);
@@ -44,8 +53,8 @@ public abstract class ReplayableSourceContractTests : PointSourceContractTests
     public async Task ResumePosition_AfterARejectedLastRecord_TheRejectionsPositionTravelsAndNothingIsLeft()
     {
         string path = Files.Create(WithHeader(Records(0, 2) + BadLines[0].Line + "\n"));
-        SourceRunResult whole = await SourceHarness.RunAsync(SourceHarness.FileSource(path, Settings, SourceHarness.Options()));
-        FileSource sut = SourceHarness.FileSource(path, Settings, SourceHarness.Options());
+        SourceRunResult whole = await SourceHarness.RunAsync(NewFileSource(path, SourceHarness.Options()));
+        FileSource sut = NewFileSource(path, SourceHarness.Options());
         sut.ResumePosition = whole.LastPosition;
 
         SourceRunResult rest = await SourceHarness.RunAsync(sut);
@@ -60,7 +69,7 @@ public abstract class ReplayableSourceContractTests : PointSourceContractTests
     public async Task ResumePosition_InsideALine_ThrowsNamingTheSourceAndPosition()
     {
         string path = Files.Create(WithHeader(Records(0, 3)));
-        FileSource sut = SourceHarness.FileSource(path, Settings, SourceHarness.Options());
+        FileSource sut = NewFileSource(path, SourceHarness.Options());
         sut.ResumePosition = new FileInfo(path).Length - 2;
 
         SourceRunResult run = await SourceHarness.RunAsync(sut);
@@ -74,7 +83,7 @@ public abstract class ReplayableSourceContractTests : PointSourceContractTests
     public async Task ResumePosition_PastTheEnd_ThrowsSayingTheFileIsShorter()
     {
         string path = Files.Create(WithHeader(Records(0, 3)));
-        FileSource sut = SourceHarness.FileSource(path, Settings, SourceHarness.Options());
+        FileSource sut = NewFileSource(path, SourceHarness.Options());
         sut.ResumePosition = new FileInfo(path).Length + 1;
 
         SourceRunResult run = await SourceHarness.RunAsync(sut);
@@ -90,7 +99,7 @@ public abstract class ReplayableSourceContractTests : PointSourceContractTests
         string path = Files.Create(WithHeader(body));
         StreamingClustersOptions options = SourceHarness.Options(blockSize: 2);
 
-        SourceRunResult run = await SourceHarness.RunAsync(SourceHarness.FileSource(path, Settings, options), options);
+        SourceRunResult run = await SourceHarness.RunAsync(NewFileSource(path, options), options);
 
         int headerBytes = Header is null ? 0 : Encoding.UTF8.GetByteCount(Header) + 1;
         int twoLines = Encoding.UTF8.GetByteCount(Records(0, 2));

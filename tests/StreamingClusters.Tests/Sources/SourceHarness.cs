@@ -92,9 +92,15 @@ internal static class SourceHarness
         block.Return();
     }
 
-    /// <summary>A file source, with a chosen read buffer size.</summary>
-    public static FileSource FileSource(string path, SourceOptions source, StreamingClustersOptions options, int bufferSize = Utf8LineReader.DefaultBufferSize) =>
-        new(source.Name ?? "file", path, () => File.OpenRead(path), PointSourceFactory.ParserFor(source, "StreamingClusters:Sources:0"), options.MaxRecordLength, bufferSize);
+    /// <summary>A file source, with a chosen read buffer size, and parsed on several threads in chunks of a chosen size when <paramref name="parseThreads"/> is above 1.</summary>
+    public static FileSource FileSource(
+        string path,
+        SourceOptions source,
+        StreamingClustersOptions options,
+        int bufferSize = Utf8LineReader.DefaultBufferSize,
+        int parseThreads = 1,
+        int chunkSize = ParallelLineParser.DefaultChunkSize) =>
+        new(source.Name ?? "file", path, () => File.OpenRead(path), PointSourceFactory.ParserFor(source, "StreamingClusters:Sources:0"), options.MaxRecordLength, bufferSize, parseThreads, chunkSize);
 
     /// <summary>A source over a stream that cannot be replayed, read as standard input is.</summary>
     public static FileSource StreamSource(Func<Stream> open, SourceOptions source, StreamingClustersOptions options, int bufferSize = Utf8LineReader.DefaultBufferSize) =>
