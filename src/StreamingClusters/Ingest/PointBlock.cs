@@ -52,7 +52,7 @@ public sealed class PointBlock
 
     private float[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(PointBlock), "The block's buffer was returned to the pool.");
 
-    /// <summary>Returns the slot of the next point, to be filled and then kept with <see cref="Commit"/>.</summary>
+    /// <summary>Returns the slot of the next point, to be filled and then kept with <see cref="Commit()"/>.</summary>
     /// <returns>A span of d values.</returns>
     internal Span<float> NextSlot()
     {
@@ -62,6 +62,19 @@ public sealed class PointBlock
 
     /// <summary>Keeps the point written to <see cref="NextSlot"/>.</summary>
     internal void Commit() => Count++;
+
+    /// <summary>Returns the slots of the next <paramref name="points"/> points, to be filled and then kept with <see cref="Commit(int)"/>.</summary>
+    /// <param name="points">At most the room left.</param>
+    /// <returns>A span of points × d values.</returns>
+    internal Span<float> NextSlots(int points)
+    {
+        Debug.Assert(points <= Capacity - Count);
+        return Buffer.AsSpan(Count * Dimensions, points * Dimensions);
+    }
+
+    /// <summary>Keeps the points written to <see cref="NextSlots"/>.</summary>
+    /// <param name="points">Their number.</param>
+    internal void Commit(int points) => Count += points;
 
     /// <summary>Returns the buffer to the pool; the block must not be used afterwards.</summary>
     public void Return()

@@ -125,6 +125,30 @@ public sealed class SourceIngest
         return true;
     }
 
+    /// <summary>
+    /// Hands in points already checked as a whole (<see cref="PointValidator.AllWithin"/>) against the
+    /// dimension in force: copies as many as fit in the current block at once and counts them together.
+    /// When <see cref="MustFlush"/> turns true, await <see cref="FlushAsync"/> and hand in the rest.
+    /// </summary>
+    /// <param name="points">Whole points of the dimension in force, every value valid.</param>
+    /// <param name="endPosition">The source's resume position just past the last point taken, or −1.</param>
+    /// <returns>The number of points taken.</returns>
+    internal int AcceptValidated(ReadOnlySpan<float> points, long endPosition)
+    {
+        Debug.Assert(!MustFlush, "Flush a full block before handing in the next records.");
+        int d = _gate.Dimensions;
+        Debug.Assert(d > 0 && points.Length % d == 0);
+        _block ??= new PointBlock(Counters, d, _blockSize);
+        int n = Math.Min(points.Length / d, _block.Capacity - _block.Count);
+        points[..(n * d)].CopyTo(_block.NextSlots(n));
+        _block.Commit(n);
+        _records += n;
+        Counters.AddReceived(n);
+        _position = endPosition;
+        _positionPending = true;
+        return n;
+    }
+
     /// <summary>Rejects a record: counts it and sends it to the dead-letter sink.</summary>
     /// <param name="line">Its position for people: a line number, from 1.</param>
     /// <param name="reason">Why, in words.</param>
