@@ -76,6 +76,10 @@ public sealed class PointBlock
     /// <param name="points">Their number.</param>
     internal void Commit(int points) => Count += points;
 
+    /// <summary>Hands the pooled buffer over to a new owner (who returns it to the pool); the block must not be used afterwards.</summary>
+    /// <returns>The buffer, holding <see cref="Count"/> points from its start.</returns>
+    internal float[] TakeBuffer() => Interlocked.Exchange(ref _buffer, null) ?? throw new ObjectDisposedException(nameof(PointBlock), "The block's buffer was returned to the pool.");
+
     /// <summary>Returns the buffer to the pool; the block must not be used afterwards.</summary>
     public void Return()
     {
