@@ -123,8 +123,15 @@ public sealed class ClusteringPipeline : IClusterScorer
                 // The model takes each batch on the batcher's thread: a hand-off per batch between two
                 // threads cost more than the batching itself.
                 var batcher = new Batcher(Ingest, _model.Take, d, _options.BatchSize, _options.BatchTimeout, _time);
-                await batcher.RunAsync(abort.Token).ConfigureAwait(false);
-                _model.Complete();
+                try
+                {
+                    await batcher.RunAsync(abort.Token).ConfigureAwait(false);
+                    _model.Complete();
+                }
+                finally
+                {
+                    _model.Stop();
+                }
             }
 
             Exception[] sourceFailures = await ingest.ConfigureAwait(false);

@@ -124,6 +124,9 @@ internal sealed class ModelStage
         }
     }
 
+    /// <summary>Stops the E-step's helper threads; called once the stage has taken its last batch, or has failed.</summary>
+    public void Stop() => _eStep.Stop();
+
     /// <summary>Applies whatever is still buffered and publishes the final snapshot.</summary>
     public void Complete()
     {
