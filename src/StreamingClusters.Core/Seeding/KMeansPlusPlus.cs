@@ -21,12 +21,29 @@ public static class KMeansPlusPlus
     /// <param name="candidates">Candidates per pick; 0 for <see cref="DefaultCandidates"/>.</param>
     /// <returns>k × d seed coordinates, row-major, in double precision.</returns>
     /// <exception cref="InsufficientDistinctPointsException">The points hold fewer than k distinct values.</exception>
-    public static double[] Seed(ReadOnlySpan<float> points, int dimensions, int clusters, ModelRandom random, int candidates = 0)
+    public static double[] Seed(ReadOnlySpan<float> points, int dimensions, int clusters, ModelRandom random, int candidates = 0) =>
+        Seed(points, dimensions, clusters, random, candidates, parallelism: 1);
+
+    /// <summary>
+    /// Picks k seeds among <paramref name="points"/>, weighing each pick's candidates on up to
+    /// <paramref name="parallelism"/> threads. The candidates are drawn first, in order, and the best
+    /// is the one of least potential, the earliest on a tie: the seeds are the same for any parallelism.
+    /// </summary>
+    /// <param name="points">n × d values, row-major.</param>
+    /// <param name="dimensions">The dimension d.</param>
+    /// <param name="clusters">The number of seeds k.</param>
+    /// <param name="random">The run's random generator.</param>
+    /// <param name="candidates">Candidates per pick; 0 for <see cref="DefaultCandidates"/>.</param>
+    /// <param name="parallelism">The most threads to use, from 1.</param>
+    /// <returns>k × d seed coordinates, row-major, in double precision.</returns>
+    /// <exception cref="InsufficientDistinctPointsException">The points hold fewer than k distinct values.</exception>
+    public static double[] Seed(ReadOnlySpan<float> points, int dimensions, int clusters, ModelRandom random, int candidates, int parallelism)
     {
         ArgumentNullException.ThrowIfNull(random);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(clusters);
         ArgumentOutOfRangeException.ThrowIfNegative(candidates);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parallelism);
         int d = dimensions;
         int n = points.Length / d;
         // Fewer than k points are refused below, when the distinct values run out, so that the
@@ -37,18 +54,24 @@ public static class KMeansPlusPlus
         }
 
         int tries = candidates == 0 ? DefaultCandidates(clusters) : candidates;
+        int workers = Math.Min(parallelism, tries);
         var seeds = new double[clusters * d];
         var columns = Transpose(points, n, d);
         var closest = new double[n];
-        var trial = new double[n];
-        var best = new double[n];
         var running = new double[n];
-        var target = new double[d];
+        var drawn = new int[tries];
+        // The threads cannot share a span: they read the candidates from a copy.
+        float[] pointArray = workers > 1 ? points.ToArray() : [];
+        var lanes = new Worker[workers];
+        for (int w = 0; w < workers; w++)
+        {
+            lanes[w] = new Worker(n, d);
+        }
 
         int first = random.NextInt32(n);
         Copy(points.Slice(first * d, d), seeds.AsSpan(0, d));
         closest.AsSpan().Fill(double.PositiveInfinity);
-        double potential = LowerDistances(points, columns, n, d, points.Slice(first * d, d), closest, closest, target);
+        double potential = LowerDistances(columns, n, d, points.Slice(first * d, d), closest, closest, lanes[0].Target);
 
         for (int c = 1; c < clusters; c++)
         {
@@ -58,24 +81,37 @@ public static class KMeansPlusPlus
                 throw new InsufficientDistinctPointsException(clusters, n, c);
             }
 
-            int bestCandidate = -1;
-            double bestPotential = double.PositiveInfinity;
             RunningSums(closest, running);
             for (int t = 0; t < tries; t++)
             {
-                int candidate = SampleProportional(closest, running, potential, random);
-                double trialPotential = LowerDistances(points, columns, n, d, points.Slice(candidate * d, d), closest, trial, target);
-                if (trialPotential < bestPotential)
+                drawn[t] = SampleProportional(closest, running, potential, random);
+            }
+
+            // Worker w weighs candidates w, w + workers, …, keeping its best; the best of the bests
+            // (least potential, then earliest candidate) is what one thread going in order keeps.
+            if (workers == 1)
+            {
+                lanes[0].Weigh(columns, points, drawn, 0, 1, closest);
+            }
+            else
+            {
+                double[] near = closest;
+                Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w => lanes[w].Weigh(columns, pointArray, drawn, w, workers, near));
+            }
+
+            Worker winner = lanes[0];
+            foreach (Worker lane in lanes)
+            {
+                if (lane.BestPotential < winner.BestPotential || (lane.BestPotential == winner.BestPotential && lane.BestTry < winner.BestTry))
                 {
-                    bestPotential = trialPotential;
-                    bestCandidate = candidate;
-                    (best, trial) = (trial, best);
+                    winner = lane;
                 }
             }
 
+            int bestCandidate = drawn[winner.BestTry];
             Copy(points.Slice(bestCandidate * d, d), seeds.AsSpan(c * d, d));
-            (closest, best) = (best, closest);
-            potential = bestPotential;
+            (closest, winner.Best) = (winner.Best, closest);
+            potential = winner.BestPotential;
         }
 
         return seeds;
@@ -83,12 +119,12 @@ public static class KMeansPlusPlus
 
     /// <summary>
     /// Sets <c>lowered[i] = min(closest[i], ‖x_i − y‖²)</c> for every point and returns their sum, added
-    /// in point order. Each point's distance is <see cref="SquaredDistance"/>'s exact arithmetic (four
+    /// in point order. Each point's distance is <see cref="SquaredDistance(ReadOnlySpan{float}, ReadOnlySpan{float})"/>'s exact arithmetic (four
     /// running sums, then the same pairing), computed for several points at once from the transposed
     /// copy, so that the vector paths and the scalar path give the same bits.
     /// </summary>
     private static double LowerDistances(
-        ReadOnlySpan<float> points, double[] columns, int n, int d, ReadOnlySpan<float> y, ReadOnlySpan<double> closest, Span<double> lowered, Span<double> target)
+        double[] columns, int n, int d, ReadOnlySpan<float> y, ReadOnlySpan<double> closest, Span<double> lowered, Span<double> target)
     {
         Debug.Assert(closest.Length >= n && lowered.Length >= n && columns.Length == n * d && target.Length == d);
         for (int j = 0; j < d; j++)
@@ -108,7 +144,7 @@ public static class KMeansPlusPlus
 
         for (; i < n; i++)
         {
-            lowered[i] = Math.Min(closest[i], SquaredDistance(points.Slice(i * d, d), y));
+            lowered[i] = Math.Min(closest[i], SquaredDistance(columns, n, d, i, target));
         }
 
         // In point order: the potential decides between candidates and must not depend on the path.
@@ -119,6 +155,65 @@ public static class KMeansPlusPlus
         }
 
         return sum;
+    }
+
+    /// <summary><see cref="SquaredDistance(ReadOnlySpan{float}, ReadOnlySpan{float})"/> of point i, read from the transposed copy (the same values, the same bits).</summary>
+    private static double SquaredDistance(double[] columns, int n, int d, int i, ReadOnlySpan<double> y)
+    {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int j = 0;
+        for (; j <= d - 4; j += 4)
+        {
+            double d0 = columns[(j * n) + i] - y[j];
+            double d1 = columns[((j + 1) * n) + i] - y[j + 1];
+            double d2 = columns[((j + 2) * n) + i] - y[j + 2];
+            double d3 = columns[((j + 3) * n) + i] - y[j + 3];
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+
+        for (; j < d; j++)
+        {
+            double diff = columns[(j * n) + i] - y[j];
+            s0 += diff * diff;
+        }
+
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /// <summary>One thread's share of a pick: its buffers and the best candidate it has weighed.</summary>
+    private sealed class Worker(int n, int d)
+    {
+        private double[] _trial = new double[n];
+
+        public double[] Best { get; set; } = new double[n];
+
+        public double[] Target { get; } = new double[d];
+
+        public double BestPotential { get; private set; }
+
+        public int BestTry { get; private set; }
+
+        /// <summary>Weighs candidates <paramref name="from"/>, <paramref name="from"/> + <paramref name="step"/>, … in order, keeping the first of least potential.</summary>
+        public void Weigh(double[] columns, ReadOnlySpan<float> points, int[] drawn, int from, int step, double[] closest)
+        {
+            int d = Target.Length;
+            int n = _trial.Length;
+            BestPotential = double.PositiveInfinity;
+            BestTry = int.MaxValue;
+            for (int t = from; t < drawn.Length; t += step)
+            {
+                double potential = LowerDistances(columns, n, d, points.Slice(drawn[t] * d, d), closest, _trial, Target);
+                if (potential < BestPotential)
+                {
+                    BestPotential = potential;
+                    BestTry = t;
+                    (Best, _trial) = (_trial, Best);
+                }
+            }
+        }
     }
 
     /// <returns>The number of points done (a multiple of 8).</returns>

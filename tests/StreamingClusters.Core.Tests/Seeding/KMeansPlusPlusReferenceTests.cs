@@ -6,7 +6,7 @@ namespace StreamingClusters.Tests.Seeding;
 
 /// <summary>
 /// The seeding computes several points' distances at once (vectors over points) and draws candidates
-/// by binary search; it must pick exactly the seeds of the plain algorithm, written out here one
+/// by binary search, weighing them on several threads; it must pick exactly the seeds of the plain algorithm, written out here one
 /// point and one candidate at a time.
 /// </summary>
 public class KMeansPlusPlusReferenceTests
@@ -24,10 +24,13 @@ public class KMeansPlusPlusReferenceTests
         double[] centres = GeneratedData.GaussianAsDouble(data, k * d, 20);
         float[] points = GeneratedData.SeparatedPoints(data, centres, k, n, spread: 2);
 
-        double[] seeds = KMeansPlusPlus.Seed(points, d, k, new ModelRandom(11), candidates);
         double[] reference = PlainSeed(points, d, k, new ModelRandom(11), candidates == 0 ? KMeansPlusPlus.DefaultCandidates(k) : candidates);
 
-        Assert.True(Bitwise.Equal(reference, seeds));
+        foreach (int parallelism in new[] { 1, 2, 3 })
+        {
+            double[] seeds = KMeansPlusPlus.Seed(points, d, k, new ModelRandom(11), candidates, parallelism);
+            Assert.True(Bitwise.Equal(reference, seeds), $"parallelism {parallelism}");
+        }
     }
 
     [Fact]
@@ -36,10 +39,10 @@ public class KMeansPlusPlusReferenceTests
         // Zero weights between positive ones: the draw must skip them as the plain running sum does.
         float[] points = [.. Enumerable.Range(0, 400).SelectMany(i => new[] { (float)(i % 9 == 0 ? i : 0), (float)(i % 13 == 0 ? -i : 0) })];
 
-        double[] seeds = KMeansPlusPlus.Seed(points, 2, 12, new ModelRandom(3), 5);
         double[] reference = PlainSeed(points, 2, 12, new ModelRandom(3), 5);
 
-        Assert.True(Bitwise.Equal(reference, seeds));
+        Assert.True(Bitwise.Equal(reference, KMeansPlusPlus.Seed(points, 2, 12, new ModelRandom(3), 5)));
+        Assert.True(Bitwise.Equal(reference, KMeansPlusPlus.Seed(points, 2, 12, new ModelRandom(3), 5, parallelism: 2)));
     }
 
     private static double[] PlainSeed(float[] points, int d, int k, ModelRandom random, int tries)
