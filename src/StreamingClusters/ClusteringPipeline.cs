@@ -1,5 +1,4 @@
 using System.Reactive.Concurrency;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using StreamingClusters.Batching;
 using StreamingClusters.Checkpoints;
@@ -127,20 +126,19 @@ public sealed class ClusteringPipeline : IClusterScorer
             int? dimensions = await DimensionsAsync().ConfigureAwait(false);
             if (dimensions is int d)
             {
-                var batches = Channel.CreateBounded<MiniBatch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-                var batcher = new Batcher(Ingest, batches.Writer, d, _options.BatchSize, _options.BatchTimeout, _time);
                 _model = new ModelStage(_options, d, _time, Ingest, _snapshots, _assignments, Metrics, _checkpoints, _restored, _logger);
-                Task batching = batcher.RunAsync(abort.Token);
-                while (await batches.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+                // The model takes each batch on the batcher's thread: a hand-off per batch between two
+                // threads cost more than the batching itself.
+                var batcher = new Batcher(Ingest, _model.Take, d, _options.BatchSize, _options.BatchTimeout, _time);
+                try
                 {
-                    while (batches.Reader.TryRead(out MiniBatch? batch))
-                    {
-                        _model.Take(batch);
-                    }
+                    await batcher.RunAsync(abort.Token).ConfigureAwait(false);
+                    _model.Complete();
                 }
-
-                await batching.ConfigureAwait(false);
-                _model.Complete();
+                finally
+                {
+                    _model.Stop();
+                }
             }
 
             Exception[] sourceFailures = await ingest.ConfigureAwait(false);

@@ -6,7 +6,9 @@ namespace StreamingClusters.Benchmarks;
 internal static class Program
 {
     /// <summary>
-    /// <c>pipeline …</c> runs the whole-run harness (<see cref="PipelineRun"/>);
+    /// <c>pipeline …</c> runs the whole-run harness (<see cref="PipelineRun"/>); <c>seeding …</c> times the
+    /// start-up seeding (<see cref="SeedingRun"/>); <c>parts</c> times one
+    /// batch's steps apart (<see cref="PartsRun"/>);
     /// <c>--quick [--seconds S] [--points N] [--shapes 16x64,784x8] [--no-scalar] [--minibatch] [--no-estep]</c>
     /// runs the CPU-timed
     /// runner (used by compare-numpy.sh); anything else goes to BenchmarkDotNet's switcher
@@ -17,6 +19,18 @@ internal static class Program
         if (args.Length > 0 && args[0] == "pipeline")
         {
             PipelineRun.RunAsync(args).GetAwaiter().GetResult();
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "parts")
+        {
+            PartsRun.Run();
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "seeding")
+        {
+            SeedingRun.Run(args);
             return;
         }
 

@@ -122,7 +122,7 @@ internal static class QuickRun
         return calls / elapsed;
     }
 
-    private static double ThreadCpuSeconds()
+    internal static double ThreadCpuSeconds()
     {
         if (OperatingSystem.IsLinux() && !WallClock)
         {

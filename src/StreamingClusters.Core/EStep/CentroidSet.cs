@@ -37,12 +37,8 @@ public sealed class CentroidSet
         Dimensions = centroids.Length / clusters;
         Version = version;
         _centroids = new float[centroids.Length];
-        float largest = 0f;
-        for (int i = 0; i < centroids.Length; i++)
-        {
-            _centroids[i] = (float)centroids[i];
-            largest = MathF.Max(largest, MathF.Abs(_centroids[i]));
-        }
+        System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<double, float>(centroids, _centroids);
+        float largest = MathF.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<float>(_centroids));
 
         // NaN fails the comparison, so a model holding one is not tame either.
         IsTame = Dimensions <= NearestCentroidKernel.MaxTameDimensions && largest <= NearestCentroidKernel.TameMagnitude;
@@ -76,30 +72,27 @@ public sealed class CentroidSet
             LaneNorms = new float[PaddedClusters];
             LaneNorms.AsSpan().Fill(float.PositiveInfinity);
             int tileWidth = 4 * lanes;
+            ref float from = ref MemoryMarshal.GetArrayDataReference(_centroids);
             for (int tile = 0; tile < PaddedClusters; tile += tileWidth)
             {
                 int width = Math.Min(tileWidth, PaddedClusters - tile);
-                for (int c = tile; c < Math.Min(tile + width, clusters); c++)
+                int end = Math.Min(tile + width, clusters);
+                Span<float> panel = Panels.AsSpan(offset + (tile * d), width * d);
+                ref float to = ref MemoryMarshal.GetReference(panel);
+                for (int j = 0; j < d; j++)
                 {
-                    for (int j = 0; j < d; j++)
+                    for (int c = tile; c < end; c++)
                     {
-                        Panels[offset + (tile * d) + (j * width) + (c - tile)] = _centroids[(c * d) + j];
+                        Unsafe.Add(ref to, (j * width) + (c - tile)) = Unsafe.Add(ref from, (c * d) + j);
                     }
                 }
             }
         }
 
         Norms = new float[clusters];
+        ComputeNorms(_centroids, d, Norms);
         for (int c = 0; c < clusters; c++)
         {
-            ReadOnlySpan<float> mu = _centroids.AsSpan(c * d, d);
-            double norm = 0;
-            for (int j = 0; j < d; j++)
-            {
-                norm += (double)mu[j] * mu[j];
-            }
-
-            Norms[c] = (float)norm;
             if (PairsPoints)
             {
                 LaneNorms[2 * c] = LaneNorms[(2 * c) + 1] = Norms[c];
@@ -108,6 +101,51 @@ public sealed class CentroidSet
             {
                 LaneNorms[c] = Norms[c];
             }
+        }
+    }
+
+    /// <summary>
+    /// ‖μ_c‖² = Σ_j μ_c[j]², each added in coordinate order in double precision and then rounded to
+    /// single; four centroids at a time, so that their chains of additions overlap (each centroid's own
+    /// order, and so its bits, is unchanged).
+    /// </summary>
+    private static void ComputeNorms(float[] centroids, int d, float[] norms)
+    {
+        int k = norms.Length;
+        ref float mu = ref MemoryMarshal.GetArrayDataReference(centroids);
+        int c = 0;
+        for (; c <= k - 4; c += 4)
+        {
+            ref float m0 = ref Unsafe.Add(ref mu, c * d);
+            ref float m1 = ref Unsafe.Add(ref m0, d);
+            ref float m2 = ref Unsafe.Add(ref m1, d);
+            ref float m3 = ref Unsafe.Add(ref m2, d);
+            double n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+            for (int j = 0; j < d; j++)
+            {
+                double v0 = Unsafe.Add(ref m0, j), v1 = Unsafe.Add(ref m1, j), v2 = Unsafe.Add(ref m2, j), v3 = Unsafe.Add(ref m3, j);
+                n0 += v0 * v0;
+                n1 += v1 * v1;
+                n2 += v2 * v2;
+                n3 += v3 * v3;
+            }
+
+            norms[c] = (float)n0;
+            norms[c + 1] = (float)n1;
+            norms[c + 2] = (float)n2;
+            norms[c + 3] = (float)n3;
+        }
+
+        for (; c < k; c++)
+        {
+            ReadOnlySpan<float> m = centroids.AsSpan(c * d, d);
+            double norm = 0;
+            for (int j = 0; j < d; j++)
+            {
+                norm += (double)m[j] * m[j];
+            }
+
+            norms[c] = (float)norm;
         }
     }
 
@@ -164,14 +202,16 @@ public sealed class CentroidSet
     internal bool IsTame { get; }
 
     /// <summary>
-    /// Allocates room for <paramref name="length"/> floats starting on a cache-line boundary, so that no
-    /// vector load of the kernel straddles two lines. The array is pinned (it never moves), so the
-    /// offset found now stays right.
+    /// Allocates room for <paramref name="length"/> floats and finds where a cache-line boundary falls,
+    /// so that no vector load of the kernel straddles two lines. The array is not pinned: a version
+    /// lives for one batch and is built once per batch, and pinned arrays are only reclaimed by full
+    /// collections. Should a collection move it, the offset is merely no longer aligned; the kernel
+    /// loads without alignment requirements, so the results do not change.
     /// </summary>
     private static unsafe float[] AllocateAligned(int length, out int offset)
     {
         const int Line = 64;
-        float[] array = GC.AllocateArray<float>(length + (Line / sizeof(float)), pinned: true);
+        float[] array = new float[length + (Line / sizeof(float))];
         nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
         offset = (int)((Line - (address % Line)) % Line) / sizeof(float);
         return array;

@@ -129,10 +129,16 @@ public sealed class ClusterModel
     /// </summary>
     /// <param name="buffer">n × d values, row-major, n ≥ k distinct points.</param>
     /// <exception cref="InsufficientDistinctPointsException">The buffer holds fewer than k distinct points.</exception>
-    public void Seed(ReadOnlySpan<float> buffer)
+    public void Seed(ReadOnlySpan<float> buffer) => Seed(buffer, parallelism: 1);
+
+    /// <summary>As <see cref="Seed(ReadOnlySpan{float})"/>, weighing k-means++ candidates on up to <paramref name="parallelism"/> threads (the same seeds).</summary>
+    /// <param name="buffer">n × d values, row-major, n ≥ k distinct points.</param>
+    /// <param name="parallelism">The most threads to use, from 1.</param>
+    /// <exception cref="InsufficientDistinctPointsException">The buffer holds fewer than k distinct points.</exception>
+    public void Seed(ReadOnlySpan<float> buffer, int parallelism)
     {
         EnsureUnseeded();
-        double[] seeds = KMeansPlusPlus.Seed(buffer, Dimensions, Clusters, _random, Settings.SeedingCandidates);
+        double[] seeds = KMeansPlusPlus.Seed(buffer, Dimensions, Clusters, _random, Settings.SeedingCandidates, parallelism);
         if (Settings.RefineIterations > 0)
         {
             seeds = BatchKMeans.Lloyd(buffer, seeds, Clusters, Settings.RefineIterations).Centroids;

@@ -13,7 +13,8 @@ internal sealed class Batcher
 {
     private readonly IngestStage _ingest;
     private readonly ChannelReader<PointBlock> _input;
-    private readonly ChannelWriter<MiniBatch> _output;
+    private readonly ChannelWriter<MiniBatch>? _output;
+    private readonly Action<MiniBatch>? _deliver;
     private readonly int _dimensions;
     private readonly int _batchSize;
     private readonly TimeSpan _timeout;
@@ -23,18 +24,34 @@ internal sealed class Batcher
     /// <summary>Gets or sets a callback made each time a started batch begins to wait for its time-out (tests gate on it).</summary>
     internal Action? WaitingForTimeout { get; set; }
 
+    /// <summary>Creates a batcher that writes its batches into <paramref name="output"/> and completes it at the end.</summary>
     public Batcher(IngestStage ingest, ChannelWriter<MiniBatch> output, int dimensions, int batchSize, TimeSpan timeout, TimeProvider time)
+        : this(ingest, dimensions, batchSize, timeout, time)
+    {
+        _output = output;
+    }
+
+    /// <summary>
+    /// Creates a batcher that hands each batch to <paramref name="deliver"/> on its own thread, which
+    /// then owns the batch: no queue and no thread switch between a batch and its consumer.
+    /// </summary>
+    public Batcher(IngestStage ingest, Action<MiniBatch> deliver, int dimensions, int batchSize, TimeSpan timeout, TimeProvider time)
+        : this(ingest, dimensions, batchSize, timeout, time)
+    {
+        _deliver = deliver;
+    }
+
+    private Batcher(IngestStage ingest, int dimensions, int batchSize, TimeSpan timeout, TimeProvider time)
     {
         _ingest = ingest;
         _input = ingest.Reader;
-        _output = output;
         _dimensions = dimensions;
         _batchSize = batchSize;
         _timeout = timeout;
         _time = time;
     }
 
-    /// <summary>Runs until the input completes and every block is batched; then completes the output.</summary>
+    /// <summary>Runs until the input completes and every block is batched; then completes the output (if it is a channel).</summary>
     /// <param name="abort">Aborts without draining (a failure elsewhere).</param>
     /// <returns>A task that completes when the output is complete.</returns>
     public async Task RunAsync(CancellationToken abort)
@@ -50,6 +67,14 @@ internal sealed class Batcher
                 {
                     _ingest.Consumed(block);
                     int offset = 0;
+                    if (batch is null && block.Count == _batchSize && block.Dimensions == _dimensions)
+                    {
+                        // A block that is a whole batch becomes the batch: its buffer changes hands, uncopied.
+                        MiniBatch whole = MiniBatch.FromBlock(block, ++_sequence);
+                        await DeliverAsync(whole, abort).ConfigureAwait(false);
+                        continue;
+                    }
+
                     do
                     {
                         if (batch is null)
@@ -61,7 +86,7 @@ internal sealed class Batcher
                         offset += batch.Take(block, offset);
                         if (batch.IsFull)
                         {
-                            await _output.WriteAsync(batch, abort).ConfigureAwait(false);
+                            await DeliverAsync(batch, abort).ConfigureAwait(false);
                             batch = null;
                         }
                     }
@@ -84,7 +109,7 @@ internal sealed class Batcher
                 if (ready != true)
                 {
                     // The batch's time is up, or the input has ended: close the batch as it is.
-                    await _output.WriteAsync(batch, abort).ConfigureAwait(false);
+                    await DeliverAsync(batch, abort).ConfigureAwait(false);
                     batch = null;
                 }
             }
@@ -101,8 +126,20 @@ internal sealed class Batcher
                 batch.Return();
             }
 
-            _output.TryComplete(failure);
+            _output?.TryComplete(failure);
         }
+    }
+
+    private ValueTask DeliverAsync(MiniBatch batch, CancellationToken abort)
+    {
+        if (_deliver is null)
+        {
+            return _output!.WriteAsync(batch, abort);
+        }
+
+        abort.ThrowIfCancellationRequested();
+        _deliver(batch);
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Waits for input for at most <paramref name="timeout"/>.</summary>

@@ -36,6 +36,16 @@ public sealed class MiniBatch
         _buffer = ArrayPool<float>.Shared.Rent(dimensions * capacity);
     }
 
+    private MiniBatch(PointBlock block, long sequence)
+    {
+        Dimensions = block.Dimensions;
+        Capacity = block.Count;
+        Sequence = sequence;
+        Count = block.Count;
+        _segments.Add(new BatchSegment(block.Source, block.Count, block.EndPosition, block.RecordsThrough, block.RejectedThrough, CompletesBlock: true));
+        _buffer = block.TakeBuffer();
+    }
+
     /// <summary>Gets the dimension d.</summary>
     public int Dimensions { get; }
 
@@ -59,6 +69,16 @@ public sealed class MiniBatch
 
     /// <summary>Gets the buffer itself, for stages that hand it to parallel workers.</summary>
     internal float[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(MiniBatch));
+
+    /// <summary>Makes a whole block one full batch, taking over its buffer (the block is spent).</summary>
+    /// <param name="block">A block of exactly B points.</param>
+    /// <param name="sequence">The batch's number in the stream, from 1.</param>
+    /// <returns>The batch.</returns>
+    public static MiniBatch FromBlock(PointBlock block, long sequence)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        return new MiniBatch(block, sequence);
+    }
 
     /// <summary>Copies as many of the block's points from <paramref name="offset"/> as fit.</summary>
     /// <param name="block">The block.</param>

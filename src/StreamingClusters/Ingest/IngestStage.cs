@@ -15,6 +15,10 @@ public sealed class IngestStage
     private readonly Channel<PointBlock> _channel;
     private readonly ConcurrentDictionary<string, SourceCounters> _sources = new(StringComparer.Ordinal);
     private readonly StreamingClustersOptions _options;
+    private readonly Lock _sourcesGate = new();
+
+    /// <summary>The counters in name order, replaced (never changed) when a source opens: read once per snapshot.</summary>
+    private SourceCounters[] _sorted = [];
 
     /// <summary>Creates the stage.</summary>
     /// <param name="options">The pipeline's settings.</param>
@@ -47,7 +51,7 @@ public sealed class IngestStage
     internal PointBudget Budget { get; }
 
     /// <summary>Gets the counters of every source that has opened, in name order.</summary>
-    public IReadOnlyList<SourceCounters> Sources => [.. _sources.Values.OrderBy(s => s.Name, StringComparer.Ordinal)];
+    public IReadOnlyList<SourceCounters> Sources => Volatile.Read(ref _sorted);
 
     /// <summary>Opens the ingest of one source; each source opens once, under a unique name.</summary>
     /// <param name="name">The source's name.</param>
@@ -61,7 +65,20 @@ public sealed class IngestStage
     /// <summary>Gets (creating on first use) the counters of a source.</summary>
     /// <param name="name">The source's name.</param>
     /// <returns>Its counters.</returns>
-    public SourceCounters Counters(string name) => _sources.GetOrAdd(name, static n => new SourceCounters(n));
+    public SourceCounters Counters(string name)
+    {
+        if (_sources.TryGetValue(name, out SourceCounters? known))
+        {
+            return known;
+        }
+
+        lock (_sourcesGate)
+        {
+            SourceCounters counters = _sources.GetOrAdd(name, static n => new SourceCounters(n));
+            Volatile.Write(ref _sorted, [.. _sources.Values.OrderBy(s => s.Name, StringComparer.Ordinal)]);
+            return counters;
+        }
+    }
 
     /// <summary>Closes the channel: no more blocks; the stages drain what it holds.</summary>
     /// <param name="error">The failure that closes it, if any.</param>

@@ -64,17 +64,21 @@ public sealed class PointBlock
     internal void Commit() => Count++;
 
     /// <summary>Returns the slots of the next <paramref name="points"/> points, to be filled and then kept with <see cref="Commit(int)"/>.</summary>
-    /// <param name="points">How many; at most the room left.</param>
-    /// <returns>A span of <paramref name="points"/> × d values.</returns>
+    /// <param name="points">At most the room left.</param>
+    /// <returns>A span of points × d values.</returns>
     internal Span<float> NextSlots(int points)
     {
-        Debug.Assert(points >= 0 && Count + points <= Capacity);
+        Debug.Assert(points <= Capacity - Count);
         return Buffer.AsSpan(Count * Dimensions, points * Dimensions);
     }
 
     /// <summary>Keeps the points written to <see cref="NextSlots"/>.</summary>
-    /// <param name="points">How many.</param>
+    /// <param name="points">Their number.</param>
     internal void Commit(int points) => Count += points;
+
+    /// <summary>Hands the pooled buffer over to a new owner (who returns it to the pool); the block must not be used afterwards.</summary>
+    /// <returns>The buffer, holding <see cref="Count"/> points from its start.</returns>
+    internal float[] TakeBuffer() => Interlocked.Exchange(ref _buffer, null) ?? throw new ObjectDisposedException(nameof(PointBlock), "The block's buffer was returned to the pool.");
 
     /// <summary>Returns the buffer to the pool; the block must not be used afterwards.</summary>
     public void Return()

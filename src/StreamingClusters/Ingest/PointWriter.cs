@@ -70,8 +70,25 @@ internal sealed class PointWriter : IPointWriter
                 }
             }
 
-            int accepted = 0;
             int count = points.Length / dimensions;
+            if (source.Dimensions == dimensions && PointValidator.AllWithin(points.Span, (float)_maxAbsoluteValue))
+            {
+                // Every point is valid: copied block by block, counted together.
+                for (int done = 0; done < count;)
+                {
+                    if (source.MustFlush)
+                    {
+                        await source.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    }
+
+                    done += source.AcceptValidated(points.Span[(done * dimensions)..], -1);
+                }
+
+                await source.FlushAsync(cancellationToken).ConfigureAwait(false);
+                return new WriteResult(count, 0);
+            }
+
+            int accepted = 0;
             for (int i = 0; i < count; i++)
             {
                 if (source.MustFlush)
@@ -102,6 +119,11 @@ internal sealed class PointWriter : IPointWriter
 
     private int CountValid(ReadOnlySpan<float> points, int dimensions)
     {
+        if (PointValidator.AllWithin(points, (float)_maxAbsoluteValue))
+        {
+            return points.Length / dimensions;
+        }
+
         int valid = 0;
         for (int i = 0; i < points.Length; i += dimensions)
         {

@@ -183,34 +183,24 @@ public sealed class SourceIngest
     }
 
     /// <summary>Whether every value is finite and within the accepted magnitude (what <see cref="PointValidator"/> checks besides d).</summary>
-    private bool AllWithinRange(ReadOnlySpan<float> values)
+    private bool AllWithinRange(ReadOnlySpan<float> values) => PointValidator.AllWithin(values, _maxAbsoluteValue);
+
+    /// <summary>
+    /// Hands in points already checked as a whole (<see cref="PointValidator.AllWithin"/>) against the
+    /// dimension in force: copies as many as fit in the current block at once and counts them together.
+    /// When <see cref="MustFlush"/> turns true, await <see cref="FlushAsync"/> and hand in the rest.
+    /// </summary>
+    /// <param name="points">Whole points of the dimension in force, every value valid.</param>
+    /// <param name="endPosition">The source's resume position just past the last point taken, or −1.</param>
+    /// <returns>The number of points taken.</returns>
+    internal int AcceptValidated(ReadOnlySpan<float> points, long endPosition)
     {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
-        {
-            var max = new Vector<float>(_maxAbsoluteValue);
-            ReadOnlySpan<Vector<float>> vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(values);
-            foreach (Vector<float> v in vectors)
-            {
-                // NaN compares false, so it fails the check like an infinite or too large value.
-                if (!Vector.LessThanOrEqualAll(Vector.Abs(v), max))
-                {
-                    return false;
-                }
-            }
-
-            i = vectors.Length * Vector<float>.Count;
-        }
-
-        for (; i < values.Length; i++)
-        {
-            if (!(MathF.Abs(values[i]) <= _maxAbsoluteValue))
-            {
-                return false;
-            }
-        }
-
-        return true;
+        Debug.Assert(!MustFlush, "Flush a full block before handing in the next records.");
+        int d = _gate.Dimensions;
+        Debug.Assert(d > 0 && points.Length % d == 0);
+        int n = Math.Min(points.Length / d, Room);
+        AppendValid(points[..(n * d)], n, endPosition);
+        return n;
     }
 
     /// <summary>Rejects a record: counts it and sends it to the dead-letter sink.</summary>

@@ -124,6 +124,9 @@ internal sealed class ModelStage
         }
     }
 
+    /// <summary>Stops the E-step's helper threads; called once the stage has taken its last batch, or has failed.</summary>
+    public void Stop() => _eStep.Stop();
+
     /// <summary>Applies whatever is still buffered and publishes the final snapshot.</summary>
     public void Complete()
     {
@@ -153,7 +156,7 @@ internal sealed class ModelStage
         }
 
         _seedBuffer.Clear();
-        _model.Seed(buffered.Points);
+        _model.Seed(buffered.Points, _options.EffectiveParallelism);
         _current = _model.Current;
         MStepLog.Seeded(_logger, _model.Clusters, _seedPoints);
         ApplyAndPublish(buffered);
@@ -288,9 +291,18 @@ internal sealed class ModelStage
             inertia += e;
         }
 
-        var sources = _ingest.Sources
-            .Select(s => new SourceTotals(s.Name, s.Received, s.Applied, s.Rejected, _positions.TryGetValue(s.Name, out SourceCheckpoint? p) ? p.Position : -1))
-            .ToArray();
+        IReadOnlyList<SourceCounters> counters = _ingest.Sources;
+        var sources = new SourceTotals[counters.Count];
+        long received = 0, applied = 0, rejected = 0;
+        for (int i = 0; i < sources.Length; i++)
+        {
+            SourceCounters s = counters[i];
+            sources[i] = new SourceTotals(s.Name, s.Received, s.Applied, s.Rejected, _positions.TryGetValue(s.Name, out SourceCheckpoint? p) ? p.Position : -1);
+            received += sources[i].Received;
+            applied += sources[i].Applied;
+            rejected += sources[i].Rejected;
+        }
+
         return new CentroidSnapshot
         {
             Version = _model.Version,
@@ -303,9 +315,9 @@ internal sealed class ModelStage
             Inertia = inertia,
             MeanSquaredDistance = _lastUpdate?.MeanSquaredDistance ?? 0,
             BatchPoints = _lastUpdate?.Points ?? 0,
-            PointsReceived = sources.Sum(s => s.Received),
-            PointsApplied = sources.Sum(s => s.Applied),
-            PointsRejected = sources.Sum(s => s.Rejected),
+            PointsReceived = received,
+            PointsApplied = applied,
+            PointsRejected = rejected,
             Reseeds = _lastUpdate?.Reseeds ?? [],
             Sources = sources,
             IsFinal = isFinal,

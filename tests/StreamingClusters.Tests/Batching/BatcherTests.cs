@@ -81,6 +81,47 @@ public sealed class BatcherTests
         Assert.Equal(new[] { false, true }, completes);
     }
 
+    [Fact]
+    public async Task RunAsync_BlocksOfExactlyB_EachBecomesOneBatchWithItsPointsAndPosition()
+    {
+        // Block size 3 = B: the blocks' buffers become the batches.
+        Batcher batcher = CreateSut(batchSize: 3);
+        Task running = batcher.RunAsync(CancellationToken.None);
+
+        await WritePointsAsync(7);
+        _ingest.Complete();
+        await running;
+
+        MiniBatch[] batches = [.. await ReadAllAsync()];
+        Assert.Equal(new[] { 3, 3, 1 }, batches.Select(b => b.Count));
+        Assert.Equal(new float[] { 3, -3, 4, -4, 5, -5 }, batches[1].Points.ToArray());
+        BatchSegment segment = Assert.Single(batches[1].Segments);
+        Assert.Equal((3, 6L, 6L, true), (segment.Points, segment.EndPosition, segment.RecordsThrough, segment.CompletesBlock));
+        Assert.Equal(new long[] { 1, 2, 3 }, batches.Select(b => b.Sequence));
+        foreach (MiniBatch batch in batches)
+        {
+            batch.Return();
+        }
+    }
+
+    [Fact]
+    public async Task RunAsync_DeliverCallback_GetsTheSameBatchesInOrderOnItsThread()
+    {
+        var delivered = new List<(long Sequence, int Count, float First)>();
+        var batcher = new Batcher(_ingest, b =>
+        {
+            delivered.Add((b.Sequence, b.Count, b.Points[0]));
+            b.Return();
+        }, Dimensions, 4, Timeout, _time);
+        Task running = batcher.RunAsync(CancellationToken.None);
+
+        await WritePointsAsync(10);
+        _ingest.Complete();
+        await running;
+
+        Assert.Equal(new[] { (1L, 4, 0f), (2L, 4, 4f), (3L, 2, 8f) }, delivered);
+    }
+
     private Batcher CreateSut(int batchSize) =>
         new(_ingest, _output.Writer, Dimensions, batchSize, Timeout, _time);
 
@@ -98,6 +139,17 @@ public sealed class BatcherTests
         }
 
         await source.FlushAsync(CancellationToken.None);
+    }
+
+    private async Task<List<MiniBatch>> ReadAllAsync()
+    {
+        var batches = new List<MiniBatch>();
+        await foreach (MiniBatch batch in _output.Reader.ReadAllAsync())
+        {
+            batches.Add(batch);
+        }
+
+        return batches;
     }
 
     private async Task<int[]> ReadAllSizesAsync()

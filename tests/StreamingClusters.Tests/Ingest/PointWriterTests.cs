@@ -40,9 +40,50 @@ public sealed class PointWriterTests
         Assert.Equal(1, sut.Ingest.Counters("writer").Rejected);
     }
 
-    private ClusteringPipeline CreateSut(int capacity) => new(
-        new StreamingClustersOptions { Clusters = 2, ChannelCapacity = capacity, BlockSize = 2 },
-        new RecordingDeadLetterSink(),
+    [Fact]
+    public async Task WriteAsync_AllValidAcrossSeveralBlocks_KeepsEveryPointInOrderAndCountsThem()
+    {
+        ClusteringPipeline sut = CreateSut(capacity: 100);
+        await sut.Writer.WriteAsync(new float[] { 0, 0 }, 2);
+        float[] points = [.. Enumerable.Range(1, 10).SelectMany(i => new[] { (float)i, -i })];
+
+        WriteResult result = await sut.Writer.WriteAsync(points, 2);
+
+        Assert.Equal(new(10, 0), result);
+        Assert.Equal(11, sut.Ingest.Counters("writer").Received);
+        var read = new List<float>();
+        while (sut.Ingest.Reader.TryRead(out PointBlock? block))
+        {
+            Assert.True(block.Count <= 2);
+            Assert.Equal(read.Count / 2 + block.Count, block.RecordsThrough);
+            read.AddRange(block.Points.ToArray());
+            block.Return();
+        }
+
+        Assert.Equal([0f, 0f, .. points], read);
+    }
+
+    [Theory]
+    [InlineData(float.NaN, "value 1 is NaN")]
+    [InlineData(float.PositiveInfinity, "value 1 is infinite")]
+    [InlineData(1e30f, "exceeds")]
+    public async Task WriteAsync_OneBadPointAmongMany_RejectsOnlyItWithItsReason(float bad, string reason)
+    {
+        var deadLetters = new RecordingDeadLetterSink();
+        ClusteringPipeline sut = CreateSut(capacity: 1000, deadLetters);
+        await sut.Writer.WriteAsync(new float[] { 0, 0 }, 2);
+        float[] points = [.. Enumerable.Range(0, 80).Select(i => (float)i)];
+        points[40] = bad;
+
+        WriteResult result = await sut.Writer.WriteAsync(points, 2);
+
+        Assert.Equal(new(39, 1), result);
+        Assert.Contains(reason, Assert.Single(deadLetters.Records).Reason, StringComparison.Ordinal);
+    }
+
+    private ClusteringPipeline CreateSut(int capacity, RecordingDeadLetterSink? deadLetters = null) => new(
+        new StreamingClustersOptions { Clusters = 2, ChannelCapacity = capacity, BlockSize = 2, MaxAbsoluteValue = 1e20 },
+        deadLetters ?? new RecordingDeadLetterSink(),
         _time,
         NullLoggerFactory.Instance);
 }
