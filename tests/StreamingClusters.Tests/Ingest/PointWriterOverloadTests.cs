@@ -101,7 +101,27 @@ public sealed class PointWriterOverloadTests
         Assert.Equal(Capacity + PointsPerWrite, pipeline.Ingest.Counters(PointWriter.SourceName).Received);
     }
 
-    private static ClusteringPipeline CreateSut() => new(
+    [Fact]
+    public async Task TryWriteAsync_BehindAWriterWaitingForRoom_GivesUpWhenItsOwnWaitHasPassed()
+    {
+        var time = new FakeTimeProvider();
+        ClusteringPipeline pipeline = CreateSut(time);
+        float[] points = TestData.Blobs(Capacity, Dimensions, clusters: 4, seed: 23);
+        Assert.Equal(new(Capacity, 0), await pipeline.Writer.WriteAsync(points, Dimensions));
+        // Nothing consumes (the pipeline is not run): this write waits for room for good, holding the writer's turn.
+        Task<WriteResult> waiting = pipeline.Writer.WriteAsync(points.AsMemory(0, PointsPerWrite * Dimensions), Dimensions).AsTask();
+
+        Task<WriteResult?> bounded = pipeline.Writer.TryWriteAsync(points.AsMemory(0, PointsPerWrite * Dimensions), Dimensions, TimeSpan.FromSeconds(2));
+        Assert.False(bounded.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(2));
+
+        // The bound only turns a regression (a bounded write stuck behind the other) into a failure.
+        Assert.Null(await bounded.WaitAsync(TimeSpan.FromMinutes(1), TimeProvider.System));
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal(Capacity, pipeline.Ingest.PointsQueued);
+    }
+
+    private static ClusteringPipeline CreateSut(TimeProvider? time = null) => new(
         new StreamingClustersOptions
         {
             Clusters = 4,
@@ -112,7 +132,7 @@ public sealed class PointWriterOverloadTests
             Seeding = { BufferSize = 200 },
         },
         new RecordingDeadLetterSink(),
-        new FakeTimeProvider(),
+        time ?? new FakeTimeProvider(),
         NullLoggerFactory.Instance,
         ImmediateScheduler.Instance);
 
