@@ -9,6 +9,7 @@ internal static class Program
     private static readonly Dictionary<string, (string Summary, Func<string[], Task<int>> Run)> Modes = new(StringComparer.Ordinal)
     {
         // Each long run registers itself here: ["name"] = ("one line", args => SomeRun.RunAsync(args)),
+        ["subscribers"] = ("throughput with 0 vs 10 snapshot subscribers (one never reads, one throws), in process and over SSE", Subscribers.SubscribersRun.RunAsync),
         ["overload"] = ("producers far faster than the model, in process and over HTTP: 503s, memory, accepted == applied", Overload.OverloadRun.RunAsync),
     };
 
