@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -13,6 +14,9 @@ namespace StreamingClusters.Worker.Http;
 /// <summary>GET /model (the latest snapshot) and GET /model/stream (every snapshot, as server-sent events).</summary>
 internal static partial class ModelEndpoints
 {
+    /// <summary>Each snapshot's JSON, made once however many clients stream it; an entry lives as long as its snapshot.</summary>
+    private static readonly ConditionalWeakTable<CentroidSnapshot, byte[]> Serialized = [];
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/model", GetModel);
@@ -21,7 +25,7 @@ internal static partial class ModelEndpoints
 
     private static IResult GetModel(HttpContext context, ClusteringPipeline pipeline, IOptions<HttpOptions> http) =>
         pipeline.Latest is { } snapshot
-            ? Results.Bytes(SnapshotJson.Serialize(snapshot), "application/json")
+            ? Results.Bytes(Json(snapshot), "application/json")
             : IngestEndpoints.Unavailable(context, http.Value, "the model is not seeded yet");
 
     private static async Task StreamAsync(
@@ -78,7 +82,7 @@ internal static partial class ModelEndpoints
                     try
                     {
                         await context.Response.WriteAsync("data: ", writing.Token);
-                        await context.Response.Body.WriteAsync(SnapshotJson.Serialize(snapshot), writing.Token);
+                        await context.Response.Body.WriteAsync(Json(snapshot), writing.Token);
                         await context.Response.WriteAsync("\n\n", writing.Token);
                         await context.Response.Body.FlushAsync(writing.Token);
                     }
@@ -107,6 +111,8 @@ internal static partial class ModelEndpoints
             }
         }
     }
+
+    private static byte[] Json(CentroidSnapshot snapshot) => Serialized.GetValue(snapshot, static s => SnapshotJson.Serialize(s));
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "GET /model/stream: a client took no snapshot within {Timeout} (StreamingClusters:Http:SnapshotStreamWriteTimeout); its connection was closed")]
     private static partial void LogStalledClient(ILogger logger, TimeSpan timeout);

@@ -28,8 +28,6 @@ public sealed class OverloadHttpTests
             "--StreamingClusters:Seeding:BufferSize=2048", "--StreamingClusters:Seeding:Candidates=1", "--StreamingClusters:Seeding:RefineIterations=0",
             // No wait for room: a full pipeline answers at once.
             "--StreamingClusters:Http:IngestWait=00:00:00");
-        // Distinct bodies: seeding 2048 clusters needs 2048 distinct points.
-        byte[][] bodies = [.. Enumerable.Range(0, 8).Select(seed => LoadCsv.Body(PointsPerBody, Dimensions, seed))];
         long accepted = 0;
         int refused = 0;
         int requests = 0;
@@ -40,7 +38,8 @@ public sealed class OverloadHttpTests
             int request;
             while (Volatile.Read(ref refused) == 0 && (request = Interlocked.Increment(ref requests)) <= MaxRequests)
             {
-                using var content = new ByteArrayContent(bodies[request % bodies.Length]);
+                // A body of its own per request: seeding 2048 clusters needs 2048 distinct points, whichever bodies are refused.
+                using var content = new ByteArrayContent(LoadCsv.Body(PointsPerBody, Dimensions, seed: request));
                 content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
                 using HttpResponseMessage response = await server.Client.PostAsync(new Uri("/points", UriKind.Relative), content);
                 if (response.StatusCode == HttpStatusCode.OK)
