@@ -15,6 +15,7 @@ public sealed class OverloadHttpTests
     private const int Dimensions = 16;
     private const int PointsPerBody = 1_000;
     private const int Producers = 4;
+    private const int SeedingBuffer = 2048;
 
     /// <summary>A bound on a run where the model keeps up after all; it fails the test rather than hangs.</summary>
     private const int MaxRequests = 2_000;
@@ -25,7 +26,7 @@ public sealed class OverloadHttpTests
         await using WorkerServer server = await WorkerServer.StartAsync(
             "--clusters", "2048", "--dimensions", $"{Dimensions}", "--batch-size", "1000", "--snapshot-out", "final.json",
             "--StreamingClusters:ChannelCapacity=1000", "--StreamingClusters:BlockSize=250",
-            "--StreamingClusters:Seeding:BufferSize=2048", "--StreamingClusters:Seeding:Candidates=1", "--StreamingClusters:Seeding:RefineIterations=0",
+            $"--StreamingClusters:Seeding:BufferSize={SeedingBuffer}", "--StreamingClusters:Seeding:Candidates=1", "--StreamingClusters:Seeding:RefineIterations=0",
             // No wait for room: a full pipeline answers at once.
             "--StreamingClusters:Http:IngestWait=00:00:00");
         long accepted = 0;
@@ -36,7 +37,8 @@ public sealed class OverloadHttpTests
         async Task ProduceAsync()
         {
             int request;
-            while (Volatile.Read(ref refused) == 0 && (request = Interlocked.Increment(ref requests)) <= MaxRequests)
+            // Until refused, and past the seeding buffer: a model never seeded would fail the run at its stop.
+            while ((Volatile.Read(ref refused) == 0 || Interlocked.Read(ref accepted) < 2 * SeedingBuffer) && (request = Interlocked.Increment(ref requests)) <= MaxRequests)
             {
                 // A body of its own per request: seeding 2048 clusters needs 2048 distinct points, whichever bodies are refused.
                 using var content = new ByteArrayContent(LoadCsv.Body(PointsPerBody, Dimensions, seed: request));
