@@ -12,6 +12,8 @@ internal static class Program
         ["fuzz"] = ("damaged records through every parser and way in, exact accounting [--records 1000000 --seed 1]", Fuzz.FuzzRun.RunAsync),
         ["kills"] = ("SIGKILL the worker during ingestion and checkpoint writes, restart, check exact-once [--kills 200 --seed 1]", Kills.KillRun.RunAsync),
         ["soak"] = ("the worker over HTTP at full speed: memory, threads, fds at 1/5/10 min [--minutes 10]", Soak.SoakRun.RunAsync),
+        ["subscribers"] = ("throughput with 0 vs 10 snapshot subscribers (one never reads, one throws), in process and over SSE", Subscribers.SubscribersRun.RunAsync),
+        ["overload"] = ("producers far faster than the model, in process and over HTTP: 503s, memory, accepted == applied", Overload.OverloadRun.RunAsync),
     };
 
     private static async Task<int> Main(string[] args)

@@ -34,6 +34,13 @@ internal sealed class HttpOptions
     /// <value>The default value is zero: every snapshot the client keeps up with.</value>
     public TimeSpan SnapshotStreamInterval { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Gets or sets how long one event of GET /model/stream may wait for a client that does not read
+    /// before its connection is closed; the server keeps no more than the latest snapshot for a client.
+    /// </summary>
+    /// <value>The default value is 30 seconds.</value>
+    public TimeSpan SnapshotStreamWriteTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Checks the settings.</summary>
     /// <returns>The problems, each naming its setting.</returns>
     public IEnumerable<string> Validate()
@@ -56,6 +63,11 @@ internal sealed class HttpOptions
         if (SnapshotStreamInterval < TimeSpan.Zero)
         {
             yield return $"{SectionName}:SnapshotStreamInterval must not be negative, not {SnapshotStreamInterval}.";
+        }
+
+        if (SnapshotStreamWriteTimeout <= TimeSpan.Zero || SnapshotStreamWriteTimeout > TimeSpan.FromHours(1))
+        {
+            yield return $"{SectionName}:SnapshotStreamWriteTimeout must be more than 00:00:00 and at most 01:00:00, not {SnapshotStreamWriteTimeout}.";
         }
 
         if (ApiKey is { } key && (key.Length < 16 || key.Any(char.IsWhiteSpace)))

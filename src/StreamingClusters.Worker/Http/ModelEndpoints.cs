@@ -1,16 +1,22 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamingClusters.Publishing;
 
 namespace StreamingClusters.Worker.Http;
 
 /// <summary>GET /model (the latest snapshot) and GET /model/stream (every snapshot, as server-sent events).</summary>
-internal static class ModelEndpoints
+internal static partial class ModelEndpoints
 {
+    /// <summary>Each snapshot's JSON, made once however many clients stream it; an entry lives as long as its snapshot.</summary>
+    private static readonly ConditionalWeakTable<CentroidSnapshot, byte[]> Serialized = [];
+
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/model", GetModel);
@@ -19,13 +25,15 @@ internal static class ModelEndpoints
 
     private static IResult GetModel(HttpContext context, ClusteringPipeline pipeline, IOptions<HttpOptions> http) =>
         pipeline.Latest is { } snapshot
-            ? Results.Bytes(SnapshotJson.Serialize(snapshot), "application/json")
+            ? Results.Bytes(Json(snapshot), "application/json")
             : IngestEndpoints.Unavailable(context, http.Value, "the model is not seeded yet");
 
     private static async Task StreamAsync(
         HttpContext context,
         IObservable<CentroidSnapshot> snapshots,
         IOptions<HttpOptions> http,
+        IHostApplicationLifetime lifetime,
+        ILoggerFactory loggers,
         TimeProvider time,
         string? interval,
         CancellationToken cancellationToken)
@@ -51,30 +59,61 @@ internal static class ModelEndpoints
             e => latest.Writer.TryComplete(),
             () => latest.Writer.TryComplete());
 
+        // The stream ends when the host stops: the server waits for open requests before the pipeline
+        // drains, so a stream left open until the pipeline completes would hold the whole stop up.
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        TimeSpan writeTimeout = http.Value.SnapshotStreamWriteTimeout;
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";
-        await context.Response.Body.FlushAsync(cancellationToken);
+        // Set while an event is being written: cut short there, the response is torn and must be aborted.
+        bool midEvent = false;
         try
         {
-            while (await latest.Reader.WaitToReadAsync(cancellationToken))
+            await context.Response.Body.FlushAsync(ended.Token);
+            while (await latest.Reader.WaitToReadAsync(ended.Token))
             {
                 while (latest.Reader.TryRead(out CentroidSnapshot? snapshot))
                 {
-                    await context.Response.WriteAsync("data: ", cancellationToken);
-                    await context.Response.Body.WriteAsync(SnapshotJson.Serialize(snapshot), cancellationToken);
-                    await context.Response.WriteAsync("\n\n", cancellationToken);
-                    await context.Response.Body.FlushAsync(cancellationToken);
+                    // A client that stops reading fills its socket; once an event has waited this long
+                    // the client is dropped, so that it holds neither a request nor a snapshot for ever.
+                    using var stalled = new CancellationTokenSource(writeTimeout, time);
+                    using var writing = CancellationTokenSource.CreateLinkedTokenSource(ended.Token, stalled.Token);
+                    midEvent = true;
+                    try
+                    {
+                        await context.Response.WriteAsync("data: ", writing.Token);
+                        await context.Response.Body.WriteAsync(Json(snapshot), writing.Token);
+                        await context.Response.WriteAsync("\n\n", writing.Token);
+                        await context.Response.Body.FlushAsync(writing.Token);
+                    }
+                    catch (OperationCanceledException) when (stalled.IsCancellationRequested && !ended.IsCancellationRequested)
+                    {
+                        LogStalledClient(loggers.CreateLogger(typeof(ModelEndpoints).FullName!), writeTimeout);
+                        context.Abort();
+                        return;
+                    }
+
+                    midEvent = false;
                 }
 
                 if (throttle > TimeSpan.Zero)
                 {
-                    await Task.Delay(throttle, time, cancellationToken);
+                    await Task.Delay(throttle, time, ended.Token);
                 }
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (ended.IsCancellationRequested)
         {
-            // The client went away or the host is stopping.
+            // The client went away or the host is stopping: between events the stream ends cleanly.
+            if (midEvent)
+            {
+                context.Abort();
+            }
         }
     }
+
+    private static byte[] Json(CentroidSnapshot snapshot) => Serialized.GetValue(snapshot, static s => SnapshotJson.Serialize(s));
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "GET /model/stream: a client took no snapshot within {Timeout} (StreamingClusters:Http:SnapshotStreamWriteTimeout); its connection was closed")]
+    private static partial void LogStalledClient(ILogger logger, TimeSpan timeout);
 }

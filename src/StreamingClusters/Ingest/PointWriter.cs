@@ -57,14 +57,20 @@ internal sealed class PointWriter : IPointWriter
 
     private async ValueTask<WriteResult?> WriteCoreAsync(ReadOnlyMemory<float> points, int dimensions, TimeSpan? reserveWithin, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        long started = _time.GetTimestamp();
+        if (!await EnterAsync(reserveWithin, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
         try
         {
             SourceIngest source = _source ??= _ingest.Open(SourceName);
             if (reserveWithin is TimeSpan wait)
             {
                 int valid = CountValid(points.Span, dimensions);
-                if (!await source.ReserveAsync(valid, wait, _time, cancellationToken).ConfigureAwait(false))
+                TimeSpan left = wait - _time.GetElapsedTime(started);
+                if (!await source.ReserveAsync(valid, left > TimeSpan.Zero ? left : TimeSpan.Zero, _time, cancellationToken).ConfigureAwait(false))
                 {
                     return null;
                 }
@@ -114,6 +120,36 @@ internal sealed class PointWriter : IPointWriter
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Takes the writer's turn. A bounded write's wait covers its turn too: behind a caller that waits
+    /// for room without a bound, it would otherwise wait as long as that caller, not as long as it asked.
+    /// </summary>
+    private async ValueTask<bool> EnterAsync(TimeSpan? within, CancellationToken cancellationToken)
+    {
+        if (within is not TimeSpan wait)
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        if (_gate.Wait(0, CancellationToken.None))
+        {
+            return true;
+        }
+
+        using var timeout = new CancellationTokenSource(wait, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            await _gate.WaitAsync(linked.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 

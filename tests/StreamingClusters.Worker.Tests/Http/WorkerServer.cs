@@ -12,6 +12,8 @@ internal sealed partial class WorkerServer : IAsyncDisposable
     private static readonly TimeSpan Hang = TimeSpan.FromMinutes(2);
     private readonly Process _process;
     private readonly DirectoryInfo _dir;
+    private readonly List<(string Text, TaskCompletionSource<string> Seen)> _awaited = [];
+    private readonly List<string> _output = [];
 
     private WorkerServer(Process process, DirectoryInfo dir, Uri address)
     {
@@ -23,6 +25,12 @@ internal sealed partial class WorkerServer : IAsyncDisposable
     public HttpClient Client { get; }
 
     public string DeadLetterPath => Path.Combine(_dir.FullName, "dead.jsonl");
+
+    /// <summary>Gets the path of <paramref name="name"/> in the worker's own temporary directory.</summary>
+    public string PathOf(string name) => Path.Combine(_dir.FullName, name);
+
+    /// <summary>Gets the worker's process id.</summary>
+    public int ProcessId => _process.Id;
 
     /// <summary>Starts a worker with no points of its own (an empty input file), two clusters of two dimensions, seeded after 8 points.</summary>
     public static async Task<WorkerServer> StartAsync(params string[] extra)
@@ -58,13 +66,63 @@ internal sealed partial class WorkerServer : IAsyncDisposable
             Match match = Listening().Match(line);
             if (match.Success)
             {
+                var server = new WorkerServer(process, dir, new Uri(match.Groups[1].Value));
                 // Keep draining stdout so that the worker never blocks on a full pipe.
-                _ = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
-                return new WorkerServer(process, dir, new Uri(match.Groups[1].Value));
+                _ = server.ReadOutputAsync();
+                return server;
             }
         }
 
         throw new InvalidOperationException($"The worker exited ({process.ExitCode}) without listening.");
+    }
+
+    /// <summary>Completes with the first line of the worker's output that contains <paramref name="text"/>.</summary>
+    public Task<string> OutputLineAsync(string text)
+    {
+        var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_output)
+        {
+            if (_output.Find(l => l.Contains(text, StringComparison.Ordinal)) is { } line)
+            {
+                seen.SetResult(line);
+            }
+            else
+            {
+                _awaited.Add((text, seen));
+            }
+        }
+
+        return seen.Task.WaitAsync(Hang);
+    }
+
+    /// <summary>Stops the worker as a service manager does (SIGTERM) and returns its exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var hang = new CancellationTokenSource(Hang);
+        await _process.WaitForExitAsync(hang.Token);
+        return _process.ExitCode;
+    }
+
+    private async Task ReadOutputAsync()
+    {
+        string? line;
+        while ((line = await _process.StandardOutput.ReadLineAsync()) is not null)
+        {
+            lock (_output)
+            {
+                _output.Add(line);
+                foreach (var awaited in _awaited.Where(a => line.Contains(a.Text, StringComparison.Ordinal)).ToList())
+                {
+                    awaited.Seen.TrySetResult(line);
+                    _awaited.Remove(awaited);
+                }
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
