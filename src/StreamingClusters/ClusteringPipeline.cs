@@ -18,7 +18,9 @@ namespace StreamingClusters;
 /// sources → ingest (validate, pack blocks) → bounded channel → batcher (B points or T) → E-step
 /// (parallel shards, merged in order) → M-step (single writer) → snapshots and assignments.
 /// Stopping drains: the sources stop reading and flush, the channel is closed, every accepted point is
-/// applied, the final snapshot is published, and then the observables complete.
+/// applied, the final snapshot is published, and then the observables complete. A drain that is
+/// abandoned (the host's shutdown time-out passed) stops at the next batch boundary instead: the rest is
+/// counted, not applied, and the final snapshot is of what was applied.
 /// </summary>
 public sealed class ClusteringPipeline : IClusterScorer
 {
