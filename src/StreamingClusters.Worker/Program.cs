@@ -49,6 +49,8 @@ builder.Logging.AddSimpleConsole(o =>
     o.SingleLine = true;
     o.TimestampFormat = "HH:mm:ss ";
 });
+// HostOptions:ShutdownTimeout bounds the drain at a stop; the hosts read only the older shutdownTimeoutSeconds key on their own.
+builder.Services.Configure<HostOptions>(builder.Configuration.GetSection("HostOptions"));
 // Under systemd: Type=notify readiness, stop on SIGTERM, journal-friendly logs; elsewhere a no-op.
 builder.Services.AddSystemd();
 // Registered first so that it stops last, after the pipeline has drained and published its final snapshot.

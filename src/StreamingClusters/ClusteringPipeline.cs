@@ -18,7 +18,9 @@ namespace StreamingClusters;
 /// sources → ingest (validate, pack blocks) → bounded channel → batcher (B points or T) → E-step
 /// (parallel shards, merged in order) → M-step (single writer) → snapshots and assignments.
 /// Stopping drains: the sources stop reading and flush, the channel is closed, every accepted point is
-/// applied, the final snapshot is published, and then the observables complete.
+/// applied, the final snapshot is published, and then the observables complete. A drain that is
+/// abandoned (the host's shutdown time-out passed) stops at the next batch boundary instead: the rest is
+/// counted, not applied, and the final snapshot is of what was applied.
 /// </summary>
 public sealed class ClusteringPipeline : IClusterScorer
 {
@@ -32,7 +34,7 @@ public sealed class ClusteringPipeline : IClusterScorer
     private ModelStage? _model;
     private Checkpoint? _restored;
 
-    /// <summary>Creates a pipeline; nothing runs until <see cref="RunAsync"/>.</summary>
+    /// <summary>Creates a pipeline; nothing runs until <see cref="RunAsync(IReadOnlyList{IPointSource}, bool, CancellationToken)"/>.</summary>
     /// <param name="options">Validated settings.</param>
     /// <param name="deadLetters">Where rejected records go.</param>
     /// <param name="time">The clock for batch time-outs and time half-lives.</param>
@@ -101,12 +103,31 @@ public sealed class ClusteringPipeline : IClusterScorer
         return model.Version;
     }
 
+    /// <summary>Gets a value indicating whether the last run's drain was abandoned before every accepted point was applied.</summary>
+    public bool DrainAbandoned { get; private set; }
+
+    /// <summary>Gets how many accepted points the last run left unapplied because its drain was abandoned.</summary>
+    public long PointsLeftUnapplied { get; private set; }
+
     /// <summary>Runs the pipeline until it has drained.</summary>
     /// <param name="sources">The sources to read.</param>
     /// <param name="stopWhenSourcesEnd">Whether to drain and finish once every source has ended (the in-process writer then closes too).</param>
     /// <param name="stoppingToken">Stops the sources; what was accepted is still applied.</param>
     /// <returns>A task that completes after the final snapshot; it fails if a stage or a source failed.</returns>
-    public async Task RunAsync(IReadOnlyList<IPointSource> sources, bool stopWhenSourcesEnd, CancellationToken stoppingToken)
+    public Task RunAsync(IReadOnlyList<IPointSource> sources, bool stopWhenSourcesEnd, CancellationToken stoppingToken) =>
+        RunAsync(sources, stopWhenSourcesEnd, stoppingToken, CancellationToken.None);
+
+    /// <summary>Runs the pipeline until it has drained, or until its drain is abandoned.</summary>
+    /// <param name="sources">The sources to read.</param>
+    /// <param name="stopWhenSourcesEnd">Whether to drain and finish once every source has ended (the in-process writer then closes too).</param>
+    /// <param name="stoppingToken">Stops the sources; what was accepted is still applied.</param>
+    /// <param name="abandonDrain">
+    /// Gives up the drain (a shutdown time-out has passed): the model stops at the next batch boundary, the
+    /// points still queued are counted in <see cref="PointsLeftUnapplied"/> and not applied, and the final
+    /// snapshot of what was applied is still published.
+    /// </param>
+    /// <returns>A task that completes after the final snapshot; it fails if a stage or a source failed.</returns>
+    public async Task RunAsync(IReadOnlyList<IPointSource> sources, bool stopWhenSourcesEnd, CancellationToken stoppingToken, CancellationToken abandonDrain)
     {
         ArgumentNullException.ThrowIfNull(sources);
         try
@@ -132,8 +153,17 @@ public sealed class ClusteringPipeline : IClusterScorer
                 var batcher = new Batcher(Ingest, _model.Take, d, _options.BatchSize, _options.BatchTimeout, _time);
                 try
                 {
-                    await batcher.RunAsync(abort.Token).ConfigureAwait(false);
-                    _model.Complete();
+                    await batcher.RunAsync(abort.Token, abandonDrain).ConfigureAwait(false);
+                    if (abandonDrain.IsCancellationRequested)
+                    {
+                        DrainAbandoned = true;
+                        PointsLeftUnapplied = batcher.Abandoned + _model.CompleteAbandoned();
+                        PipelineLog.DrainAbandoned(_logger, PointsLeftUnapplied);
+                    }
+                    else
+                    {
+                        _model.Complete();
+                    }
                 }
                 finally
                 {

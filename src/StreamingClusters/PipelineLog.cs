@@ -15,4 +15,7 @@ internal static partial class PipelineLog
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Restored the checkpoint {Path}: version {Version}, {Points} points applied; replayable sources resume where it was taken")]
     public static partial void Restored(ILogger logger, string path, long version, long points);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "The drain was abandoned when the shutdown time-out passed: {Points} accepted points were left unapplied. Replayable sources resume from the last checkpoint, which covers applied batches only; the other sources' unapplied points are lost. Raise HostOptions:ShutdownTimeout to drain them")]
+    public static partial void DrainAbandoned(ILogger logger, long points);
 }

@@ -51,19 +51,26 @@ internal sealed class Batcher
         _time = time;
     }
 
+    /// <summary>Gets the points the batcher took in but never delivered, because the drain was abandoned.</summary>
+    public long Abandoned { get; private set; }
+
     /// <summary>Runs until the input completes and every block is batched; then completes the output (if it is a channel).</summary>
     /// <param name="abort">Aborts without draining (a failure elsewhere).</param>
+    /// <param name="abandon">
+    /// Abandons the drain at the next batch boundary: the batch being filled and every block still in
+    /// the input (until it completes) are dropped and counted in <see cref="Abandoned"/>, never delivered.
+    /// </param>
     /// <returns>A task that completes when the output is complete.</returns>
-    public async Task RunAsync(CancellationToken abort)
+    public async Task RunAsync(CancellationToken abort, CancellationToken abandon = default)
     {
         Exception? failure = null;
         MiniBatch? batch = null;
         try
         {
             long deadline = 0;
-            while (true)
+            while (!abandon.IsCancellationRequested)
             {
-                while (_input.TryRead(out PointBlock? block))
+                while (!abandon.IsCancellationRequested && _input.TryRead(out PointBlock? block))
                 {
                     _ingest.Consumed(block);
                     int offset = 0;
@@ -86,17 +93,28 @@ internal sealed class Batcher
                         offset += batch.Take(block, offset);
                         if (batch.IsFull)
                         {
+                            if (abandon.IsCancellationRequested)
+                            {
+                                break;
+                            }
+
                             await DeliverAsync(batch, abort).ConfigureAwait(false);
                             batch = null;
                         }
                     }
                     while (offset < block.Count);
+                    Abandoned += block.Count - offset;
                     block.Return();
+                }
+
+                if (abandon.IsCancellationRequested)
+                {
+                    break;
                 }
 
                 if (batch is null)
                 {
-                    if (!await _input.WaitToReadAsync(abort).ConfigureAwait(false))
+                    if (await WaitForInputAsync(abort, abandon).ConfigureAwait(false) != true)
                     {
                         break;
                     }
@@ -105,13 +123,19 @@ internal sealed class Batcher
                 }
 
                 TimeSpan remaining = _timeout - _time.GetElapsedTime(deadline);
-                bool? ready = remaining > TimeSpan.Zero ? await WaitAsync(remaining, abort).ConfigureAwait(false) : null;
-                if (ready != true)
+                bool? ready = remaining > TimeSpan.Zero ? await WaitAsync(remaining, abort, abandon).ConfigureAwait(false) : null;
+                if (ready != true && !abandon.IsCancellationRequested)
                 {
                     // The batch's time is up, or the input has ended: close the batch as it is.
                     await DeliverAsync(batch, abort).ConfigureAwait(false);
                     batch = null;
                 }
+            }
+
+            if (abandon.IsCancellationRequested)
+            {
+                await DiscardAsync(batch, abort).ConfigureAwait(false);
+                batch = null;
             }
         }
         catch (Exception ex)
@@ -130,6 +154,30 @@ internal sealed class Batcher
         }
     }
 
+    /// <summary>
+    /// Drops the unfinished batch and reads the input to its end without batching it: the sources'
+    /// last flushes wait for room in the channel, so it is emptied until they close it.
+    /// </summary>
+    private async Task DiscardAsync(MiniBatch? batch, CancellationToken abort)
+    {
+        if (batch is not null)
+        {
+            Abandoned += batch.Count;
+            batch.Return();
+        }
+
+        do
+        {
+            while (_input.TryRead(out PointBlock? block))
+            {
+                _ingest.Consumed(block);
+                Abandoned += block.Count;
+                block.Return();
+            }
+        }
+        while (await _input.WaitToReadAsync(abort).ConfigureAwait(false));
+    }
+
     private ValueTask DeliverAsync(MiniBatch batch, CancellationToken abort)
     {
         if (_deliver is null)
@@ -142,13 +190,33 @@ internal sealed class Batcher
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Waits for input for at most <paramref name="timeout"/>.</summary>
-    /// <returns>true when input is ready, false when it has ended, null when the time ran out.</returns>
-    private async Task<bool?> WaitAsync(TimeSpan timeout, CancellationToken abort)
+    /// <summary>Waits for input with no batch started.</summary>
+    /// <returns>true when input is ready, false when it has ended, null when the drain was abandoned.</returns>
+    private async ValueTask<bool?> WaitForInputAsync(CancellationToken abort, CancellationToken abandon)
+    {
+        if (!abandon.CanBeCanceled)
+        {
+            return await _input.WaitToReadAsync(abort).ConfigureAwait(false);
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(abort, abandon);
+        try
+        {
+            return await _input.WaitToReadAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!abort.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Waits for input for at most <paramref name="timeout"/>, or until the drain is abandoned.</summary>
+    /// <returns>true when input is ready, false when it has ended, null when the time ran out or the drain was abandoned.</returns>
+    private async Task<bool?> WaitAsync(TimeSpan timeout, CancellationToken abort, CancellationToken abandon)
     {
         using var timer = new CancellationTokenSource(timeout, _time);
         WaitingForTimeout?.Invoke();
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, abort);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, abort, abandon);
         try
         {
             return await _input.WaitToReadAsync(linked.Token).ConfigureAwait(false);

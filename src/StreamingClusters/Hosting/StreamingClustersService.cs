@@ -20,6 +20,7 @@ namespace StreamingClusters.Hosting;
 public sealed class StreamingClustersService : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _abandon = new();
     private Task? _running;
 
     private readonly ClusteringPipeline _pipeline;
@@ -61,8 +62,14 @@ public sealed class StreamingClustersService : IHostedService, IDisposable
     }
 
     /// <summary>Stops the sources and waits until the pipeline has drained and published its final snapshot.</summary>
-    /// <param name="cancellationToken">The host's shutdown time-out.</param>
-    /// <returns>A task that completes when the run has ended (or the time-out has passed).</returns>
+    /// <param name="cancellationToken">The host's shutdown time-out (<c>HostOptions:ShutdownTimeout</c>).</param>
+    /// <returns>A task that completes when the run has ended.</returns>
+    /// <remarks>
+    /// When the time-out passes first, the drain is abandoned on purpose rather than left running under a
+    /// host that disposes its services: the model stops at the next batch boundary (one batch's work at
+    /// most), the points still queued are counted and not applied, the final snapshot of what was applied
+    /// is written, and the exit code becomes 1.
+    /// </remarks>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_running is null)
@@ -71,22 +78,39 @@ public sealed class StreamingClustersService : IHostedService, IDisposable
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await _running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await _abandon.CancelAsync().ConfigureAwait(false);
+            await _running.ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _abandon.Dispose();
+    }
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
         try
         {
             IReadOnlyList<IPointSource> sources = [.. _options.Sources.Select((s, i) => PointSourceFactory.Create(s, i, _options, _time))];
-            await _pipeline.RunAsync(sources, _options.StopWhenSourcesEnd, stoppingToken).ConfigureAwait(false);
+            await _pipeline.RunAsync(sources, _options.StopWhenSourcesEnd, stoppingToken, _abandon.Token).ConfigureAwait(false);
             if (_pipeline.Latest is { } final && !string.IsNullOrWhiteSpace(_options.SnapshotPath))
             {
                 await SnapshotJson.WriteFileAsync(final, _options.SnapshotPath, CancellationToken.None).ConfigureAwait(false);
                 HostingLog.SnapshotWritten(_logger, final.Version, _options.SnapshotPath);
+            }
+
+            if (_pipeline.DrainAbandoned)
+            {
+                Environment.ExitCode = 1;
             }
         }
 #pragma warning disable CA1031 // The failure is logged with its cause and turned into the process's exit code.

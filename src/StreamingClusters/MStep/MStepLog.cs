@@ -12,4 +12,7 @@ internal static partial class MStepLog
 
     [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Refused an update that would make the model non-finite; its {Points} points are rejected and dead-lettered")]
     public static partial void UpdateRefused(ILogger logger, Exception exception, int points);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "The drain was abandoned in the middle of a block: the last checkpoint is kept, and replayable sources resume from it")]
+    public static partial void CheckpointKept(ILogger logger);
 }

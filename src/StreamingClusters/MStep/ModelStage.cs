@@ -42,6 +42,9 @@ internal sealed class ModelStage
     private long _assignmentSequence;
     private ModelUpdate? _lastUpdate;
 
+    /// <summary>Whether the model and the source positions agree: the last batch applied ended on a block boundary.</summary>
+    private bool _aligned = true;
+
     /// <summary>The version subscribers and scorers read; replaced, never mutated, by the writer.</summary>
     private volatile CentroidSet? _current;
 
@@ -143,6 +146,43 @@ internal sealed class ModelStage
     }
 
     /// <summary>
+    /// Ends a drain abandoned at a batch boundary: what is still buffered for seeding is dropped, not
+    /// applied; the final snapshot is published of what was applied. The checkpoint is written only
+    /// where the model and the source positions agree, so it never claims points it does not hold
+    /// nor holds points a replay would apply again; otherwise the last one stays in place.
+    /// </summary>
+    /// <returns>The points dropped from the seeding buffer.</returns>
+    public long CompleteAbandoned()
+    {
+        long dropped = _model.IsSeeded ? 0 : _seedPoints;
+        foreach (MiniBatch batch in _seedBuffer)
+        {
+            batch.Return();
+        }
+
+        _seedBuffer.Clear();
+        _seedPoints = 0;
+        if (_model.IsSeeded)
+        {
+            if (_checkpoints is not null)
+            {
+                if (_aligned)
+                {
+                    _checkpoints.Write(Checkpoint());
+                }
+                else
+                {
+                    MStepLog.CheckpointKept(_logger);
+                }
+            }
+
+            _snapshots.Publish(Snapshot(isFinal: true));
+        }
+
+        return dropped;
+    }
+
+    /// <summary>
     /// Seeds on the buffered points, then applies them as one batch: from zero weights that is one
     /// Lloyd step on the buffer, and every seed starts with the points around it.
     /// </summary>
@@ -189,6 +229,7 @@ internal sealed class ModelStage
 
             // Only where the batch ends on a block boundary do the positions and the model agree exactly.
             bool aligned = batch.Segments.Count == 0 || batch.Segments[^1].CompletesBlock;
+            _aligned = aligned;
             if (_checkpoints is not null && aligned && _time.GetElapsedTime(_lastCheckpoint) >= _checkpointInterval)
             {
                 _checkpoints.Write(Checkpoint());
