@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,6 +29,8 @@ internal static partial class HttpEndpoints
         builder.Services.AddSingleton<IValidateOptions<HttpOptions>>(new HttpOptionsValidator(OpenAddresses(builder.Configuration)));
         builder.Services.AddSingleton<HttpRejections>();
         builder.Services.AddSingleton<ApiKeyFilter>();
+        builder.Services.AddSingleton<IngestLimitFilter>();
+        builder.Services.Configure<KestrelServerOptions>(o => KestrelLimits.Bind(builder.Configuration.GetSection(KestrelLimits.SectionName), o.Limits));
         builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter("StreamingClusters").AddPrometheusExporter());
     }
 

@@ -22,6 +22,18 @@ internal sealed class HttpOptions
     /// <value>The default value is 8 MiB.</value>
     public long MaxBodyBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// Gets or sets how many POST /points and POST /score requests may be read and handled at once; one
+    /// more is answered 503 with Retry-After before its body is read. Bodies then take at most this many
+    /// times <see cref="MaxBodyBytes"/> (plus their parsed points), whatever the number of clients.
+    /// </summary>
+    /// <value>
+    /// The default value is 16: a fixed bound (128 MiB of bodies at the default <see cref="MaxBodyBytes"/>)
+    /// rather than one that grows with the processors, and more than the cores of the machines it runs on,
+    /// so that parsing, which takes a core per body, keeps them busy.
+    /// </value>
+    public int MaxConcurrentIngests { get; set; } = 16;
+
     /// <summary>Gets or sets how long POST /points waits for room in a full pipeline before answering 503.</summary>
     /// <value>The default value is 2 seconds.</value>
     public TimeSpan IngestWait { get; set; } = TimeSpan.FromSeconds(2);
@@ -48,6 +60,11 @@ internal sealed class HttpOptions
         if (MaxBodyBytes is < 1 or > int.MaxValue)
         {
             yield return $"{SectionName}:MaxBodyBytes must be between 1 and {int.MaxValue}, not {MaxBodyBytes}.";
+        }
+
+        if (MaxConcurrentIngests is < 1 or > 65536)
+        {
+            yield return $"{SectionName}:MaxConcurrentIngests must be between 1 and 65536, not {MaxConcurrentIngests}.";
         }
 
         if (IngestWait < TimeSpan.Zero || IngestWait > TimeSpan.FromMinutes(1))

@@ -16,7 +16,7 @@ internal static class IngestEndpoints
     public const int ErrorsShown = 5;
 
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapPost("/points", PostAsync).AddEndpointFilter<ApiKeyFilter>();
+        app.MapPost("/points", PostAsync).AddEndpointFilter<ApiKeyFilter>().AddIngestLimit();
 
     private static async Task<IResult> PostAsync(
         HttpContext context,

@@ -193,6 +193,20 @@ internal sealed class RecordBody
             limit.MaxRequestBodySize = maxBytes + 1;
         }
 
+        if (request.ContentLength is long length)
+        {
+            // Read in place: a growing buffer and its final copy would take about three times the body.
+            byte[] exact = new byte[length];
+            int read = 0;
+            int got;
+            while (read < exact.Length && (got = await request.Body.ReadAsync(exact.AsMemory(read), cancellationToken)) > 0)
+            {
+                read += got;
+            }
+
+            return read == exact.Length ? exact : exact[..read];
+        }
+
         using var buffer = new MemoryStream();
         byte[] chunk = new byte[16 * 1024];
         try

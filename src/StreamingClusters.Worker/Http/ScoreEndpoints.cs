@@ -11,7 +11,7 @@ namespace StreamingClusters.Worker.Http;
 internal static class ScoreEndpoints
 {
     public static void Map(IEndpointRouteBuilder app) =>
-        app.MapPost("/score", PostAsync).AddEndpointFilter<ApiKeyFilter>();
+        app.MapPost("/score", PostAsync).AddEndpointFilter<ApiKeyFilter>().AddIngestLimit();
 
     private static async Task<IResult> PostAsync(
         HttpContext context,
