@@ -33,13 +33,16 @@ internal sealed class PointBudget
         }
     }
 
-    /// <summary>Takes <paramref name="points"/>, waiting for room in turn.</summary>
+    /// <summary>
+    /// Takes <paramref name="points"/>, waiting for room in turn. Taking none never waits: the blocks of
+    /// a reservation larger than the capacity (made on an empty channel) enter with the budget overdrawn.
+    /// </summary>
     public ValueTask AcquireAsync(int points, CancellationToken cancellationToken)
     {
         TaskCompletionSource ready;
         lock (_gate)
         {
-            if (_waiters.Count == 0 && Fits(points))
+            if (points == 0 || (_waiters.Count == 0 && Fits(points)))
             {
                 _available -= points;
                 return ValueTask.CompletedTask;

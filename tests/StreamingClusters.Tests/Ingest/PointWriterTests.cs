@@ -30,6 +30,20 @@ public sealed class PointWriterTests
     }
 
     [Fact]
+    public async Task TryWriteAsync_MoreThanTheCapacityOnAnEmptyChannel_TakesEveryBlockOfIt()
+    {
+        ClusteringPipeline sut = CreateSut(capacity: 4);
+        float[] points = [.. Enumerable.Range(1, 10).SelectMany(i => new[] { (float)i, -i })];
+
+        Task<WriteResult?> write = sut.Writer.TryWriteAsync(points, 2, TimeSpan.Zero);
+
+        // The reservation of 10 points overdraws the budget of 4; the blocks spend it without waiting.
+        Assert.True(write.IsCompleted);
+        Assert.Equal(new(10, 0), await write);
+        Assert.Equal(10, sut.Ingest.PointsQueued);
+    }
+
+    [Fact]
     public async Task TryWriteAsync_Room_AcceptsValidAndCountsInvalid()
     {
         ClusteringPipeline sut = CreateSut(capacity: 4);
