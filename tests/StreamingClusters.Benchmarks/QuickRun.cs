@@ -30,7 +30,7 @@ internal static class QuickRun
         {
             var shape = new Shape(d, k, points);
             var statistics = new ClusterStatistics(k, d);
-            double bestPeak = 0, kernel = 0, twin = 0, estep = 0;
+            double bestPeak = 0, kernel = 0, twin = 0, estep = 0, read = 0;
             WarmUp(() => _sink += peak.Fma());
             WarmUp(() => NearestCentroidKernel.FindNearest(shape.Model, shape.Points, shape.Nearest, shape.Scores, shape.SquaredNorms));
             WarmUp(() => HardEStep.Accumulate(shape.Model, shape.Points, statistics));
@@ -39,6 +39,7 @@ internal static class QuickRun
                 bestPeak = Math.Max(bestPeak, FmaPeakBenchmark.FlopsPerInvoke * Rate(slice, () => _sink += peak.Fma()));
                 kernel = Math.Max(kernel, shape.Count * Rate(slice, () => NearestCentroidKernel.FindNearest(shape.Model, shape.Points, shape.Nearest, shape.Scores, shape.SquaredNorms)));
                 estep = Math.Max(estep, shape.Count * Rate(slice, () => HardEStep.Accumulate(shape.Model, shape.Points, statistics)));
+                read = Math.Max(read, shape.Count * Rate(slice, () => _sink += ReadCeiling.Sum(shape.Points)));
                 if (scalar)
                 {
                     twin = Math.Max(twin, shape.Count * Rate(slice, () => NearestCentroidScalar.FindNearest(shape.Model, shape.Points, shape.Nearest, shape.Scores)));
@@ -54,6 +55,9 @@ internal static class QuickRun
             }
 
             Print("kernel-fraction-of-peak", d, k, kernel * shape.FlopsPerPoint / bestPeak);
+            Print("read-ceiling-points-per-s", d, k, read);
+            Print("read-ceiling-gbytes-per-s", d, k, read * d * sizeof(float) / 1e9);
+            Print("kernel-fraction-of-read-ceiling", d, k, kernel / read);
         }
     }
 

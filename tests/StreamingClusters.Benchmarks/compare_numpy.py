@@ -118,6 +118,18 @@ def report(args):
                fmt(np2),
                f"{kernel / np2:.2f}x" if kernel and np2 else "-")
         print("| " + " | ".join(row) + " |")
+    print()
+    print("read ceiling: a plain Vector512 sum over the same points (the kernel reads each point once)")
+    print("| d | k | points MB | read GB/s | ceiling points/s | kernel | kernel/ceiling | kernel % peak | ceiling % peak |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for d, k in SHAPES:
+        kernel = ours.get(("kernel-points-per-s", d, k))
+        ceiling = ours.get(("read-ceiling-points-per-s", d, k))
+        if not kernel or not ceiling:
+            continue
+        print(f"| {d} | {k} | {4096 * d * 4 / 2**20:.1f} | {ceiling * d * 4 / 1e9:.1f} | {fmt(ceiling)} | {fmt(kernel)} | "
+              f"{100 * kernel / ceiling:.0f}% | {100 * kernel * 2 * d * k / (peak * 1e9):.0f}% | "
+              f"{100 * ceiling * 2 * d * k / (peak * 1e9):.0f}% |")
     ours_mb = ours.get(("minibatch-points-per-s", 16, 64))
     sk1 = numpy1.get(("sklearn-minibatch-points-per-s", 16, 64))
     sk2 = numpy_all.get(("sklearn-minibatch-points-per-s", 16, 64))

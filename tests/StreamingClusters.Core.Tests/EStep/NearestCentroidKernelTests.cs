@@ -132,6 +132,33 @@ public class NearestCentroidKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(33)]
+    [InlineData(63)]
+    [InlineData(64)]
+    [InlineData(65)]
+    [InlineData(95)]
+    public void FindNearest_CountsAroundBlocksOf32_MatchScalar(int count)
+    {
+        // With k ≤ 8 the Vector512 path takes whole blocks of 32 points, the last one overlapping the
+        // one before, and fewer than 32 points apart; d covers spans of 16 with and without a tail,
+        // and the d at which the next block is fetched into L1 or into L2.
+        foreach (int lanes in VectorLanes())
+        {
+            foreach (int d in new[] { 2, 16, 40, 128, 129 })
+            {
+                foreach (int k in new[] { 3, 8 })
+                {
+                    var random = new Random((count * 100) + d + k);
+                    AssertMatchesScalar(RandomValues(random, k * d), k, lanes, RandomPoints(random, count, d));
+                }
+            }
+        }
+    }
+
     [Fact]
     public void FindNearest_HugeCentroid_MatchesScalar()
     {
