@@ -104,7 +104,7 @@ pdp = best(r"RESULT pandas-process-seconds (\S+)", min)
 skb = max(sk, sk1)
 if not csv_only:
     print(f"pipeline in-process, Parallelism 1: {p1/1e6:.2f}M points/s; Parallelism 2: {p2/1e6:.2f}M points/s; 1->2 cores {p2/p1:.2f}x")
-    print(f"  steady state (after the seeded model is published, ~0.3 s of k-means++ and Lloyd on 8192 points): P=1 {s1/1e6:.2f}M, P=2 {s2/1e6:.2f}M points/s; 1->2 cores {s2/s1:.2f}x")
+    print(f"  steady state (after the seeded model is published: k-means++ and Lloyd on the first 8192 points): P=1 {s1/1e6:.2f}M, P=2 {s2/1e6:.2f}M points/s; 1->2 cores {s2/s1:.2f}x")
     print(f"sklearn MiniBatchKMeans.partial_fit: default threads {sk/1e6:.3f}M points/s, one thread {sk1/1e6:.3f}M points/s")
     print(f"ratio pipeline P=2 / sklearn's best configuration ({'default threads' if sk >= sk1 else 'one thread'}): {p2/skb:.1f}x whole run, {s2/skb:.1f}x steady; pipeline P=1 / sklearn one thread: {p1/sk1:.1f}x whole run, {s1/sk1:.1f}x steady")
 print(f"CSV to snapshot ({mb:.1f} MB): worker process {w:.2f} s = {mb/w:.1f} MB/s; pandas.read_csv + partial_fit (best threads) {pd:.2f} s in-process = {mb/pd:.1f} MB/s, {pdp:.2f} s as a process")
