@@ -31,7 +31,11 @@ internal static partial class HttpEndpoints
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.Services.AddSingleton<IngestLimitFilter>();
         builder.Services.Configure<KestrelServerOptions>(o => KestrelLimits.Bind(builder.Configuration.GetSection(KestrelLimits.SectionName), o.Limits));
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter("StreamingClusters").AddPrometheusExporter());
+        // ASP.NET Core's own meters give requests by route and status (the 503s and 413s among them) and
+        // Kestrel's open connections, next to the model's.
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter("StreamingClusters", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .AddPrometheusExporter());
     }
 
     /// <summary>Maps the endpoints and logs where they listen once Kestrel has bound.</summary>

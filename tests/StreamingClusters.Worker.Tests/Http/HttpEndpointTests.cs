@@ -97,6 +97,8 @@ public sealed class HttpEndpointTests
         string metrics = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
         Assert.Contains("streamingclusters_records_received", metrics, StringComparison.Ordinal);
         Assert.Contains("streamingclusters_records_rejected", metrics, StringComparison.Ordinal);
+        Assert.Matches("http_server_request_duration_seconds_count\\{[^}]*http_route=\"/points\"[^}]*\\} [1-9]", metrics);
+        Assert.Contains("kestrel_active_connections", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
