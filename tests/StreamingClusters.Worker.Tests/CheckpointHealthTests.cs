@@ -49,6 +49,27 @@ public sealed class CheckpointHealthTests : IDisposable
         Assert.True(recovered.GetProperty("checkpoint").GetProperty("failed").GetInt64() >= 1);
     }
 
+    [Fact]
+    public async Task Stop_FinalCheckpointCannotBeWritten_ExitsOneSayingSoAndKeepsTheLastGoodCheckpoint()
+    {
+        string state = Path.Combine(_dir.FullName, "state");
+        string kept = Path.Combine(_dir.FullName, "state.kept");
+        Directory.CreateDirectory(state);
+        string checkpoint = Path.Combine(state, "model.ckpt");
+        await using WorkerServer server = await WorkerServer.StartAsync("--checkpoint", checkpoint, "--checkpoint-interval", "0");
+        await PostUntilAsync(server, h => h.GetProperty("checkpoint").GetProperty("written").GetInt64() >= 1);
+        Directory.Move(state, kept);
+        await File.WriteAllTextAsync(state, "not a directory");
+        byte[] good = await File.ReadAllBytesAsync(Path.Combine(kept, "model.ckpt"));
+        Task<string> said = server.OutputLineAsync("without its final checkpoint");
+
+        int exitCode = await server.StopAsync();
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains(checkpoint, await said, StringComparison.Ordinal);
+        Assert.Equal(good, await File.ReadAllBytesAsync(Path.Combine(kept, "model.ckpt")));
+    }
+
     /// <summary>Posts one batch of points at a time (each batch tries a checkpoint) until /healthz shows what is awaited.</summary>
     private static async Task<JsonElement> PostUntilAsync(WorkerServer server, Func<JsonElement, bool> awaited)
     {

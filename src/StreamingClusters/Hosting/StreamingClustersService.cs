@@ -112,6 +112,14 @@ public sealed class StreamingClustersService : IHostedService, IDisposable
             {
                 Environment.ExitCode = 1;
             }
+
+            // The final checkpoint failed like the ones before it: the run is done, but a restart goes
+            // back to an older state, so the exit code says so.
+            if (_pipeline.CheckpointStatus is { IsFailing: true } checkpoint)
+            {
+                HostingLog.FinalCheckpointMissing(_logger, checkpoint.Path, checkpoint.LastError, checkpoint.LastWritten);
+                Environment.ExitCode = 1;
+            }
         }
 #pragma warning disable CA1031 // The failure is logged with its cause and turned into the process's exit code.
         catch (Exception ex)
