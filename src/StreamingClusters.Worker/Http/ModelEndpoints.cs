@@ -86,7 +86,9 @@ internal static partial class ModelEndpoints
                         await context.Response.WriteAsync("\n\n", writing.Token);
                         await context.Response.Body.FlushAsync(writing.Token);
                     }
-                    catch (OperationCanceledException) when (stalled.IsCancellationRequested && !ended.IsCancellationRequested)
+                    // Kestrel aborts the connection when a write is cancelled, so the request's own token
+                    // may be cancelled by the time this runs: the stall timer decides, unless stopping.
+                    catch (OperationCanceledException) when (stalled.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested)
                     {
                         LogStalledClient(loggers.CreateLogger(typeof(ModelEndpoints).FullName!), writeTimeout);
                         context.Abort();
