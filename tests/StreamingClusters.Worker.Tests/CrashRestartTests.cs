@@ -19,9 +19,9 @@ public sealed class CrashRestartTests : IDisposable
     [Fact]
     public async Task Run_KilledAtRandomPointsAndRestarted_AppliesEveryGoodRecordOnceAndMatchesAnUninterruptedRun()
     {
-        string input = WriteInput(out int bad);
+        string input = RestartScenario.WriteInput(_dir.FullName, Rows, seed: 17, out int bad);
         string reference = Path.Combine(_dir.FullName, "reference.json");
-        WorkerProcess.Result uninterrupted = await WorkerProcess.RunAsync(_dir.FullName, null, Args(input, reference, "reference.ckpt"));
+        WorkerProcess.Result uninterrupted = await WorkerProcess.RunAsync(_dir.FullName, null, RestartScenario.Args(input, reference, "reference.ckpt"));
         Assert.True(uninterrupted.ExitCode == 0, uninterrupted.Error);
 
         string final = Path.Combine(_dir.FullName, "final.json");
@@ -55,7 +55,7 @@ public sealed class CrashRestartTests : IDisposable
             };
             watcher.EnableRaisingEvents = true;
 
-            WorkerProcess.Result run = await WorkerProcess.RunAsync(_dir.FullName, null, p => running = p, Args(input, final, "model.ckpt"));
+            WorkerProcess.Result run = await WorkerProcess.RunAsync(_dir.FullName, null, p => running = p, RestartScenario.Args(input, final, "model.ckpt"));
             if (run.ExitCode == 0)
             {
                 break;
@@ -66,46 +66,6 @@ public sealed class CrashRestartTests : IDisposable
         }
 
         Assert.True(kills >= 3, $"Only {kills} kills landed; the test did not exercise restarts.");
-        using JsonDocument expected = JsonDocument.Parse(File.ReadAllBytes(reference));
-        using JsonDocument actual = JsonDocument.Parse(File.ReadAllBytes(final));
-        Assert.Equal(Rows - bad, actual.RootElement.GetProperty("pointsApplied").GetInt64());
-        Assert.Equal(bad, actual.RootElement.GetProperty("pointsRejected").GetInt64());
-        Assert.Equal(Rows, actual.RootElement.GetProperty("pointsReceived").GetInt64());
-        foreach (string field in new[] { "version", "centroids", "weights", "counts", "inertia" })
-        {
-            Assert.Equal(expected.RootElement.GetProperty(field).GetRawText(), actual.RootElement.GetProperty(field).GetRawText());
-        }
-    }
-
-    private static string[] Args(string input, string snapshot, string checkpoint) =>
-    [
-        "--input", input, "--clusters", "6", "--seed", "3", "--half-life", "30000points", "--quiet",
-        "--batch-timeout", "01:00:00", "--checkpoint", checkpoint, "--checkpoint-interval", "0", "--snapshot-out", snapshot,
-    ];
-
-    private string WriteInput(out int bad)
-    {
-        var random = new Random(17);
-        var text = new StringBuilder("a,b,c,d\n");
-        bad = 0;
-        for (int i = 0; i < Rows; i++)
-        {
-            if (random.Next(100) == 0)
-            {
-                text.Append(random.Next(2) == 0 ? "x,1,2,3\n" : "1,2\n");
-                bad++;
-                continue;
-            }
-
-            int c = random.Next(6);
-            for (int j = 0; j < 4; j++)
-            {
-                text.Append((c * 7 * (j + 1) % 23) + random.NextDouble()).Append(j < 3 ? ',' : '\n');
-            }
-        }
-
-        string path = Path.Combine(_dir.FullName, "input.csv");
-        File.WriteAllText(path, text.ToString(), Encoding.UTF8);
-        return path;
+        RestartScenario.AssertExactlyOnce(reference, final, Rows, bad);
     }
 }

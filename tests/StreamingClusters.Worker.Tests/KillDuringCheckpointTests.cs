@@ -24,9 +24,9 @@ public sealed class KillDuringCheckpointTests : IDisposable
     [Fact]
     public async Task Run_KilledAtEveryStepOfCheckpointWrites_NeverLeavesACorruptCheckpointAndAppliesEveryRecordOnce()
     {
-        string input = WriteInput(out int bad);
+        string input = RestartScenario.WriteInput(_dir.FullName, Rows, seed: 23, out int bad);
         string reference = Path.Combine(_dir.FullName, "reference.json");
-        WorkerProcess.Result uninterrupted = await WorkerProcess.RunAsync(_dir.FullName, null, Args(input, reference, "reference.ckpt"));
+        WorkerProcess.Result uninterrupted = await WorkerProcess.RunAsync(_dir.FullName, null, RestartScenario.Args(input, reference, "reference.ckpt"));
         Assert.True(uninterrupted.ExitCode == 0, uninterrupted.Error);
 
         string final = Path.Combine(_dir.FullName, "final.json");
@@ -37,7 +37,7 @@ public sealed class KillDuringCheckpointTests : IDisposable
         long lastVersion = -1;
         foreach (string stage in stages)
         {
-            string? paused = await RunUntilPausedAsync($"{stage}:{random.Next(1, 4)}", Args(input, final, "model.ckpt"));
+            string? paused = await RunUntilPausedAsync($"{stage}:{random.Next(1, 4)}", RestartScenario.Args(input, final, "model.ckpt"));
             Assert.NotNull(paused);
 
             // What the kill left: the checkpoint in place (or, between the renames, only .prev) always loads.
@@ -54,17 +54,9 @@ public sealed class KillDuringCheckpointTests : IDisposable
             lastVersion = version;
         }
 
-        WorkerProcess.Result finish = await WorkerProcess.RunAsync(_dir.FullName, null, Args(input, final, "model.ckpt"));
+        WorkerProcess.Result finish = await WorkerProcess.RunAsync(_dir.FullName, null, RestartScenario.Args(input, final, "model.ckpt"));
         Assert.True(finish.ExitCode == 0, finish.Error);
-        using JsonDocument expected = JsonDocument.Parse(File.ReadAllBytes(reference));
-        using JsonDocument actual = JsonDocument.Parse(File.ReadAllBytes(final));
-        Assert.Equal(Rows - bad, actual.RootElement.GetProperty("pointsApplied").GetInt64());
-        Assert.Equal(bad, actual.RootElement.GetProperty("pointsRejected").GetInt64());
-        Assert.Equal(Rows, actual.RootElement.GetProperty("pointsReceived").GetInt64());
-        foreach (string field in new[] { "version", "centroids", "weights", "counts", "inertia" })
-        {
-            Assert.Equal(expected.RootElement.GetProperty(field).GetRawText(), actual.RootElement.GetProperty(field).GetRawText());
-        }
+        RestartScenario.AssertExactlyOnce(reference, final, Rows, bad);
     }
 
     /// <summary>Runs the worker held at a checkpoint step, kills it there, and returns the line it announced (null if it finished first).</summary>
@@ -100,37 +92,5 @@ public sealed class KillDuringCheckpointTests : IDisposable
         await process.WaitForExitAsync(hang.Token);
         await drain;
         return line;
-    }
-
-    private static string[] Args(string input, string snapshot, string checkpoint) =>
-    [
-        "--input", input, "--clusters", "6", "--seed", "3", "--half-life", "30000points", "--quiet",
-        "--batch-timeout", "01:00:00", "--checkpoint", checkpoint, "--checkpoint-interval", "0", "--snapshot-out", snapshot,
-    ];
-
-    private string WriteInput(out int bad)
-    {
-        var random = new Random(23);
-        var text = new StringBuilder("a,b,c,d\n");
-        bad = 0;
-        for (int i = 0; i < Rows; i++)
-        {
-            if (random.Next(100) == 0)
-            {
-                text.Append(random.Next(2) == 0 ? "x,1,2,3\n" : "1,2\n");
-                bad++;
-                continue;
-            }
-
-            int c = random.Next(6);
-            for (int j = 0; j < 4; j++)
-            {
-                text.Append((c * 7 * (j + 1) % 23) + random.NextDouble()).Append(j < 3 ? ',' : '\n');
-            }
-        }
-
-        string path = Path.Combine(_dir.FullName, "input.csv");
-        File.WriteAllText(path, text.ToString(), Encoding.UTF8);
-        return path;
     }
 }

@@ -27,24 +27,10 @@ internal static class IngestEndpoints
         CancellationToken cancellationToken)
     {
         HttpOptions options = http.Value;
-        RecordParser? parser;
-        try
+        (RecordParser? parser, byte[]? bytes, IResult? refusal) = await ReadRequestAsync(context, options, cancellationToken);
+        if (parser is null || bytes is null)
         {
-            parser = RecordBody.ParserFor(context.Request.ContentType);
-        }
-        catch (FormatException ex)
-        {
-            return Error(StatusCodes.Status415UnsupportedMediaType, ex.Message);
-        }
-
-        if (parser is null)
-        {
-            return Error(StatusCodes.Status415UnsupportedMediaType, "send text/csv or application/x-ndjson (application/jsonl)");
-        }
-
-        if (await RecordBody.ReadBodyAsync(context.Request, options.MaxBodyBytes, cancellationToken) is not { } bytes)
-        {
-            return Error(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {HttpOptions.SectionName}:MaxBodyBytes ({options.MaxBodyBytes})");
+            return refusal!;
         }
 
         RecordBody body;
@@ -88,6 +74,35 @@ internal static class IngestEndpoints
             new IngestResponse(accepted, body.Rejections.Count, body.FirstErrors(ErrorsShown), body.HeaderLine),
             HttpJsonContext.Default.IngestResponse,
             statusCode: StatusCodes.Status200OK);
+    }
+
+    /// <summary>
+    /// Reads a request of records (POST /points and /score): its format from the Content-Type, or 415,
+    /// and its body within MaxBodyBytes, or 413 — the refusal set when either is missing.
+    /// </summary>
+    internal static async Task<(RecordParser? Parser, byte[]? Bytes, IResult? Refusal)> ReadRequestAsync(HttpContext context, HttpOptions options, CancellationToken cancellationToken)
+    {
+        RecordParser? parser;
+        try
+        {
+            parser = RecordBody.ParserFor(context.Request.ContentType);
+        }
+        catch (FormatException ex)
+        {
+            return (null, null, Error(StatusCodes.Status415UnsupportedMediaType, ex.Message));
+        }
+
+        if (parser is null)
+        {
+            return (null, null, Error(StatusCodes.Status415UnsupportedMediaType, "send text/csv or application/x-ndjson (application/jsonl)"));
+        }
+
+        if (await RecordBody.ReadBodyAsync(context.Request, options.MaxBodyBytes, cancellationToken) is not { } bytes)
+        {
+            return (null, null, Error(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {HttpOptions.SectionName}:MaxBodyBytes ({options.MaxBodyBytes})"));
+        }
+
+        return (parser, bytes, null);
     }
 
     internal static IResult Error(int status, string message) =>

@@ -22,24 +22,10 @@ internal static class ScoreEndpoints
         CancellationToken cancellationToken)
     {
         HttpOptions options = http.Value;
-        RecordParser? parser;
-        try
+        (RecordParser? parser, byte[]? bytes, IResult? refusal) = await IngestEndpoints.ReadRequestAsync(context, options, cancellationToken);
+        if (parser is null || bytes is null)
         {
-            parser = RecordBody.ParserFor(context.Request.ContentType);
-        }
-        catch (FormatException ex)
-        {
-            return IngestEndpoints.Error(StatusCodes.Status415UnsupportedMediaType, ex.Message);
-        }
-
-        if (parser is null)
-        {
-            return IngestEndpoints.Error(StatusCodes.Status415UnsupportedMediaType, "send text/csv or application/x-ndjson (application/jsonl)");
-        }
-
-        if (await RecordBody.ReadBodyAsync(context.Request, options.MaxBodyBytes, cancellationToken) is not { } bytes)
-        {
-            return IngestEndpoints.Error(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {HttpOptions.SectionName}:MaxBodyBytes ({options.MaxBodyBytes})");
+            return refusal!;
         }
 
         if (pipeline.Latest is not { } model)

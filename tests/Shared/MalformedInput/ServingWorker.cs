@@ -96,7 +96,16 @@ internal sealed partial class ServingWorker : IAsyncDisposable
         }
 
         Task reading = Task.WhenAll(ReadAsync(process.StandardOutput), ReadAsync(process.StandardError));
-        Task first = await Task.WhenAny(listening.Task, reading, Task.Delay(hang)).ConfigureAwait(false);
+        Task? first = null;
+        try
+        {
+            // Listening, or output ended (the worker exited): whichever comes first, bounded by the hang guard.
+            first = await Task.WhenAny(listening.Task, reading).WaitAsync(hang).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+
         if (first != listening.Task)
         {
             process.Kill(entireProcessTree: true);
