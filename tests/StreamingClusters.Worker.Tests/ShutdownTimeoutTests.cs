@@ -16,7 +16,7 @@ namespace StreamingClusters.Worker.Tests;
 /// </summary>
 public sealed partial class ShutdownTimeoutTests : IDisposable
 {
-    private const int Rows = 40_000;
+    private const int Rows = 400_000;
     private const int Dimensions = 16;
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("sc-shutdown-");
 
@@ -30,7 +30,7 @@ public sealed partial class ShutdownTimeoutTests : IDisposable
         string checkpoint = Path.Combine(_dir.FullName, "model.ckpt");
         string[] args =
         [
-            WorkerProcess.WorkerDll, "--input", input, "--no-header", "--clusters", "256", "--seed", "5",
+            WorkerProcess.WorkerDll, "--input", input, "--no-header", "--clusters", "512", "--seed", "5",
             "--snapshot-out", snapshot, "--checkpoint", checkpoint, "--checkpoint-interval", "0",
             "--StreamingClusters:ChannelCapacity=8192", "--HostOptions:ShutdownTimeout=00:00:00",
         ];
@@ -83,7 +83,7 @@ public sealed partial class ShutdownTimeoutTests : IDisposable
         while ((line = await process.StandardOutput.ReadLineAsync(hang.Token)) is not null)
         {
             output.AppendLine(line);
-            if (!stopped && line.Contains("Seeded 256 centroids", StringComparison.Ordinal))
+            if (!stopped && line.Contains("Seeded 512 centroids", StringComparison.Ordinal))
             {
                 using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
                 {
