@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 
@@ -16,6 +17,13 @@ internal sealed class CsvRecordParser : RecordParser
     private readonly bool? _hasHeader;
     private readonly string[] _columns;
     private readonly string _setting;
+    private readonly byte _separator;
+
+    /// <summary>Whether the separator cannot be part of a number or a blank, so <see cref="TryParsePlain"/> may read lines.</summary>
+    private readonly bool _plainSeparator;
+    /// <summary>The characters of a plain number: what <see cref="TryParsePlain"/> reads without <see cref="Parse"/>.</summary>
+    private static readonly SearchValues<byte> NumberCharacters = SearchValues.Create("0123456789+-.eE"u8);
+
     private float[] _values = new float[16];
     private int _count;
 
@@ -36,6 +44,8 @@ internal sealed class CsvRecordParser : RecordParser
     public CsvRecordParser(byte separator, bool? hasHeader, IEnumerable<string> columns, string setting)
     {
         _splitter = new CsvFieldSplitter(separator);
+        _separator = separator;
+        _plainSeparator = !NumberCharacters.Contains(separator) && separator is not (byte)' ' and not (byte)'\t';
         _hasHeader = hasHeader;
         _columns = [.. columns];
         _setting = setting;
@@ -69,6 +79,52 @@ internal sealed class CsvRecordParser : RecordParser
 
         _headerFields = names.Length;
         Select(names);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// A line of plain numbers and separators only (no blanks, quotes or other text), every field a
+    /// value: read in one pass, each number straight into the values. Any other line, or a field count
+    /// <see cref="Parse"/> would refuse, is left to <see cref="Parse"/>.
+    /// </remarks>
+    public override bool TryParsePlain(ReadOnlySpan<byte> line)
+    {
+        if (!_plainSeparator || _selected is not null || line.IsEmpty)
+        {
+            return false;
+        }
+
+        float[] values = _values;
+        int count = 0;
+        int position = 0;
+        while (true)
+        {
+            if (count == values.Length)
+            {
+                values = _values = new float[2 * values.Length];
+            }
+
+            if (!PlainDecimal.TryRead(line, ref position, _separator, out values[count]) && !TryReadOther(line, ref position, out values[count]))
+            {
+                return false;
+            }
+
+            count++;
+            if (position == line.Length)
+            {
+                break;
+            }
+
+            position++; // past the separator
+        }
+
+        if ((_headerFields >= 0 && count != _headerFields) || count < _minFields)
+        {
+            return false;
+        }
+
+        _count = count;
         return true;
     }
 
@@ -110,6 +166,27 @@ internal sealed class CsvRecordParser : RecordParser
 
         _count = count;
         return null;
+    }
+
+    /// <summary>
+    /// Reads a field of sign, digit, point and exponent characters only that <see cref="PlainDecimal"/>
+    /// left (many digits, a large exponent): as <see cref="Parse"/> would, when it is a number.
+    /// </summary>
+    private bool TryReadOther(ReadOnlySpan<byte> line, ref int position, out float value)
+    {
+        ReadOnlySpan<byte> rest = line[position..];
+        int length = rest.IndexOfAnyExcept(NumberCharacters);
+        length = length < 0 ? rest.Length : length;
+        if ((length < rest.Length && rest[length] != _separator)
+            || Utf8Number.Parse(rest[..length], out value) != NumberStatus.Number
+            || !float.IsFinite(value))
+        {
+            value = 0;
+            return false;
+        }
+
+        position += length;
+        return true;
     }
 
     private static string Fields(int count) => count == 1 ? "1 field" : string.Create(CultureInfo.InvariantCulture, $"{count} fields");

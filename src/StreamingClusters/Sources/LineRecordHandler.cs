@@ -94,6 +94,12 @@ internal sealed class LineRecordHandler
         }
 
         ReadOnlySpan<byte> text = line.Text;
+        if (_headerDecided && _parser.TryParsePlain(text))
+        {
+            // A line of plain numbers: ASCII (so valid UTF-8) and not blank, read as Parse would.
+            return LineKind.Values;
+        }
+
         if (IsBlank(text))
         {
             return LineKind.None;

@@ -19,6 +19,16 @@ internal abstract class RecordParser
     /// <exception cref="InvalidOperationException">The configured columns do not fit the header.</exception>
     public virtual bool TryReadHeader(ReadOnlySpan<byte> line) => false;
 
+    /// <summary>
+    /// Tries a quick read of a line after the header: when it returns <see langword="true"/>, the line
+    /// gave <see cref="Values"/> exactly as <see cref="Parse"/> would have. When it returns
+    /// <see langword="false"/>, nothing is said about the line: call <see cref="Parse"/>, which also
+    /// checks everything else (blank, UTF-8) that the quick read assumes.
+    /// </summary>
+    /// <param name="line">The line's bytes, without its terminator, after the header was decided.</param>
+    /// <returns>Whether the line gave values.</returns>
+    public virtual bool TryParsePlain(ReadOnlySpan<byte> line) => false;
+
     /// <summary>Parses one line into <see cref="Values"/>.</summary>
     /// <param name="line">The line's bytes (valid UTF-8, not blank), without its terminator.</param>
     /// <returns><see langword="null"/> when it gave values, else why it did not, in words.</returns>

@@ -151,4 +151,79 @@ public sealed class CsvRecordParserTests
         Assert.True(Header(exact, "x,X"));
         Assert.Equal([1f], Parse(exact, "1,2"));
     }
+
+    [Theory]
+    [InlineData("1.06295,-1.0856,10.3317", true)]
+    [InlineData("1,2,3e-5", true)]
+    [InlineData("1,2,12345678901234567890123", true)] // a field past the quick path's digits, read by csFastFloat
+    [InlineData("1,2", false)] // a field short of the header: Parse says why
+    [InlineData("1,2,3,4", false)]
+    [InlineData("1, 2,3", false)]
+    [InlineData("1,\"2\",3", false)]
+    [InlineData("1,,3", false)]
+    [InlineData("1,2,nan", false)]
+    [InlineData("1,2,1e99", false)]
+    [InlineData("1,2,3,", false)]
+    public void TryParsePlain_AfterAHeader_ReadsPlainLinesAsParseDoes(string line, bool plain)
+    {
+        CsvRecordParser sut = CreateSut();
+        Assert.True(Header(sut, "a,b,c"));
+        var reference = CreateSut();
+        Header(reference, "a,b,c");
+
+        bool read = sut.TryParsePlain(Encoding.UTF8.GetBytes(line));
+
+        Assert.Equal(plain, read);
+        if (read)
+        {
+            Assert.Equal(Parse(reference, line), sut.Values.ToArray());
+        }
+    }
+
+    [Fact]
+    public void TryParsePlain_WithSelectedColumns_LeavesEveryLineToParse()
+    {
+        CsvRecordParser sut = CreateSut(columns: ["b"]);
+        Header(sut, "a,b,c");
+
+        Assert.False(sut.TryParsePlain("1,2,3"u8));
+    }
+
+    [Fact]
+    public void TryParsePlain_RandomLines_GiveExactlyParsesValues()
+    {
+        var rng = new Random(11);
+        string[] pieces = ["1", "-2.5", "3e2", "0.125", "1e", "x", " ", "\"", "", ".", "-", "16777217", "99999999999999999999"];
+        int read = 0;
+        for (int n = 0; n < 20_000; n++)
+        {
+            CsvRecordParser sut = CreateSut(hasHeader: n % 2 == 0);
+            CsvRecordParser reference = CreateSut(hasHeader: n % 2 == 0);
+            Header(sut, "a,b,c");
+            Header(reference, "a,b,c");
+            var line = new StringBuilder();
+            int fields = rng.Next(1, 5);
+            for (int f = 0; f < fields; f++)
+            {
+                line.Append(f == 0 ? "" : ",");
+                int parts = rng.Next(1, 3);
+                for (int p = 0; p < parts; p++)
+                {
+                    line.Append(rng.Next(4) == 0 ? pieces[rng.Next(pieces.Length)] : pieces[rng.Next(4)]);
+                }
+            }
+
+            byte[] bytes = Encoding.UTF8.GetBytes(line.ToString());
+            if (!sut.TryParsePlain(bytes))
+            {
+                continue;
+            }
+
+            read++;
+            Assert.True(reference.Parse(bytes) is null, line.ToString());
+            Assert.Equal(reference.Values.ToArray(), sut.Values.ToArray());
+        }
+
+        Assert.True(read > 2_000, $"only {read} read");
+    }
 }
