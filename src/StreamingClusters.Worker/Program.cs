@@ -31,19 +31,34 @@ if (switches.ConfigFile is { } profile && !File.Exists(profile))
     return 2;
 }
 
-// The web builder reads the same sources as the generic one (plus ASPNETCORE_ variables); it only
-// becomes a web application when Urls or Kestrel endpoints are configured, else HTTP stays off.
-WebApplicationBuilder web = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = contentRoot, Args = [] });
-Layer(web.Configuration, switches);
-bool serving = HttpEndpoints.IsConfigured(web.Configuration);
-IHostApplicationBuilder builder = serving
-    ? web
-    : Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = contentRoot, Args = [] });
-if (!serving)
+// The web builder reads the same sources as the generic one plus ASPNETCORE_ variables; the worker only
+// becomes a web application when Urls or Kestrel endpoints are configured, else HTTP stays off. The web
+// builder costs a good part of a short run's start-up, so without ASPNETCORE_ variables (then both read
+// the same settings) the generic builder decides, and the web one is made only to serve.
+WebApplicationBuilder? web = null;
+HostApplicationBuilder? generic = null;
+bool serving;
+if (HasAspNetCoreVariables())
 {
-    Layer(builder.Configuration, switches);
+    web = CreateWebBuilder(contentRoot, switches);
+    serving = HttpEndpoints.IsConfigured(web.Configuration);
+}
+else
+{
+    generic = CreateGenericBuilder(contentRoot, switches);
+    serving = HttpEndpoints.IsConfigured(generic.Configuration);
+    if (serving)
+    {
+        web = CreateWebBuilder(contentRoot, switches);
+    }
 }
 
+if (!serving)
+{
+    generic ??= CreateGenericBuilder(contentRoot, switches);
+}
+
+IHostApplicationBuilder builder = serving ? web! : generic!;
 builder.Logging.AddSimpleConsole(o =>
 {
     o.SingleLine = true;
@@ -61,20 +76,20 @@ builder.Services.AddStreamingClusters(
     options => WorkerSettings.Apply(options, switches, serving));
 if (serving)
 {
-    web.AddHttpEndpoints();
+    web!.AddHttpEndpoints();
 }
 
 try
 {
     if (serving)
     {
-        await using WebApplication app = web.Build();
+        await using WebApplication app = web!.Build();
         app.MapHttpEndpoints();
         await app.RunAsync();
     }
     else
     {
-        using IHost host = ((HostApplicationBuilder)builder).Build();
+        using IHost host = generic!.Build();
         await host.RunAsync();
     }
 }
@@ -89,6 +104,23 @@ catch (OptionsValidationException ex)
 }
 
 return Environment.ExitCode;
+
+static WebApplicationBuilder CreateWebBuilder(string contentRoot, CommandLineSwitches switches)
+{
+    WebApplicationBuilder web = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = contentRoot, Args = [] });
+    Layer(web.Configuration, switches);
+    return web;
+}
+
+static HostApplicationBuilder CreateGenericBuilder(string contentRoot, CommandLineSwitches switches)
+{
+    HostApplicationBuilder generic = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = contentRoot, Args = [] });
+    Layer(generic.Configuration, switches);
+    return generic;
+}
+
+static bool HasAspNetCoreVariables() =>
+    Environment.GetEnvironmentVariables().Keys.OfType<string>().Any(name => name.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase));
 
 static void Layer(IConfigurationManager configuration, CommandLineSwitches switches)
 {

@@ -20,9 +20,11 @@ internal static class PlainDecimal
 {
     private const ulong MaxExactMantissa = 1UL << 53;
 
-    private static readonly ulong[] PowersOfTenInteger = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+    private static ReadOnlySpan<ulong> PowersOfTenInteger => [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 
-    private static readonly double[] PowersOfTen =
+    private static ReadOnlySpan<float> PowersOfTenSingle => [1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f];
+
+    private static ReadOnlySpan<double> PowersOfTen =>
     [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
@@ -40,6 +42,98 @@ internal static class PlainDecimal
     /// <returns>Whether the field was a plain number read here; otherwise <paramref name="position"/> is unchanged.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryRead(ReadOnlySpan<byte> line, ref int position, byte separator, out float value)
+    {
+        // The common case straight through: up to 7 digits, a point and up to 7 digits, no exponent,
+        // with 8 bytes readable at each run of digits. Anything else takes the general reading.
+        ref byte first = ref MemoryMarshal.GetReference(line);
+        int end = line.Length;
+        int i = position;
+        if (i < end)
+        {
+            // The sign without a branch: random signs would mispredict half the time.
+            uint negative = Unsafe.Add(ref first, i) == (byte)'-' ? 1u : 0u;
+            int j = i + (int)negative;
+            if (j <= end - sizeof(ulong))
+            {
+                ulong integer = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref first, j)) ^ 0x3030_3030_3030_3030UL;
+                int integerDigits = BitOperations.TrailingZeroCount(NotDigits(integer)) >> 3;
+                if (integerDigits is > 0 and < 8)
+                {
+                    ulong mantissa = Eight(integer, integerDigits);
+                    int k = j + integerDigits;
+                    int fractionDigits = 0;
+                    if (Unsafe.Add(ref first, k) == (byte)'.' && k + 1 <= end - sizeof(ulong))
+                    {
+                        ulong fraction = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref first, k + 1)) ^ 0x3030_3030_3030_3030UL;
+                        fractionDigits = BitOperations.TrailingZeroCount(NotDigits(fraction)) >> 3;
+                        if (fractionDigits is > 0 and < 8)
+                        {
+                            mantissa = (mantissa * Unsafe.Add(ref MemoryMarshal.GetReference(PowersOfTenInteger), fractionDigits)) + Eight(fraction, fractionDigits);
+                            k += 1 + fractionDigits;
+                        }
+                        else
+                        {
+                            k = -1;
+                        }
+                    }
+
+                    if (k >= 0 && (k == end || Unsafe.Add(ref first, k) == separator))
+                    {
+                        // Below 2^24 and 10^10 both are exact floats: one float division rounds correctly.
+                        float magnitude = mantissa < (1UL << 24)
+                            ? mantissa / Unsafe.Add(ref MemoryMarshal.GetReference(PowersOfTenSingle), fractionDigits)
+                            : ExactToFloat(mantissa, -fractionDigits);
+                        if (!float.IsNaN(magnitude))
+                        {
+                            value = BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(magnitude) | (negative << 31));
+                            position = k;
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+
+        return TryReadGeneral(line, ref position, separator, out value);
+    }
+
+    /// <summary>Whether each byte (a character XOR '0') is not a digit: its top bit, up to the first non-digit.</summary>
+    /// <remarks>
+    /// A digit XOR '0' is 0–9. Adding 0x76 sets the top bit of bytes of 10 or more; a byte of 0x80 or
+    /// more has it set already. Carries only reach later bytes than a flagged one, so the lowest flagged
+    /// byte is the first non-digit.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong NotDigits(ulong values) => (values | (values + 0x7676_7676_7676_7676UL)) & 0x8080_8080_8080_8080UL;
+
+    /// <summary>The number written by the first <paramref name="count"/> (1–8) digits of <paramref name="values"/> (characters XOR '0').</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Eight(ulong values, int count)
+    {
+        // The digits to the top bytes, zeros below: an eight-digit number with leading zeros.
+        ulong digits = values << ((8 - count) << 3);
+        digits = ((digits * 10) + (digits >> 8)) & 0x00FF_00FF_00FF_00FFUL;
+        digits = ((digits * 100) + (digits >> 16)) & 0x0000_FFFF_0000_FFFFUL;
+        return ((digits * 10000) + (digits >> 32)) & 0xFFFF_FFFFUL;
+    }
+
+    /// <summary>
+    /// The decimal <paramref name="mantissa"/> × 10^<paramref name="exponent"/> (mantissa at most 2^53,
+    /// exponent within ±22) rounded to a float, or NaN when the double falls half-way between two floats.
+    /// </summary>
+    private static float ExactToFloat(ulong mantissa, int exponent)
+    {
+        double exact = exponent < 0
+            ? mantissa / Unsafe.Add(ref MemoryMarshal.GetReference(PowersOfTen), -exponent)
+            : mantissa * Unsafe.Add(ref MemoryMarshal.GetReference(PowersOfTen), exponent);
+
+        // Half-way between two floats: the double's 29 low mantissa bits are exactly 1 followed by zeros.
+        return (BitConverter.DoubleToUInt64Bits(exact) & 0x1FFF_FFFF) == 0x1000_0000 ? float.NaN : (float)exact;
+    }
+
+    /// <summary>Reads any plain spelling: <see cref="TryRead"/> without its shortcut.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool TryReadGeneral(ReadOnlySpan<byte> line, ref int position, byte separator, out float value)
     {
         int i = position;
         bool negative = (uint)i < (uint)line.Length && line[i] == (byte)'-';
@@ -120,16 +214,13 @@ internal static class PlainDecimal
             return false;
         }
 
-        double exact = exponent < 0 ? mantissa / PowersOfTen[-exponent] : mantissa * PowersOfTen[exponent];
-
-        // Half-way between two floats: the double's 29 low mantissa bits are exactly 1 followed by zeros.
-        if ((BitConverter.DoubleToUInt64Bits(exact) & 0x1FFF_FFFF) == 0x1000_0000)
+        float rounded = ExactToFloat(mantissa, exponent);
+        if (float.IsNaN(rounded))
         {
             value = 0;
             return false;
         }
 
-        float rounded = (float)exact;
         value = negative ? -rounded : rounded;
         position = i;
         return true;
@@ -148,22 +239,15 @@ internal static class PlainDecimal
         {
             ulong bytes = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref MemoryMarshal.GetReference(line), i));
 
-            // A digit byte XOR '0' is 0–9. Adding 0x76 sets the top bit of bytes of 10 or more; a byte of
-            // 0x80 or more has it set already. Carries only reach later bytes than a flagged one.
             ulong values = bytes ^ 0x3030_3030_3030_3030UL;
-            ulong notDigit = (values | (values + 0x7676_7676_7676_7676UL)) & 0x8080_8080_8080_8080UL;
-            int count = notDigit == 0 ? 8 : BitOperations.TrailingZeroCount(notDigit) >> 3;
+            int count = BitOperations.TrailingZeroCount(NotDigits(values)) >> 3;
             if (count == 0)
             {
                 return;
             }
 
-            // The digits to the top bytes, zeros below: an eight-digit number with leading zeros.
-            ulong digits = values << ((8 - count) << 3);
-            digits = ((digits * 10) + (digits >> 8)) & 0x00FF_00FF_00FF_00FFUL;
-            digits = ((digits * 100) + (digits >> 16)) & 0x0000_FFFF_0000_FFFFUL;
-            digits = ((digits * 10000) + (digits >> 32)) & 0xFFFF_FFFFUL;
-            mantissa = (mantissa * PowersOfTenInteger[count]) + digits;
+            ulong digits = Eight(values, count);
+            mantissa = (mantissa * Unsafe.Add(ref MemoryMarshal.GetReference(PowersOfTenInteger), count)) + digits;
             i += count;
             if (count < 8)
             {
