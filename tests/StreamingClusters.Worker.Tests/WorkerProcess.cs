@@ -29,7 +29,14 @@ internal static class WorkerProcess
         RunAsync(workingDirectory, standardInput, null, args);
 
     /// <summary>Runs the worker; <paramref name="started"/> is handed the running process (to kill it).</summary>
-    public static async Task<Result> RunAsync(string workingDirectory, string? standardInput, Action<Process>? started, params string[] args)
+    public static Task<Result> RunAsync(string workingDirectory, string? standardInput, Action<Process>? started, params string[] args) =>
+        RunAsync(workingDirectory, standardInput, started, environment: null, args);
+
+    /// <summary>Runs the worker with environment variables set.</summary>
+    public static Task<Result> RunWithEnvironmentAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunAsync(workingDirectory, null, null, environment, args);
+
+    private static async Task<Result> RunAsync(string workingDirectory, string? standardInput, Action<Process>? started, IReadOnlyDictionary<string, string>? environment, string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -39,6 +46,11 @@ internal static class WorkerProcess
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(WorkerDll);
         foreach (string arg in args)
         {

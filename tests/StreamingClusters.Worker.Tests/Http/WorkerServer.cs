@@ -33,7 +33,13 @@ internal sealed partial class WorkerServer : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     /// <summary>Starts a worker with no points of its own (an empty input file), two clusters of two dimensions, seeded after 8 points.</summary>
-    public static async Task<WorkerServer> StartAsync(params string[] extra)
+    public static Task<WorkerServer> StartAsync(params string[] extra) => StartAsync(environment: null, extra);
+
+    /// <summary>
+    /// Starts a worker as <see cref="StartAsync(string[])"/> does, with environment variables set; when
+    /// they hold the address (<c>ASPNETCORE_URLS</c>, <c>DOTNET_URLS</c>), no <c>--urls</c> is passed.
+    /// </summary>
+    public static async Task<WorkerServer> StartAsync(IReadOnlyDictionary<string, string>? environment, params string[] extra)
     {
         DirectoryInfo dir = Directory.CreateTempSubdirectory("sc-http-");
         string input = Path.Combine(dir.FullName, "empty.csv");
@@ -45,9 +51,16 @@ internal sealed partial class WorkerServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        bool addressInEnvironment = environment is not null && environment.Keys.Any(k => k.EndsWith("URLS", StringComparison.OrdinalIgnoreCase));
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        string[] urls = addressInEnvironment ? [] : ["--urls", "http://127.0.0.1:0"];
         string[] args =
         [
-            WorkerProcess.WorkerDll, "--urls", "http://127.0.0.1:0", "--input", input, "--clusters", "2", "--dimensions", "2",
+            WorkerProcess.WorkerDll, .. urls, "--input", input, "--clusters", "2", "--dimensions", "2",
             "--batch-size", "4", "--seed", "7", "--dead-letter", Path.Combine(dir.FullName, "dead.jsonl"),
             "--StreamingClusters:Seeding:BufferSize=8", "--StreamingClusters:Http:IngestWait=00:00:05", .. extra,
         ];
