@@ -6,7 +6,7 @@ namespace StreamingClusters.Benchmarks;
 internal static class Program
 {
     /// <summary>
-    /// <c>--quick [--rows N] [--columns D] [--repeat R]</c> runs the Stopwatch runner over a generated
+    /// <c>--quick [--rows N] [--columns D] [--repeat R] [--csv FILE]</c> runs the Stopwatch runner over a generated
     /// CSV and JSON lines file; anything else goes to BenchmarkDotNet's switcher (<c>--filter</c>, <c>--job</c>, …).
     /// </summary>
     private static async Task Main(string[] args)
