@@ -105,11 +105,19 @@ internal sealed class CsvRecordParser : RecordParser
                 values = _values = new float[2 * values.Length];
             }
 
-            if (!PlainDecimal.TryRead(line, ref position, _separator, out values[count]) && !TryReadOther(line, ref position, out values[count]))
+            int at = position;
+            float value;
+            if (!PlainDecimal.TryRead(line, ref at, _separator, out value))
             {
-                return false;
+                at = ReadOther(line, position, out value);
+                if (at < 0)
+                {
+                    return false;
+                }
             }
 
+            values[count] = value;
+            position = at;
             count++;
             if (position == line.Length)
             {
@@ -170,9 +178,10 @@ internal sealed class CsvRecordParser : RecordParser
 
     /// <summary>
     /// Reads a field of sign, digit, point and exponent characters only that <see cref="PlainDecimal"/>
-    /// left (many digits, a large exponent): as <see cref="Parse"/> would, when it is a number.
+    /// left (many digits, a large exponent): as <see cref="Parse"/> would, when it is a number;
+    /// returns where it ended, or −1.
     /// </summary>
-    private bool TryReadOther(ReadOnlySpan<byte> line, ref int position, out float value)
+    private int ReadOther(ReadOnlySpan<byte> line, int position, out float value)
     {
         ReadOnlySpan<byte> rest = line[position..];
         int length = rest.IndexOfAnyExcept(NumberCharacters);
@@ -182,11 +191,10 @@ internal sealed class CsvRecordParser : RecordParser
             || !float.IsFinite(value))
         {
             value = 0;
-            return false;
+            return -1;
         }
 
-        position += length;
-        return true;
+        return position + length;
     }
 
     private static string Fields(int count) => count == 1 ? "1 field" : string.Create(CultureInfo.InvariantCulture, $"{count} fields");

@@ -94,7 +94,14 @@ internal static class PlainDecimal
             }
         }
 
-        return TryReadGeneral(line, ref position, separator, out value);
+        int ended = ReadGeneral(line, position, separator, out value);
+        if (ended < 0)
+        {
+            return false;
+        }
+
+        position = ended;
+        return true;
     }
 
     /// <summary>Whether each byte (a character XOR '0') is not a digit: its top bit, up to the first non-digit.</summary>
@@ -131,9 +138,9 @@ internal static class PlainDecimal
         return (BitConverter.DoubleToUInt64Bits(exact) & 0x1FFF_FFFF) == 0x1000_0000 ? float.NaN : (float)exact;
     }
 
-    /// <summary>Reads any plain spelling: <see cref="TryRead"/> without its shortcut.</summary>
+    /// <summary>Reads any plain spelling: <see cref="TryRead"/> without its shortcut; returns where it ended, or −1.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static bool TryReadGeneral(ReadOnlySpan<byte> line, ref int position, byte separator, out float value)
+    private static int ReadGeneral(ReadOnlySpan<byte> line, int position, byte separator, out float value)
     {
         int i = position;
         bool negative = (uint)i < (uint)line.Length && line[i] == (byte)'-';
@@ -156,14 +163,14 @@ internal static class PlainDecimal
             if (fractionDigits == 0)
             {
                 value = 0;
-                return false;
+                return -1;
             }
         }
 
         if (integerDigits == 0 || integerDigits + fractionDigits > 19)
         {
             value = 0;
-            return false;
+            return -1;
         }
 
         int exponent = 0;
@@ -188,7 +195,7 @@ internal static class PlainDecimal
             if (i == exponentStart)
             {
                 value = 0;
-                return false;
+                return -1;
             }
 
             exponent = negativeExponent ? -exponent : exponent;
@@ -197,33 +204,31 @@ internal static class PlainDecimal
         if ((uint)i < (uint)line.Length && line[i] != separator)
         {
             value = 0;
-            return false;
+            return -1;
         }
 
         exponent -= fractionDigits;
         if (mantissa == 0)
         {
             value = negative ? -0f : 0f;
-            position = i;
-            return true;
+            return i;
         }
 
         if (mantissa > MaxExactMantissa || exponent < -22 || exponent > 22)
         {
             value = 0;
-            return false;
+            return -1;
         }
 
         float rounded = ExactToFloat(mantissa, exponent);
         if (float.IsNaN(rounded))
         {
             value = 0;
-            return false;
+            return -1;
         }
 
         value = negative ? -rounded : rounded;
-        position = i;
-        return true;
+        return i;
     }
 
     /// <summary>
