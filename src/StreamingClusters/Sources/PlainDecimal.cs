@@ -43,8 +43,8 @@ internal static class PlainDecimal
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool TryRead(ReadOnlySpan<byte> line, ref int position, byte separator, out float value)
     {
-        // The common case straight through: up to 7 digits, a point and up to 7 digits, no exponent,
-        // with 8 bytes readable at each run of digits. Anything else takes the general reading.
+        // The common case straight through: up to 7 digits, a point and up to 7 digits, no exponent, in
+        // a line of at least 8 bytes. Anything else takes the general reading.
         ref byte first = ref MemoryMarshal.GetReference(line);
         int end = line.Length;
         int i = position;
@@ -53,42 +53,39 @@ internal static class PlainDecimal
             // The sign without a branch: random signs would mispredict half the time.
             uint negative = Unsafe.Add(ref first, i) == (byte)'-' ? 1u : 0u;
             int j = i + (int)negative;
-            if (j <= end - sizeof(ulong))
+            ulong integer = Load(ref first, j, end) ^ 0x3030_3030_3030_3030UL;
+            int integerDigits = BitOperations.TrailingZeroCount(NotDigits(integer)) >> 3;
+            if (integerDigits is > 0 and < 8)
             {
-                ulong integer = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref first, j)) ^ 0x3030_3030_3030_3030UL;
-                int integerDigits = BitOperations.TrailingZeroCount(NotDigits(integer)) >> 3;
-                if (integerDigits is > 0 and < 8)
+                ulong mantissa = Eight(integer, integerDigits);
+                int k = j + integerDigits;
+                int fractionDigits = 0;
+                if (k < end && Unsafe.Add(ref first, k) == (byte)'.')
                 {
-                    ulong mantissa = Eight(integer, integerDigits);
-                    int k = j + integerDigits;
-                    int fractionDigits = 0;
-                    if (Unsafe.Add(ref first, k) == (byte)'.' && k + 1 <= end - sizeof(ulong))
+                    ulong fraction = Load(ref first, k + 1, end) ^ 0x3030_3030_3030_3030UL;
+                    fractionDigits = BitOperations.TrailingZeroCount(NotDigits(fraction)) >> 3;
+                    if (fractionDigits is > 0 and < 8)
                     {
-                        ulong fraction = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref first, k + 1)) ^ 0x3030_3030_3030_3030UL;
-                        fractionDigits = BitOperations.TrailingZeroCount(NotDigits(fraction)) >> 3;
-                        if (fractionDigits is > 0 and < 8)
-                        {
-                            mantissa = (mantissa * Unsafe.Add(ref MemoryMarshal.GetReference(PowersOfTenInteger), fractionDigits)) + Eight(fraction, fractionDigits);
-                            k += 1 + fractionDigits;
-                        }
-                        else
-                        {
-                            k = -1;
-                        }
+                        mantissa = (mantissa * Unsafe.Add(ref MemoryMarshal.GetReference(PowersOfTenInteger), fractionDigits)) + Eight(fraction, fractionDigits);
+                        k += 1 + fractionDigits;
                     }
-
-                    if (k >= 0 && (k == end || Unsafe.Add(ref first, k) == separator))
+                    else
                     {
-                        // Below 2^24 and 10^10 both are exact floats: one float division rounds correctly.
-                        float magnitude = mantissa < (1UL << 24)
-                            ? mantissa / Unsafe.Add(ref MemoryMarshal.GetReference(PowersOfTenSingle), fractionDigits)
-                            : ExactToFloat(mantissa, -fractionDigits);
-                        if (!float.IsNaN(magnitude))
-                        {
-                            value = BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(magnitude) | (negative << 31));
-                            position = k;
-                            return true;
-                        }
+                        k = -1;
+                    }
+                }
+
+                if (k >= 0 && (k == end || Unsafe.Add(ref first, k) == separator))
+                {
+                    // Below 2^24 and 10^10 both are exact floats: one float division rounds correctly.
+                    float magnitude = mantissa < (1UL << 24)
+                        ? mantissa / Unsafe.Add(ref MemoryMarshal.GetReference(PowersOfTenSingle), fractionDigits)
+                        : ExactToFloat(mantissa, -fractionDigits);
+                    if (!float.IsNaN(magnitude))
+                    {
+                        value = BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(magnitude) | (negative << 31));
+                        position = k;
+                        return true;
                     }
                 }
             }
@@ -103,6 +100,16 @@ internal static class PlainDecimal
         position = ended;
         return true;
     }
+
+    /// <summary>
+    /// The 8 bytes of the line from <paramref name="at"/>; near the end of a line of at least 8 bytes,
+    /// its last 8 bytes shifted down, with zeros (not digits) past the end; 0 when nothing can be read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Load(ref byte first, int at, int end) =>
+        at <= end - sizeof(ulong) ? Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref first, at))
+        : at < end && end >= sizeof(ulong) ? Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref first, end - sizeof(ulong))) >> ((at - (end - sizeof(ulong))) << 3)
+        : 0;
 
     /// <summary>Whether each byte (a character XOR '0') is not a digit: its top bit, up to the first non-digit.</summary>
     /// <remarks>

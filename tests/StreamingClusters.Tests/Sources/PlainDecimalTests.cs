@@ -62,7 +62,9 @@ public sealed class PlainDecimalTests
         for (int n = 0; n < 200_000; n++)
         {
             string text = n % 3 == 0 ? RandomFloatText(rng) : n % 3 == 1 ? RandomDecimal(rng) : RandomCharacters(rng);
-            byte[] bytes = Encoding.UTF8.GetBytes(text + ",7");
+            // Fields that end the line and fields followed by another, in lines shorter and longer than 8 bytes.
+            string suffix = (n / 3 % 3) switch { 0 => string.Empty, 1 => ",7", _ => ",123456789" };
+            byte[] bytes = Encoding.UTF8.GetBytes(text + suffix);
             int position = 0;
             if (!PlainDecimal.TryRead(bytes, ref position, (byte)',', out float value))
             {
