@@ -9,6 +9,9 @@
 #   tests/StreamingClusters.Benchmarks/compare-pipeline.sh [--rounds R] [--points N] [--csv-points M] [--csv-only]
 #
 # --csv-only runs only the CSV-to-snapshot comparison (the worker process against pandas + partial_fit).
+# "1 -> 2 cores" is given twice: Parallelism 1 against 2 with the whole machine (the writer already has
+# a core of its own at Parallelism 1), and the whole process held to one core (taskset -c 0,
+# Parallelism 1) against the whole process on two (Parallelism 2).
 # The peers run with default threads and with one; the best of each counts (on a busy 2-core machine
 # OpenBLAS's default threads can be many times slower than one).
 #
@@ -58,6 +61,9 @@ for round in $(seq "$rounds"); do
     # In memory: ours (Parallelism 1 and 2, one round each), scikit-learn (default threads, then one).
     if [ "$csv_only" = 0 ]; then
     "${bench[@]}" --data "$out/blobs.f32" --points "$points" --rounds 1 --no-latency | tee -a "$out/ours.txt" | grep '^# round'
+    taskset -c 0 "${bench[@]}" --data "$out/blobs.f32" --points "$points" --rounds 1 --no-latency --parallelism 1 \
+        | sed 's/^# round 1 parallelism 1/# one core (taskset -c 0), parallelism 1/; s/RESULT pipeline-/RESULT pipeline-1core-/' \
+        | tee -a "$out/ours.txt" | grep '^# one core'
     "${peer[@]}" partial-fit "$out/blobs.f32" "$points" | tee -a "$out/sklearn.txt" | grep -v '^RESULT'
     env OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 "${peer[@]}" partial-fit "$out/blobs.f32" "$points" \
         | sed 's/sklearn-points-per-s/sklearn-1t-points-per-s/' | tee -a "$out/sklearn.txt" | grep -v '^RESULT'
@@ -96,6 +102,8 @@ p1 = best(r"RESULT pipeline-points-per-s p=1 round=\d+ (\S+)")
 p2 = best(r"RESULT pipeline-points-per-s p=2 round=\d+ (\S+)")
 s1 = best(r"RESULT pipeline-steady-points-per-s p=1 round=\d+ (\S+)")
 s2 = best(r"RESULT pipeline-steady-points-per-s p=2 round=\d+ (\S+)")
+c1 = best(r"RESULT pipeline-1core-points-per-s p=1 round=\d+ (\S+)")
+cs1 = best(r"RESULT pipeline-1core-steady-points-per-s p=1 round=\d+ (\S+)")
 sk = best(r"RESULT sklearn-points-per-s (\S+)")
 sk1 = best(r"RESULT sklearn-1t-points-per-s (\S+)")
 w = best(r"RESULT worker-csv-seconds (\S+)", min)
@@ -105,6 +113,7 @@ skb = max(sk, sk1)
 if not csv_only:
     print(f"pipeline in-process, Parallelism 1: {p1/1e6:.2f}M points/s; Parallelism 2: {p2/1e6:.2f}M points/s; 1->2 cores {p2/p1:.2f}x")
     print(f"  steady state (after the seeded model is published: k-means++ and Lloyd on the first 8192 points): P=1 {s1/1e6:.2f}M, P=2 {s2/1e6:.2f}M points/s; 1->2 cores {s2/s1:.2f}x")
+    print(f"  the whole process on one core (taskset -c 0, Parallelism 1): {c1/1e6:.2f}M points/s, steady {cs1/1e6:.2f}M; one core -> two (Parallelism 2): {p2/c1:.2f}x whole run, {s2/cs1:.2f}x steady")
     print(f"sklearn MiniBatchKMeans.partial_fit: default threads {sk/1e6:.3f}M points/s, one thread {sk1/1e6:.3f}M points/s")
     print(f"ratio pipeline P=2 / sklearn's best configuration ({'default threads' if sk >= sk1 else 'one thread'}): {p2/skb:.1f}x whole run, {s2/skb:.1f}x steady; pipeline P=1 / sklearn one thread: {p1/sk1:.1f}x whole run, {s1/sk1:.1f}x steady")
 print(f"CSV to snapshot ({mb:.1f} MB): worker process {w:.2f} s = {mb/w:.1f} MB/s; pandas.read_csv + partial_fit (best threads) {pd:.2f} s in-process = {mb/pd:.1f} MB/s, {pdp:.2f} s as a process")

@@ -6,59 +6,68 @@ namespace StreamingClusters.EStep;
 /// The E-step of one mini-batch, in parallel: the batch is cut into shards of a fixed size (not
 /// dependent on the number of threads), each shard yields its statistics against the same immutable
 /// model version, and the shards merge in shard order. The result is therefore bit-identical for any
-/// degree of parallelism. Every buffer is allocated once, for the largest batch.
+/// degree of parallelism, whichever thread computed a shard. Every buffer is allocated once, for the largest batch.
 /// </summary>
 /// <remarks>
 /// A batch's E-step takes tens of microseconds, about what it costs to wake a thread-pool thread, so
 /// the helpers are threads of their own, kept for the stage's life: the caller publishes a batch and
 /// works on its shards too; each helper claims shards until none is left, then spins briefly for the
-/// next batch before it blocks. Nothing is allocated per batch.
+/// next batch before it blocks. Each thread writes only its own buffers, and a shard's result is the
+/// first one finished. On a busy machine a helper may lose its core in the middle of a shard for a
+/// whole time slice (milliseconds, a hundred batches): once the caller has waited for a shard longer
+/// than it takes to compute one, it computes that shard itself and goes on. The late helper's result
+/// lands in its own buffers and is ignored.
 /// </remarks>
 internal sealed class ParallelEStep
 {
     /// <summary>How long a helper keeps looking for the next batch before it blocks, in stopwatch ticks.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 10_000;
 
-    private readonly ClusterStatistics[] _shards;
+    /// <summary>The caller's buffers (index 0) and each helper's.</summary>
+    private readonly Slot[] _slots;
     private readonly int _shardSize;
     private readonly int _parallelism;
     private Helper[]? _helpers;
 
-    // The batch being worked on: written by the caller before the generation moves on.
-    private CentroidSet? _model;
-    private float[]? _points;
-    private int _count;
-    private int _shardCount;
-    private int _nextShard;
-    private int _remaining;
+    /// <summary>The batch being worked on; replaced by the caller for each batch, read by the helpers.</summary>
+    private Job? _job;
     private int _generation;
     private bool _stopping;
-    private Exception? _failure;
+
+    /// <summary>The caller's last time for one shard, in stopwatch ticks: how long it waits for a helper's shard before it takes it over.</summary>
+    private long _shardTicks;
 
     public ParallelEStep(int clusters, int dimensions, int shardSize, int parallelism, int maxBatch)
     {
         _shardSize = shardSize;
-        int shardCount = (maxBatch + shardSize - 1) / shardSize;
-        _shards = new ClusterStatistics[shardCount];
-        for (int s = 0; s < shardCount; s++)
-        {
-            _shards[s] = new ClusterStatistics(clusters, dimensions);
-        }
-
-        Total = new ClusterStatistics(clusters, dimensions);
-        Assignments = new int[maxBatch];
-        SquaredDistances = new float[maxBatch];
         _parallelism = parallelism;
+        int shardCount = (maxBatch + shardSize - 1) / shardSize;
+        _slots = new Slot[parallelism];
+        _slots[0] = new Slot(0, clusters, dimensions, shardCount, maxBatch);
+        Total = new ClusterStatistics(clusters, dimensions);
+        if (shardCount > 1)
+        {
+            for (int h = 1; h < parallelism; h++)
+            {
+                _slots[h] = new Slot(h, clusters, dimensions, shardCount, maxBatch);
+            }
+        }
     }
 
     /// <summary>Gets the merged statistics of the last batch.</summary>
     public ClusterStatistics Total { get; }
 
     /// <summary>Gets each point's cluster in the last batch (the first Count entries).</summary>
-    public int[] Assignments { get; }
+    public int[] Assignments => _slots[0].Assignments;
 
     /// <summary>Gets each point's squared distance in the last batch.</summary>
-    public float[] SquaredDistances { get; }
+    public float[] SquaredDistances => _slots[0].SquaredDistances;
+
+    /// <summary>Gets the number of shards the caller computed itself because the helper that had claimed them was late.</summary>
+    public long TakenOver { get; private set; }
+
+    /// <summary>Gets or sets a callback a helper makes before each shard it computes (tests hold a helper there).</summary>
+    internal Action? HelperShardStarting { get; set; }
 
     /// <summary>Runs the E-step of <paramref name="count"/> points of <paramref name="points"/>.</summary>
     /// <param name="model">The model version every shard assigns against.</param>
@@ -68,22 +77,31 @@ internal sealed class ParallelEStep
     public ClusterStatistics Run(CentroidSet model, float[] points, int count)
     {
         int shardCount = (count + _shardSize - 1) / _shardSize;
+        Slot own = _slots[0];
+        Total.Clear();
         if (shardCount <= 1 || _parallelism == 1)
         {
             for (int s = 0; s < shardCount; s++)
             {
-                RunShard(model, points, count, s);
+                RunShard(model, points, count, s, own);
+                Total.Add(own.Shards[s]);
             }
-        }
-        else
-        {
-            RunParallel(model, points, count, shardCount);
+
+            return Total;
         }
 
-        Total.Clear();
+        Job job = RunParallel(model, points, count, shardCount);
         for (int s = 0; s < shardCount; s++)
         {
-            Total.Add(_shards[s]);
+            Slot winner = _slots[job.Winners[s]];
+            Total.Add(winner.Shards[s]);
+            if (winner != own)
+            {
+                int start = s * _shardSize;
+                int n = Math.Min(_shardSize, count - start);
+                winner.Assignments.AsSpan(start, n).CopyTo(own.Assignments.AsSpan(start));
+                winner.SquaredDistances.AsSpan(start, n).CopyTo(own.SquaredDistances.AsSpan(start));
+            }
         }
 
         return Total;
@@ -111,60 +129,59 @@ internal sealed class ParallelEStep
             helper.Thread.Join();
             helper.Dispose();
         }
+
+        Volatile.Write(ref _stopping, false);
     }
 
-    private void RunParallel(CentroidSet model, float[] points, int count, int shardCount)
+    private Job RunParallel(CentroidSet model, float[] points, int count, int shardCount)
     {
         Helper[] helpers = _helpers ??= StartHelpers();
-        _model = model;
-        _points = points;
-        _count = count;
-        _shardCount = shardCount;
-        _failure = null;
-        Interlocked.Exchange(ref _remaining, shardCount);
-        Interlocked.Exchange(ref _nextShard, 0);
+        var job = new Job(model, points, count, shardCount);
+        Volatile.Write(ref _job, job);
         Interlocked.Increment(ref _generation);
         foreach (Helper helper in helpers)
         {
             helper.Wake();
         }
 
-        ClaimShards();
-        var spin = default(SpinWait);
-        while (Volatile.Read(ref _remaining) > 0)
-        {
-            spin.SpinOnce(sleep1Threshold: -1);
-        }
-
-        _model = null;
-        _points = null;
-        if (_failure is { } failure)
-        {
-            throw new InvalidOperationException("An E-step shard failed.", failure);
-        }
-    }
-
-    /// <summary>Runs shards of the published batch until every one is claimed.</summary>
-    private void ClaimShards()
-    {
+        Slot own = _slots[0];
         int shard;
-        while ((shard = Interlocked.Increment(ref _nextShard) - 1) < Volatile.Read(ref _shardCount))
+        while ((shard = job.Claim()) >= 0)
         {
-            try
+            long started = Stopwatch.GetTimestamp();
+            RunShard(model, points, count, shard, own);
+            job.Finish(shard, own.Index);
+            _shardTicks = Stopwatch.GetTimestamp() - started;
+        }
+
+        // Every shard is claimed; wait for the helpers' ones, but not for a helper that lost its core.
+        for (int s = 0; s < shardCount; s++)
+        {
+            if (job.IsFinished(s))
             {
-                RunShard(_model!, _points!, _count, shard);
+                continue;
             }
-#pragma warning disable CA1031 // Handed to the caller, which throws it.
-            catch (Exception ex)
-#pragma warning restore CA1031
+
+            long giveUp = Stopwatch.GetTimestamp() + Math.Max(_shardTicks, SpinTicks / 100);
+            var spin = default(SpinWait);
+            while (!job.IsFinished(s))
             {
-                _failure = ex;
-            }
-            finally
-            {
-                Interlocked.Decrement(ref _remaining);
+                if (Stopwatch.GetTimestamp() > giveUp)
+                {
+                    RunShard(model, points, count, s, own);
+                    if (job.Finish(s, own.Index))
+                    {
+                        TakenOver++;
+                    }
+
+                    break;
+                }
+
+                spin.SpinOnce(sleep1Threshold: -1);
             }
         }
+
+        return job;
     }
 
     private Helper[] StartHelpers()
@@ -172,7 +189,7 @@ internal sealed class ParallelEStep
         var helpers = new Helper[_parallelism - 1];
         for (int h = 0; h < helpers.Length; h++)
         {
-            var helper = new Helper();
+            var helper = new Helper(_slots[h + 1]);
             helper.Thread = new Thread(() => HelperLoop(helper)) { IsBackground = true, Name = "E-step helper" };
             helpers[h] = helper;
             helper.Thread.Start();
@@ -193,7 +210,30 @@ internal sealed class ParallelEStep
                 return;
             }
 
-            ClaimShards();
+            if (Volatile.Read(ref _job) is { } job)
+            {
+                Help(job, helper.Slot);
+            }
+        }
+    }
+
+    /// <summary>Computes shards of <paramref name="job"/> into the helper's own buffers until every one is claimed.</summary>
+    private void Help(Job job, Slot slot)
+    {
+        int shard;
+        while ((shard = job.Claim()) >= 0)
+        {
+            HelperShardStarting?.Invoke();
+            try
+            {
+                RunShard(job.Model, job.Points, job.Count, shard, slot);
+                job.Finish(shard, slot.Index);
+            }
+#pragma warning disable CA1031 // The shard stays unfinished: the caller computes it and meets the same failure itself.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
         }
     }
 
@@ -227,25 +267,89 @@ internal sealed class ParallelEStep
         return generation;
     }
 
-    private void RunShard(CentroidSet model, float[] points, int count, int shard)
+    private void RunShard(CentroidSet model, float[] points, int count, int shard, Slot slot)
     {
         int d = model.Dimensions;
         int start = shard * _shardSize;
         int n = Math.Min(_shardSize, count - start);
-        ClusterStatistics statistics = _shards[shard];
+        ClusterStatistics statistics = slot.Shards[shard];
         statistics.Clear();
         HardEStep.Accumulate(
             model,
             points.AsSpan(start * d, n * d),
             statistics,
-            Assignments.AsSpan(start, n),
-            SquaredDistances.AsSpan(start, n));
+            slot.Assignments.AsSpan(start, n),
+            slot.SquaredDistances.AsSpan(start, n));
     }
 
-    /// <summary>One helper thread and its wake-up signal.</summary>
-    private sealed class Helper : IDisposable
+    /// <summary>One batch: what to compute, the next shard to claim, and which thread's result each shard takes.</summary>
+    private sealed class Job
+    {
+        private int _next = -1;
+
+        public Job(CentroidSet model, float[] points, int count, int shardCount)
+        {
+            Model = model;
+            Points = points;
+            Count = count;
+            Winners = new int[shardCount];
+            Winners.AsSpan().Fill(-1);
+        }
+
+        public CentroidSet Model { get; }
+
+        public float[] Points { get; }
+
+        public int Count { get; }
+
+        /// <summary>Gets, per shard, the slot whose result it takes; −1 while none has finished it.</summary>
+        public int[] Winners { get; }
+
+        /// <summary>Claims the next shard; −1 when every one is claimed.</summary>
+        public int Claim()
+        {
+            int shard = Interlocked.Increment(ref _next);
+            return shard < Winners.Length ? shard : -1;
+        }
+
+        /// <summary>Offers a finished shard; the first offer is the one kept (its buffers are written before, and no longer written for this batch).</summary>
+        /// <returns>Whether this offer was the first.</returns>
+        public bool Finish(int shard, int slot) => Interlocked.CompareExchange(ref Winners[shard], slot, -1) == -1;
+
+        public bool IsFinished(int shard) => Volatile.Read(ref Winners[shard]) >= 0;
+    }
+
+    /// <summary>One thread's buffers: per-shard statistics and per-point results, for the largest batch.</summary>
+    private sealed class Slot
+    {
+        public Slot(int index, int clusters, int dimensions, int shardCount, int maxBatch)
+        {
+            Index = index;
+            Shards = new ClusterStatistics[shardCount];
+            for (int s = 0; s < shardCount; s++)
+            {
+                Shards[s] = new ClusterStatistics(clusters, dimensions);
+            }
+
+            Assignments = new int[maxBatch];
+            SquaredDistances = new float[maxBatch];
+        }
+
+        public int Index { get; }
+
+        public ClusterStatistics[] Shards { get; }
+
+        public int[] Assignments { get; }
+
+        public float[] SquaredDistances { get; }
+    }
+
+    /// <summary>One helper thread, its buffers and its wake-up signal.</summary>
+    private sealed class Helper(Slot slot) : IDisposable
     {
         public int Sleeping;
+
+        public Slot Slot { get; } = slot;
 
         public SemaphoreSlim Signal { get; } = new(0);
 

@@ -320,12 +320,6 @@ internal sealed class ModelStage
     {
         int k = _model.Clusters;
         int d = _model.Dimensions;
-        var centroids = new double[k][];
-        for (int c = 0; c < k; c++)
-        {
-            centroids[c] = _model.Centroids.Slice(c * d, d).ToArray();
-        }
-
         double inertia = 0;
         foreach (double e in _model.Inertia)
         {
@@ -350,7 +344,7 @@ internal sealed class ModelStage
             Timestamp = _time.GetUtcNow(),
             Clusters = k,
             Dimensions = d,
-            Centroids = centroids,
+            Centroids = new CentroidRows(_model.Centroids, d),
             Weights = _model.Weights.ToArray(),
             Counts = (long[])_counts.Clone(),
             Inertia = inertia,

@@ -18,6 +18,7 @@ public class KMeansPlusPlusReferenceTests
     [InlineData(16, 16, 1_000, 24)]
     [InlineData(17, 9, 515, 6)]
     [InlineData(64, 4, 300, 0)]
+    [InlineData(16, 64, 2_003, 24)]
     public void Seed_AnyShape_SameBitsAsThePlainAlgorithm(int d, int k, int n, int candidates)
     {
         var data = new ModelRandom(7);
