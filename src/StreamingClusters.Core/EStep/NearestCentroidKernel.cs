@@ -61,6 +61,15 @@ internal static class NearestCentroidKernel
             return;
         }
 
+        // Given norms that are all tame, the points need no pass of their own: one call over all of them
+        // lets the kernel prefetch each block while it scores the one before, across what would otherwise
+        // be chunk boundaries (at d = 784 a chunk is two blocks).
+        if (!squaredNorms.IsEmpty && AreTameNorms(squaredNorms[..count]))
+        {
+            FindNearestVector(set, points, nearest, scores);
+            return;
+        }
+
         // The tameness check reads the points once more: a chunk at a time, so that the kernel then finds
         // them in L2 instead of memory.
         int chunk = Math.Max(32, (ChunkFloats / d) & ~31);

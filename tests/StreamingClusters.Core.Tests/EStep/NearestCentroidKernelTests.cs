@@ -159,6 +159,45 @@ public class NearestCentroidKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(784, 8, 200)]
+    [InlineData(784, 3, 97)]
+    [InlineData(128, 8, 1100)]
+    [InlineData(16, 8, 33)]
+    [InlineData(784, 64, 70)]
+    public void FindNearest_TameNormsGiven_MatchesScalarBitForBit(int d, int k, int count)
+    {
+        // Tame norms send all the points through one call of the vector path instead of one per chunk
+        // (at d = 784 a chunk holds 64 points): the results must not change.
+        foreach (int lanes in VectorLanes())
+        {
+            var random = new Random((d * 7) + k + count);
+            float[] points = RandomPoints(random, count, d);
+            AssertMatchesScalar(RandomValues(random, k * d), k, lanes, points, SquaredNorms(points, d));
+        }
+    }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(3e12f)]
+    public void FindNearest_WildPointAmongGivenNorms_MatchesScalar(float wild)
+    {
+        foreach (int lanes in VectorLanes())
+        {
+            foreach (int d in new[] { 17, 784 })
+            {
+                var random = new Random(d);
+                const int k = 8;
+                float[] points = RandomPoints(random, count: 150, d);
+                points[(131 * d) + 5] = wild;
+                float[] norms = SquaredNorms(points, d);
+
+                AssertMatchesScalar(RandomValues(random, k * d), k, lanes, points, norms);
+            }
+        }
+    }
+
     [Fact]
     public void FindNearest_HugeCentroid_MatchesScalar()
     {
@@ -195,7 +234,7 @@ public class NearestCentroidKernelTests
         yield return 1;
     }
 
-    private static (int[] Nearest, float[] Scores) AssertMatchesScalar(double[] centroids, int k, int lanes, float[] points)
+    private static (int[] Nearest, float[] Scores) AssertMatchesScalar(double[] centroids, int k, int lanes, float[] points, float[]? squaredNorms = null)
     {
         var set = new CentroidSet(centroids, k, 0, lanes);
         int count = points.Length / set.Dimensions;
@@ -206,7 +245,7 @@ public class NearestCentroidKernelTests
         // Slack past the end must stay untouched.
         int[] nearest = Enumerable.Repeat(-1, count + 3).ToArray();
         float[] scores = Enumerable.Repeat(-7f, count + 3).ToArray();
-        NearestCentroidKernel.FindNearest(set, points, nearest, scores);
+        NearestCentroidKernel.FindNearest(set, points, nearest, scores, squaredNorms);
 
         Assert.Equal(expectedNearest, nearest[..count]);
         Assert.Equal(
@@ -215,6 +254,23 @@ public class NearestCentroidKernelTests
         Assert.Equal([-1, -1, -1], nearest[count..]);
         Assert.Equal([-7f, -7f, -7f], scores[count..]);
         return (nearest[..count], scores[..count]);
+    }
+
+    private static float[] SquaredNorms(float[] points, int d)
+    {
+        float[] norms = new float[points.Length / d];
+        for (int i = 0; i < norms.Length; i++)
+        {
+            float norm = 0;
+            for (int j = 0; j < d; j++)
+            {
+                norm = MathF.FusedMultiplyAdd(points[(i * d) + j], points[(i * d) + j], norm);
+            }
+
+            norms[i] = norm;
+        }
+
+        return norms;
     }
 
     private static double[] RandomValues(Random random, int length)
