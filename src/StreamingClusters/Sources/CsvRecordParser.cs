@@ -88,6 +88,10 @@ internal sealed class CsvRecordParser : RecordParser
     /// value: read in one pass, each number straight into the values. Any other line, or a field count
     /// <see cref="Parse"/> would refuse, is left to <see cref="Parse"/>.
     /// </remarks>
+    // Jitted fully optimised for this machine at first call rather than kept in ReadyToRun code: it is the
+    // hot loop of a CSV file's reading, and the precompiled form (baseline instruction set, no inlining
+    // from other assemblies) stayed in use for much of a short run.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override bool TryParsePlain(ReadOnlySpan<byte> line)
     {
         if (!_plainSeparator || _selected is not null || line.IsEmpty)
