@@ -52,7 +52,13 @@ internal sealed class CsvRecordParser : RecordParser
     }
 
     /// <inheritdoc/>
-    public override ReadOnlySpan<float> Values => _values.AsSpan(0, _count);
+    // Read once per line from ReadyToRun callers: jitted at once so that the generic AsSpan is inlined
+    // rather than called in its unoptimised first-tier form for most of a short run.
+    public override ReadOnlySpan<float> Values
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        get => _values.AsSpan(0, _count);
+    }
 
     /// <inheritdoc/>
     public override bool TryReadHeader(ReadOnlySpan<byte> line)

@@ -359,6 +359,8 @@ internal sealed class ParallelLineParser
             LongLine = false;
         }
 
+        // Once per line (see CsvRecordParser.Values).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(LineKind kind, int line, int start, int textLength, int end, string? reason, ReadOnlySpan<float> values)
         {
             if (Count == Records.Length)
