@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StreamingClusters.Options;
 using StreamingClusters.Publishing;
 
 namespace StreamingClusters.Worker;
@@ -22,10 +24,12 @@ internal sealed class ProgressReporter : IHostedService, IDisposable
     private long _nextVersion = 1;
     private long _lastLine;
     private long _started;
+    private bool _warmJson;
 
-    public ProgressReporter(IObservable<CentroidSnapshot> snapshots, CommandLineSwitches switches, TimeProvider time)
+    public ProgressReporter(IObservable<CentroidSnapshot> snapshots, CommandLineSwitches switches, TimeProvider time, IOptions<StreamingClustersOptions> options)
     {
         _snapshots = snapshots;
+        _warmJson = !string.IsNullOrEmpty(options.Value.SnapshotPath);
         _switches = switches;
         _time = time;
     }
@@ -59,6 +63,13 @@ internal sealed class ProgressReporter : IHostedService, IDisposable
         {
             _out.Write(Summary(snapshot));
             return;
+        }
+
+        if (_warmJson)
+        {
+            // Start-up is over once the model has a first version; warming earlier slowed it down.
+            _warmJson = false;
+            SnapshotJsonWarmUp.Start();
         }
 
         if (_switches.Quiet || (snapshot.Version < _nextVersion && _time.GetElapsedTime(_lastLine) < Interval))

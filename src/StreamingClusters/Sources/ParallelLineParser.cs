@@ -187,6 +187,9 @@ internal sealed class ParallelLineParser
     }
 
     /// <summary>Classifies every line of a chunk, as <see cref="Utf8LineReader"/> and <see cref="LineRecordHandler"/> would.</summary>
+    // Jitted fully optimised at first call (see CsvRecordParser.TryParsePlain): called once per chunk, it
+    // would otherwise run its loop in ReadyToRun code until enough chunks had gone by to be rejitted.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private Chunk Parse(Chunk chunk)
     {
         if (!_handlers.TryTake(out LineRecordHandler? handler))
@@ -356,6 +359,8 @@ internal sealed class ParallelLineParser
             LongLine = false;
         }
 
+        // Once per line (see CsvRecordParser.Values).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(LineKind kind, int line, int start, int textLength, int end, string? reason, ReadOnlySpan<float> values)
         {
             if (Count == Records.Length)
