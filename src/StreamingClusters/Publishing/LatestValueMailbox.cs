@@ -122,6 +122,7 @@ internal sealed class LatestValueMailbox<T> : IDisposable
 
     private void Drain()
     {
+        bool delivered = false;
         while (true)
         {
             T? value;
@@ -131,6 +132,14 @@ internal sealed class LatestValueMailbox<T> : IDisposable
             {
                 if (_interval > TimeSpan.Zero)
                 {
+                    if (delivered && _pending is not null && !_stopped)
+                    {
+                        // A value arrived while the last was delivered: it waits its turn like any
+                        // other, or a drain that keeps finding new values would deliver each one.
+                        _scheduler.Schedule(_interval, Drain);
+                        return;
+                    }
+
                     _lastDrain = _scheduler.Now;
                 }
 
@@ -155,6 +164,7 @@ internal sealed class LatestValueMailbox<T> : IDisposable
                 if (value is not null)
                 {
                     _observer.OnNext(value);
+                    delivered = true;
                 }
                 else if (error is not null)
                 {

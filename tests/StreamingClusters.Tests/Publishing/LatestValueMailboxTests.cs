@@ -12,6 +12,7 @@ public sealed class LatestValueMailboxTests
     private readonly HistoricalScheduler _scheduler = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly List<string> _seen = [];
     private bool _completed;
+    private Action<string>? _onNext;
 
     private LatestValueMailbox<string> CreateSut(TimeSpan interval) =>
         new(new Recorder(this), _scheduler, NullLogger.Instance, interval);
@@ -51,6 +52,26 @@ public sealed class LatestValueMailboxTests
     }
 
     [Fact]
+    public void Post_WhileTheLastIsBeingDelivered_WaitsForTheInterval()
+    {
+        using LatestValueMailbox<string> sut = CreateSut(Interval);
+        _onNext = value =>
+        {
+            if (value == "a")
+            {
+                sut.Post("b");
+            }
+        };
+
+        sut.Post("a");
+        _scheduler.AdvanceBy(Tick);
+        Assert.Equal(["a"], _seen);
+
+        _scheduler.AdvanceBy(Interval);
+        Assert.Equal(["a", "b"], _seen);
+    }
+
+    [Fact]
     public void Post_AfterAQuietInterval_DeliveredAtOnce()
     {
         using LatestValueMailbox<string> sut = CreateSut(Interval);
@@ -86,6 +107,10 @@ public sealed class LatestValueMailboxTests
 
         public void OnError(Exception error) => throw error;
 
-        public void OnNext(string value) => owner._seen.Add(value);
+        public void OnNext(string value)
+        {
+            owner._seen.Add(value);
+            owner._onNext?.Invoke(value);
+        }
     }
 }
