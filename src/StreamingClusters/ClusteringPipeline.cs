@@ -39,7 +39,7 @@ public sealed class ClusteringPipeline : IClusterScorer
     /// <param name="deadLetters">Where rejected records go.</param>
     /// <param name="time">The clock for batch time-outs and time half-lives.</param>
     /// <param name="loggerFactory">Logging.</param>
-    /// <param name="scheduler">Where snapshot subscribers are called; the thread pool by default.</param>
+    /// <param name="scheduler">Where snapshot subscribers are called; the thread pool by default, at most once a millisecond per subscriber (with the latest snapshot).</param>
     /// <param name="metrics">The instruments to record into; a meter of its own by default.</param>
     public ClusteringPipeline(
         StreamingClustersOptions options,
@@ -57,7 +57,12 @@ public sealed class ClusteringPipeline : IClusterScorer
         _logger = loggerFactory.CreateLogger<ClusteringPipeline>();
         Ingest = new IngestStage(options, deadLetters);
         Writer = new PointWriter(Ingest, time, options.MaxAbsoluteValue);
-        _snapshots = new SnapshotPublisher(scheduler ?? DefaultScheduler.Instance, _logger);
+        // On the thread pool, a subscriber is called at most once a millisecond: a work item per
+        // mini-batch would keep an idle pool thread spinning for the next one, a core's worth of CPU.
+        // A scheduler given by the caller gets every snapshot its subscriber keeps up with.
+        _snapshots = scheduler is null
+            ? new SnapshotPublisher(DefaultScheduler.Instance, _logger, DefaultSnapshotInterval)
+            : new SnapshotPublisher(scheduler, _logger);
         _assignments = new AssignmentPublisher(64, _logger);
         Metrics = metrics ?? new StreamingClustersMetrics();
         Metrics.Attach(Ingest, () => _snapshots.Latest);
@@ -67,6 +72,9 @@ public sealed class ClusteringPipeline : IClusterScorer
             Metrics.AttachCheckpoints(() => _checkpoints.Status);
         }
     }
+
+    /// <summary>The least time between two calls to one snapshot subscriber on the default scheduler.</summary>
+    internal static readonly TimeSpan DefaultSnapshotInterval = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Gets how checkpoint writes are going, or null when checkpoints are off.</summary>
     public CheckpointStatus? CheckpointStatus => _checkpoints?.Status;

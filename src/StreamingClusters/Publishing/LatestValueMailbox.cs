@@ -9,6 +9,13 @@ namespace StreamingClusters.Publishing;
 /// slow subscriber therefore never slows the pipeline nor the other subscribers, and an observer that
 /// throws is cut off alone. OnNext is never called concurrently for one subscriber.
 /// </summary>
+/// <remarks>
+/// With a minimum interval, a drain starts no sooner than that after the previous one started (the
+/// newest value then), instead of one drain per value. The model publishes a version per mini-batch,
+/// tens of thousands a second; one thread-pool work item per version keeps an idle pool thread
+/// spinning for the next one the whole time — a second core burnt, taken from the helper threads and
+/// the writers. Completion is never held back longer than that interval.
+/// </remarks>
 /// <typeparam name="T">The value type.</typeparam>
 internal sealed class LatestValueMailbox<T> : IDisposable
     where T : class
@@ -17,6 +24,10 @@ internal sealed class LatestValueMailbox<T> : IDisposable
     private readonly IScheduler _scheduler;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
+    private readonly TimeSpan _interval;
+
+    /// <summary>When the last drain started, on the scheduler's clock; null before the first (with an interval).</summary>
+    private DateTimeOffset? _lastDrain;
 
     /// <summary>The value not yet delivered; null when the subscriber is up to date.</summary>
     private T? _pending;
@@ -31,8 +42,13 @@ internal sealed class LatestValueMailbox<T> : IDisposable
     /// <summary>Set once the subscriber has gone (disposed, or its observer threw).</summary>
     private bool _stopped;
 
-    public LatestValueMailbox(IObserver<T> observer, IScheduler scheduler, ILogger logger)
+    /// <param name="observer">The subscriber.</param>
+    /// <param name="scheduler">Where the subscriber is called.</param>
+    /// <param name="logger">Logs a subscriber that throws.</param>
+    /// <param name="minimumInterval">The least time between the starts of two drains; zero for a drain per value.</param>
+    public LatestValueMailbox(IObserver<T> observer, IScheduler scheduler, ILogger logger, TimeSpan minimumInterval = default)
     {
+        _interval = minimumInterval;
         _observer = observer;
         _scheduler = scheduler;
         _logger = logger;
@@ -89,12 +105,24 @@ internal sealed class LatestValueMailbox<T> : IDisposable
         if (!_draining)
         {
             _draining = true;
-            _scheduler.Schedule(Drain);
+            // Clamped: the scheduler's clock may be the wall clock, which can jump back.
+            TimeSpan wait = _lastDrain is DateTimeOffset last
+                ? (_scheduler.Now < last ? _interval : _interval - (_scheduler.Now - last))
+                : TimeSpan.Zero;
+            if (wait > TimeSpan.Zero)
+            {
+                _scheduler.Schedule(wait, Drain);
+            }
+            else
+            {
+                _scheduler.Schedule(Drain);
+            }
         }
     }
 
     private void Drain()
     {
+        bool delivered = false;
         while (true)
         {
             T? value;
@@ -102,6 +130,19 @@ internal sealed class LatestValueMailbox<T> : IDisposable
             Exception? error;
             lock (_gate)
             {
+                if (_interval > TimeSpan.Zero)
+                {
+                    if (delivered && _pending is not null && !_stopped)
+                    {
+                        // A value arrived while the last was delivered: it waits its turn like any
+                        // other, or a drain that keeps finding new values would deliver each one.
+                        _scheduler.Schedule(_interval, Drain);
+                        return;
+                    }
+
+                    _lastDrain = _scheduler.Now;
+                }
+
                 value = _pending;
                 _pending = null;
                 complete = value is null && _completed;
@@ -123,6 +164,7 @@ internal sealed class LatestValueMailbox<T> : IDisposable
                 if (value is not null)
                 {
                     _observer.OnNext(value);
+                    delivered = true;
                 }
                 else if (error is not null)
                 {

@@ -17,6 +17,7 @@ public sealed class SnapshotPublisher
     private LatestValueMailbox<CentroidSnapshot>[] _subscribers = [];
     private readonly IScheduler _scheduler;
     private readonly ILogger _logger;
+    private readonly TimeSpan _minimumInterval;
     private CentroidSnapshot? _latest;
     private bool _completed;
     private Exception? _error;
@@ -25,9 +26,24 @@ public sealed class SnapshotPublisher
     /// <param name="scheduler">Where subscribers are called; each subscriber is called by one drain at a time.</param>
     /// <param name="logger">Logs subscribers that throw.</param>
     public SnapshotPublisher(IScheduler scheduler, ILogger logger)
+        : this(scheduler, logger, TimeSpan.Zero)
+    {
+    }
+
+    /// <summary>Creates the publisher, calling each subscriber at most once per <paramref name="minimumInterval"/> (with the latest snapshot).</summary>
+    /// <param name="scheduler">Where subscribers are called; each subscriber is called by one drain at a time.</param>
+    /// <param name="logger">Logs subscribers that throw.</param>
+    /// <param name="minimumInterval">
+    /// The least time between the starts of two calls to one subscriber; zero to call it for every
+    /// snapshot it keeps up with. Intermediate snapshots are skipped; the latest and the completion
+    /// are delivered at most this much later.
+    /// </param>
+    public SnapshotPublisher(IScheduler scheduler, ILogger logger, TimeSpan minimumInterval)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(logger);
+        ArgumentOutOfRangeException.ThrowIfLessThan(minimumInterval, TimeSpan.Zero);
+        _minimumInterval = minimumInterval;
         _scheduler = scheduler;
         _logger = logger;
         Snapshots = Observable.Create<CentroidSnapshot>(Subscribe);
@@ -77,7 +93,7 @@ public sealed class SnapshotPublisher
 
     private IDisposable Subscribe(IObserver<CentroidSnapshot> observer)
     {
-        var mailbox = new LatestValueMailbox<CentroidSnapshot>(observer, _scheduler, _logger);
+        var mailbox = new LatestValueMailbox<CentroidSnapshot>(observer, _scheduler, _logger, _minimumInterval);
         lock (_gate)
         {
             if (_latest is not null)
