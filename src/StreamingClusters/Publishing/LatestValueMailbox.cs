@@ -111,7 +111,9 @@ internal sealed class LatestValueMailbox<T> : IDisposable
                 : TimeSpan.Zero;
             if (wait > TimeSpan.Zero)
             {
-                _scheduler.Schedule(wait, Drain);
+                // Rounded up to whole milliseconds: the thread pool's timers truncate to them, and a
+                // wait under one would run at once, a drain per value again.
+                _scheduler.Schedule(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), Drain);
             }
             else
             {

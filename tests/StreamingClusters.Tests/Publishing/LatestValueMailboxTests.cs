@@ -52,6 +52,22 @@ public sealed class LatestValueMailboxTests
     }
 
     [Fact]
+    public void Post_LessThanAMillisecondOfTheIntervalLeft_WaitsAWholeMillisecond()
+    {
+        // The thread pool's timers count whole milliseconds and run a shorter wait at once.
+        using LatestValueMailbox<string> sut = CreateSut(Interval);
+        sut.Post("a");
+        _scheduler.AdvanceBy(TimeSpan.FromMilliseconds(0.4));
+
+        sut.Post("b");
+        _scheduler.AdvanceBy(TimeSpan.FromMilliseconds(0.9));
+        Assert.Equal(["a"], _seen);
+
+        _scheduler.AdvanceBy(TimeSpan.FromMilliseconds(0.1));
+        Assert.Equal(["a", "b"], _seen);
+    }
+
+    [Fact]
     public void Post_WhileTheLastIsBeingDelivered_WaitsForTheInterval()
     {
         using LatestValueMailbox<string> sut = CreateSut(Interval);
