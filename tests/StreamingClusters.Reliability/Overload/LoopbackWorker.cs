@@ -13,10 +13,12 @@ internal sealed partial class LoopbackWorker : IAsyncDisposable
     private readonly Process _process;
     private readonly DirectoryInfo _dir;
     private readonly List<string> _output = [];
+    private readonly List<string> _errors;
 
-    private LoopbackWorker(Process process, DirectoryInfo dir, Uri address)
+    private LoopbackWorker(Process process, DirectoryInfo dir, Uri address, List<string> errors)
     {
         _process = process;
+        _errors = errors;
         _dir = dir;
         Address = address;
     }
@@ -35,6 +37,18 @@ internal sealed partial class LoopbackWorker : IAsyncDisposable
             lock (_output)
             {
                 return [.. _output];
+            }
+        }
+    }
+
+    /// <summary>Gets the worker's standard error lines so far.</summary>
+    public IReadOnlyList<string> Errors
+    {
+        get
+        {
+            lock (_errors)
+            {
+                return [.. _errors];
             }
         }
     }
@@ -63,7 +77,17 @@ internal sealed partial class LoopbackWorker : IAsyncDisposable
         }
 
         var process = Process.Start(start)!;
-        process.ErrorDataReceived += (_, _) => { };
+        var errors = new List<string>();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (errors)
+                {
+                    errors.Add(e.Data);
+                }
+            }
+        };
         process.BeginErrorReadLine();
         using var hang = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         string? line;
@@ -72,7 +96,7 @@ internal sealed partial class LoopbackWorker : IAsyncDisposable
             Match match = Listening().Match(line);
             if (match.Success)
             {
-                var worker = new LoopbackWorker(process, dir, new Uri(match.Groups[1].Value));
+                var worker = new LoopbackWorker(process, dir, new Uri(match.Groups[1].Value), errors);
                 _ = worker.ReadOutputAsync();
                 return worker;
             }

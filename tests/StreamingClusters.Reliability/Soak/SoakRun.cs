@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using StreamingClusters.Reliability.Kills;
+using StreamingClusters.Reliability.Overload;
 
 namespace StreamingClusters.Reliability.Soak;
 
@@ -25,20 +24,11 @@ internal static class SoakRun
     {
         double minutes = Option(args, "--minutes", 10);
         double sampleSeconds = Option(args, "--sample-seconds", 5);
-        DirectoryInfo dir = Directory.CreateTempSubdirectory("sc-soak-");
-        int port = FreePort();
-        string snapshot = Path.Combine(dir.FullName, "final.json");
-        // The file source is only there to replace the configured ones: all points come over HTTP.
-        string empty = Path.Combine(dir.FullName, "none.csv");
-        await File.WriteAllTextAsync(empty, "a,b,c,d\n").ConfigureAwait(false);
         string loadBefore = File.ReadAllText("/proc/loadavg").Trim();
-        using Process worker = WorkerExecutable.Start(dir.FullName, null,
-            "--urls", $"http://127.0.0.1:{port}", "--input", empty, "--clusters", "8", "--dimensions", Dimensions.ToString(CultureInfo.InvariantCulture), "--seed", "1",
-            "--half-life", "200000points", "--quiet", "--checkpoint", "soak.ckpt", "--checkpoint-interval", "00:00:05", "--snapshot-out", snapshot);
-        Task<string> output = worker.StandardOutput.ReadToEndAsync();
-        Task<string> errors = worker.StandardError.ReadToEndAsync();
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        await WaitForHttpAsync(http, worker).ConfigureAwait(false);
+        await using LoopbackWorker worker = await LoopbackWorker.StartAsync(
+            ["--clusters", "8", "--dimensions", Dimensions.ToString(CultureInfo.InvariantCulture), "--seed", "1",
+             "--half-life", "200000points", "--checkpoint", "soak.ckpt", "--checkpoint-interval", "00:00:05"]).ConfigureAwait(false);
+        using var http = new HttpClient { BaseAddress = worker.Address };
 
         byte[][] bodies = Bodies(16);
         long accepted = 0;
@@ -75,7 +65,7 @@ internal static class SoakRun
         while (clock.Elapsed < duration)
         {
             await Task.Delay(TimeSpan.FromSeconds(sampleSeconds)).ConfigureAwait(false);
-            samples.Add(Read(worker.Id, clock.Elapsed, Interlocked.Read(ref accepted)));
+            samples.Add(Read(worker.ProcessId, clock.Elapsed, Interlocked.Read(ref accepted)));
             if (producers.FirstOrDefault(p => p.IsFaulted) is { } failed)
             {
                 await failed.ConfigureAwait(false);
@@ -85,10 +75,9 @@ internal static class SoakRun
         await stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(producers).ConfigureAwait(false);
         string health = await http.GetStringAsync(new Uri("/healthz", UriKind.Relative)).ConfigureAwait(false);
-        WorkerExecutable.Terminate(worker);
-        await worker.WaitForExitAsync().ConfigureAwait(false);
+        int exitCode = await worker.StopAsync().ConfigureAwait(false);
         string loadAfter = File.ReadAllText("/proc/loadavg").Trim();
-        using JsonDocument final = JsonDocument.Parse(File.ReadAllBytes(snapshot));
+        using JsonDocument final = JsonDocument.Parse(File.ReadAllBytes(worker.FinalSnapshotPath));
         long applied = final.RootElement.GetProperty("pointsApplied").GetInt64();
 
         Console.WriteLine($"soak: {minutes} min, HTTP ingest (2 producers, {RowsPerBody} rows a body, d = {Dimensions}, k = 8), checkpoint every 5 s, sampled every {sampleSeconds} s");
@@ -111,16 +100,14 @@ internal static class SoakRun
             $"after warm-up ({warm.Length} samples): VmRSS {warm.Min(s => s.RssKiB) / 1024.0:F1}–{warm.Max(s => s.RssKiB) / 1024.0:F1} MiB, threads {warm.Min(s => s.Threads)}–{warm.Max(s => s.Threads)}, fds {warm.Min(s => s.Fds)}–{warm.Max(s => s.Fds)}; peak VmHWM {samples.Max(s => s.HwmKiB) / 1024.0:F1} MiB"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"RSS trend after warm-up: {Slope(warm):F2} MiB/min (least squares); 503 answers: {unavailable:N0}"));
-        Console.WriteLine($"accepted {accepted:N0}, applied {applied:N0} (final snapshot after SIGTERM): {(applied == accepted ? "every accepted point applied" : "MISMATCH")}; worker exit {worker.ExitCode}; health at the end: {health}");
-        string err = await errors.ConfigureAwait(false);
-        _ = await output.ConfigureAwait(false);
+        Console.WriteLine($"accepted {accepted:N0}, applied {applied:N0} (final snapshot after SIGTERM): {(applied == accepted ? "every accepted point applied" : "MISMATCH")}; worker exit {exitCode}; health at the end: {health}");
+        string err = string.Join('\n', worker.Errors);
         if (err.Length > 0)
         {
             Console.WriteLine($"worker stderr (last 2000 chars): {err[^Math.Min(err.Length, 2000)..]}");
         }
 
-        dir.Delete(recursive: true);
-        return applied == accepted && worker.ExitCode == 0 ? 0 : 1;
+        return applied == accepted && exitCode == 0 ? 0 : 1;
     }
 
     private static double Slope(Sample[] samples)
@@ -182,36 +169,6 @@ internal static class SoakRun
         }
 
         return bodies;
-    }
-
-    private static async Task WaitForHttpAsync(HttpClient http, Process worker)
-    {
-        for (int attempt = 0; attempt < 300; attempt++)
-        {
-            if (worker.HasExited)
-            {
-                throw new InvalidOperationException($"The worker exited at start-up with {worker.ExitCode}.");
-            }
-
-            try
-            {
-                using HttpResponseMessage response = await http.GetAsync(new Uri("/healthz", UriKind.Relative)).ConfigureAwait(false);
-                return;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(100).ConfigureAwait(false);
-            }
-        }
-
-        throw new TimeoutException("The worker's HTTP endpoint did not come up.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     internal static double Option(string[] args, string name, double fallback)
