@@ -13,6 +13,9 @@ public static class HardEStep
     /// <summary>Points handled per kernel call; sized so the scratch arrays stay on the stack.</summary>
     private const int Chunk = 256;
 
+    /// <summary>From this dimension on, ‖x‖² is TensorPrimitives.Dot's: for shorter points its call and set-up cost more than the work.</summary>
+    internal const int DotDimensions = 64;
+
     /// <summary>
     /// Assigns every point of a block and adds it to <paramref name="statistics"/>, in point order.
     /// </summary>
@@ -95,8 +98,7 @@ public static class HardEStep
     /// <returns>The sum of its squared coordinates in single precision.</returns>
     internal static float SquaredNorm(ReadOnlySpan<float> x)
     {
-        // TensorPrimitives wins on long vectors; for short ones its call and set-up cost more than the work.
-        if (x.Length >= 64)
+        if (x.Length >= DotDimensions)
         {
             return TensorPrimitives.Dot(x, x);
         }
@@ -137,20 +139,15 @@ public static class HardEStep
 
             // The norms first: they also tell the kernel which points are tame, and the pass leaves the
             // block in cache for it.
-            for (int i = 0; i < n; i++)
-            {
-                norms[i] = SquaredNorm(block.Slice(i * d, d));
-            }
+            SquaredSums16.SquaredNorms(block, d, norms[..n]);
 
             Span<int> nearest = assignments.Slice(start, n);
             NearestCentroidKernel.FindNearest(model, block, nearest, distances, norms[..n]);
-            for (int i = 0; i < n; i++)
-            {
-                // The kernel's score ‖μ‖² − 2x·μ only ranks the centroids. Adding ‖x‖² back to it cancels
-                // catastrophically when the points sit far from the origin (at 1000 ± 1 the result has no
-                // correct digit), so the winner's distance is computed from the difference: d flops more.
-                distances[i] = SquaredDifference(block.Slice(i * d, d), model.Centroid(nearest[i]));
-            }
+
+            // The kernel's score ‖μ‖² − 2x·μ only ranks the centroids. Adding ‖x‖² back to it cancels
+            // catastrophically when the points sit far from the origin (at 1000 ± 1 the result has no
+            // correct digit), so the winner's distance is computed from the difference: d flops more.
+            SquaredSums16.SquaredDifferences(block, d, model.Centroids, nearest, distances);
         }
     }
 
