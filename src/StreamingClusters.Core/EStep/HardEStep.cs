@@ -53,14 +53,7 @@ public static class HardEStep
             ReadOnlySpan<float> block = points.Slice(start * d, n * d);
             AssignCore(model, block, nearest[..n], distances[..n]);
 
-            // Point by point, in order: the same sums as ClusterStatistics.AddPoint, without a call per point.
-            for (int i = 0; i < n; i++)
-            {
-                int c = nearest[i];
-                counts[c]++;
-                errors[c] += distances[i];
-                ClusterStatistics.AddWidened(block.Slice(i * d, d), sums.Slice(c * d, d));
-            }
+            AddPoints(block, d, nearest[..n], distances[..n], counts, errors, sums);
 
             if (!assignments.IsEmpty)
             {
@@ -71,6 +64,41 @@ public static class HardEStep
             {
                 distances[..n].CopyTo(squaredDistances[start..]);
             }
+        }
+    }
+
+    /// <summary>
+    /// Adds each point to its cluster's statistics, point by point in order: the same sums as
+    /// ClusterStatistics.AddPoint, without a call per point. The count's bounds check stands for the
+    /// sum's: a row c &lt; k lies within the k × d sums.
+    /// </summary>
+    private static void AddPoints(ReadOnlySpan<float> block, int d, ReadOnlySpan<int> nearest, ReadOnlySpan<float> distances, Span<long> counts, Span<double> errors, Span<double> sums)
+    {
+        ref float x = ref MemoryMarshal.GetReference(block);
+        ref double sum = ref MemoryMarshal.GetReference(sums);
+        if (Vector512.IsHardwareAccelerated && d == Vector512<float>.Count)
+        {
+            // One vector per point, the common sensor shape: no inner loop at all.
+            for (int i = 0; i < nearest.Length; i++)
+            {
+                int c = nearest[i];
+                counts[c]++;
+                errors[c] += distances[i];
+                ref double s = ref Unsafe.Add(ref sum, c * d);
+                var (lower, upper) = Vector512.Widen(Vector512.LoadUnsafe(ref x, (nuint)(i * d)));
+                (Vector512.LoadUnsafe(ref s) + lower).StoreUnsafe(ref s);
+                (Vector512.LoadUnsafe(ref s, (nuint)Vector512<double>.Count) + upper).StoreUnsafe(ref s, (nuint)Vector512<double>.Count);
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < nearest.Length; i++)
+        {
+            int c = nearest[i];
+            counts[c]++;
+            errors[c] += distances[i];
+            ClusterStatistics.AddWidened(ref Unsafe.Add(ref x, i * d), ref Unsafe.Add(ref sum, c * d), d);
         }
     }
 
