@@ -28,6 +28,12 @@ internal static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "cores")
+        {
+            CoresRun.Run(args.Length > 2 && args[1] == "--seconds" ? double.Parse(args[2], CultureInfo.InvariantCulture) : 1.0);
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "seeding")
         {
             SeedingRun.Run(args);

@@ -13,6 +13,9 @@ public static class HardEStep
     /// <summary>Points handled per kernel call; sized so the scratch arrays stay on the stack.</summary>
     private const int Chunk = 256;
 
+    /// <summary>From this dimension on, ‖x‖² is TensorPrimitives.Dot's: for shorter points its call and set-up cost more than the work.</summary>
+    internal const int DotDimensions = 64;
+
     /// <summary>
     /// Assigns every point of a block and adds it to <paramref name="statistics"/>, in point order.
     /// </summary>
@@ -50,14 +53,7 @@ public static class HardEStep
             ReadOnlySpan<float> block = points.Slice(start * d, n * d);
             AssignCore(model, block, nearest[..n], distances[..n]);
 
-            // Point by point, in order: the same sums as ClusterStatistics.AddPoint, without a call per point.
-            for (int i = 0; i < n; i++)
-            {
-                int c = nearest[i];
-                counts[c]++;
-                errors[c] += distances[i];
-                ClusterStatistics.AddWidened(block.Slice(i * d, d), sums.Slice(c * d, d));
-            }
+            AddPoints(block, d, nearest[..n], distances[..n], counts, errors, sums);
 
             if (!assignments.IsEmpty)
             {
@@ -68,6 +64,41 @@ public static class HardEStep
             {
                 distances[..n].CopyTo(squaredDistances[start..]);
             }
+        }
+    }
+
+    /// <summary>
+    /// Adds each point to its cluster's statistics, point by point in order: the same sums as
+    /// ClusterStatistics.AddPoint, without a call per point. The count's bounds check stands for the
+    /// sum's: a row c &lt; k lies within the k × d sums.
+    /// </summary>
+    private static void AddPoints(ReadOnlySpan<float> block, int d, ReadOnlySpan<int> nearest, ReadOnlySpan<float> distances, Span<long> counts, Span<double> errors, Span<double> sums)
+    {
+        ref float x = ref MemoryMarshal.GetReference(block);
+        ref double sum = ref MemoryMarshal.GetReference(sums);
+        if (Vector512.IsHardwareAccelerated && d == Vector512<float>.Count)
+        {
+            // One vector per point, the common sensor shape: no inner loop at all.
+            for (int i = 0; i < nearest.Length; i++)
+            {
+                int c = nearest[i];
+                counts[c]++;
+                errors[c] += distances[i];
+                ref double s = ref Unsafe.Add(ref sum, c * d);
+                var (lower, upper) = Vector512.Widen(Vector512.LoadUnsafe(ref x, (nuint)(i * d)));
+                (Vector512.LoadUnsafe(ref s) + lower).StoreUnsafe(ref s);
+                (Vector512.LoadUnsafe(ref s, (nuint)Vector512<double>.Count) + upper).StoreUnsafe(ref s, (nuint)Vector512<double>.Count);
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < nearest.Length; i++)
+        {
+            int c = nearest[i];
+            counts[c]++;
+            errors[c] += distances[i];
+            ClusterStatistics.AddWidened(ref Unsafe.Add(ref x, i * d), ref Unsafe.Add(ref sum, c * d), d);
         }
     }
 
@@ -95,8 +126,7 @@ public static class HardEStep
     /// <returns>The sum of its squared coordinates in single precision.</returns>
     internal static float SquaredNorm(ReadOnlySpan<float> x)
     {
-        // TensorPrimitives wins on long vectors; for short ones its call and set-up cost more than the work.
-        if (x.Length >= 64)
+        if (x.Length >= DotDimensions)
         {
             return TensorPrimitives.Dot(x, x);
         }
@@ -137,20 +167,15 @@ public static class HardEStep
 
             // The norms first: they also tell the kernel which points are tame, and the pass leaves the
             // block in cache for it.
-            for (int i = 0; i < n; i++)
-            {
-                norms[i] = SquaredNorm(block.Slice(i * d, d));
-            }
+            SquaredSums16.SquaredNorms(block, d, norms[..n]);
 
             Span<int> nearest = assignments.Slice(start, n);
             NearestCentroidKernel.FindNearest(model, block, nearest, distances, norms[..n]);
-            for (int i = 0; i < n; i++)
-            {
-                // The kernel's score ‖μ‖² − 2x·μ only ranks the centroids. Adding ‖x‖² back to it cancels
-                // catastrophically when the points sit far from the origin (at 1000 ± 1 the result has no
-                // correct digit), so the winner's distance is computed from the difference: d flops more.
-                distances[i] = SquaredDifference(block.Slice(i * d, d), model.Centroid(nearest[i]));
-            }
+
+            // The kernel's score ‖μ‖² − 2x·μ only ranks the centroids. Adding ‖x‖² back to it cancels
+            // catastrophically when the points sit far from the origin (at 1000 ± 1 the result has no
+            // correct digit), so the winner's distance is computed from the difference: d flops more.
+            SquaredSums16.SquaredDifferences(block, d, model.Centroids, nearest, distances);
         }
     }
 

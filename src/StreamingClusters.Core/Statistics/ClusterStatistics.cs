@@ -154,12 +154,19 @@ public sealed class ClusterStatistics
     /// <summary>Adds a point, widened to double, to a cluster's sum: one addition per coordinate.</summary>
     internal static void AddWidened(ReadOnlySpan<float> point, Span<double> sum)
     {
+        Debug.Assert(sum.Length >= point.Length);
+        AddWidened(ref MemoryMarshal.GetReference(point), ref MemoryMarshal.GetReference(sum), point.Length);
+    }
+
+    /// <summary>Adds d values from <paramref name="x"/>, widened to double, to the d values at <paramref name="s"/>.</summary>
+    /// <remarks>Inlined into the E-step's per-point loop, where a call per point cost as much as the additions.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void AddWidened(ref float x, ref double s, int d)
+    {
         int j = 0;
-        ref float x = ref MemoryMarshal.GetReference(point);
-        ref double s = ref MemoryMarshal.GetReference(sum);
         if (Vector512.IsHardwareAccelerated)
         {
-            for (; j + Vector512<float>.Count <= point.Length; j += Vector512<float>.Count)
+            for (; j + Vector512<float>.Count <= d; j += Vector512<float>.Count)
             {
                 var (lower, upper) = Vector512.Widen(Vector512.LoadUnsafe(ref x, (nuint)j));
                 (Vector512.LoadUnsafe(ref s, (nuint)j) + lower).StoreUnsafe(ref s, (nuint)j);
@@ -169,7 +176,7 @@ public sealed class ClusterStatistics
 
         if (Vector256.IsHardwareAccelerated)
         {
-            for (; j + Vector256<float>.Count <= point.Length; j += Vector256<float>.Count)
+            for (; j + Vector256<float>.Count <= d; j += Vector256<float>.Count)
             {
                 var (lower, upper) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)j));
                 (Vector256.LoadUnsafe(ref s, (nuint)j) + lower).StoreUnsafe(ref s, (nuint)j);
@@ -177,7 +184,7 @@ public sealed class ClusterStatistics
             }
         }
 
-        for (; j < point.Length; j++)
+        for (; j < d; j++)
         {
             Unsafe.Add(ref s, j) += Unsafe.Add(ref x, j);
         }
