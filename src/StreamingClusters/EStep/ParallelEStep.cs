@@ -73,14 +73,20 @@ internal sealed class ParallelEStep
     /// <param name="model">The model version every shard assigns against.</param>
     /// <param name="points">The batch buffer, row-major.</param>
     /// <param name="count">The number of points in it.</param>
+    /// <param name="meanwhile">
+    /// Work of the caller's that touches neither the batch nor the model's next version, run on the
+    /// caller's thread exactly once before this returns: where helpers share the batch, while the
+    /// caller would otherwise wait for a helper's last shard.
+    /// </param>
     /// <returns>The merged statistics (<see cref="Total"/>).</returns>
-    public ClusterStatistics Run(CentroidSet model, float[] points, int count)
+    public ClusterStatistics Run(CentroidSet model, float[] points, int count, Action? meanwhile = null)
     {
         int shardCount = (count + _shardSize - 1) / _shardSize;
         Slot own = _slots[0];
         Total.Clear();
         if (shardCount <= 1 || _parallelism == 1)
         {
+            meanwhile?.Invoke();
             for (int s = 0; s < shardCount; s++)
             {
                 RunShard(model, points, count, s, own);
@@ -90,7 +96,7 @@ internal sealed class ParallelEStep
             return Total;
         }
 
-        RunParallel(model, points, count, shardCount);
+        RunParallel(model, points, count, shardCount, meanwhile);
         return Total;
     }
 
@@ -125,7 +131,7 @@ internal sealed class ParallelEStep
     /// <see cref="Total"/> in shard order, each as soon as it and those before it are finished: the
     /// merging of the first shards overlaps the computing of the last.
     /// </summary>
-    private void RunParallel(CentroidSet model, float[] points, int count, int shardCount)
+    private void RunParallel(CentroidSet model, float[] points, int count, int shardCount, Action? meanwhile)
     {
         Helper[] helpers = _helpers ??= StartHelpers();
         var job = new Job(model, points, count, shardCount);
@@ -155,6 +161,12 @@ internal sealed class ParallelEStep
         for (; merged < shardCount; merged++)
         {
             int s = merged;
+            if (!job.IsFinished(s) && meanwhile is not null)
+            {
+                meanwhile();
+                meanwhile = null;
+            }
+
             if (!job.IsFinished(s))
             {
                 long giveUp = Stopwatch.GetTimestamp() + Math.Max(_shardTicks, SpinTicks / 100);
@@ -178,6 +190,8 @@ internal sealed class ParallelEStep
 
             Merge(job, s, count);
         }
+
+        meanwhile?.Invoke();
     }
 
     /// <summary>Adds a finished shard's statistics to <see cref="Total"/> and brings its per-point results into the caller's buffers.</summary>
