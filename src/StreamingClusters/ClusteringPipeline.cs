@@ -158,7 +158,7 @@ public sealed class ClusteringPipeline : IClusterScorer
                 _model = new ModelStage(_options, d, _time, Ingest, _snapshots, _assignments, Metrics, _checkpoints, _restored, _logger);
                 // The model takes each batch on the batcher's thread: a hand-off per batch between two
                 // threads cost more than the batching itself.
-                var batcher = new Batcher(Ingest, _model.Take, d, _options.BatchSize, _options.BatchTimeout, _time);
+                var batcher = new Batcher(Ingest, _model.Take, _model.PublishPending, d, _options.BatchSize, _options.BatchTimeout, _time);
                 try
                 {
                     await batcher.RunAsync(abort.Token, abandonDrain).ConfigureAwait(false);

@@ -80,6 +80,53 @@ public sealed class ClusteringPipelineTests
     }
 
     [Fact]
+    public async Task RunAsync_FullRate_EveryVersionPublishedOnceInOrderThenTheFinal()
+    {
+        float[] points = TestData.Blobs(20_000, Dimensions, clusters: 6, seed: 13);
+
+        List<CentroidSnapshot> snapshots = await RecordAllSnapshotsAsync(Options(parallelism: 2), points);
+
+        // A batch's snapshot goes out during the next batch's E-step: still every version, each once, in order.
+        CentroidSnapshot[] running = [.. snapshots.Where(s => !s.IsFinal)];
+        Assert.True(running.Length > 10);
+        Assert.Equal(Enumerable.Range(0, running.Length).Select(i => running[0].Version + i), running.Select(s => s.Version));
+        Assert.Equal(running.Select(s => s.PointsApplied).Order(), running.Select(s => s.PointsApplied));
+        CentroidSnapshot final = snapshots[^1];
+        Assert.True(final.IsFinal);
+        Assert.Equal(running[^1].Version, final.Version);
+        Assert.Equal(20_000, final.PointsApplied);
+    }
+
+    [Fact]
+    public async Task RunAsync_LastBatchBeforeTheStreamPauses_ItsSnapshotIsPublishedWithoutWaitingForMore()
+    {
+        // Seeded from configuration: the first full batch is applied at once, and nothing follows it.
+        StreamingClustersOptions options = Options(parallelism: 2);
+        options.Dimensions = Dimensions;
+        options.BatchSize = 200;
+        options.InitialCentroids = [.. Enumerable.Range(0, options.Clusters).Select(c => Enumerable.Repeat((double)c, Dimensions).ToArray())];
+        ClusteringPipeline pipeline = CreateSut(options, ImmediateScheduler.Instance);
+        var applied = new TaskCompletionSource<CentroidSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable subscription = pipeline.Snapshots.Subscribe(s =>
+        {
+            if (s.PointsApplied == 200)
+            {
+                applied.TrySetResult(s);
+            }
+        });
+        using var stop = new CancellationTokenSource();
+        Task running = pipeline.RunAsync([], stopWhenSourcesEnd: false, stop.Token);
+
+        await pipeline.Writer.WriteAsync(TestData.Blobs(200, Dimensions, clusters: 4, seed: 21), Dimensions);
+        CentroidSnapshot snapshot = await applied.Task.WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.False(snapshot.IsFinal);
+        Assert.Equal(1, snapshot.Version);
+        await stop.CancelAsync();
+        await running;
+    }
+
+    [Fact]
     public async Task Snapshots_SubscribedAfterTheRun_GetsTheLatestThenCompletion()
     {
         ClusteringPipeline pipeline = CreateSut(Options());

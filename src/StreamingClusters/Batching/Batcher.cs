@@ -15,6 +15,7 @@ internal sealed class Batcher
     private readonly ChannelReader<PointBlock> _input;
     private readonly ChannelWriter<MiniBatch>? _output;
     private readonly Action<MiniBatch>? _deliver;
+    private readonly Action? _idle;
     private readonly int _dimensions;
     private readonly int _batchSize;
     private readonly TimeSpan _timeout;
@@ -35,10 +36,18 @@ internal sealed class Batcher
     /// Creates a batcher that hands each batch to <paramref name="deliver"/> on its own thread, which
     /// then owns the batch: no queue and no thread switch between a batch and its consumer.
     /// </summary>
-    public Batcher(IngestStage ingest, Action<MiniBatch> deliver, int dimensions, int batchSize, TimeSpan timeout, TimeProvider time)
+    /// <param name="ingest">The ingest stage whose channel is read.</param>
+    /// <param name="deliver">Takes each batch.</param>
+    /// <param name="idle">Called, on the same thread, each time the batcher is about to wait for input: the consumer's deferred work goes out then rather than with the next batch.</param>
+    /// <param name="dimensions">The dimension of the points.</param>
+    /// <param name="batchSize">B.</param>
+    /// <param name="timeout">T.</param>
+    /// <param name="time">The clock for T.</param>
+    public Batcher(IngestStage ingest, Action<MiniBatch> deliver, Action? idle, int dimensions, int batchSize, TimeSpan timeout, TimeProvider time)
         : this(ingest, dimensions, batchSize, timeout, time)
     {
         _deliver = deliver;
+        _idle = idle;
     }
 
     private Batcher(IngestStage ingest, int dimensions, int batchSize, TimeSpan timeout, TimeProvider time)
@@ -112,6 +121,7 @@ internal sealed class Batcher
                     break;
                 }
 
+                _idle?.Invoke();
                 if (batch is null)
                 {
                     if (await WaitForInputAsync(abort, abandon).ConfigureAwait(false) != true)

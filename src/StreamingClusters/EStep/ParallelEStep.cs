@@ -73,14 +73,20 @@ internal sealed class ParallelEStep
     /// <param name="model">The model version every shard assigns against.</param>
     /// <param name="points">The batch buffer, row-major.</param>
     /// <param name="count">The number of points in it.</param>
+    /// <param name="meanwhile">
+    /// Work of the caller's that touches neither the batch nor the model's next version, run on the
+    /// caller's thread exactly once before this returns: where helpers share the batch, while the
+    /// caller would otherwise wait for a helper's last shard.
+    /// </param>
     /// <returns>The merged statistics (<see cref="Total"/>).</returns>
-    public ClusterStatistics Run(CentroidSet model, float[] points, int count)
+    public ClusterStatistics Run(CentroidSet model, float[] points, int count, Action? meanwhile = null)
     {
         int shardCount = (count + _shardSize - 1) / _shardSize;
         Slot own = _slots[0];
         Total.Clear();
         if (shardCount <= 1 || _parallelism == 1)
         {
+            meanwhile?.Invoke();
             for (int s = 0; s < shardCount; s++)
             {
                 RunShard(model, points, count, s, own);
@@ -90,20 +96,7 @@ internal sealed class ParallelEStep
             return Total;
         }
 
-        Job job = RunParallel(model, points, count, shardCount);
-        for (int s = 0; s < shardCount; s++)
-        {
-            Slot winner = _slots[job.Winners[s]];
-            Total.Add(winner.Shards[s]);
-            if (winner != own)
-            {
-                int start = s * _shardSize;
-                int n = Math.Min(_shardSize, count - start);
-                winner.Assignments.AsSpan(start, n).CopyTo(own.Assignments.AsSpan(start));
-                winner.SquaredDistances.AsSpan(start, n).CopyTo(own.SquaredDistances.AsSpan(start));
-            }
-        }
-
+        RunParallel(model, points, count, shardCount, meanwhile);
         return Total;
     }
 
@@ -133,7 +126,12 @@ internal sealed class ParallelEStep
         Volatile.Write(ref _stopping, false);
     }
 
-    private Job RunParallel(CentroidSet model, float[] points, int count, int shardCount)
+    /// <summary>
+    /// Publishes the batch to the helpers, computes shards itself, and merges every shard into
+    /// <see cref="Total"/> in shard order, each as soon as it and those before it are finished: the
+    /// merging of the first shards overlaps the computing of the last.
+    /// </summary>
+    private void RunParallel(CentroidSet model, float[] points, int count, int shardCount, Action? meanwhile)
     {
         Helper[] helpers = _helpers ??= StartHelpers();
         var job = new Job(model, points, count, shardCount);
@@ -145,6 +143,7 @@ internal sealed class ParallelEStep
         }
 
         Slot own = _slots[0];
+        int merged = 0;
         int shard;
         while ((shard = job.Claim()) >= 0)
         {
@@ -152,36 +151,62 @@ internal sealed class ParallelEStep
             RunShard(model, points, count, shard, own);
             job.Finish(shard, own.Index);
             _shardTicks = Stopwatch.GetTimestamp() - started;
+            while (merged < shardCount && job.IsFinished(merged))
+            {
+                Merge(job, merged++, count);
+            }
         }
 
         // Every shard is claimed; wait for the helpers' ones, but not for a helper that lost its core.
-        for (int s = 0; s < shardCount; s++)
+        for (; merged < shardCount; merged++)
         {
-            if (job.IsFinished(s))
+            int s = merged;
+            if (!job.IsFinished(s) && meanwhile is not null)
             {
-                continue;
+                meanwhile();
+                meanwhile = null;
             }
 
-            long giveUp = Stopwatch.GetTimestamp() + Math.Max(_shardTicks, SpinTicks / 100);
-            var spin = default(SpinWait);
-            while (!job.IsFinished(s))
+            if (!job.IsFinished(s))
             {
-                if (Stopwatch.GetTimestamp() > giveUp)
+                long giveUp = Stopwatch.GetTimestamp() + Math.Max(_shardTicks, SpinTicks / 100);
+                var spin = default(SpinWait);
+                while (!job.IsFinished(s))
                 {
-                    RunShard(model, points, count, s, own);
-                    if (job.Finish(s, own.Index))
+                    if (Stopwatch.GetTimestamp() > giveUp)
                     {
-                        TakenOver++;
+                        RunShard(model, points, count, s, own);
+                        if (job.Finish(s, own.Index))
+                        {
+                            TakenOver++;
+                        }
+
+                        break;
                     }
 
-                    break;
+                    spin.SpinOnce(sleep1Threshold: -1);
                 }
-
-                spin.SpinOnce(sleep1Threshold: -1);
             }
+
+            Merge(job, s, count);
         }
 
-        return job;
+        meanwhile?.Invoke();
+    }
+
+    /// <summary>Adds a finished shard's statistics to <see cref="Total"/> and brings its per-point results into the caller's buffers.</summary>
+    private void Merge(Job job, int shard, int count)
+    {
+        Slot own = _slots[0];
+        Slot winner = _slots[job.Winners[shard]];
+        Total.Add(winner.Shards[shard]);
+        if (winner != own)
+        {
+            int start = shard * _shardSize;
+            int n = Math.Min(_shardSize, count - start);
+            winner.Assignments.AsSpan(start, n).CopyTo(own.Assignments.AsSpan(start));
+            winner.SquaredDistances.AsSpan(start, n).CopyTo(own.SquaredDistances.AsSpan(start));
+        }
     }
 
     private Helper[] StartHelpers()

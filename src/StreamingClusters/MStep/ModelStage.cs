@@ -45,6 +45,16 @@ internal sealed class ModelStage
     /// <summary>Whether the model and the source positions agree: the last batch applied ended on a block boundary.</summary>
     private bool _aligned = true;
 
+    /// <summary>
+    /// Whether the last batch's snapshot is still to be published. It goes out during the next batch's
+    /// E-step, while this thread would otherwise wait for a helper's shard (the model does not change
+    /// until that E-step is over, so it is the same snapshot), or as soon as the batcher has nothing to
+    /// hand over: never later than the next batch, never held back while the stream is idle.
+    /// </summary>
+    private bool _snapshotPending;
+
+    private readonly Action _publishPending;
+
     /// <summary>The version subscribers and scorers read; replaced, never mutated, by the writer.</summary>
     private volatile CentroidSet? _current;
 
@@ -104,6 +114,7 @@ internal sealed class ModelStage
         // The seeding buffer is applied as one batch: it may pass its size by up to one batch.
         int largestBatch = options.InitialCentroids is null ? options.Seeding.BufferSize + options.BatchSize : options.BatchSize;
         _eStep = new ParallelEStep(options.Clusters, dimensions, options.ShardSize, options.EffectiveParallelism, largestBatch);
+        _publishPending = PublishPending;
     }
 
     /// <summary>Gets the current model version, or null before seeding.</summary>
@@ -130,9 +141,20 @@ internal sealed class ModelStage
     /// <summary>Stops the E-step's helper threads; called once the stage has taken its last batch, or has failed.</summary>
     public void Stop() => _eStep.Stop();
 
+    /// <summary>Publishes the last batch's snapshot if it has not gone out yet; the batcher calls this before it waits for input.</summary>
+    public void PublishPending()
+    {
+        if (_snapshotPending)
+        {
+            _snapshotPending = false;
+            _snapshots.Publish(Snapshot(isFinal: false));
+        }
+    }
+
     /// <summary>Applies whatever is still buffered and publishes the final snapshot.</summary>
     public void Complete()
     {
+        PublishPending();
         if (!_model.IsSeeded && _seedPoints > 0)
         {
             SeedFromBuffer();
@@ -154,6 +176,7 @@ internal sealed class ModelStage
     /// <returns>The points dropped from the seeding buffer.</returns>
     public long CompleteAbandoned()
     {
+        PublishPending();
         long dropped = _model.IsSeeded ? 0 : _seedPoints;
         foreach (MiniBatch batch in _seedBuffer)
         {
@@ -223,7 +246,7 @@ internal sealed class ModelStage
 
             if (batch.Count > 0)
             {
-                _snapshots.Publish(Snapshot(isFinal: false));
+                _snapshotPending = true;
                 _metrics.BatchApplied(_time.GetElapsedTime(started), _lastUpdate?.Reseeds.Count ?? 0);
             }
 
@@ -245,7 +268,7 @@ internal sealed class ModelStage
     private void Apply(MiniBatch batch)
     {
         CentroidSet current = _model.Current;
-        var statistics = _eStep.Run(current, batch.Buffer, batch.Count);
+        var statistics = _eStep.Run(current, batch.Buffer, batch.Count, _publishPending);
         DateTimeOffset now = _time.GetUtcNow();
         TimeSpan elapsed = _lastApplied is { } last ? now - last : TimeSpan.Zero;
         double discount = _halfLife.Discount(batch.Count, elapsed);

@@ -112,7 +112,7 @@ public sealed class BatcherTests
         {
             delivered.Add((b.Sequence, b.Count, b.Points[0]));
             b.Return();
-        }, Dimensions, 4, Timeout, _time);
+        }, idle: null, Dimensions, 4, Timeout, _time);
         Task running = batcher.RunAsync(CancellationToken.None);
 
         await WritePointsAsync(10);
@@ -120,6 +120,50 @@ public sealed class BatcherTests
         await running;
 
         Assert.Equal(new[] { (1L, 4, 0f), (2L, 4, 4f), (3L, 2, 8f) }, delivered);
+    }
+
+    [Fact]
+    public async Task RunAsync_IdleCallback_CalledAfterTheDeliveriesBeforeEachWaitForInput()
+    {
+        // One block of eight points: it is in the channel at once, so both of its batches are handed
+        // over before the batcher finds the channel empty.
+        var ingest = new IngestStage(new StreamingClustersOptions { Dimensions = Dimensions, BlockSize = 8 }, new RecordingDeadLetterSink());
+        var events = new List<string>();
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var batcher = new Batcher(
+            ingest,
+            b =>
+            {
+                events.Add($"batch {b.Sequence}");
+                b.Return();
+            },
+            () =>
+            {
+                events.Add("idle");
+                idle.TrySetResult();
+            },
+            Dimensions,
+            4,
+            Timeout,
+            _time);
+        Task running = batcher.RunAsync(CancellationToken.None);
+        await idle.Task;
+        Assert.Equal(["idle"], events);
+        events.Clear();
+        idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        SourceIngest source = ingest.Open("test");
+        for (int i = 0; i < 8; i++)
+        {
+            source.Accept([i, -i], default, i + 1, i + 1);
+        }
+
+        await source.FlushAsync(CancellationToken.None);
+        await idle.Task;
+
+        Assert.Equal(["batch 1", "batch 2", "idle"], events);
+        ingest.Complete();
+        await running;
     }
 
     private Batcher CreateSut(int batchSize) =>
