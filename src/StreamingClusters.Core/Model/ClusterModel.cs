@@ -307,35 +307,33 @@ public sealed class ClusterModel
         double ratio = Settings.ReseedRatio;
         int d = Dimensions;
         int m = recentPoints.Length / d;
-        double max = 0;
-        foreach (double w in _weights)
+
+        if (ratio <= 0 || m == 0)
         {
-            max = Math.Max(max, w);
+            return [];
         }
 
-        if (ratio <= 0 || m == 0 || max <= 0)
+        // The weights are finite (the update was checked), so the vector max and min are exact and
+        // their order of comparison does not matter.
+        double max = Math.Max(0, System.Numerics.Tensors.TensorPrimitives.Max<double>(_weights));
+        if (max <= 0)
         {
             return [];
         }
 
         double threshold = ratio * max;
+        if (!(System.Numerics.Tensors.TensorPrimitives.Min<double>(_weights) < threshold))
+        {
+            return [];
+        }
+
         double minLive = double.PositiveInfinity;
-        bool anyStarved = false;
         foreach (double w in _weights)
         {
-            if (w < threshold)
-            {
-                anyStarved = true;
-            }
-            else
+            if (w >= threshold)
             {
                 minLive = Math.Min(minLive, w);
             }
-        }
-
-        if (!anyStarved)
-        {
-            return [];
         }
 
         // D² sampling against the updated centroids; each reseed lowers the distances it covers, so
