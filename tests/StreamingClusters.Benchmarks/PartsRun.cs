@@ -19,7 +19,7 @@ namespace StreamingClusters.Benchmarks;
 /// <summary>
 /// The per-batch parts of one mini-batch step timed apart (d = 16, k = 64, B = 1024): the E-step with
 /// statistics, the M-step (ClusterModel.Apply, which builds the next version's CentroidSet), and the
-/// CentroidSet build alone, the writers' range check of a batch's values, the model stage's whole step
+/// CentroidSet build alone, one merge of statistics, the writers' range check of a batch's values, the model stage's whole step
 /// and its snapshot. Best of several chunks of this thread's CPU time, µs per batch; to locate per-batch costs.
 /// Then the pipeline's parallel E-step of one batch at Parallelism 1 and 2, in wall-clock time (the
 /// helper thread's share is part of it).
@@ -46,6 +46,9 @@ internal static class PartsRun
             statistics.Clear();
             HardEStep.Accumulate(model.Current, Batch(), statistics);
         });
+        var other = statistics.Clone();
+        var into = new ClusterStatistics(K, D);
+        Time("statistics Add (one shard merged)", () => into.Add(other));
         Time("m-step (Apply)", () => model.Apply(statistics, 1.0, Batch()));
         Time("m-step (Apply, no reseed points)", () => model.Apply(statistics, 1.0, []));
         Time("CentroidSet build", () => _ = new CentroidSet(centroids, K, 1));
