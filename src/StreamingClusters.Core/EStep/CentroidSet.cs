@@ -131,7 +131,9 @@ public sealed class CentroidSet
     /// <paramref name="source"/> + i × <paramref name="sourceStride"/>) becomes column i of the target
     /// (lane i of the 16 values at <paramref name="target"/> + j × <paramref name="targetStride"/>).
     /// Pairs, then pairs of pairs are interleaved within each 128-bit lane, then the lanes are swapped
-    /// twice: 64 shuffles for 256 values instead of 256 single loads and stores.
+    /// twice: 64 shuffles for 256 values instead of 256 single loads and stores. Inlined into the
+    /// constructor, whose loops get it optimised at once: on its own, this loop-free method would run
+    /// its first calls as unoptimised tier-0 code, several times slower than the scalar loop.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Transpose16(ref float source, int sourceStride, ref float target, int targetStride)
