@@ -1,5 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Reactive.Concurrency;
+using System.Reflection;
+using Microsoft.Extensions.Logging.Abstractions;
+using StreamingClusters.Batching;
+using StreamingClusters.Diagnostics;
+using StreamingClusters.Ingest;
+using StreamingClusters.MStep;
+using StreamingClusters.Options;
+using StreamingClusters.Publishing;
+using StreamingClusters.Sinks;
 using StreamingClusters.EStep;
 using StreamingClusters.Model;
 using StreamingClusters.Statistics;
@@ -9,7 +19,8 @@ namespace StreamingClusters.Benchmarks;
 /// <summary>
 /// The per-batch parts of one mini-batch step timed apart (d = 16, k = 64, B = 1024): the E-step with
 /// statistics, the M-step (ClusterModel.Apply, which builds the next version's CentroidSet), and the
-/// CentroidSet build alone. Best of several chunks of this thread's CPU time, µs per batch; to locate per-batch costs.
+/// CentroidSet build alone, one merge of statistics, the writers' range check of a batch's values, the model stage's whole step
+/// and its snapshot. Best of several chunks of this thread's CPU time, µs per batch; to locate per-batch costs.
 /// Then the pipeline's parallel E-step of one batch at Parallelism 1 and 2, in wall-clock time (the
 /// helper thread's share is part of it).
 /// </summary>
@@ -35,9 +46,15 @@ internal static class PartsRun
             statistics.Clear();
             HardEStep.Accumulate(model.Current, Batch(), statistics);
         });
+        var other = statistics.Clone();
+        var into = new ClusterStatistics(K, D);
+        Time("statistics Add (one shard merged)", () => into.Add(other));
         Time("m-step (Apply)", () => model.Apply(statistics, 1.0, Batch()));
         Time("m-step (Apply, no reseed points)", () => model.Apply(statistics, 1.0, []));
         Time("CentroidSet build", () => _ = new CentroidSet(centroids, K, 1));
+        float[] block = data.Points.AsSpan(0, B * D).ToArray();
+        Time("AllWithin (B points)", () => _ = PointValidator.AllWithin(block, 1e15f));
+        ModelStageParts(data, centroids, K, D, B, Batches);
 
         // The pipeline's E-step of one batch (4 shards of 256), on the caller alone and with one
         // helper thread; wall clock, since the helper's time is part of it.
@@ -53,6 +70,47 @@ internal static class PartsRun
             {
                 eStep.Stop();
             }
+        }
+    }
+
+    /// <summary>
+    /// The model thread's whole step of one batch (ModelStage.Take at Parallelism 1: E-step, M-step,
+    /// accounting, snapshot, publishing) and the snapshot alone, on a stage as the pipeline builds it.
+    /// </summary>
+    private static void ModelStageParts(Shape data, double[] centroids, int k, int d, int b, int batches)
+    {
+        var options = new StreamingClustersOptions
+        {
+            Clusters = k,
+            Dimensions = d,
+            BatchSize = b,
+            Parallelism = 1,
+            Seed = 1,
+            InitialCentroids = Enumerable.Range(0, k).Select(c => centroids.AsSpan(c * d, d).ToArray()).ToArray(),
+        };
+        var ingest = new IngestStage(options, new LoggingDeadLetterSink(NullLogger<LoggingDeadLetterSink>.Instance));
+        var snapshots = new SnapshotPublisher(DefaultScheduler.Instance, NullLogger.Instance, TimeSpan.FromMilliseconds(1));
+        using var subscription = snapshots.Snapshots.Subscribe(_ => { });
+        var stage = new ModelStage(
+            options, d, TimeProvider.System, ingest, snapshots, new AssignmentPublisher(64, NullLogger.Instance), new StreamingClustersMetrics(), null, null, NullLogger.Instance);
+        SourceCounters source = ingest.Counters("parts");
+        long sequence = 0;
+        try
+        {
+            Time("model stage Take (Parallelism 1)", () =>
+            {
+                var pointBlock = new PointBlock(source, d, b);
+                data.Points.AsSpan((int)(sequence % batches) * b * d, b * d).CopyTo(pointBlock.NextSlots(b));
+                pointBlock.Commit(b);
+                source.AddReceived(b);
+                stage.Take(MiniBatch.FromBlock(pointBlock, ++sequence));
+            });
+            var snapshot = typeof(ModelStage).GetMethod("Snapshot", BindingFlags.NonPublic | BindingFlags.Instance)!.CreateDelegate<Func<bool, CentroidSnapshot>>(stage);
+            Time("snapshot (ModelStage.Snapshot)", () => snapshot(false));
+        }
+        finally
+        {
+            stage.Stop();
         }
     }
 

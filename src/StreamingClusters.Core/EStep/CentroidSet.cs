@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics.X86;
+
 namespace StreamingClusters.EStep;
 
 /// <summary>
@@ -37,11 +39,10 @@ public sealed class CentroidSet
         Dimensions = centroids.Length / clusters;
         Version = version;
         _centroids = new float[centroids.Length];
-        System.Numerics.Tensors.TensorPrimitives.ConvertTruncating<double, float>(centroids, _centroids);
-        float largest = MathF.Abs(System.Numerics.Tensors.TensorPrimitives.MaxMagnitude<float>(_centroids));
+        bool within = Narrow(centroids, _centroids);
 
         // NaN fails the comparison, so a model holding one is not tame either.
-        IsTame = Dimensions <= NearestCentroidKernel.MaxTameDimensions && largest <= NearestCentroidKernel.TameMagnitude;
+        IsTame = Dimensions <= NearestCentroidKernel.MaxTameDimensions && within;
         Lanes = lanes;
         PairsPoints = lanes == 16 && clusters <= 8;
         int d = Dimensions;
@@ -51,14 +52,21 @@ public sealed class CentroidSet
             PaddedClusters = 8;
             Panels = AllocateAligned(d * 16, out int offset);
             PanelOffset = offset;
-            LaneNorms = new float[16];
-            LaneNorms.AsSpan().Fill(float.PositiveInfinity);
             for (int c = 0; c < clusters; c++)
             {
                 for (int j = 0; j < d; j++)
                 {
                     Panels[offset + (j * 16) + (2 * c)] = Panels[offset + (j * 16) + (2 * c) + 1] = _centroids[(c * d) + j];
                 }
+            }
+
+            Norms = new float[clusters];
+            ComputeNorms(_centroids, d, Norms);
+            LaneNorms = new float[16];
+            LaneNorms.AsSpan().Fill(float.PositiveInfinity);
+            for (int c = 0; c < clusters; c++)
+            {
+                LaneNorms[2 * c] = LaneNorms[(2 * c) + 1] = Norms[c];
             }
         }
         else
@@ -69,8 +77,6 @@ public sealed class CentroidSet
             PaddedClusters = (clusters + lanes - 1) / lanes * lanes;
             Panels = AllocateAligned(PaddedClusters * d, out int offset);
             PanelOffset = offset;
-            LaneNorms = new float[PaddedClusters];
-            LaneNorms.AsSpan().Fill(float.PositiveInfinity);
             int tileWidth = 4 * lanes;
             ref float from = ref MemoryMarshal.GetArrayDataReference(_centroids);
             for (int tile = 0; tile < PaddedClusters; tile += tileWidth)
@@ -79,27 +85,194 @@ public sealed class CentroidSet
                 int end = Math.Min(tile + width, clusters);
                 Span<float> panel = Panels.AsSpan(offset + (tile * d), width * d);
                 ref float to = ref MemoryMarshal.GetReference(panel);
+
+                // Blocks of 16 centroids × 16 coordinates are transposed in registers; the centroids and
+                // coordinates left over (and every one on machines without AVX-512) one by one.
+                int blocked = tile;
+                int blockedColumns = 0;
+                if (lanes == 16 && Avx512F.IsSupported)
+                {
+                    blockedColumns = d / 16 * 16;
+                    for (; blocked + 16 <= end; blocked += 16)
+                    {
+                        for (int j = 0; j < blockedColumns; j += 16)
+                        {
+                            Transpose16(ref Unsafe.Add(ref from, (blocked * d) + j), d, ref Unsafe.Add(ref to, (j * width) + (blocked - tile)), width);
+                        }
+                    }
+                }
+
                 for (int j = 0; j < d; j++)
                 {
-                    for (int c = tile; c < end; c++)
+                    for (int c = j < blockedColumns ? blocked : tile; c < end; c++)
                     {
                         Unsafe.Add(ref to, (j * width) + (c - tile)) = Unsafe.Add(ref from, (c * d) + j);
                     }
                 }
             }
-        }
 
-        Norms = new float[clusters];
-        ComputeNorms(_centroids, d, Norms);
-        for (int c = 0; c < clusters; c++)
-        {
-            if (PairsPoints)
+            LaneNorms = new float[PaddedClusters];
+            if (lanes >= Vector256<float>.Count && Vector256.IsHardwareAccelerated)
             {
-                LaneNorms[2 * c] = LaneNorms[(2 * c) + 1] = Norms[c];
+                ComputeLaneNorms(Panels.AsSpan(offset), d, tileWidth, LaneNorms);
             }
             else
             {
-                LaneNorms[c] = Norms[c];
+                ComputeNorms(_centroids, d, LaneNorms);
+            }
+
+            Norms = LaneNorms.AsSpan(0, clusters).ToArray();
+            LaneNorms.AsSpan(clusters).Fill(float.PositiveInfinity);
+        }
+    }
+
+    /// <summary>
+    /// Writes the transpose of a 16 × 16 block: row i of the source (16 values from
+    /// <paramref name="source"/> + i × <paramref name="sourceStride"/>) becomes column i of the target
+    /// (lane i of the 16 values at <paramref name="target"/> + j × <paramref name="targetStride"/>).
+    /// Pairs, then pairs of pairs are interleaved within each 128-bit lane, then the lanes are swapped
+    /// twice: 64 shuffles for 256 values instead of 256 single loads and stores. Inlined into the
+    /// constructor, whose loops get it optimised at once: on its own, this loop-free method would run
+    /// its first calls as unoptimised tier-0 code, several times slower than the scalar loop.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose16(ref float source, int sourceStride, ref float target, int targetStride)
+    {
+        Vector512<float> r0 = Vector512.LoadUnsafe(ref source), r1 = Vector512.LoadUnsafe(ref source, (nuint)sourceStride);
+        Vector512<float> r2 = Vector512.LoadUnsafe(ref source, (nuint)(2 * sourceStride)), r3 = Vector512.LoadUnsafe(ref source, (nuint)(3 * sourceStride));
+        Vector512<float> r4 = Vector512.LoadUnsafe(ref source, (nuint)(4 * sourceStride)), r5 = Vector512.LoadUnsafe(ref source, (nuint)(5 * sourceStride));
+        Vector512<float> r6 = Vector512.LoadUnsafe(ref source, (nuint)(6 * sourceStride)), r7 = Vector512.LoadUnsafe(ref source, (nuint)(7 * sourceStride));
+        Vector512<float> r8 = Vector512.LoadUnsafe(ref source, (nuint)(8 * sourceStride)), r9 = Vector512.LoadUnsafe(ref source, (nuint)(9 * sourceStride));
+        Vector512<float> r10 = Vector512.LoadUnsafe(ref source, (nuint)(10 * sourceStride)), r11 = Vector512.LoadUnsafe(ref source, (nuint)(11 * sourceStride));
+        Vector512<float> r12 = Vector512.LoadUnsafe(ref source, (nuint)(12 * sourceStride)), r13 = Vector512.LoadUnsafe(ref source, (nuint)(13 * sourceStride));
+        Vector512<float> r14 = Vector512.LoadUnsafe(ref source, (nuint)(14 * sourceStride)), r15 = Vector512.LoadUnsafe(ref source, (nuint)(15 * sourceStride));
+
+        Vector512<float> t0 = Avx512F.UnpackLow(r0, r1), t1 = Avx512F.UnpackHigh(r0, r1);
+        Vector512<float> t2 = Avx512F.UnpackLow(r2, r3), t3 = Avx512F.UnpackHigh(r2, r3);
+        Vector512<float> t4 = Avx512F.UnpackLow(r4, r5), t5 = Avx512F.UnpackHigh(r4, r5);
+        Vector512<float> t6 = Avx512F.UnpackLow(r6, r7), t7 = Avx512F.UnpackHigh(r6, r7);
+        Vector512<float> t8 = Avx512F.UnpackLow(r8, r9), t9 = Avx512F.UnpackHigh(r8, r9);
+        Vector512<float> t10 = Avx512F.UnpackLow(r10, r11), t11 = Avx512F.UnpackHigh(r10, r11);
+        Vector512<float> t12 = Avx512F.UnpackLow(r12, r13), t13 = Avx512F.UnpackHigh(r12, r13);
+        Vector512<float> t14 = Avx512F.UnpackLow(r14, r15), t15 = Avx512F.UnpackHigh(r14, r15);
+
+        r0 = Avx512F.Shuffle(t0, t2, 0x44);
+        r1 = Avx512F.Shuffle(t0, t2, 0xEE);
+        r2 = Avx512F.Shuffle(t1, t3, 0x44);
+        r3 = Avx512F.Shuffle(t1, t3, 0xEE);
+        r4 = Avx512F.Shuffle(t4, t6, 0x44);
+        r5 = Avx512F.Shuffle(t4, t6, 0xEE);
+        r6 = Avx512F.Shuffle(t5, t7, 0x44);
+        r7 = Avx512F.Shuffle(t5, t7, 0xEE);
+        r8 = Avx512F.Shuffle(t8, t10, 0x44);
+        r9 = Avx512F.Shuffle(t8, t10, 0xEE);
+        r10 = Avx512F.Shuffle(t9, t11, 0x44);
+        r11 = Avx512F.Shuffle(t9, t11, 0xEE);
+        r12 = Avx512F.Shuffle(t12, t14, 0x44);
+        r13 = Avx512F.Shuffle(t12, t14, 0xEE);
+        r14 = Avx512F.Shuffle(t13, t15, 0x44);
+        r15 = Avx512F.Shuffle(t13, t15, 0xEE);
+
+        t0 = Avx512F.Shuffle4x128(r0, r4, 0x88);
+        t1 = Avx512F.Shuffle4x128(r1, r5, 0x88);
+        t2 = Avx512F.Shuffle4x128(r2, r6, 0x88);
+        t3 = Avx512F.Shuffle4x128(r3, r7, 0x88);
+        t4 = Avx512F.Shuffle4x128(r0, r4, 0xDD);
+        t5 = Avx512F.Shuffle4x128(r1, r5, 0xDD);
+        t6 = Avx512F.Shuffle4x128(r2, r6, 0xDD);
+        t7 = Avx512F.Shuffle4x128(r3, r7, 0xDD);
+        t8 = Avx512F.Shuffle4x128(r8, r12, 0x88);
+        t9 = Avx512F.Shuffle4x128(r9, r13, 0x88);
+        t10 = Avx512F.Shuffle4x128(r10, r14, 0x88);
+        t11 = Avx512F.Shuffle4x128(r11, r15, 0x88);
+        t12 = Avx512F.Shuffle4x128(r8, r12, 0xDD);
+        t13 = Avx512F.Shuffle4x128(r9, r13, 0xDD);
+        t14 = Avx512F.Shuffle4x128(r10, r14, 0xDD);
+        t15 = Avx512F.Shuffle4x128(r11, r15, 0xDD);
+
+        nuint stride = (nuint)targetStride;
+        Avx512F.Shuffle4x128(t0, t8, 0x88).StoreUnsafe(ref target);
+        Avx512F.Shuffle4x128(t1, t9, 0x88).StoreUnsafe(ref target, stride);
+        Avx512F.Shuffle4x128(t2, t10, 0x88).StoreUnsafe(ref target, 2 * stride);
+        Avx512F.Shuffle4x128(t3, t11, 0x88).StoreUnsafe(ref target, 3 * stride);
+        Avx512F.Shuffle4x128(t4, t12, 0x88).StoreUnsafe(ref target, 4 * stride);
+        Avx512F.Shuffle4x128(t5, t13, 0x88).StoreUnsafe(ref target, 5 * stride);
+        Avx512F.Shuffle4x128(t6, t14, 0x88).StoreUnsafe(ref target, 6 * stride);
+        Avx512F.Shuffle4x128(t7, t15, 0x88).StoreUnsafe(ref target, 7 * stride);
+        Avx512F.Shuffle4x128(t0, t8, 0xDD).StoreUnsafe(ref target, 8 * stride);
+        Avx512F.Shuffle4x128(t1, t9, 0xDD).StoreUnsafe(ref target, 9 * stride);
+        Avx512F.Shuffle4x128(t2, t10, 0xDD).StoreUnsafe(ref target, 10 * stride);
+        Avx512F.Shuffle4x128(t3, t11, 0xDD).StoreUnsafe(ref target, 11 * stride);
+        Avx512F.Shuffle4x128(t4, t12, 0xDD).StoreUnsafe(ref target, 12 * stride);
+        Avx512F.Shuffle4x128(t5, t13, 0xDD).StoreUnsafe(ref target, 13 * stride);
+        Avx512F.Shuffle4x128(t6, t14, 0xDD).StoreUnsafe(ref target, 14 * stride);
+        Avx512F.Shuffle4x128(t7, t15, 0xDD).StoreUnsafe(ref target, 15 * stride);
+    }
+
+    /// <summary>
+    /// Rounds the centroids to single precision (to nearest, as a cast does) and tells whether every
+    /// rounded value is at most <see cref="NearestCentroidKernel.TameMagnitude"/> in magnitude; NaN is not.
+    /// </summary>
+    private static bool Narrow(ReadOnlySpan<double> from, Span<float> to)
+    {
+        const float Limit = NearestCentroidKernel.TameMagnitude;
+        ref double source = ref MemoryMarshal.GetReference(from);
+        ref float target = ref MemoryMarshal.GetReference(to);
+        int i = 0;
+        bool within = true;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var limit = Vector512.Create(Limit);
+            var allWithin = Vector512<float>.AllBitsSet;
+            for (; i <= from.Length - Vector512<float>.Count; i += Vector512<float>.Count)
+            {
+                Vector512<float> narrowed = Vector512.Narrow(
+                    Vector512.LoadUnsafe(ref source, (nuint)i),
+                    Vector512.LoadUnsafe(ref source, (nuint)(i + Vector512<double>.Count)));
+                narrowed.StoreUnsafe(ref target, (nuint)i);
+                allWithin &= Vector512.LessThanOrEqual(Vector512.Abs(narrowed), limit);
+            }
+
+            within = Vector512.EqualsAll(allWithin.AsUInt32(), Vector512<uint>.AllBitsSet);
+        }
+
+        for (; i < from.Length; i++)
+        {
+            float value = (float)Unsafe.Add(ref source, i);
+            Unsafe.Add(ref target, i) = value;
+            within &= MathF.Abs(value) <= Limit;
+        }
+
+        return within;
+    }
+
+    /// <summary>
+    /// The norms of every lane of the tiled panels (padding lanes, all zero, get 0), eight centroids at a
+    /// time: each lane adds its squares in coordinate order in double precision, as
+    /// <see cref="ComputeNorms"/> does one centroid at a time, so the bits are the same. A float's square
+    /// is exact in double, so whether the add is fused or not cannot change them either.
+    /// </summary>
+    private static void ComputeLaneNorms(ReadOnlySpan<float> panels, int d, int tileWidth, Span<float> norms)
+    {
+        int padded = norms.Length;
+        ref float panel = ref MemoryMarshal.GetReference(panels);
+        ref float norm = ref MemoryMarshal.GetReference(norms);
+        for (int tile = 0; tile < padded; tile += tileWidth)
+        {
+            int width = Math.Min(tileWidth, padded - tile);
+            ref float rows = ref Unsafe.Add(ref panel, tile * d);
+            for (int c = 0; c < width; c += Vector256<float>.Count)
+            {
+                var lower = Vector256<double>.Zero;
+                var upper = Vector256<double>.Zero;
+                for (int j = 0; j < d; j++)
+                {
+                    var (l, u) = Vector256.Widen(Vector256.LoadUnsafe(ref rows, (nuint)((j * width) + c)));
+                    lower += l * l;
+                    upper += u * u;
+                }
+
+                Vector256.Narrow(lower, upper).StoreUnsafe(ref norm, (nuint)(tile + c));
             }
         }
     }
@@ -109,9 +282,9 @@ public sealed class CentroidSet
     /// single; four centroids at a time, so that their chains of additions overlap (each centroid's own
     /// order, and so its bits, is unchanged).
     /// </summary>
-    private static void ComputeNorms(float[] centroids, int d, float[] norms)
+    private static void ComputeNorms(float[] centroids, int d, Span<float> norms)
     {
-        int k = norms.Length;
+        int k = centroids.Length / d;
         ref float mu = ref MemoryMarshal.GetArrayDataReference(centroids);
         int c = 0;
         for (; c <= k - 4; c += 4)

@@ -14,12 +14,15 @@ namespace StreamingClusters.Model;
 /// </summary>
 public sealed class ClusterModel
 {
-    private readonly double[] _centroids;
-    private readonly double[] _weights;
-    private readonly double[] _inertia;
-    private readonly double[] _nextCentroids;
-    private readonly double[] _nextWeights;
-    private readonly double[] _nextInertia;
+    // The next version is computed into the _next arrays, then the two sets swap: nothing outside
+    // holds these arrays (the views hand out spans, the state and the snapshots copies), so the
+    // committed version never has to be copied back.
+    private double[] _centroids;
+    private double[] _weights;
+    private double[] _inertia;
+    private double[] _nextCentroids;
+    private double[] _nextWeights;
+    private double[] _nextInertia;
     private readonly ModelRandom _random;
     private CentroidSet? _current;
 
@@ -202,38 +205,14 @@ public sealed class ClusterModel
         }
 
         _ = Current;
-        int d = Dimensions;
-        for (int c = 0; c < Clusters; c++)
+        if (!Update(statistics, discount))
         {
-            long n = statistics.Counts[c];
-            double kept = discount * _weights[c];
-            double w = kept + n;
-            _nextWeights[c] = w;
-            _nextInertia[c] = (discount * _inertia[c]) + statistics.SquaredErrors[c];
-            ReadOnlySpan<double> mu = _centroids.AsSpan(c * d, d);
-            Span<double> next = _nextCentroids.AsSpan(c * d, d);
-            if (n == 0 || w <= 0)
-            {
-                mu.CopyTo(next);
-                continue;
-            }
-
-            ReadOnlySpan<double> sum = statistics.SumOf(c);
-            for (int j = 0; j < d; j++)
-            {
-                next[j] = ((kept * mu[j]) + sum[j]) / w;
-            }
+            throw new NonFiniteModelException(FirstNonFinite(_nextCentroids, _nextWeights, _nextInertia, Dimensions), Version + 1);
         }
 
-        int bad = FirstNonFinite(_nextCentroids, _nextWeights, _nextInertia, d);
-        if (bad >= 0)
-        {
-            throw new NonFiniteModelException(bad, Version + 1);
-        }
-
-        _nextCentroids.CopyTo(_centroids, 0);
-        _nextWeights.CopyTo(_weights, 0);
-        _nextInertia.CopyTo(_inertia, 0);
+        (_centroids, _nextCentroids) = (_nextCentroids, _centroids);
+        (_weights, _nextWeights) = (_nextWeights, _weights);
+        (_inertia, _nextInertia) = (_nextInertia, _inertia);
         IReadOnlyList<ReseedEvent> reseeds = ReseedStarved(recentPoints);
         Version++;
         PointsApplied += statistics.TotalCount;
@@ -241,40 +220,120 @@ public sealed class ClusterModel
         return new ModelUpdate(Version, statistics.TotalCount, discount, statistics.TotalSquaredError, reseeds);
     }
 
+    /// <summary>
+    /// Computes the next version into the _next arrays: w' = a·w + n, e' = a·e + e_batch and, for a
+    /// cluster with points and w' &gt; 0, μ' = (a·w·μ + s) / w' (otherwise μ' = μ). The vector paths
+    /// round exactly as the scalar expression does (a product, then a sum, then a true division; no
+    /// fused multiply-add, no reciprocal), so every value is bit for bit the scalar one.
+    /// </summary>
+    /// <returns>false when some value of the next version is not finite.</returns>
+    private bool Update(ClusterStatistics statistics, double discount)
+    {
+        int k = Clusters;
+        int d = Dimensions;
+        ReadOnlySpan<long> counts = statistics.Counts;
+        ReadOnlySpan<double> squaredErrors = statistics.SquaredErrors;
+        ReadOnlySpan<double> sums = statistics.Sums;
+        ref double mu = ref MemoryMarshal.GetArrayDataReference(_centroids);
+        ref double next = ref MemoryMarshal.GetArrayDataReference(_nextCentroids);
+        ref double s = ref MemoryMarshal.GetReference(sums);
+
+        // x·0 is 0 for a finite x and NaN otherwise, and NaN survives the sums: one test at the end
+        // stands for a test of every value.
+        double poison = 0;
+        var poison512 = Vector512<double>.Zero;
+        for (int c = 0; c < k; c++)
+        {
+            long n = counts[c];
+            double kept = discount * _weights[c];
+            double w = kept + n;
+            double inertia = (discount * _inertia[c]) + squaredErrors[c];
+            _nextWeights[c] = w;
+            _nextInertia[c] = inertia;
+            poison += (w * 0) + (inertia * 0);
+            nuint row = (nuint)c * (nuint)d;
+            int j = 0;
+            if (n == 0 || w <= 0)
+            {
+                // Copied as they are, and checked too: a restored or reseeded centroid is finite already,
+                // but the check costs nothing next to the copy.
+                if (Vector512.IsHardwareAccelerated)
+                {
+                    for (; j <= d - Vector512<double>.Count; j += Vector512<double>.Count)
+                    {
+                        Vector512<double> m = Vector512.LoadUnsafe(ref mu, row + (nuint)j);
+                        m.StoreUnsafe(ref next, row + (nuint)j);
+                        poison512 += m * Vector512<double>.Zero;
+                    }
+                }
+
+                for (; j < d; j++)
+                {
+                    double m = Unsafe.Add(ref mu, row + (nuint)j);
+                    Unsafe.Add(ref next, row + (nuint)j) = m;
+                    poison += m * 0;
+                }
+
+                continue;
+            }
+
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var keptVector = Vector512.Create(kept);
+                var wVector = Vector512.Create(w);
+                for (; j <= d - Vector512<double>.Count; j += Vector512<double>.Count)
+                {
+                    Vector512<double> m = Vector512.LoadUnsafe(ref mu, row + (nuint)j);
+                    Vector512<double> sum = Vector512.LoadUnsafe(ref s, row + (nuint)j);
+                    Vector512<double> updated = ((keptVector * m) + sum) / wVector;
+                    updated.StoreUnsafe(ref next, row + (nuint)j);
+                    poison512 += updated * Vector512<double>.Zero;
+                }
+            }
+
+            for (; j < d; j++)
+            {
+                double updated = ((kept * Unsafe.Add(ref mu, row + (nuint)j)) + Unsafe.Add(ref s, row + (nuint)j)) / w;
+                Unsafe.Add(ref next, row + (nuint)j) = updated;
+                poison += updated * 0;
+            }
+        }
+
+        return poison == 0 && Vector512.EqualsAll(poison512, Vector512<double>.Zero);
+    }
+
     private IReadOnlyList<ReseedEvent> ReseedStarved(ReadOnlySpan<float> recentPoints)
     {
         double ratio = Settings.ReseedRatio;
         int d = Dimensions;
         int m = recentPoints.Length / d;
-        double max = 0;
-        foreach (double w in _weights)
+
+        if (ratio <= 0 || m == 0)
         {
-            max = Math.Max(max, w);
+            return [];
         }
 
-        if (ratio <= 0 || m == 0 || max <= 0)
+        // The weights are finite (the update was checked), so the vector max and min are exact and
+        // their order of comparison does not matter.
+        double max = Math.Max(0, System.Numerics.Tensors.TensorPrimitives.Max<double>(_weights));
+        if (max <= 0)
         {
             return [];
         }
 
         double threshold = ratio * max;
+        if (!(System.Numerics.Tensors.TensorPrimitives.Min<double>(_weights) < threshold))
+        {
+            return [];
+        }
+
         double minLive = double.PositiveInfinity;
-        bool anyStarved = false;
         foreach (double w in _weights)
         {
-            if (w < threshold)
-            {
-                anyStarved = true;
-            }
-            else
+            if (w >= threshold)
             {
                 minLive = Math.Min(minLive, w);
             }
-        }
-
-        if (!anyStarved)
-        {
-            return [];
         }
 
         // D² sampling against the updated centroids; each reseed lowers the distances it covers, so

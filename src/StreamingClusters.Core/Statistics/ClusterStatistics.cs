@@ -100,13 +100,11 @@ public sealed class ClusterStatistics
     {
         ArgumentNullException.ThrowIfNull(other);
         EnsureSameShape(other);
-        for (int c = 0; c < _counts.Length; c++)
-        {
-            _counts[c] += other._counts[c];
-            _squaredErrors[c] += other._squaredErrors[c];
-        }
 
-        System.Numerics.Tensors.TensorPrimitives.Add(_sums, other._sums, _sums);
+        // Element by element, as a loop of scalar additions would: the merged values are the same bits.
+        AddInPlace(_counts, other._counts);
+        AddInPlace(_squaredErrors, other._squaredErrors);
+        AddInPlace(_sums, other._sums);
     }
 
     /// <summary>Resets to the identity (all zero) so the instance can be reused.</summary>
@@ -148,6 +146,50 @@ public sealed class ClusterStatistics
             throw new ArgumentException(
                 $"Statistics of shape (k={other.Clusters}, d={other.Dimensions}) cannot merge into (k={Clusters}, d={Dimensions}).",
                 nameof(other));
+        }
+    }
+
+    /// <summary>
+    /// target[i] += source[i] for every i. The model thread merges every shard's statistics each batch,
+    /// so this is four vectors per step with no bounds checks (the arrays have the same length, checked
+    /// by the shape), then one vector, then the rest one by one.
+    /// </summary>
+    private static void AddInPlace<T>(T[] target, T[] source)
+        where T : unmanaged, INumber<T>
+    {
+        Debug.Assert(target.Length == source.Length);
+        ref T to = ref MemoryMarshal.GetArrayDataReference(target);
+        ref T from = ref MemoryMarshal.GetArrayDataReference(source);
+        int length = target.Length;
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            int width = Vector512<T>.Count;
+            for (; i <= length - (4 * width); i += 4 * width)
+            {
+                (Vector512.LoadUnsafe(ref to, (nuint)i) + Vector512.LoadUnsafe(ref from, (nuint)i)).StoreUnsafe(ref to, (nuint)i);
+                (Vector512.LoadUnsafe(ref to, (nuint)(i + width)) + Vector512.LoadUnsafe(ref from, (nuint)(i + width))).StoreUnsafe(ref to, (nuint)(i + width));
+                (Vector512.LoadUnsafe(ref to, (nuint)(i + (2 * width))) + Vector512.LoadUnsafe(ref from, (nuint)(i + (2 * width)))).StoreUnsafe(ref to, (nuint)(i + (2 * width)));
+                (Vector512.LoadUnsafe(ref to, (nuint)(i + (3 * width))) + Vector512.LoadUnsafe(ref from, (nuint)(i + (3 * width)))).StoreUnsafe(ref to, (nuint)(i + (3 * width)));
+            }
+
+            for (; i <= length - width; i += width)
+            {
+                (Vector512.LoadUnsafe(ref to, (nuint)i) + Vector512.LoadUnsafe(ref from, (nuint)i)).StoreUnsafe(ref to, (nuint)i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            int width = Vector256<T>.Count;
+            for (; i <= length - width; i += width)
+            {
+                (Vector256.LoadUnsafe(ref to, (nuint)i) + Vector256.LoadUnsafe(ref from, (nuint)i)).StoreUnsafe(ref to, (nuint)i);
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            Unsafe.Add(ref to, i) += Unsafe.Add(ref from, i);
         }
     }
 

@@ -31,6 +31,53 @@ public class ClusterStatisticsMergeTests
     }
 
     [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 5)]
+    [InlineData(8, 4)]
+    [InlineData(9, 7)]
+    [InlineData(64, 16)]
+    [InlineData(65, 17)]
+    [InlineData(5, 131)]
+    public void Add_AnyValues_IsEachElementsScalarSumBitForBit(int k, int d)
+    {
+        var random = new ModelRandom((ulong)((k * 977) + d));
+        var total = new ClusterStatistics(k, d);
+        var counts = new long[k];
+        var errors = new double[k];
+        var sums = new double[k * d];
+        for (int shard = 0; shard < 5; shard++)
+        {
+            var part = new ClusterStatistics(k, d);
+            for (int c = 0; c < k; c++)
+            {
+                part.Counts[c] = random.NextInt32(1000) + (shard == 4 ? (1L << 40) : 0);
+                part.SquaredErrors[c] = random.NextDouble() * Math.Pow(10, random.NextInt32(12) - 6);
+            }
+
+            for (int i = 0; i < k * d; i++)
+            {
+                part.Sums[i] = random.NextGaussian() * Math.Pow(10, random.NextInt32(12) - 6);
+            }
+
+            total.Add(part);
+            for (int c = 0; c < k; c++)
+            {
+                counts[c] += part.Counts[c];
+                errors[c] += part.SquaredErrors[c];
+            }
+
+            for (int i = 0; i < k * d; i++)
+            {
+                sums[i] += part.Sums[i];
+            }
+        }
+
+        Assert.Equal(counts, total.Counts.ToArray());
+        Bitwise.AssertEqual(errors, total.SquaredErrors, "squared errors");
+        Bitwise.AssertEqual(sums, total.Sums, "sums");
+    }
+
+    [Theory]
     [InlineData(10_000, 7, 13, 512)]
     [InlineData(4_099, 16, 64, 256)]
     [InlineData(3_001, 33, 5, 1_000)]
