@@ -107,6 +107,21 @@ public sealed class ClusterStatistics
         AddInPlace(_sums, other._sums);
     }
 
+    /// <summary>
+    /// Sets these statistics to <paramref name="other"/>'s: what <see cref="Clear"/> then
+    /// <see cref="Add"/> give, bit for bit (a sum that starts from +0 is never −0, and +0 + x is x),
+    /// in one pass instead of two.
+    /// </summary>
+    /// <param name="other">Statistics of the same shape.</param>
+    public void CopyFrom(ClusterStatistics other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        EnsureSameShape(other);
+        other._counts.CopyTo(_counts, 0);
+        other._squaredErrors.CopyTo(_squaredErrors, 0);
+        other._sums.CopyTo(_sums, 0);
+    }
+
     /// <summary>Resets to the identity (all zero) so the instance can be reused.</summary>
     public void Clear()
     {

@@ -83,14 +83,18 @@ internal sealed class ParallelEStep
     {
         int shardCount = (count + _shardSize - 1) / _shardSize;
         Slot own = _slots[0];
-        Total.Clear();
+        if (shardCount == 0)
+        {
+            Total.Clear();
+        }
+
         if (shardCount <= 1 || _parallelism == 1)
         {
             meanwhile?.Invoke();
             for (int s = 0; s < shardCount; s++)
             {
                 RunShard(model, points, count, s, own);
-                Total.Add(own.Shards[s]);
+                MergeStatistics(s, own.Shards[s]);
             }
 
             return Total;
@@ -194,12 +198,25 @@ internal sealed class ParallelEStep
         meanwhile?.Invoke();
     }
 
+    /// <summary>Shard 0 sets <see cref="Total"/> (the bits of a clear and an addition, in one pass); each later one is added.</summary>
+    private void MergeStatistics(int shard, ClusterStatistics statistics)
+    {
+        if (shard == 0)
+        {
+            Total.CopyFrom(statistics);
+        }
+        else
+        {
+            Total.Add(statistics);
+        }
+    }
+
     /// <summary>Adds a finished shard's statistics to <see cref="Total"/> and brings its per-point results into the caller's buffers.</summary>
     private void Merge(Job job, int shard, int count)
     {
         Slot own = _slots[0];
         Slot winner = _slots[job.Winners[shard]];
-        Total.Add(winner.Shards[shard]);
+        MergeStatistics(shard, winner.Shards[shard]);
         if (winner != own)
         {
             int start = shard * _shardSize;

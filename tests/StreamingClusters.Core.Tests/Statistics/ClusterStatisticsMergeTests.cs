@@ -30,6 +30,32 @@ public class ClusterStatisticsMergeTests
         }
     }
 
+    [Fact]
+    public void CopyFrom_StatisticsOfPoints_SameBitsAsClearThenAdd()
+    {
+        // Points with negative, zero and cancelling coordinates: a sum from +0 is never −0, so the copy is exact.
+        const int K = 5, D = 7;
+        var random = new ModelRandom(31);
+        var source = new ClusterStatistics(K, D);
+        for (int i = 0; i < 300; i++)
+        {
+            float[] point = [.. Enumerable.Range(0, D).Select(_ => random.NextInt32(3) == 0 ? 0f : (float)random.NextGaussian())];
+            source.AddPoint(random.NextInt32(K), point, (float)random.NextDouble());
+            source.AddPoint(random.NextInt32(K), [.. point.Select(v => -v)], 0f);
+        }
+
+        var added = new ClusterStatistics(K, D);
+        added.AddPoint(0, new float[D], 1f);
+        added.Clear();
+        added.Add(source);
+        var copied = new ClusterStatistics(K, D);
+        copied.AddPoint(3, Enumerable.Repeat(2.5f, D).ToArray(), 4f);
+        copied.CopyFrom(source);
+
+        Assert.True(copied.BitwiseEquals(added));
+        Assert.Throws<ArgumentException>(() => copied.CopyFrom(new ClusterStatistics(K, D + 1)));
+    }
+
     [Theory]
     [InlineData(1, 1)]
     [InlineData(3, 5)]
