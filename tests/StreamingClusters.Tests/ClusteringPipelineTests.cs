@@ -127,6 +127,19 @@ public sealed class ClusteringPipelineTests
     }
 
     [Fact]
+    public async Task RunAsync_StreamShorterThanTheSeedingBuffer_SeededBatchSnapshotThenTheFinal()
+    {
+        // Seeded only when the stream ends: the applied buffer's snapshot still comes before the final one.
+        List<CentroidSnapshot> snapshots = await RecordAllSnapshotsAsync(Options(), TestData.Blobs(300, Dimensions, clusters: 4, seed: 17));
+
+        Assert.Equal(2, snapshots.Count);
+        Assert.False(snapshots[0].IsFinal);
+        Assert.True(snapshots[1].IsFinal);
+        Assert.Equal(snapshots[0].Version, snapshots[1].Version);
+        Assert.Equal(300, snapshots[0].PointsApplied);
+    }
+
+    [Fact]
     public async Task Snapshots_SubscribedAfterTheRun_GetsTheLatestThenCompletion()
     {
         ClusteringPipeline pipeline = CreateSut(Options());

@@ -154,12 +154,13 @@ internal sealed class ModelStage
     /// <summary>Applies whatever is still buffered and publishes the final snapshot.</summary>
     public void Complete()
     {
-        PublishPending();
         if (!_model.IsSeeded && _seedPoints > 0)
         {
             SeedFromBuffer();
         }
 
+        // The last batch's snapshot (also one seeded and applied just now) comes before the final one.
+        PublishPending();
         if (_model.IsSeeded)
         {
             _checkpoints?.Write(Checkpoint());
