@@ -102,6 +102,13 @@ catch (OptionsValidationException ex)
 
     return 2;
 }
+catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+{
+    // A value the binder cannot read as the setting's type (a word for a number, a malformed time span):
+    // its message names the value and the setting, which is what the operator needs, without the trace.
+    Console.Error.WriteLine($"Configuration refused: {ex.Message}");
+    return 2;
+}
 
 return Environment.ExitCode;
 

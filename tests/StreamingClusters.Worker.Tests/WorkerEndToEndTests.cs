@@ -117,6 +117,20 @@ public sealed class WorkerEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_SettingOfTheWrongType_RefusedAtStartUpNamingTheSettingAndValue()
+    {
+        string input = WriteBlobsCsv("points.csv", rows: 100, out _);
+        string profile = Path.Combine(_dir.FullName, "profile.json");
+        File.WriteAllText(profile, """{ "StreamingClusters": { "Clusters": 3, "BatchSize": "abc" } }""");
+
+        WorkerProcess.Result run = await WorkerProcess.RunAsync(_dir.FullName, null, "--input", input, "--config", profile);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("Configuration refused: Failed to convert configuration value 'abc' at 'StreamingClusters:BatchSize'", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_BadHalfLifeSwitch_ExitsTwoWithTheForms()
     {
         WorkerProcess.Result run = await WorkerProcess.RunAsync(_dir.FullName, null, "--half-life", "soon");
