@@ -61,14 +61,19 @@ internal static class PipelineRun
         return data;
     }
 
-    /// <summary>Model clusters and batch size (the data always has K centres); changed only by --clusters / --batch-size, to locate the bottleneck.</summary>
-    private static int _clusters = K, _batchSize = 1024;
+    /// <summary>
+    /// Model clusters, batch size and E-step shard size (the data always has K centres); changed only by
+    /// --clusters / --batch-size / --shard-size, to locate the bottleneck. A shard as large as the batch
+    /// leaves the E-step helper idle after seeding: two cores then gain only from the writer running beside the model.
+    /// </summary>
+    private static int _clusters = K, _batchSize = 1024, _shardSize = 256;
 
     private static StreamingClustersOptions Options(int parallelism, TimeSpan batchTimeout, int seedBuffer = 8192) => new()
     {
         Clusters = _clusters,
         Dimensions = D,
         BatchSize = _batchSize,
+        ShardSize = _shardSize,
         BatchTimeout = batchTimeout,
         Parallelism = parallelism,
         Seed = 0,
@@ -301,7 +306,7 @@ internal static class PipelineRun
 
     /// <summary>
     /// <c>pipeline [--points N] [--data FILE] [--write-data FILE] [--rounds R] [--parallelism 1,2] [--block 4096]
-    /// [--no-latency] [--no-throughput] [--memory 10000000,100000000]</c>
+    /// [--no-latency] [--no-throughput] [--memory 10000000,100000000] [--clusters K] [--batch-size B] [--shard-size S]</c>
     /// </summary>
     public static async Task RunAsync(string[] args)
     {
@@ -323,6 +328,7 @@ internal static class PipelineRun
                 case "--parallelism": parallelisms = [.. args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))]; break;
                 case "--clusters": _clusters = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--batch-size": _batchSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--shard-size": _shardSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--no-latency": latency = false; break;
                 case "--no-throughput": throughput = false; break;
                 case "--memory": memory = [.. args[++i].Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture))]; break;
