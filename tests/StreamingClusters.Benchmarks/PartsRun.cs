@@ -54,6 +54,20 @@ internal static class PartsRun
         Time("CentroidSet build", () => _ = new CentroidSet(centroids, K, 1));
         float[] block = data.Points.AsSpan(0, B * D).ToArray();
         Time("AllWithin (B points)", () => _ = PointValidator.AllWithin(block, 1e15f));
+
+        // The writer's work per batch: check and copy B points (from the 64 batches in turn, as from a
+        // stream) into blocks (16 in turn, as the pool hands them out), in two passes and in one.
+        float[][] blocks = [.. Enumerable.Range(0, 16).Select(_ => new float[B * D])];
+        int nextBlock = 0;
+        Time("ingest check, then copy (B points)", () =>
+        {
+            ReadOnlySpan<float> from = Batch();
+            if (PointValidator.AllWithin(from, 1e15f))
+            {
+                from.CopyTo(blocks[nextBlock = (nextBlock + 1) % blocks.Length]);
+            }
+        });
+        Time("ingest checked copy (B points)", () => _ = PointValidator.CopyIfAllWithin(Batch(), blocks[nextBlock = (nextBlock + 1) % blocks.Length], 1e15f));
         ModelStageParts(data, centroids, K, D, B, Batches);
 
         // The pipeline's E-step of one batch (4 shards of 256), on the caller alone and with one

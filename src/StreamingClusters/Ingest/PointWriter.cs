@@ -77,25 +77,36 @@ internal sealed class PointWriter : IPointWriter
             }
 
             int count = points.Length / dimensions;
-            if (source.Dimensions == dimensions && PointValidator.AllWithin(points.Span, (float)_maxAbsoluteValue))
+            int done = 0;
+            if (source.Dimensions == dimensions)
             {
-                // Every point is valid: copied block by block, counted together.
-                for (int done = 0; done < count;)
+                // Block by block, each run checked while it is copied and counted together; from the
+                // first run with a value out of range on, point by point, so that only bad points are rejected.
+                while (done < count)
                 {
                     if (source.MustFlush)
                     {
                         await source.FlushAsync(cancellationToken).ConfigureAwait(false);
                     }
 
-                    done += source.AcceptValidated(points.Span[(done * dimensions)..], -1);
+                    int taken = source.AcceptRun(points.Span[(done * dimensions)..], -1);
+                    if (taken == 0)
+                    {
+                        break;
+                    }
+
+                    done += taken;
                 }
 
-                await source.FlushAsync(cancellationToken).ConfigureAwait(false);
-                return new WriteResult(count, 0);
+                if (done == count)
+                {
+                    await source.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    return new WriteResult(count, 0);
+                }
             }
 
-            int accepted = 0;
-            for (int i = 0; i < count; i++)
+            int accepted = done;
+            for (int i = done; i < count; i++)
             {
                 if (source.MustFlush)
                 {

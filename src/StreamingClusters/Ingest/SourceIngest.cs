@@ -138,9 +138,8 @@ public sealed class SourceIngest
     internal bool AcceptUtf8(ReadOnlySpan<float> values, ReadOnlySpan<byte> rawUtf8, long line, long endPosition)
     {
         int d = _gate.Dimensions;
-        if (d != 0 && values.Length == d && !MustFlush && AllWithinRange(values))
+        if (d != 0 && values.Length == d && !MustFlush && TryAppend(values, 1, endPosition))
         {
-            AppendValid(values, 1, endPosition);
             return true;
         }
 
@@ -162,45 +161,46 @@ public sealed class SourceIngest
     internal bool TryAcceptAll(ReadOnlySpan<float> values, int points, long endPosition)
     {
         int d = _gate.Dimensions;
-        if (d == 0 || points <= 0 || points > Room || values.Length != points * d || !AllWithinRange(values))
+        return d != 0 && points > 0 && points <= Room && values.Length == points * d && TryAppend(values, points, endPosition);
+    }
+
+    /// <summary>
+    /// Copies <paramref name="points"/> whole points of the dimension in force into the current block,
+    /// checking every value within range as it goes (one pass), and counts them, when all pass; otherwise
+    /// nothing is committed and the slots written are taken by the next points. The caller has made sure
+    /// they fit.
+    /// </summary>
+    private bool TryAppend(ReadOnlySpan<float> values, int points, long endPosition)
+    {
+        _block ??= new PointBlock(Counters, _gate.Dimensions, _blockSize);
+        if (!PointValidator.CopyIfAllWithin(values, _block.NextSlots(points), _maxAbsoluteValue))
         {
             return false;
         }
 
-        AppendValid(values, points, endPosition);
-        return true;
-    }
-
-    private void AppendValid(ReadOnlySpan<float> values, int points, long endPosition)
-    {
-        _block ??= new PointBlock(Counters, _gate.Dimensions, _blockSize);
-        values.CopyTo(_block.NextSlots(points));
         _block.Commit(points);
         _records += points;
         Counters.AddReceived(points);
         _position = endPosition;
         _positionPending = true;
+        return true;
     }
 
-    /// <summary>Whether every value is finite and within the accepted magnitude (what <see cref="PointValidator"/> checks besides d).</summary>
-    private bool AllWithinRange(ReadOnlySpan<float> values) => PointValidator.AllWithin(values, _maxAbsoluteValue);
-
     /// <summary>
-    /// Hands in points already checked as a whole (<see cref="PointValidator.AllWithin"/>) against the
-    /// dimension in force: copies as many as fit in the current block at once and counts them together.
-    /// When <see cref="MustFlush"/> turns true, await <see cref="FlushAsync"/> and hand in the rest.
+    /// Hands in whole points of the dimension in force, as many as fit in the current block, when every
+    /// value of those is within range (checked while they are copied); they are counted together. When
+    /// <see cref="MustFlush"/> turns true, await <see cref="FlushAsync"/> and hand in the rest.
     /// </summary>
-    /// <param name="points">Whole points of the dimension in force, every value valid.</param>
+    /// <param name="points">Whole points of the dimension in force.</param>
     /// <param name="endPosition">The source's resume position just past the last point taken, or −1.</param>
-    /// <returns>The number of points taken.</returns>
-    internal int AcceptValidated(ReadOnlySpan<float> points, long endPosition)
+    /// <returns>The number of points taken; 0 when one of those that fit has a value out of range (none is taken then).</returns>
+    internal int AcceptRun(ReadOnlySpan<float> points, long endPosition)
     {
         Debug.Assert(!MustFlush, "Flush a full block before handing in the next records.");
         int d = _gate.Dimensions;
         Debug.Assert(d > 0 && points.Length % d == 0);
         int n = Math.Min(points.Length / d, Room);
-        AppendValid(points[..(n * d)], n, endPosition);
-        return n;
+        return TryAppend(points[..(n * d)], n, endPosition) ? n : 0;
     }
 
     /// <summary>Rejects a record: counts it and sends it to the dead-letter sink.</summary>

@@ -69,6 +69,33 @@ public sealed class PointValidatorTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(OutOfRange))]
+    public void CopyIfAllWithin_AgreesWithAllWithin_AndCopiesEveryValueWhenTrue(float wild)
+    {
+        for (int length = 0; length <= 150; length++)
+        {
+            float[] values = Values(length);
+            float[] copy = new float[length + 3];
+            Assert.True(PointValidator.CopyIfAllWithin(values, copy, Max), $"length {length}");
+            Assert.Equal(values, copy[..length]);
+            Assert.Equal([0f, 0f, 0f], copy[length..]);
+            for (int at = 0; at < length; at++)
+            {
+                float kept = values[at];
+                values[at] = wild;
+                Assert.False(PointValidator.CopyIfAllWithin(values, new float[length], Max), $"length {length}, value {at}");
+                values[at] = kept;
+            }
+        }
+    }
+
+    [Fact]
+    public void CopyIfAllWithin_DestinationTooShort_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => PointValidator.CopyIfAllWithin(new float[17], new float[16], Max));
+    }
+
     private static float[] Values(int length) =>
         Enumerable.Range(0, length).Select(i => (float)(((i * 37) % 101) - 50) * 1e13f).ToArray();
 }

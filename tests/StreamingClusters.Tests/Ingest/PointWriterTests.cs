@@ -95,6 +95,31 @@ public sealed class PointWriterTests
         Assert.Contains(reason, Assert.Single(deadLetters.Records).Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task WriteAsync_BadPointInALaterBlock_KeepsEveryOtherPointInOrder()
+    {
+        var deadLetters = new RecordingDeadLetterSink();
+        ClusteringPipeline sut = CreateSut(capacity: 1000, deadLetters);
+        await sut.Writer.WriteAsync(new float[] { 0, 0 }, 2);
+        float[] points = [.. Enumerable.Range(1, 20).Select(i => (float)i)];
+        points[13] = float.NaN; // the second value of the seventh point, in the fourth block of two
+
+        WriteResult result = await sut.Writer.WriteAsync(points, 2);
+
+        Assert.Equal(new(9, 1), result);
+        Assert.Equal(11, sut.Ingest.Counters("writer").Received);
+        Assert.Equal(1, sut.Ingest.Counters("writer").Rejected);
+        var read = new List<float>();
+        while (sut.Ingest.Reader.TryRead(out PointBlock? block))
+        {
+            read.AddRange(block.Points.ToArray());
+            block.Return();
+        }
+
+        Assert.Equal([0f, 0f, .. points[..12], .. points[14..]], read);
+        Assert.Contains("value 2 is NaN", Assert.Single(deadLetters.Records).Reason, StringComparison.Ordinal);
+    }
+
     private ClusteringPipeline CreateSut(int capacity, RecordingDeadLetterSink? deadLetters = null) => new(
         new StreamingClustersOptions { Clusters = 2, ChannelCapacity = capacity, BlockSize = 2, MaxAbsoluteValue = 1e20 },
         deadLetters ?? new RecordingDeadLetterSink(),
