@@ -113,7 +113,7 @@ internal static class PartsRun
         {
             Time("model stage Take (Parallelism 1)", () =>
             {
-                var pointBlock = new PointBlock(source, d, b);
+                var pointBlock = new PointBlock(source, d, b, ingest.Buffers);
                 data.Points.AsSpan((int)(sequence % batches) * b * d, b * d).CopyTo(pointBlock.NextSlots(b));
                 pointBlock.Commit(b);
                 source.AddReceived(b);

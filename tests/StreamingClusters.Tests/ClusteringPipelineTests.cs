@@ -200,6 +200,22 @@ public sealed class ClusteringPipelineTests
         Assert.True(pipeline.Completion.IsCompletedSuccessfully);
     }
 
+    [Fact]
+    public async Task RunAsync_LongStream_BuffersAreReusedNotMadeAnew()
+    {
+        // Fifty channelfuls: the buffers made are those the channel, the seeding buffer and the stages
+        // hold at once, however long the stream.
+        float[] points = TestData.Blobs(50_000, Dimensions, clusters: 4, seed: 3);
+        ClusteringPipeline pipeline = CreateSut(Options());
+
+        await RunWithWriterAsync(pipeline, points);
+
+        Assert.Equal(50_000, pipeline.Latest!.PointsApplied);
+        var buffers = Assert.IsType<StreamingClusters.Ingest.BufferPool>(pipeline.Ingest.Buffers);
+        long heldAtOnce = (1_000 / 100) + (1_024 / 100) + 1 + 4;
+        Assert.InRange(buffers.Created, 1, heldAtOnce + 8);
+    }
+
     internal static StreamingClustersOptions Options(int parallelism = 2) => new()
     {
         Clusters = 4,

@@ -95,7 +95,7 @@ internal sealed class Batcher
                     {
                         if (batch is null)
                         {
-                            batch = new MiniBatch(_dimensions, _batchSize, ++_sequence);
+                            batch = new MiniBatch(_dimensions, _batchSize, ++_sequence, _ingest.Buffers);
                             deadline = _time.GetTimestamp();
                         }
 

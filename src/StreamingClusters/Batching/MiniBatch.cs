@@ -22,6 +22,7 @@ public readonly record struct BatchSegment(SourceCounters Source, int Points, lo
 public sealed class MiniBatch
 {
     private readonly List<BatchSegment> _segments = [];
+    private readonly ArrayPool<float> _buffers;
     private float[]? _buffer;
 
     /// <summary>Creates an empty batch with room for <paramref name="capacity"/> points.</summary>
@@ -29,11 +30,18 @@ public sealed class MiniBatch
     /// <param name="capacity">The batch size B.</param>
     /// <param name="sequence">The batch's number in the stream, from 1.</param>
     public MiniBatch(int dimensions, int capacity, long sequence)
+        : this(dimensions, capacity, sequence, ArrayPool<float>.Shared)
+    {
+    }
+
+    /// <summary>Creates an empty batch whose buffer comes from, and goes back to, <paramref name="buffers"/>.</summary>
+    internal MiniBatch(int dimensions, int capacity, long sequence, ArrayPool<float> buffers)
     {
         Dimensions = dimensions;
         Capacity = capacity;
         Sequence = sequence;
-        _buffer = ArrayPool<float>.Shared.Rent(dimensions * capacity);
+        _buffers = buffers;
+        _buffer = buffers.Rent(dimensions * capacity);
     }
 
     private MiniBatch(PointBlock block, long sequence)
@@ -43,6 +51,7 @@ public sealed class MiniBatch
         Sequence = sequence;
         Count = block.Count;
         _segments.Add(new BatchSegment(block.Source, block.Count, block.EndPosition, block.RecordsThrough, block.RejectedThrough, CompletesBlock: true));
+        _buffers = block.Buffers;
         _buffer = block.TakeBuffer();
     }
 
@@ -113,7 +122,7 @@ public sealed class MiniBatch
         float[]? buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is not null)
         {
-            ArrayPool<float>.Shared.Return(buffer);
+            _buffers.Return(buffer);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using StreamingClusters.Options;
@@ -32,6 +33,7 @@ public sealed class IngestStage
         Dimensions = new DimensionGate(options.Dimensions > 0 ? options.Dimensions : options.InitialCentroids?.FirstOrDefault()?.Length ?? 0);
         // The channel is bounded in points by the budget, which sources wait on before writing.
         Budget = new PointBudget(options.ChannelCapacity);
+        Buffers = CreateBuffers(options);
         _channel = Channel.CreateUnbounded<PointBlock>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     }
 
@@ -50,13 +52,30 @@ public sealed class IngestStage
     /// <summary>Gets the channel's capacity in points.</summary>
     internal PointBudget Budget { get; }
 
+    /// <summary>
+    /// Gets the pool of the blocks' and batches' buffers (<see cref="BufferPool"/>). It keeps as many of a
+    /// size as the channel, the seeding buffer and the stages around them hold at once, so that the stream,
+    /// once under way, takes no new memory for its points.
+    /// </summary>
+    internal ArrayPool<float> Buffers { get; }
+
     /// <summary>Gets the counters of every source that has opened, in name order.</summary>
     public IReadOnlyList<SourceCounters> Sources => Volatile.Read(ref _sorted);
 
     /// <summary>Opens the ingest of one source; each source opens once, under a unique name.</summary>
     /// <param name="name">The source's name.</param>
     /// <returns>The source's ingest.</returns>
-    public SourceIngest Open(string name) => new(Counters(name), _channel.Writer, Budget, Dimensions, DeadLetters, _options.BlockSize, _options.MaxAbsoluteValue);
+    public SourceIngest Open(string name) => new(Counters(name), _channel.Writer, Budget, Buffers, Dimensions, DeadLetters, _options.BlockSize, _options.MaxAbsoluteValue);
+
+    private static BufferPool CreateBuffers(StreamingClustersOptions options)
+    {
+        // Blocks in the channel and in the seeding buffer, and a few more: one being filled per source,
+        // the batch being filled, the one being applied. Past the bound a returned buffer is left to the
+        // collector (at most 4,096 kept per size: tiny blocks in a large channel are cheap to make anyway).
+        long blockSize = Math.Max(1, options.BlockSize);
+        long held = ((options.ChannelCapacity + blockSize - 1) / blockSize) + ((options.Seeding.BufferSize + blockSize - 1) / blockSize) + 32;
+        return new BufferPool((int)Math.Min(held, 4096));
+    }
 
     /// <summary>Takes a block out of the channel's accounting: its points no longer count against the capacity.</summary>
     /// <param name="block">A block just read from <see cref="Reader"/>.</param>

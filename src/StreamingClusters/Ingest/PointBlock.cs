@@ -11,14 +11,18 @@ public sealed class PointBlock
 {
     private float[]? _buffer;
 
-    internal PointBlock(SourceCounters source, int dimensions, int capacity)
+    internal PointBlock(SourceCounters source, int dimensions, int capacity, ArrayPool<float> buffers)
     {
         Debug.Assert(dimensions > 0 && capacity > 0);
         Source = source;
         Dimensions = dimensions;
         Capacity = capacity;
-        _buffer = ArrayPool<float>.Shared.Rent(dimensions * capacity);
+        Buffers = buffers;
+        _buffer = buffers.Rent(dimensions * capacity);
     }
+
+    /// <summary>Gets the pool the buffer came from and goes back to (the batch that takes it over returns it there).</summary>
+    internal ArrayPool<float> Buffers { get; }
 
     /// <summary>Gets the source the points came from (its counters carry its name).</summary>
     public SourceCounters Source { get; }
@@ -86,7 +90,7 @@ public sealed class PointBlock
         float[]? buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is not null)
         {
-            ArrayPool<float>.Shared.Return(buffer);
+            Buffers.Return(buffer);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Threading.Channels;
 using StreamingClusters.Sinks;
@@ -18,6 +19,7 @@ public sealed class SourceIngest
     private readonly IDeadLetterSink _deadLetters;
     private readonly int _blockSize;
     private readonly float _maxAbsoluteValue;
+    private readonly ArrayPool<float> _buffers;
     private PointBlock? _block;
 
     /// <summary>Set once the source has reported a position that no block has carried yet.</summary>
@@ -32,6 +34,7 @@ public sealed class SourceIngest
         SourceCounters counters,
         ChannelWriter<PointBlock> channel,
         PointBudget budget,
+        ArrayPool<float> buffers,
         DimensionGate gate,
         IDeadLetterSink deadLetters,
         int blockSize,
@@ -40,6 +43,7 @@ public sealed class SourceIngest
         Counters = counters;
         _channel = channel;
         _budget = budget;
+        _buffers = buffers;
         _gate = gate;
         _deadLetters = deadLetters;
         _blockSize = blockSize;
@@ -119,7 +123,7 @@ public sealed class SourceIngest
             return false;
         }
 
-        _block ??= new PointBlock(Counters, d, _blockSize);
+        _block ??= new PointBlock(Counters, d, _blockSize, _buffers);
         values.CopyTo(_block.NextSlot());
         _block.Commit();
         Advance(endPosition);
@@ -172,7 +176,7 @@ public sealed class SourceIngest
     /// </summary>
     private bool TryAppend(ReadOnlySpan<float> values, int points, long endPosition)
     {
-        _block ??= new PointBlock(Counters, _gate.Dimensions, _blockSize);
+        _block ??= new PointBlock(Counters, _gate.Dimensions, _blockSize, _buffers);
         if (!PointValidator.CopyIfAllWithin(values, _block.NextSlots(points), _maxAbsoluteValue))
         {
             return false;
@@ -245,7 +249,7 @@ public sealed class SourceIngest
             }
 
             // Only rejected records since the last block: an empty block carries their position.
-            block = new PointBlock(Counters, _gate.Dimensions, 1);
+            block = new PointBlock(Counters, _gate.Dimensions, 1, _buffers);
         }
 
         block.EndPosition = _position;

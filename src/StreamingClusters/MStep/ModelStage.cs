@@ -212,7 +212,7 @@ internal sealed class ModelStage
     /// </summary>
     private void SeedFromBuffer()
     {
-        var buffered = new MiniBatch(_model.Dimensions, _seedPoints, _seedBuffer[0].Sequence);
+        var buffered = new MiniBatch(_model.Dimensions, _seedPoints, _seedBuffer[0].Sequence, _ingest.Buffers);
         foreach (MiniBatch batch in _seedBuffer)
         {
             buffered.Append(batch);
