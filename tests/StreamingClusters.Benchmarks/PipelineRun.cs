@@ -193,10 +193,15 @@ internal static class PipelineRun
             {
                 TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 long itemsBefore = ThreadPool.CompletedWorkItemCount;
+                long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+                int gen0Before = GC.CollectionCount(0);
                 var (seconds, timeline, final) = await RunOnce(Options(p, TimeSpan.FromSeconds(1)), data, points, block).ConfigureAwait(false);
                 // CPU time of the whole process (writer, batching, model, helpers, spinning included):
                 // less disturbed than the wall clock by other work on a shared machine.
                 double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+                // Everything the round allocated, the pipeline's set-up (its buffer pool fills once) included.
+                double allocatedPerPoint = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)points;
+                int gen0 = GC.CollectionCount(0) - gen0Before;
                 // Each thread-pool work item may wake a pool thread, which then spins for more work.
                 long items = ThreadPool.CompletedWorkItemCount - itemsBefore;
                 double rate = points / seconds;
@@ -211,7 +216,7 @@ internal static class PipelineRun
                 double[] lat = timeline.Latencies(8192);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"# round {round + 1} parallelism {p}: {points} points in {seconds:F3} s = {rate / 1e6:F2}M points/s; applied {final?.PointsApplied}, version {final?.Version}; full-rate write->covering snapshot p50 {Percentile(lat, 0.5):F2} ms p99 {Percentile(lat, 0.99):F2} ms ({lat.Length} writes of {block}); first snapshot (seeded) after {seedMs:F0} ms, steady state after it {steady / 1e6:F2}M points/s"));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# round {round + 1} parallelism {p}: process CPU {cpuSeconds:F3} s = {cpuSeconds * 1e9 / points:F1} ns per point; {items} thread-pool work items, {timeline.Snapshots.Count} snapshots seen by the subscriber"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# round {round + 1} parallelism {p}: process CPU {cpuSeconds:F3} s = {cpuSeconds * 1e9 / points:F1} ns per point; {items} thread-pool work items, {timeline.Snapshots.Count} snapshots seen by the subscriber; {allocatedPerPoint:F1} bytes allocated per point, {gen0} gen-0 collections"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT pipeline-steady-points-per-s p={p} round={round + 1} {steady:G6}"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT pipeline-cpu-ns-per-point p={p} round={round + 1} {cpuSeconds * 1e9 / points:F2}"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT pipeline-points-per-s p={p} round={round + 1} {rate:G6}"));
