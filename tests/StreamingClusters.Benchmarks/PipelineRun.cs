@@ -62,11 +62,11 @@ internal static class PipelineRun
     }
 
     /// <summary>
-    /// Model clusters, batch size and E-step shard size (the data always has K centres); changed only by
-    /// --clusters / --batch-size / --shard-size, to locate the bottleneck. A shard as large as the batch
+    /// Model clusters, batch size, E-step shard size and channel capacity (the data always has K centres);
+    /// changed only by --clusters / --batch-size / --shard-size / --channel-capacity, to locate the bottleneck. A shard as large as the batch
     /// leaves the E-step helper idle after seeding: two cores then gain only from the writer running beside the model.
     /// </summary>
-    private static int _clusters = K, _batchSize = 1024, _shardSize = 256;
+    private static int _clusters = K, _batchSize = 1024, _shardSize = 256, _channelCapacity = 262_144;
 
     private static StreamingClustersOptions Options(int parallelism, TimeSpan batchTimeout, int seedBuffer = 8192) => new()
     {
@@ -79,7 +79,7 @@ internal static class PipelineRun
         Seed = 0,
         // As config/benchmark.json.
         BlockSize = 1024,
-        ChannelCapacity = 262_144,
+        ChannelCapacity = _channelCapacity,
         Seeding = new SeedingOptions { BufferSize = seedBuffer },
     };
 
@@ -311,7 +311,7 @@ internal static class PipelineRun
 
     /// <summary>
     /// <c>pipeline [--points N] [--data FILE] [--write-data FILE] [--rounds R] [--parallelism 1,2] [--block 4096]
-    /// [--no-latency] [--no-throughput] [--memory 10000000,100000000] [--clusters K] [--batch-size B] [--shard-size S]</c>
+    /// [--no-latency] [--no-throughput] [--memory 10000000,100000000] [--clusters K] [--batch-size B] [--shard-size S] [--channel-capacity C]</c>
     /// </summary>
     public static async Task RunAsync(string[] args)
     {
@@ -334,6 +334,7 @@ internal static class PipelineRun
                 case "--clusters": _clusters = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--batch-size": _batchSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--shard-size": _shardSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--channel-capacity": _channelCapacity = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--no-latency": latency = false; break;
                 case "--no-throughput": throughput = false; break;
                 case "--memory": memory = [.. args[++i].Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture))]; break;
