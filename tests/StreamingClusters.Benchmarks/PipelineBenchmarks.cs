@@ -15,7 +15,7 @@ namespace StreamingClusters.Benchmarks;
 
 /// <summary>
 /// The whole pipeline in process, under BenchmarkDotNet: 1,048,576 blob points (d = 16, 64 centres)
-/// written through <see cref="ClusteringPipeline.Writer"/> in blocks of 4,096, batched by 1,024, E-step,
+/// written through <see cref="ClusteringPipeline.Writer"/> 4,096 at a time (blocks of 1,024), batched by 1,024, E-step,
 /// M-step and snapshots, to the completion of a drain. One operation is one point, so Op/s is points per
 /// second. <see cref="Steady"/> starts from a seeded model, as a service that has run for a while;
 /// <see cref="FromEmpty"/> includes the seeding (k-means++ on the first 8,192 points), as a fresh start.

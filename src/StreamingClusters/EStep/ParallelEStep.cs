@@ -16,7 +16,8 @@ namespace StreamingClusters.EStep;
 /// first one finished. On a busy machine a helper may lose its core in the middle of a shard for a
 /// whole time slice (milliseconds, a hundred batches): once the caller has waited for a shard longer
 /// than it takes to compute one, it computes that shard itself and goes on. The late helper's result
-/// lands in its own buffers and is ignored.
+/// lands in its own buffers and is ignored; by then the batch's buffer may have been handed back and
+/// refilled, which only changes that ignored result (the kernels read no further than the batch's points).
 /// </remarks>
 internal sealed class ParallelEStep
 {

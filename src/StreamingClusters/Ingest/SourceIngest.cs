@@ -176,12 +176,19 @@ public sealed class SourceIngest
     /// </summary>
     private bool TryAppend(ReadOnlySpan<float> values, int points, long endPosition)
     {
-        _block ??= new PointBlock(Counters, _gate.Dimensions, _blockSize, _buffers);
-        if (!PointValidator.CopyIfAllWithin(values, _block.NextSlots(points), _maxAbsoluteValue))
+        PointBlock block = _block ?? new PointBlock(Counters, _gate.Dimensions, _blockSize, _buffers);
+        if (!PointValidator.CopyIfAllWithin(values, block.NextSlots(points), _maxAbsoluteValue))
         {
+            // A current block always holds a point: a new one that took none goes back at once.
+            if (_block is null)
+            {
+                block.Return();
+            }
+
             return false;
         }
 
+        _block = block;
         _block.Commit(points);
         _records += points;
         Counters.AddReceived(points);

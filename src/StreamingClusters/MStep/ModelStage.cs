@@ -212,7 +212,8 @@ internal sealed class ModelStage
     /// </summary>
     private void SeedFromBuffer()
     {
-        var buffered = new MiniBatch(_model.Dimensions, _seedPoints, _seedBuffer[0].Sequence, _ingest.Buffers);
+        // Made once per pipeline: from the shared pool, so that the pipeline's own pool does not keep it for life.
+        var buffered = new MiniBatch(_model.Dimensions, _seedPoints, _seedBuffer[0].Sequence);
         foreach (MiniBatch batch in _seedBuffer)
         {
             buffered.Append(batch);

@@ -69,12 +69,17 @@ public sealed class BufferPoolTests
     public async Task RentAndReturn_FromManyThreads_NothingLostOrGivenTwice()
     {
         var sut = new BufferPool(1000);
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        var outstanding = new System.Collections.Concurrent.ConcurrentDictionary<float[], int>(ReferenceEqualityComparer.Instance);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(thread => Task.Run(() =>
         {
             for (int i = 0; i < 10_000; i++)
             {
                 float[] buffer = sut.Rent(32);
-                buffer[0] = i;
+                Assert.True(outstanding.TryAdd(buffer, thread), "a buffer was given to two renters at once");
+                buffer.AsSpan().Fill(thread);
+                Thread.Yield();
+                Assert.All(buffer, v => Assert.Equal(thread, v));
+                Assert.True(outstanding.TryRemove(buffer, out _));
                 sut.Return(buffer);
             }
         })));

@@ -76,7 +76,13 @@ public sealed class PointValidatorTests
         for (int length = 0; length <= 150; length++)
         {
             float[] values = Values(length);
+            for (int i = 0; i < length; i += 5)
+            {
+                values[i] = (i / 5 % 3) switch { 0 => Max, 1 => -Max, _ => -0f };
+            }
+
             float[] copy = new float[length + 3];
+            Assert.True(PointValidator.AllWithin(values, Max));
             Assert.True(PointValidator.CopyIfAllWithin(values, copy, Max), $"length {length}");
             Assert.Equal(values, copy[..length]);
             Assert.Equal([0f, 0f, 0f], copy[length..]);
@@ -84,6 +90,7 @@ public sealed class PointValidatorTests
             {
                 float kept = values[at];
                 values[at] = wild;
+                Assert.False(PointValidator.AllWithin(values, Max));
                 Assert.False(PointValidator.CopyIfAllWithin(values, new float[length], Max), $"length {length}, value {at}");
                 values[at] = kept;
             }

@@ -120,6 +120,33 @@ public sealed class PointWriterTests
         Assert.Contains("value 2 is NaN", Assert.Single(deadLetters.Records).Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TryWriteAsync_BadPointInALaterBlock_ReservesAndQueuesOnlyTheGoodOnes()
+    {
+        ClusteringPipeline sut = CreateSut(capacity: 1000);
+        await sut.Writer.WriteAsync(new float[] { 0, 0 }, 2);
+        float[] points = [.. Enumerable.Range(1, 20).Select(i => (float)i)];
+        points[13] = float.PositiveInfinity;
+
+        WriteResult? result = await sut.Writer.TryWriteAsync(points, 2, TimeSpan.Zero);
+
+        Assert.Equal(new(9, 1), result);
+        Assert.Equal(10, sut.Ingest.PointsQueued);
+        var read = new List<float>();
+        long records = 0;
+        while (sut.Ingest.Reader.TryRead(out PointBlock? block))
+        {
+            Assert.True(block.Count > 0);
+            Assert.True(block.RecordsThrough > records);
+            records = block.RecordsThrough;
+            read.AddRange(block.Points.ToArray());
+            block.Return();
+        }
+
+        Assert.Equal([0f, 0f, .. points[..12], .. points[14..]], read);
+        Assert.Equal(11, records);
+    }
+
     private ClusteringPipeline CreateSut(int capacity, RecordingDeadLetterSink? deadLetters = null) => new(
         new StreamingClustersOptions { Clusters = 2, ChannelCapacity = capacity, BlockSize = 2, MaxAbsoluteValue = 1e20 },
         deadLetters ?? new RecordingDeadLetterSink(),
