@@ -6,10 +6,8 @@ using BenchmarkDotNet.Engines;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Microsoft.Extensions.Logging.Abstractions;
-using StreamingClusters.Ingest;
 using StreamingClusters.Model;
 using StreamingClusters.Options;
-using StreamingClusters.Sinks;
 
 namespace StreamingClusters.Benchmarks;
 
@@ -53,20 +51,9 @@ public class PipelineBenchmarks
 
     private async Task RunAsync(double[][]? initial)
     {
-        var options = new StreamingClustersOptions
-        {
-            Clusters = K,
-            Dimensions = D,
-            BatchSize = 1024,
-            BatchTimeout = TimeSpan.FromSeconds(1),
-            Parallelism = Parallelism,
-            Seed = 0,
-            BlockSize = 1024,
-            ChannelCapacity = 262_144,
-            Seeding = new SeedingOptions { BufferSize = 8192 },
-            InitialCentroids = initial,
-        };
-        var pipeline = new ClusteringPipeline(options, new NoDeadLetters(), TimeProvider.System, NullLoggerFactory.Instance);
+        StreamingClustersOptions options = PipelineRun.Options(Parallelism, TimeSpan.FromSeconds(1));
+        options.InitialCentroids = initial;
+        var pipeline = new ClusteringPipeline(options, new PipelineRun.NoDeadLetters(), TimeProvider.System, NullLoggerFactory.Instance);
         using var drain = new CancellationTokenSource();
         Task run = pipeline.RunAsync([], stopWhenSourcesEnd: false, drain.Token);
         for (int written = 0; written < Points; written += Block)
@@ -81,15 +68,6 @@ public class PipelineBenchmarks
         {
             throw new InvalidOperationException($"The run applied {pipeline.Latest?.PointsApplied} of {Points} points.");
         }
-    }
-
-    private sealed class NoDeadLetters : IDeadLetterSink
-    {
-        public void Write(in RejectedRecord record)
-        {
-        }
-
-        public Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>

@@ -68,7 +68,8 @@ internal static class PipelineRun
     /// </summary>
     private static int _clusters = K, _batchSize = 1024, _shardSize = 256, _channelCapacity = 262_144;
 
-    private static StreamingClustersOptions Options(int parallelism, TimeSpan batchTimeout, int seedBuffer = 8192) => new()
+    /// <summary>The run's settings (also <see cref="PipelineBenchmarks"/>'s).</summary>
+    internal static StreamingClustersOptions Options(int parallelism, TimeSpan batchTimeout, int seedBuffer = 8192) => new()
     {
         Clusters = _clusters,
         Dimensions = D,
@@ -83,7 +84,8 @@ internal static class PipelineRun
         Seeding = new SeedingOptions { BufferSize = seedBuffer },
     };
 
-    private sealed class NoDeadLetters : IDeadLetterSink
+    /// <summary>A dead-letter sink that drops what it is given (the blobs have no bad records).</summary>
+    internal sealed class NoDeadLetters : IDeadLetterSink
     {
         public void Write(in RejectedRecord record)
         {
