@@ -46,6 +46,137 @@ internal static class CoresRun
 
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT cores {name}: {processors} threads / 1 thread = {all / one:F2} (best rounds: {one:F2} and {all:F2} {unit})"));
         }
+
+        if (processors > 1)
+        {
+            Handoff();
+        }
+    }
+
+    /// <summary>
+    /// The E-step of one mini-batch (d = 16, k = 64, B = 1,024) timed three ways, microseconds per
+    /// batch by the wall clock: the points copied into the batch buffer by this thread just before;
+    /// copied by another thread, up to seven batches ahead through a ring of eight buffers (a short
+    /// channel); and in lockstep as the model stage runs a helper, the other thread building a new model
+    /// version and copying the batch, then reading the statistics back. The differences are what the
+    /// points, the model version and the statistics cost when they cross cores.
+    /// </summary>
+    private static void Handoff()
+    {
+        const int D = 16, K = 64, B = 1024, Batches = 256, Ring = 8, Count = 4000;
+        var data = new Shape(D, K, B * Batches, seed: 7);
+        var ring = new float[Ring][];
+        for (int r = 0; r < Ring; r++)
+        {
+            ring[r] = new float[B * D];
+        }
+
+        var statistics = new ClusterStatistics(K, D);
+        var nearest = new int[B];
+        var distances = new float[B];
+        double microseconds = 1e6 / Stopwatch.Frequency;
+        double bestSame = double.MaxValue, bestAhead = double.MaxValue, bestLockstep = double.MaxValue;
+        ReadOnlySpan<float> Source(int batch) => data.Points.AsSpan(batch % Batches * B * D, B * D);
+        long EStep(CentroidSet model, float[] points)
+        {
+            long started = Stopwatch.GetTimestamp();
+            statistics.Clear();
+            HardEStep.Accumulate(model, points, statistics, nearest, distances);
+            return Stopwatch.GetTimestamp() - started;
+        }
+
+        for (int round = 0; round < 3; round++)
+        {
+            long same = 0;
+            for (int b = 0; b < Count; b++)
+            {
+                Source(b).CopyTo(ring[b % Ring]);
+                same += EStep(data.Model, ring[b % Ring]);
+            }
+
+            int written = -1, consumed = -1;
+            var writer = new Thread(() =>
+            {
+                for (int b = 0; b < Count; b++)
+                {
+                    while (b - Volatile.Read(ref consumed) >= Ring)
+                    {
+                        Thread.SpinWait(20);
+                    }
+
+                    Source(b).CopyTo(ring[b % Ring]);
+                    Volatile.Write(ref written, b);
+                }
+            });
+            writer.Start();
+            long ahead = 0;
+            for (int b = 0; b < Count; b++)
+            {
+                while (Volatile.Read(ref written) < b)
+                {
+                    Thread.SpinWait(20);
+                }
+
+                ahead += EStep(data.Model, ring[b % Ring]);
+                Volatile.Write(ref consumed, b);
+            }
+
+            writer.Join();
+
+            var centroids = new double[K * D];
+            for (int i = 0; i < centroids.Length; i++)
+            {
+                centroids[i] = data.Model.Centroids[i];
+            }
+
+            CentroidSet? version = null;
+            int ready = -1, done = -1;
+            double readBack = 0;
+            var model = new Thread(() =>
+            {
+                for (int b = 0; b < Count; b++)
+                {
+                    centroids[b % centroids.Length] += 1e-9;
+                    var next = new CentroidSet(centroids, K, b);
+                    Source(b).CopyTo(ring[b % Ring]);
+                    Volatile.Write(ref version, next);
+                    Volatile.Write(ref ready, b);
+                    while (Volatile.Read(ref done) < b)
+                    {
+                        Thread.SpinWait(20);
+                    }
+
+                    foreach (double sum in statistics.Sums)
+                    {
+                        readBack += sum;
+                    }
+                }
+            });
+            model.Start();
+            long lockstep = 0;
+            for (int b = 0; b < Count; b++)
+            {
+                while (Volatile.Read(ref ready) < b)
+                {
+                    Thread.SpinWait(20);
+                }
+
+                lockstep += EStep(Volatile.Read(ref version)!, ring[b % Ring]);
+                Volatile.Write(ref done, b);
+            }
+
+            model.Join();
+            GC.KeepAlive(readBack);
+            double s = same * microseconds / Count, a = ahead * microseconds / Count, l = lockstep * microseconds / Count;
+            (bestSame, bestAhead, bestLockstep) = (Math.Min(bestSame, s), Math.Min(bestAhead, a), Math.Min(bestLockstep, l));
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"# handoff: E-step of a batch (µs) with points copied by this thread {s:F2}; by the other thread, up to {Ring - 1} batches ahead {a:F2}; in lockstep with the other thread making the model version and reading the statistics back {l:F2}"));
+        }
+
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"RESULT cores handoff: E-step µs per batch, best rounds: points from this thread {bestSame:F2}, from the other {bestAhead:F2} ({bestAhead / bestSame:F2}x), lockstep with a model version and statistics crossing {bestLockstep:F2} ({bestLockstep / bestSame:F2}x)"));
     }
 
     /// <summary>Runs <paramref name="body"/> on <paramref name="threads"/> threads started together for <paramref name="seconds"/>; rounds per second of each.</summary>
