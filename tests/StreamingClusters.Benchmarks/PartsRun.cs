@@ -46,6 +46,11 @@ internal static class PartsRun
             statistics.Clear();
             HardEStep.Accumulate(model.Current, Batch(), statistics);
         });
+        Time("e-step+statistics, points known bounded (the pipeline's)", () =>
+        {
+            statistics.Clear();
+            HardEStep.Accumulate(model.Current, Batch(), statistics, default, default, pointsBounded: true);
+        });
         var other = statistics.Clone();
         var into = new ClusterStatistics(K, D);
         Time("statistics Add (one shard merged)", () => into.Add(other));

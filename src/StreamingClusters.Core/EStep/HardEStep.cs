@@ -29,7 +29,30 @@ public static class HardEStep
         ReadOnlySpan<float> points,
         ClusterStatistics statistics,
         Span<int> assignments = default,
-        Span<float> squaredDistances = default)
+        Span<float> squaredDistances = default) =>
+        Accumulate(model, points, statistics, assignments, squaredDistances, pointsBounded: false);
+
+    /// <summary>
+    /// Assigns every point of a block and adds it to <paramref name="statistics"/>, in point order,
+    /// as the public overload does, bit for bit.
+    /// </summary>
+    /// <param name="model">The model version to assign against.</param>
+    /// <param name="points">count × d values, row-major.</param>
+    /// <param name="statistics">Statistics of the model's shape; the points are added to them.</param>
+    /// <param name="assignments">Empty, or count slots that receive each point's cluster.</param>
+    /// <param name="squaredDistances">Empty, or count slots that receive each point's squared distance.</param>
+    /// <param name="pointsBounded">
+    /// Whether every value is already known to be finite and at most
+    /// <see cref="NearestCentroidKernel.BoundedMagnitude"/> in magnitude, as the pipeline's ingest check
+    /// guarantees: then the nearest-centroid search skips its pass over the points that rules out wild values.
+    /// </param>
+    internal static void Accumulate(
+        CentroidSet model,
+        ReadOnlySpan<float> points,
+        ClusterStatistics statistics,
+        Span<int> assignments,
+        Span<float> squaredDistances,
+        bool pointsBounded)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(statistics);
@@ -51,7 +74,7 @@ public static class HardEStep
         {
             int n = Math.Min(Chunk, count - start);
             ReadOnlySpan<float> block = points.Slice(start * d, n * d);
-            AssignCore(model, block, nearest[..n], distances[..n]);
+            AssignCore(model, block, nearest[..n], distances[..n], pointsBounded);
 
             AddPoints(block, d, nearest[..n], distances[..n], counts, errors, sums);
 
@@ -118,7 +141,7 @@ public static class HardEStep
             throw new ArgumentException($"Assignments and distances need room for {count} points.", nameof(assignments));
         }
 
-        AssignCore(model, points, assignments, squaredDistances);
+        AssignCore(model, points, assignments, squaredDistances, pointsBounded: false);
     }
 
     /// <summary>Gets ‖x‖², deterministically (the same value for the same x on a given machine).</summary>
@@ -154,7 +177,7 @@ public static class HardEStep
         return norm;
     }
 
-    private static void AssignCore(CentroidSet model, ReadOnlySpan<float> points, Span<int> assignments, Span<float> squaredDistances)
+    private static void AssignCore(CentroidSet model, ReadOnlySpan<float> points, Span<int> assignments, Span<float> squaredDistances, bool pointsBounded)
     {
         int d = model.Dimensions;
         int count = points.Length / d;
@@ -164,13 +187,18 @@ public static class HardEStep
             int n = Math.Min(Chunk, count - start);
             ReadOnlySpan<float> block = points.Slice(start * d, n * d);
             Span<float> distances = squaredDistances.Slice(start, n);
-
-            // The norms first: they also tell the kernel which points are tame, and the pass leaves the
-            // block in cache for it.
-            SquaredSums16.SquaredNorms(block, d, norms[..n]);
-
             Span<int> nearest = assignments.Slice(start, n);
-            NearestCentroidKernel.FindNearest(model, block, nearest, distances, norms[..n]);
+            if (pointsBounded)
+            {
+                NearestCentroidKernel.FindNearestBounded(model, block, nearest, distances);
+            }
+            else
+            {
+                // The norms first: they tell the kernel which points are tame, and the pass leaves the
+                // block in cache for it.
+                SquaredSums16.SquaredNorms(block, d, norms[..n]);
+                NearestCentroidKernel.FindNearest(model, block, nearest, distances, norms[..n]);
+            }
 
             // The kernel's score ‖μ‖² − 2x·μ only ranks the centroids. Adding ‖x‖² back to it cancels
             // catastrophically when the points sit far from the origin (at 1000 ± 1 the result has no

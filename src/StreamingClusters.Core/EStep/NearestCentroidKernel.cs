@@ -20,6 +20,15 @@ internal static class NearestCentroidKernel
     /// <summary>The largest dimension, 2^20, for which the vector paths are used.</summary>
     public const int MaxTameDimensions = 1 << 20;
 
+    /// <summary>
+    /// The largest coordinate magnitude, 2^60, of points that need no check of their own against a tame
+    /// model. With |x_j| ≤ 2^60, |μ_j| ≤ 2^40 and d ≤ 2^20, each product is at most 2^100, a dot product
+    /// at most 2^120 even with every rounding upward ((1 + 2^−24)^(2^20) &lt; 1.07), ‖μ‖² at most 2^101, and a score
+    /// at most 2^122 + 2^101: finite, so the vector paths' minima are exact. Points the pipeline takes in
+    /// have passed its ingest check (finite, at most MaxAbsoluteValue ≤ 1e18 &lt; 2^60).
+    /// </summary>
+    public const float BoundedMagnitude = 1152921504606846976f;
+
     /// <summary>Floats per chunk of points checked and then assigned (256 KiB, well inside L2).</summary>
     private const int ChunkFloats = 1 << 16;
 
@@ -53,9 +62,7 @@ internal static class NearestCentroidKernel
         int count = points.Length / d;
         Debug.Assert(points.Length == count * d && nearest.Length >= count && scores.Length >= count);
         Debug.Assert(squaredNorms.IsEmpty || squaredNorms.Length >= count);
-        bool vector = set.IsTame
-            && ((set.Lanes == 16 && Vector512.IsHardwareAccelerated) || (set.Lanes == 8 && Vector256.IsHardwareAccelerated));
-        if (!vector)
+        if (!UsesVectors(set))
         {
             NearestCentroidScalar.FindNearest(set, points, nearest, scores);
             return;
@@ -79,6 +86,48 @@ internal static class NearestCentroidKernel
             ReadOnlySpan<float> norms = squaredNorms.IsEmpty ? default : squaredNorms.Slice(start, n);
             FindNearestChecked(set, points.Slice(start * d, n * d), nearest.Slice(start, n), scores.Slice(start, n), norms);
         }
+    }
+
+    /// <summary>
+    /// Finds the nearest centroid of points already known to be finite with every coordinate at most
+    /// <see cref="BoundedMagnitude"/> in magnitude, without a pass over them to check it: the same
+    /// results, bit for bit, as <see cref="FindNearest"/>.
+    /// </summary>
+    /// <param name="set">The model version.</param>
+    /// <param name="points">count × d values, row-major, each finite and at most <see cref="BoundedMagnitude"/> in magnitude.</param>
+    /// <param name="nearest">Receives each point's cluster index.</param>
+    /// <param name="scores">Receives each point's best score ‖μ_c‖² − 2 x·μ_c.</param>
+    public static void FindNearestBounded(CentroidSet set, ReadOnlySpan<float> points, Span<int> nearest, Span<float> scores)
+    {
+        int count = points.Length / set.Dimensions;
+        Debug.Assert(points.Length == count * set.Dimensions && nearest.Length >= count && scores.Length >= count);
+        Debug.Assert(IsBounded(points), "A point given as bounded is not finite or exceeds the bound.");
+        if (UsesVectors(set))
+        {
+            FindNearestVector(set, points, nearest, scores);
+        }
+        else
+        {
+            NearestCentroidScalar.FindNearest(set, points, nearest, scores);
+        }
+    }
+
+    /// <summary>Tells whether the vector paths serve <paramref name="set"/>: a tame model and the vector width its layout was made for.</summary>
+    private static bool UsesVectors(CentroidSet set) =>
+        set.IsTame && ((set.Lanes == 16 && Vector512.IsHardwareAccelerated) || (set.Lanes == 8 && Vector256.IsHardwareAccelerated));
+
+    /// <summary>Tells whether every value is finite and at most <see cref="BoundedMagnitude"/> in magnitude (for debug checks).</summary>
+    private static bool IsBounded(ReadOnlySpan<float> values)
+    {
+        foreach (float value in values)
+        {
+            if (!(MathF.Abs(value) <= BoundedMagnitude))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static void FindNearestChecked(CentroidSet set, ReadOnlySpan<float> points, Span<int> nearest, Span<float> scores, ReadOnlySpan<float> norms)

@@ -28,6 +28,7 @@ internal sealed class ParallelEStep
     private readonly Slot[] _slots;
     private readonly int _shardSize;
     private readonly int _parallelism;
+    private readonly bool _pointsBounded;
     private Helper[]? _helpers;
 
     /// <summary>The batch being worked on; replaced by the caller for each batch, read by the helpers.</summary>
@@ -38,10 +39,20 @@ internal sealed class ParallelEStep
     /// <summary>The caller's last time for one shard, in stopwatch ticks: how long it waits for a helper's shard before it takes it over.</summary>
     private long _shardTicks;
 
-    public ParallelEStep(int clusters, int dimensions, int shardSize, int parallelism, int maxBatch)
+    /// <param name="clusters">k.</param>
+    /// <param name="dimensions">d.</param>
+    /// <param name="shardSize">Points per shard.</param>
+    /// <param name="parallelism">Threads that share a batch, the caller's included.</param>
+    /// <param name="maxBatch">The largest batch.</param>
+    /// <param name="pointsBounded">
+    /// Whether every batch has passed the ingest check with a bound of at most
+    /// <see cref="NearestCentroidKernel.BoundedMagnitude"/>, so the E-step need not check the points again.
+    /// </param>
+    public ParallelEStep(int clusters, int dimensions, int shardSize, int parallelism, int maxBatch, bool pointsBounded = false)
     {
         _shardSize = shardSize;
         _parallelism = parallelism;
+        _pointsBounded = pointsBounded;
         int shardCount = (maxBatch + shardSize - 1) / shardSize;
         _slots = new Slot[parallelism];
         _slots[0] = new Slot(0, clusters, dimensions, shardCount, maxBatch);
@@ -322,7 +333,8 @@ internal sealed class ParallelEStep
             points.AsSpan(start * d, n * d),
             statistics,
             slot.Assignments.AsSpan(start, n),
-            slot.SquaredDistances.AsSpan(start, n));
+            slot.SquaredDistances.AsSpan(start, n),
+            _pointsBounded);
     }
 
     /// <summary>One batch: what to compute, the next shard to claim, and which thread's result each shard takes.</summary>

@@ -113,7 +113,10 @@ internal sealed class ModelStage
         _lastCheckpoint = time.GetTimestamp();
         // The seeding buffer is applied as one batch: it may pass its size by up to one batch.
         int largestBatch = options.InitialCentroids is null ? options.Seeding.BufferSize + options.BatchSize : options.BatchSize;
-        _eStep = new ParallelEStep(options.Clusters, dimensions, options.ShardSize, options.EffectiveParallelism, largestBatch);
+        // Every point reaches this stage through the ingest check (finite, at most MaxAbsoluteValue), so
+        // within the kernels' bound the E-step need not check them again.
+        bool pointsBounded = options.MaxAbsoluteValue <= NearestCentroidKernel.BoundedMagnitude;
+        _eStep = new ParallelEStep(options.Clusters, dimensions, options.ShardSize, options.EffectiveParallelism, largestBatch, pointsBounded);
         _publishPending = PublishPending;
     }
 

@@ -84,6 +84,36 @@ public class HardEStepTests
         Assert.True(Bitwise.Equal(distances, squaredDistances));
     }
 
+    [Theory]
+    [InlineData(16, 64)]
+    [InlineData(6, 9)]
+    [InlineData(784, 8)]
+    public void Accumulate_PointsKnownBounded_SameBitsAsChecked(int d, int k)
+    {
+        // The pipeline's E-step skips the pass that rules out wild points, which its ingest check already
+        // did: statistics, assignments and distances must not change.
+        var random = new ModelRandom((ulong)(d + k));
+        const int N = 700;
+        var set = new CentroidSet(GeneratedData.GaussianAsDouble(random, k * d, 2), k);
+        float[] points = GeneratedData.Gaussian(random, N * d, 2);
+        points[(3 * d) + 1] = 1e18f;
+        points[(400 * d) + d - 1] = -NearestCentroidKernel.BoundedMagnitude;
+
+        var expected = new ClusterStatistics(k, d);
+        var expectedNearest = new int[N];
+        var expectedDistances = new float[N];
+        HardEStep.Accumulate(set, points, expected, expectedNearest, expectedDistances);
+
+        var statistics = new ClusterStatistics(k, d);
+        var nearest = new int[N];
+        var distances = new float[N];
+        HardEStep.Accumulate(set, points, statistics, nearest, distances, pointsBounded: true);
+
+        Assert.True(statistics.BitwiseEquals(expected));
+        Assert.Equal(expectedNearest, nearest);
+        Assert.True(Bitwise.Equal(expectedDistances, distances));
+    }
+
     [Fact]
     public void Accumulate_EmptyBlock_LeavesStatisticsEmpty()
     {

@@ -211,6 +211,54 @@ public class NearestCentroidKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void FindNearestBounded_RandomShape_MatchesScalarBitForBit(int lanes, int d, int k)
+    {
+        var random = new Random((d * 1000) + k + 1);
+        double[] centroids = RandomValues(random, k * d);
+        float[] points = RandomPoints(random, count: 37, d);
+
+        AssertMatchesScalar(centroids, k, lanes, points, bounded: true);
+    }
+
+    [Theory]
+    [InlineData(16, 8)]
+    [InlineData(16, 64)]
+    [InlineData(17, 130)]
+    [InlineData(784, 8)]
+    [InlineData(784, 64)]
+    public void FindNearestBounded_PointsAtTheBoundAgainstCentroidsAtTheTameLimit_MatchScalarWithFiniteScores(int d, int k)
+    {
+        // The largest values the pipeline lets through (its ingest bound, at most 1e18) and the kernels'
+        // own bound, against a model at the edge of tameness: every score must stay finite, so the vector
+        // minima are exact and equal the scalar twin's.
+        foreach (int lanes in VectorLanes())
+        {
+            var random = new Random(d + k);
+            double[] centroids = RandomValues(random, k * d);
+            for (int i = 0; i < centroids.Length; i += 3)
+            {
+                centroids[i] = (i % 2 == 0 ? 1 : -1) * NearestCentroidKernel.TameMagnitude;
+            }
+
+            float[] points = RandomPoints(random, count: 70, d);
+            float[] extremes = [NearestCentroidKernel.BoundedMagnitude, -NearestCentroidKernel.BoundedMagnitude, 1e18f, -1e18f, 3e12f, float.Epsilon, -0f];
+            for (int i = 0; i < points.Length; i += 2)
+            {
+                points[i] = extremes[(i / 2) % extremes.Length];
+            }
+
+            for (int j = 0; j < d; j++)
+            {
+                points[j] = NearestCentroidKernel.BoundedMagnitude;
+            }
+
+            var (_, scores) = AssertMatchesScalar(centroids, k, lanes, points, bounded: true);
+            Assert.All(scores, score => Assert.True(float.IsFinite(score), $"score {score} is not finite"));
+        }
+    }
+
     [Fact]
     public void FindNearest_EmptyBlock_WritesNothing()
     {
@@ -234,7 +282,7 @@ public class NearestCentroidKernelTests
         yield return 1;
     }
 
-    private static (int[] Nearest, float[] Scores) AssertMatchesScalar(double[] centroids, int k, int lanes, float[] points, float[]? squaredNorms = null)
+    private static (int[] Nearest, float[] Scores) AssertMatchesScalar(double[] centroids, int k, int lanes, float[] points, float[]? squaredNorms = null, bool bounded = false)
     {
         var set = new CentroidSet(centroids, k, 0, lanes);
         int count = points.Length / set.Dimensions;
@@ -245,7 +293,14 @@ public class NearestCentroidKernelTests
         // Slack past the end must stay untouched.
         int[] nearest = Enumerable.Repeat(-1, count + 3).ToArray();
         float[] scores = Enumerable.Repeat(-7f, count + 3).ToArray();
-        NearestCentroidKernel.FindNearest(set, points, nearest, scores, squaredNorms);
+        if (bounded)
+        {
+            NearestCentroidKernel.FindNearestBounded(set, points, nearest, scores);
+        }
+        else
+        {
+            NearestCentroidKernel.FindNearest(set, points, nearest, scores, squaredNorms);
+        }
 
         Assert.Equal(expectedNearest, nearest[..count]);
         Assert.Equal(

@@ -67,6 +67,33 @@ public sealed class ParallelEStepTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Run_PointsBounded_SameBitsAsChecked(int parallelism)
+    {
+        // The model stage tells the E-step that its points passed the ingest check; skipping the check
+        // of its own must not change a bit.
+        CentroidSet model = Model();
+        float[] points = TestData.Blobs(MaxBatch, Dimensions, Clusters, seed: 13);
+        points[17] = 1e18f;
+        points[(MaxBatch * Dimensions) - 1] = -1e18f;
+        var expected = Reference(model, points, MaxBatch);
+        var sut = new ParallelEStep(Clusters, Dimensions, ShardSize, parallelism, MaxBatch, pointsBounded: true);
+        try
+        {
+            for (int round = 0; round < 5; round++)
+            {
+                sut.Run(model, points, MaxBatch);
+                AssertSameBits(expected, sut, MaxBatch);
+            }
+        }
+        finally
+        {
+            sut.Stop();
+        }
+    }
+
     [Fact]
     public void Run_HelperStalledInAShard_CallerComputesItAndLaterBatchesKeepTheirBits()
     {

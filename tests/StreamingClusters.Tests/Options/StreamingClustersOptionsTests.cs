@@ -16,6 +16,20 @@ public sealed class StreamingClustersOptionsTests
     }
 
     [Fact]
+    public void MaxAbsoluteValue_LargestAccepted_IsWithinTheKernelsBoundForCheckedPoints()
+    {
+        // The model stage skips the E-step's own check of the points because the ingest check bounds
+        // them by MaxAbsoluteValue: any value the setting accepts must keep them within the kernels' bound.
+        var range = typeof(StreamingClustersOptions).GetProperty(nameof(StreamingClustersOptions.MaxAbsoluteValue))!
+            .GetCustomAttributes(typeof(System.ComponentModel.DataAnnotations.RangeAttribute), inherit: false)
+            .Cast<System.ComponentModel.DataAnnotations.RangeAttribute>()
+            .Single();
+
+        Assert.True((float)(double)range.Maximum <= StreamingClusters.EStep.NearestCentroidKernel.BoundedMagnitude);
+        Assert.True((float)new StreamingClustersOptions().MaxAbsoluteValue <= StreamingClusters.EStep.NearestCentroidKernel.BoundedMagnitude);
+    }
+
+    [Fact]
     public void Validate_OutOfRangeSettings_EachMessageNamesItsSetting()
     {
         IOptions<StreamingClustersOptions> options = Bind(new()
