@@ -56,7 +56,7 @@ public sealed class ClusteringPipeline : IClusterScorer
         _time = time;
         _logger = loggerFactory.CreateLogger<ClusteringPipeline>();
         Ingest = new IngestStage(options, deadLetters);
-        Writer = new PointWriter(Ingest, time, options.MaxAbsoluteValue);
+        Writer = new PointWriter(Ingest, time);
         // On the thread pool, a subscriber is called at most once a millisecond: a work item per
         // mini-batch would keep an idle pool thread spinning for the next one, a core's worth of CPU.
         // A scheduler given by the caller gets every snapshot its subscriber keeps up with.
@@ -75,6 +75,9 @@ public sealed class ClusteringPipeline : IClusterScorer
 
     /// <summary>The least time between two calls to one snapshot subscriber on the default scheduler.</summary>
     internal static readonly TimeSpan DefaultSnapshotInterval = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Gets the model stage, once the stream's dimension is known (for tests).</summary>
+    internal ModelStage? ModelStage => _model;
 
     /// <summary>Gets how checkpoint writes are going, or null when checkpoints are off.</summary>
     public CheckpointStatus? CheckpointStatus => _checkpoints?.Status;

@@ -191,6 +191,44 @@ public sealed class ClusteringPipelineTests
     }
 
     [Fact]
+    public async Task RunAsync_IngestBoundWithinTheKernels_EStepTakesPointsAsChecked()
+    {
+        ClusteringPipeline pipeline = CreateSut(Options());
+
+        await RunWithWriterAsync(pipeline, TestData.Blobs(2_000, Dimensions, clusters: 4, seed: 4));
+
+        Assert.True(pipeline.ModelStage!.PointsBounded);
+    }
+
+    [Fact]
+    public async Task RunAsync_IngestBoundBeyondTheKernels_EStepChecksPointsAndResultsDoNotDependOnThreads()
+    {
+        // Options built in code skip validation: a bound past 2^60 lets in points whose scores could
+        // overflow, so the E-step must keep its own check, and the vector paths stay exact with it.
+        float[] points = TestData.Blobs(6_000, Dimensions, clusters: 4, seed: 8);
+        for (int i = 0; i < points.Length; i += 97)
+        {
+            points[i] = (i % 2 == 0 ? 1 : -1) * 2e18f;
+        }
+
+        var snapshots = new List<CentroidSnapshot>();
+        foreach (int parallelism in new[] { 1, 2 })
+        {
+            StreamingClustersOptions options = Options(parallelism);
+            options.MaxAbsoluteValue = 1e19;
+            ClusteringPipeline pipeline = CreateSut(options);
+
+            await RunWithWriterAsync(pipeline, points);
+
+            Assert.False(pipeline.ModelStage!.PointsBounded);
+            Assert.Equal(6_000, pipeline.Latest!.PointsApplied);
+            snapshots.Add(pipeline.Latest);
+        }
+
+        AssertBitIdentical(snapshots[0], snapshots[1]);
+    }
+
+    [Fact]
     public async Task RunAsync_NoValidRecord_CompletesWithoutASnapshot()
     {
         ClusteringPipeline pipeline = CreateSut(Options());

@@ -22,10 +22,11 @@ internal static class NearestCentroidKernel
 
     /// <summary>
     /// The largest coordinate magnitude, 2^60, of points that need no check of their own against a tame
-    /// model. With |x_j| ≤ 2^60, |μ_j| ≤ 2^40 and d ≤ 2^20, each product is at most 2^100, a dot product
-    /// at most 2^120 even with every rounding upward ((1 + 2^−24)^(2^20) &lt; 1.07), ‖μ‖² at most 2^101, and a score
-    /// at most 2^122 + 2^101: finite, so the vector paths' minima are exact. Points the pipeline takes in
-    /// have passed its ingest check (finite, at most MaxAbsoluteValue ≤ 1e18 &lt; 2^60).
+    /// model. With |x_j| ≤ 2^60, |μ_j| ≤ 2^40 and d ≤ 2^20, each product is at most 2^100 (finite, so no
+    /// two infinities of opposite sign can meet), a dot product at most 1.07 · 2^120 &lt; 2^121 even with every
+    /// rounding upward ((1 + 2^−24)^(2^20) &lt; 1.07), ‖μ‖² at most 2^101, and a score below 2^122 + 2^101:
+    /// finite, so the vector paths' minima are exact. Points the pipeline takes in have passed its ingest
+    /// check (finite, at most MaxAbsoluteValue ≤ 1e18 &lt; 2^60).
     /// </summary>
     public const float BoundedMagnitude = 1152921504606846976f;
 
@@ -99,8 +100,9 @@ internal static class NearestCentroidKernel
     /// <param name="scores">Receives each point's best score ‖μ_c‖² − 2 x·μ_c.</param>
     public static void FindNearestBounded(CentroidSet set, ReadOnlySpan<float> points, Span<int> nearest, Span<float> scores)
     {
-        int count = points.Length / set.Dimensions;
-        Debug.Assert(points.Length == count * set.Dimensions && nearest.Length >= count && scores.Length >= count);
+        int d = set.Dimensions;
+        int count = points.Length / d;
+        Debug.Assert(points.Length == count * d && nearest.Length >= count && scores.Length >= count);
         Debug.Assert(IsBounded(points), "A point given as bounded is not finite or exceeds the bound.");
         if (UsesVectors(set))
         {

@@ -39,6 +39,7 @@ internal sealed class ParallelEStep
     /// <summary>The caller's last time for one shard, in stopwatch ticks: how long it waits for a helper's shard before it takes it over.</summary>
     private long _shardTicks;
 
+    /// <summary>Creates the stage's buffers; the helper threads start with the first parallel batch.</summary>
     /// <param name="clusters">k.</param>
     /// <param name="dimensions">d.</param>
     /// <param name="shardSize">Points per shard.</param>
@@ -74,6 +75,9 @@ internal sealed class ParallelEStep
 
     /// <summary>Gets each point's squared distance in the last batch.</summary>
     public float[] SquaredDistances => _slots[0].SquaredDistances;
+
+    /// <summary>Gets a value indicating whether the E-step takes its points as already checked (see the constructor).</summary>
+    internal bool PointsBounded => _pointsBounded;
 
     /// <summary>Gets the number of shards the caller computed itself because the helper that had claimed them was late.</summary>
     public long TakenOver { get; private set; }

@@ -34,8 +34,15 @@ public sealed class IngestStage
         // The channel is bounded in points by the budget, which sources wait on before writing.
         Budget = new PointBudget(options.ChannelCapacity);
         Buffers = CreateBuffers(options);
+        MaxAbsoluteValue = (float)options.MaxAbsoluteValue;
         _channel = Channel.CreateUnbounded<PointBlock>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
     }
+
+    /// <summary>
+    /// Gets the largest absolute coordinate a point may have to be taken in, read from the settings once:
+    /// every source and the in-process writer check against this value, and the E-step relies on it.
+    /// </summary>
+    public float MaxAbsoluteValue { get; }
 
     /// <summary>Gets the dimension of the stream, once known.</summary>
     public DimensionGate Dimensions { get; }
@@ -65,7 +72,7 @@ public sealed class IngestStage
     /// <summary>Opens the ingest of one source; each source opens once, under a unique name.</summary>
     /// <param name="name">The source's name.</param>
     /// <returns>The source's ingest.</returns>
-    public SourceIngest Open(string name) => new(Counters(name), _channel.Writer, Budget, Buffers, Dimensions, DeadLetters, _options.BlockSize, _options.MaxAbsoluteValue);
+    public SourceIngest Open(string name) => new(Counters(name), _channel.Writer, Budget, Buffers, Dimensions, DeadLetters, _options.BlockSize, MaxAbsoluteValue);
 
     private static BufferPool CreateBuffers(StreamingClustersOptions options)
     {

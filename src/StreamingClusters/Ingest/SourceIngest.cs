@@ -38,7 +38,7 @@ public sealed class SourceIngest
         DimensionGate gate,
         IDeadLetterSink deadLetters,
         int blockSize,
-        double maxAbsoluteValue)
+        float maxAbsoluteValue)
     {
         Counters = counters;
         _channel = channel;
@@ -47,7 +47,7 @@ public sealed class SourceIngest
         _gate = gate;
         _deadLetters = deadLetters;
         _blockSize = blockSize;
-        _maxAbsoluteValue = (float)maxAbsoluteValue;
+        _maxAbsoluteValue = maxAbsoluteValue;
     }
 
     /// <summary>Gets the source's counters.</summary>

@@ -113,12 +113,15 @@ internal sealed class ModelStage
         _lastCheckpoint = time.GetTimestamp();
         // The seeding buffer is applied as one batch: it may pass its size by up to one batch.
         int largestBatch = options.InitialCentroids is null ? options.Seeding.BufferSize + options.BatchSize : options.BatchSize;
-        // Every point reaches this stage through the ingest check (finite, at most MaxAbsoluteValue), so
+        // Every point reaches this stage through the ingest check (finite, at most the ingest's bound), so
         // within the kernels' bound the E-step need not check them again.
-        bool pointsBounded = options.MaxAbsoluteValue <= NearestCentroidKernel.BoundedMagnitude;
+        bool pointsBounded = ingest.MaxAbsoluteValue <= NearestCentroidKernel.BoundedMagnitude;
         _eStep = new ParallelEStep(options.Clusters, dimensions, options.ShardSize, options.EffectiveParallelism, largestBatch, pointsBounded);
         _publishPending = PublishPending;
     }
+
+    /// <summary>Gets a value indicating whether the E-step takes the batches' points as already checked by the ingest.</summary>
+    internal bool PointsBounded => _eStep.PointsBounded;
 
     /// <summary>Gets the current model version, or null before seeding.</summary>
     public CentroidSet? Current => _current;

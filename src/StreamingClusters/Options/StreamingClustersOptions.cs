@@ -90,8 +90,9 @@ public sealed class StreamingClustersOptions : IValidatableObject
     public int MaxRecordLength { get; set; } = 65_536;
 
     /// <summary>
-    /// Gets or sets the largest absolute coordinate accepted; a larger one is rejected, so squared
-    /// distances stay finite in single precision.
+    /// Gets or sets the largest absolute coordinate accepted; a larger one is rejected. Squared distances
+    /// stay finite in single precision while d · (2 · this)² &lt; 3.4e38: with the default for any d up to
+    /// 85 million, at the largest setting (1e18) only up to d = 85.
     /// </summary>
     /// <value>The default value is 1e15.</value>
     [Range(1.0, 1e18)]

@@ -260,6 +260,31 @@ public class NearestCentroidKernelTests
     }
 
     [Fact]
+    public void FindNearestBounded_WorstCaseAtTheLargestTameDimension_ScoresStayFinite()
+    {
+        // Every product at its largest and of one sign, over the most dimensions a tame model may have:
+        // the case the bound is made for (dot products of 2^120, ‖μ‖² of 2^100).
+        const int d = NearestCentroidKernel.MaxTameDimensions;
+        double[] centroids = new double[2 * d];
+        centroids.AsSpan(0, d).Fill(NearestCentroidKernel.TameMagnitude);
+        centroids.AsSpan(d).Fill(-NearestCentroidKernel.TameMagnitude);
+        float[] points = new float[3 * d];
+        points.AsSpan(0, d).Fill(NearestCentroidKernel.BoundedMagnitude);
+        points.AsSpan(d, d).Fill(-NearestCentroidKernel.BoundedMagnitude);
+        for (int j = 0; j < d; j++)
+        {
+            points[(2 * d) + j] = j % 2 == 0 ? NearestCentroidKernel.BoundedMagnitude : -NearestCentroidKernel.BoundedMagnitude;
+        }
+
+        foreach (int lanes in VectorLanes())
+        {
+            var (nearest, scores) = AssertMatchesScalar(centroids, 2, lanes, points, bounded: true);
+            Assert.Equal([0, 1, 0], nearest);
+            Assert.All(scores, score => Assert.True(float.IsFinite(score), $"score {score} is not finite"));
+        }
+    }
+
+    [Fact]
     public void FindNearest_EmptyBlock_WritesNothing()
     {
         var set = new CentroidSet(new double[] { 1, 2, 3, 4 }, clusters: 2);

@@ -11,7 +11,7 @@ public sealed class IngestStageTests
     {
         var options = new StreamingClustersOptions { Dimensions = 4, BlockSize = 256, ChannelCapacity = 1_024 };
         var ingest = new IngestStage(options, new RecordingDeadLetterSink());
-        var writer = new PointWriter(ingest, TimeProvider.System, options.MaxAbsoluteValue);
+        var writer = new PointWriter(ingest, TimeProvider.System);
         float[] flood = new float[100_000 * 4];
 
         ValueTask<WriteResult> writing = writer.WriteAsync(flood, 4);
