@@ -26,6 +26,7 @@ public sealed class CentroidSet
     /// <param name="clusters">The number of clusters k.</param>
     /// <param name="version">The model version the centroids belong to.</param>
     /// <param name="lanes">16 for the Vector512 path, 8 for Vector256, 1 for the scalar twin only.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal CentroidSet(ReadOnlySpan<double> centroids, int clusters, long version, int lanes)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(clusters);
@@ -213,6 +214,7 @@ public sealed class CentroidSet
     /// Rounds the centroids to single precision (to nearest, as a cast does) and tells whether every
     /// rounded value is at most <see cref="NearestCentroidKernel.TameMagnitude"/> in magnitude; NaN is not.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Narrow(ReadOnlySpan<double> from, Span<float> to)
     {
         const float Limit = NearestCentroidKernel.TameMagnitude;
@@ -252,6 +254,7 @@ public sealed class CentroidSet
     /// <see cref="ComputeNorms"/> does one centroid at a time, so the bits are the same. A float's square
     /// is exact in double, so whether the add is fused or not cannot change them either.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ComputeLaneNorms(ReadOnlySpan<float> panels, int d, int tileWidth, Span<float> norms)
     {
         int padded = norms.Length;

@@ -95,6 +95,7 @@ public static class HardEStep
     /// ClusterStatistics.AddPoint, without a call per point. The count's bounds check stands for the
     /// sum's: a row c &lt; k lies within the k × d sums.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddPoints(ReadOnlySpan<float> block, int d, ReadOnlySpan<int> nearest, ReadOnlySpan<float> distances, Span<long> counts, Span<double> errors, Span<double> sums)
     {
         ref float x = ref MemoryMarshal.GetReference(block);
@@ -147,6 +148,7 @@ public static class HardEStep
     /// <summary>Gets ‖x‖², deterministically (the same value for the same x on a given machine).</summary>
     /// <param name="x">A point.</param>
     /// <returns>The sum of its squared coordinates in single precision.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float SquaredNorm(ReadOnlySpan<float> x)
     {
         if (x.Length >= DotDimensions)
@@ -211,6 +213,7 @@ public static class HardEStep
     /// <param name="x">A point.</param>
     /// <param name="mu">A centroid of the same dimension.</param>
     /// <returns>The squared distance.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float SquaredDifference(ReadOnlySpan<float> x, ReadOnlySpan<float> mu)
     {
         int j = 0;

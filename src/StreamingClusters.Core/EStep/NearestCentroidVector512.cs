@@ -54,6 +54,7 @@ internal static class NearestCentroidVector512
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block4x4(ref float x, int d, int i0, int i1, int i2, int i3, ref float panel, ref float norms, int tile, ref float best, ref int index)
     {
         ref float x0 = ref Unsafe.Add(ref x, i0 * d);

@@ -32,6 +32,7 @@ internal static class NearestCentroidVector512Pairs
     /// <param name="points">count × d values, row-major, none of them wild.</param>
     /// <param name="nearest">Receives each point's cluster index.</param>
     /// <param name="scores">Receives each point's best score.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void FindNearest(CentroidSet set, ReadOnlySpan<float> points, Span<int> nearest, Span<float> scores)
     {
         Debug.Assert(set.PairsPoints && Avx512F.IsSupported);
@@ -66,6 +67,7 @@ internal static class NearestCentroidVector512Pairs
     /// Scores the 32 consecutive points from <paramref name="i"/> on: the hot path, whose rows are found
     /// by pointer steps instead of a table and whose permutation indices stay in registers.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block(ref float x, int d, int i, int end, ref float panel, ref float pairs, Vector512<float> norms, Span<int> nearest, Span<float> scores)
     {
         var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
@@ -203,6 +205,7 @@ internal static class NearestCentroidVector512Pairs
     }
 
     /// <summary>Finds the nearest centroid of fewer than 32 points: the rows past the end repeat the last one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FindNearestFew(CentroidSet set, ReadOnlySpan<float> points, Span<int> nearest, Span<float> scores)
     {
         Debug.Assert(set.PairsPoints && Avx512F.IsSupported);

@@ -24,6 +24,7 @@ internal static class SquaredSums16
     /// <param name="points">count × d values, row-major.</param>
     /// <param name="d">The dimension.</param>
     /// <param name="norms">count slots.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SquaredNorms(ReadOnlySpan<float> points, int d, Span<float> norms)
     {
         int count = points.Length / d;
@@ -69,6 +70,7 @@ internal static class SquaredSums16
     /// <param name="centroids">k × d values, row-major.</param>
     /// <param name="nearest">count cluster indices.</param>
     /// <param name="distances">count slots.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SquaredDifferences(ReadOnlySpan<float> points, int d, ReadOnlySpan<float> centroids, ReadOnlySpan<int> nearest, Span<float> distances)
     {
         int count = points.Length / d;

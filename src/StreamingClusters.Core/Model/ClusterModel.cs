@@ -227,6 +227,7 @@ public sealed class ClusterModel
     /// fused multiply-add, no reciprocal), so every value is bit for bit the scalar one.
     /// </summary>
     /// <returns>false when some value of the next version is not finite.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Update(ClusterStatistics statistics, double discount)
     {
         int k = Clusters;

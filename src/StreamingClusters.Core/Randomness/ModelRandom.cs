@@ -73,6 +73,7 @@ public sealed class ModelRandom
     /// <summary>Returns a uniformly distributed integer in [0, <paramref name="maxExclusive"/>).</summary>
     /// <param name="maxExclusive">The exclusive upper bound, at least 1.</param>
     /// <returns>An unbiased value (Lemire's method).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int NextInt32(int maxExclusive)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxExclusive);

@@ -123,6 +123,7 @@ public static class KMeansPlusPlus
     /// running sums, then the same pairing), computed for several points at once from the transposed
     /// copy, so that the vector paths and the scalar path give the same bits.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double LowerDistances(
         double[] columns, int n, int d, ReadOnlySpan<float> y, ReadOnlySpan<double> closest, Span<double> lowered, Span<double> target)
     {
@@ -202,6 +203,7 @@ public static class KMeansPlusPlus
         public int BestTry { get; private set; }
 
         /// <summary>Weighs candidates <paramref name="from"/>, <paramref name="from"/> + <paramref name="step"/>, … in order, keeping the first of least potential.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Weigh(double[] columns, ReadOnlySpan<float> points, int[] drawn, int from, int step, double[] closest)
         {
             int d = Target.Length;
@@ -262,6 +264,7 @@ public static class KMeansPlusPlus
     /// <param name="closest">Each point's squared distance to its closest seed so far.</param>
     /// <param name="lowered">Four arrays for the candidates' lowered distances.</param>
     /// <param name="sums">The four potentials.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void LowerDistances4(double[] columns, int n, int d, double[] targets, double[] closest, double[][] lowered, Span<double> sums)
     {
         int i = Vector512.IsHardwareAccelerated
@@ -296,6 +299,7 @@ public static class KMeansPlusPlus
     }
 
     /// <returns>The number of points done (a multiple of the vector's lanes).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int LowerDistances4x512(double[] columns, int n, int d, double[] targets, double[] closest, double[][] lowered)
     {
         ref double x = ref MemoryMarshal.GetArrayDataReference(columns);
@@ -469,6 +473,7 @@ public static class KMeansPlusPlus
 
 
     /// <returns>The number of points done (a multiple of 8).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int LowerDistances512(double[] columns, int n, int d, Span<double> target, ReadOnlySpan<double> closest, Span<double> lowered)
     {
         ref double x = ref MemoryMarshal.GetArrayDataReference(columns);

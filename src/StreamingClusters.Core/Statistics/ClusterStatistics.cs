@@ -169,6 +169,7 @@ public sealed class ClusterStatistics
     /// so this is four vectors per step with no bounds checks (the arrays have the same length, checked
     /// by the shape), then one vector, then the rest one by one.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddInPlace<T>(T[] target, T[] source)
         where T : unmanaged, INumber<T>
     {

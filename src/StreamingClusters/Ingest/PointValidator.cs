@@ -38,6 +38,7 @@ internal static class PointValidator
     /// <param name="values">Any number of values.</param>
     /// <param name="maxAbsoluteValue">The largest absolute value accepted.</param>
     /// <returns>true when <see cref="Check"/> would accept every point of them.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool AllWithin(ReadOnlySpan<float> values, float maxAbsoluteValue)
     {
         // The comparisons are combined and tested once per four vectors: a block is almost always good,
@@ -113,6 +114,7 @@ internal static class PointValidator
     /// <param name="destination">At least as many slots. When the check fails, some of them may have been written.</param>
     /// <param name="maxAbsoluteValue">The largest absolute value accepted.</param>
     /// <returns>true when every value is finite and within range (and all were copied); false otherwise.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool CopyIfAllWithin(ReadOnlySpan<float> values, Span<float> destination, float maxAbsoluteValue)
     {
         if (destination.Length < values.Length)

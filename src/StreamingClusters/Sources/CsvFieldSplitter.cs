@@ -58,6 +58,7 @@ internal sealed class CsvFieldSplitter
     /// one search per field on lines of short numbers. <see cref="SplitQuoted"/> is its scalar twin.
     /// </summary>
     /// <param name="line">The line, without quotes.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void SplitUnquoted(ReadOnlySpan<byte> line)
     {
         Debug.Assert(line.IndexOf((byte)'"') < 0);
