@@ -38,7 +38,8 @@ internal static class NearestCentroidKernel
     /// <returns>16 with Vector512, 8 with Vector256, otherwise 1 (scalar).</returns>
     public static int LanesFor(int clusters)
     {
-        Debug.Assert(clusters > 0);
+        // No assertion on clusters: the public CentroidSet constructor passes its argument here before
+        // checking it, and refuses a k ≤ 0 itself.
         if (Vector512.IsHardwareAccelerated)
         {
             return Vector512<float>.Count;
