@@ -28,7 +28,6 @@ internal sealed class ParallelEStep
     private readonly Slot[] _slots;
     private readonly int _shardSize;
     private readonly int _parallelism;
-    private readonly bool _pointsBounded;
     private Helper[]? _helpers;
 
     /// <summary>The batch being worked on; replaced by the caller for each batch, read by the helpers.</summary>
@@ -53,7 +52,7 @@ internal sealed class ParallelEStep
     {
         _shardSize = shardSize;
         _parallelism = parallelism;
-        _pointsBounded = pointsBounded;
+        PointsBounded = pointsBounded;
         int shardCount = (maxBatch + shardSize - 1) / shardSize;
         _slots = new Slot[parallelism];
         _slots[0] = new Slot(0, clusters, dimensions, shardCount, maxBatch);
@@ -77,7 +76,7 @@ internal sealed class ParallelEStep
     public float[] SquaredDistances => _slots[0].SquaredDistances;
 
     /// <summary>Gets a value indicating whether the E-step takes its points as already checked (see the constructor).</summary>
-    internal bool PointsBounded => _pointsBounded;
+    internal bool PointsBounded { get; }
 
     /// <summary>Gets the number of shards the caller computed itself because the helper that had claimed them was late.</summary>
     public long TakenOver { get; private set; }
@@ -338,7 +337,7 @@ internal sealed class ParallelEStep
             statistics,
             slot.Assignments.AsSpan(start, n),
             slot.SquaredDistances.AsSpan(start, n),
-            _pointsBounded);
+            PointsBounded);
     }
 
     /// <summary>One batch: what to compute, the next shard to claim, and which thread's result each shard takes.</summary>

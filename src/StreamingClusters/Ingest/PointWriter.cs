@@ -16,13 +16,11 @@ internal sealed class PointWriter : IPointWriter
     private SourceIngest? _source;
 
     private readonly TimeProvider _time;
-    private readonly float _maxAbsoluteValue;
 
     public PointWriter(IngestStage ingest, TimeProvider time)
     {
         _ingest = ingest;
         _time = time;
-        _maxAbsoluteValue = ingest.MaxAbsoluteValue;
     }
 
     public int Dimensions => _ingest.Dimensions.Dimensions;
@@ -166,7 +164,7 @@ internal sealed class PointWriter : IPointWriter
 
     private int CountValid(ReadOnlySpan<float> points, int dimensions)
     {
-        if (PointValidator.AllWithin(points, _maxAbsoluteValue))
+        if (PointValidator.AllWithin(points, _ingest.MaxAbsoluteValue))
         {
             return points.Length / dimensions;
         }
@@ -174,7 +172,7 @@ internal sealed class PointWriter : IPointWriter
         int valid = 0;
         for (int i = 0; i < points.Length; i += dimensions)
         {
-            if (PointValidator.Check(points.Slice(i, dimensions), dimensions, _maxAbsoluteValue) is null)
+            if (PointValidator.Check(points.Slice(i, dimensions), dimensions, _ingest.MaxAbsoluteValue) is null)
             {
                 valid++;
             }
