@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamingClusters.Ingest;
 using StreamingClusters.Options;
@@ -173,6 +174,12 @@ internal static class PipelineRun
         return (seconds, timeline, pipeline.Latest);
     }
 
+    /// <summary>The most warm-up rounds before the measured ones, should the JIT never settle.</summary>
+    private const int MaxWarmUps = 20;
+
+    /// <summary>A pause after each warm-up round, longer than tiered compilation's delay (100 ms by default).</summary>
+    private static readonly TimeSpan TieringPause = TimeSpan.FromMilliseconds(300);
+
     /// <summary>Throughput for each parallelism, in alternate rounds; best round and the full-rate latency.</summary>
     public static async Task Throughput(float[] data, long points, int rounds, IReadOnlyList<int> parallelisms, int block)
     {
@@ -183,16 +190,36 @@ internal static class PipelineRun
             best[p] = 0;
         }
 
-        // Warm-up (JIT, tiering, thread pool), not reported.
-        foreach (int p in parallelisms)
+        // Warm-up (JIT, tiering, thread pool), not reported. Tiered compilation promotes a hot method
+        // in the background about 100 ms after it got hot, and later still while other methods keep
+        // being compiled; one short warm-up left the JIT's thread compiling through the measured
+        // rounds (some 600 methods over eight rounds), on the cores the pipeline's threads wanted.
+        // So the warm-up goes on until a whole warm-up round, and a pause after it, compile nothing.
+        long compiled = JitInfo.GetCompiledMethodCount();
+        int warmUps = 0;
+        bool settled = false;
+        while (!settled && warmUps < MaxWarmUps)
         {
-            await RunOnce(Options(p, TimeSpan.FromSeconds(1)), data, Math.Min(points, 1_000_000), block).ConfigureAwait(false);
+            foreach (int p in parallelisms)
+            {
+                await RunOnce(Options(p, TimeSpan.FromSeconds(1)), data, Math.Min(points, 1_000_000), block).ConfigureAwait(false);
+            }
+
+            warmUps++;
+            // Time for the promotions the round made due, which wait out the tiering delay first.
+            await Task.Delay(TieringPause).ConfigureAwait(false);
+            long now = JitInfo.GetCompiledMethodCount();
+            settled = now == compiled;
+            compiled = now;
         }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# warm-up: {warmUps} rounds of {Math.Min(points, 1_000_000)} points per parallelism, {compiled} methods compiled; the last compiled {(settled ? "none" : "some")}"));
 
         for (int round = 0; round < rounds; round++)
         {
             foreach (int p in parallelisms)
             {
+                long compiledBefore = JitInfo.GetCompiledMethodCount();
                 TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 long itemsBefore = ThreadPool.CompletedWorkItemCount;
                 long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
@@ -218,7 +245,7 @@ internal static class PipelineRun
                 double[] lat = timeline.Latencies(8192);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"# round {round + 1} parallelism {p}: {points} points in {seconds:F3} s = {rate / 1e6:F2}M points/s; applied {final?.PointsApplied}, version {final?.Version}; full-rate write->covering snapshot p50 {Percentile(lat, 0.5):F2} ms p99 {Percentile(lat, 0.99):F2} ms ({lat.Length} writes of {block}); first snapshot (seeded) after {seedMs:F0} ms, steady state after it {steady / 1e6:F2}M points/s"));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# round {round + 1} parallelism {p}: process CPU {cpuSeconds:F3} s = {cpuSeconds * 1e9 / points:F1} ns per point; {items} thread-pool work items, {timeline.Snapshots.Count} snapshots seen by the subscriber; {allocatedPerPoint:F1} bytes allocated per point, {gen0} gen-0 collections"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# round {round + 1} parallelism {p}: process CPU {cpuSeconds:F3} s = {cpuSeconds * 1e9 / points:F1} ns per point; {items} thread-pool work items, {timeline.Snapshots.Count} snapshots seen by the subscriber; {allocatedPerPoint:F1} bytes allocated per point, {gen0} gen-0 collections; {JitInfo.GetCompiledMethodCount() - compiledBefore} methods compiled"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT pipeline-steady-points-per-s p={p} round={round + 1} {steady:G6}"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT pipeline-cpu-ns-per-point p={p} round={round + 1} {cpuSeconds * 1e9 / points:F2}"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT pipeline-points-per-s p={p} round={round + 1} {rate:G6}"));
