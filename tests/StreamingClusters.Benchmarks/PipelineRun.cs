@@ -193,9 +193,11 @@ internal static class PipelineRun
         // Warm-up (JIT, tiering, thread pool), not reported. Tiered compilation promotes a hot method
         // in the background about 100 ms after it got hot, and later still while other methods keep
         // being compiled; one short warm-up left the JIT's thread compiling through the measured
-        // rounds (some 600 methods over eight rounds), on the cores the pipeline's threads wanted.
+        // rounds (622 tier-1 promotions in an eight-round process, some in its last round), on the
+        // cores the pipeline's threads wanted.
         // So the warm-up goes on until a whole warm-up round, and a pause after it, compile nothing.
-        long compiled = JitInfo.GetCompiledMethodCount();
+        long compiledAtStart = JitInfo.GetCompiledMethodCount();
+        long compiled = compiledAtStart;
         int warmUps = 0;
         bool settled = false;
         while (!settled && warmUps < MaxWarmUps)
@@ -213,18 +215,19 @@ internal static class PipelineRun
             compiled = now;
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# warm-up: {warmUps} rounds of {Math.Min(points, 1_000_000)} points per parallelism, {compiled} methods compiled; the last compiled {(settled ? "none" : "some")}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# warm-up: {warmUps} rounds of {Math.Min(points, 1_000_000)} points per parallelism, {compiled - compiledAtStart} methods compiled during them ({compiled} since the process started); the last round compiled {(settled ? "none" : "some")}"));
 
         for (int round = 0; round < rounds; round++)
         {
             foreach (int p in parallelisms)
             {
-                long compiledBefore = JitInfo.GetCompiledMethodCount();
                 TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 long itemsBefore = ThreadPool.CompletedWorkItemCount;
                 long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
                 int gen0Before = GC.CollectionCount(0);
+                long compiledBefore = JitInfo.GetCompiledMethodCount();
                 var (seconds, timeline, final) = await RunOnce(Options(p, TimeSpan.FromSeconds(1)), data, points, block).ConfigureAwait(false);
+                long compiledDuring = JitInfo.GetCompiledMethodCount() - compiledBefore;
                 // CPU time of the whole process (writer, batching, model, helpers, spinning included):
                 // less disturbed than the wall clock by other work on a shared machine.
                 double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
@@ -245,7 +248,7 @@ internal static class PipelineRun
                 double[] lat = timeline.Latencies(8192);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"# round {round + 1} parallelism {p}: {points} points in {seconds:F3} s = {rate / 1e6:F2}M points/s; applied {final?.PointsApplied}, version {final?.Version}; full-rate write->covering snapshot p50 {Percentile(lat, 0.5):F2} ms p99 {Percentile(lat, 0.99):F2} ms ({lat.Length} writes of {block}); first snapshot (seeded) after {seedMs:F0} ms, steady state after it {steady / 1e6:F2}M points/s"));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# round {round + 1} parallelism {p}: process CPU {cpuSeconds:F3} s = {cpuSeconds * 1e9 / points:F1} ns per point; {items} thread-pool work items, {timeline.Snapshots.Count} snapshots seen by the subscriber; {allocatedPerPoint:F1} bytes allocated per point, {gen0} gen-0 collections; {JitInfo.GetCompiledMethodCount() - compiledBefore} methods compiled"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# round {round + 1} parallelism {p}: process CPU {cpuSeconds:F3} s = {cpuSeconds * 1e9 / points:F1} ns per point; {items} thread-pool work items, {timeline.Snapshots.Count} snapshots seen by the subscriber; {allocatedPerPoint:F1} bytes allocated per point, {gen0} gen-0 collections; {compiledDuring} methods compiled during the round"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT pipeline-steady-points-per-s p={p} round={round + 1} {steady:G6}"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT pipeline-cpu-ns-per-point p={p} round={round + 1} {cpuSeconds * 1e9 / points:F2}"));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT pipeline-points-per-s p={p} round={round + 1} {rate:G6}"));
