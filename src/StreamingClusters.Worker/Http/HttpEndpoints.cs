@@ -27,7 +27,7 @@ internal static partial class HttpEndpoints
     {
         builder.Services.AddOptions<HttpOptions>().Bind(builder.Configuration.GetSection(HttpOptions.SectionName)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<HttpOptions>>(new HttpOptionsValidator(OpenAddresses(builder.Configuration)));
-        builder.Services.AddSingleton<HttpRejections>();
+        builder.Services.AddSingleton<HttpSource>();
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.Services.AddSingleton<IngestLimitFilter>();
         builder.Services.Configure<KestrelServerOptions>(o => KestrelLimits.Bind(builder.Configuration.GetSection(KestrelLimits.SectionName), o.Limits));
