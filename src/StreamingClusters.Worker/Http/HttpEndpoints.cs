@@ -42,6 +42,7 @@ internal static partial class HttpEndpoints
     /// <param name="app">The application.</param>
     public static void MapHttpEndpoints(this WebApplication app)
     {
+        app.UseJsonErrors();
         IngestEndpoints.Map(app);
         ModelEndpoints.Map(app);
         ScoreEndpoints.Map(app);
