@@ -30,7 +30,7 @@ internal sealed class ApiKeyFilter : IEndpointFilter
         }
 
         context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-        return Results.Json(new ErrorResponse("a valid API key is required (X-Api-Key or Authorization: Bearer)"), HttpJsonContext.Default.ErrorResponse, statusCode: StatusCodes.Status401Unauthorized);
+        return Results.Json(new ErrorResponse("a valid API key is required (X-Api-Key or Authorization: Bearer)"), HttpJson.Context.ErrorResponse, statusCode: StatusCodes.Status401Unauthorized);
     }
 
     private bool Matches(HttpRequest request)

@@ -19,9 +19,9 @@ internal static class HealthEndpoints
         CheckpointStatus? checkpoint = pipeline.CheckpointStatus;
         if (version < 0)
         {
-            return Results.Json(new HealthResponse("starting", version, checkpoint), HttpJsonContext.Default.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
+            return Results.Json(new HealthResponse("starting", version, checkpoint), HttpJson.Context.HealthResponse, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
-        return Results.Json(new HealthResponse(checkpoint is { IsFailing: true } ? "degraded" : "ready", version, checkpoint), HttpJsonContext.Default.HealthResponse);
+        return Results.Json(new HealthResponse(checkpoint is { IsFailing: true } ? "degraded" : "ready", version, checkpoint), HttpJson.Context.HealthResponse);
     });
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -9,12 +10,20 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace StreamingClusters.Worker.Http;
 
 /// <summary>Wires the HTTP surface: settings, services, routes and the start-up log.</summary>
 internal static partial class HttpEndpoints
 {
+    /// <summary>The service name of the metrics' resource.</summary>
+    public const string ServiceName = "streamingclusters";
+
+    /// <summary>Gets the worker's version, as its assembly states it (without the commit suffix).</summary>
+    private static string? ServiceVersion =>
+        typeof(HttpEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0];
+
     /// <summary>Says whether HTTP is configured: <c>Urls</c> (or <c>--urls</c>) or <c>Kestrel:Endpoints</c>.</summary>
     /// <param name="configuration">The worker's configuration.</param>
     /// <returns><see langword="true"/> when the worker should listen.</returns>
@@ -27,13 +36,16 @@ internal static partial class HttpEndpoints
     {
         builder.Services.AddOptions<HttpOptions>().Bind(builder.Configuration.GetSection(HttpOptions.SectionName)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<HttpOptions>>(new HttpOptionsValidator(OpenAddresses(builder.Configuration)));
-        builder.Services.AddSingleton<HttpRejections>();
+        builder.Services.AddSingleton<HttpSource>();
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.Services.AddSingleton<IngestLimitFilter>();
         builder.Services.Configure<KestrelServerOptions>(o => KestrelLimits.Bind(builder.Configuration.GetSection(KestrelLimits.SectionName), o.Limits));
         // ASP.NET Core's own meters give requests by route and status (the 503s and 413s among them) and
         // Kestrel's open connections, next to the model's.
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+        // Named for dashboards (target_info{service_name="streamingclusters"}), not "unknown_service:dotnet".
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(ServiceName, serviceVersion: ServiceVersion))
+            .WithMetrics(m => m
             .AddMeter("StreamingClusters", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .AddPrometheusExporter());
     }
@@ -42,6 +54,7 @@ internal static partial class HttpEndpoints
     /// <param name="app">The application.</param>
     public static void MapHttpEndpoints(this WebApplication app)
     {
+        app.UseJsonErrors();
         IngestEndpoints.Map(app);
         ModelEndpoints.Map(app);
         ScoreEndpoints.Map(app);

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using StreamingClusters.Checkpoints;
@@ -14,7 +15,12 @@ internal sealed record RecordError(long Line, string Reason);
 /// <param name="Rejected">Records rejected and dead-lettered.</param>
 /// <param name="Errors">The first rejections.</param>
 /// <param name="Header">The line read as a CSV header (neither accepted nor rejected), or null.</param>
-internal sealed record IngestResponse(int Accepted, int Rejected, IReadOnlyList<RecordError> Errors, long? Header);
+internal sealed record IngestResponse(int Accepted, int Rejected, IReadOnlyList<RecordError> Errors, long? Header)
+{
+    /// <summary>Gets what went wrong when no record was accepted (the answer is then 422), or null.</summary>
+    [JsonPropertyOrder(-1)]
+    public string? Error { get; init; }
+}
 
 /// <summary>One scored point.</summary>
 /// <param name="Cluster">The nearest cluster.</param>
@@ -37,7 +43,22 @@ internal sealed record HealthResponse(string Status, long Version, CheckpointSta
 /// <param name="Errors">The records at fault, if any.</param>
 internal sealed record ErrorResponse(string Error, IReadOnlyList<RecordError>? Errors = null);
 
-/// <summary>The JSON of the HTTP answers, source-generated.</summary>
+/// <summary>The JSON of the HTTP answers.</summary>
+internal static class HttpJson
+{
+    /// <summary>
+    /// Gets the source-generated JSON of the answers, escaping only what JSON requires, so that a reason
+    /// quoting a value ('web-0') reads as written rather than as \u0027web-0\u0027. Safe because every
+    /// answer is application/json, never embedded in a page.
+    /// </summary>
+    public static HttpJsonContext Context { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}
+
+/// <summary>The JSON of the HTTP answers, source-generated; use <see cref="HttpJson.Context"/>.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(IngestResponse))]
 [JsonSerializable(typeof(ScoreResponse))]

@@ -9,7 +9,11 @@ using StreamingClusters.Sources;
 
 namespace StreamingClusters.Worker.Http;
 
-/// <summary>POST /points: a CSV or JSON-lines body into the pipeline, all valid points or none.</summary>
+/// <summary>
+/// POST /points: a CSV or JSON-lines body into the pipeline, all valid points or none, counted as the
+/// source <c>http</c>. The answer gives the points accepted and the records rejected, with the first
+/// reasons: 200 when any record was accepted (or the body held none), 422 when every record was rejected.
+/// </summary>
 internal static class IngestEndpoints
 {
     /// <summary>How many rejections an answer lists.</summary>
@@ -20,13 +24,13 @@ internal static class IngestEndpoints
 
     private static async Task<IResult> PostAsync(
         HttpContext context,
-        IPointWriter writer,
-        HttpRejections rejections,
+        HttpSource source,
         IOptions<HttpOptions> http,
         IOptions<StreamingClustersOptions> pipeline,
         CancellationToken cancellationToken)
     {
         HttpOptions options = http.Value;
+        PointWriter writer = source.Writer;
         (RecordParser? parser, byte[]? bytes, IResult? refusal) = await ReadRequestAsync(context, options, cancellationToken);
         if (parser is null || bytes is null)
         {
@@ -44,6 +48,7 @@ internal static class IngestEndpoints
         }
 
         int accepted = 0;
+        int rejected = body.Rejections.Count;
         if (body.Count > 0)
         {
             WriteResult? written;
@@ -67,13 +72,21 @@ internal static class IngestEndpoints
             }
 
             accepted = result.Accepted;
+            rejected += result.Rejected;
         }
 
-        rejections.Add(body.Rejections);
-        return Results.Json(
-            new IngestResponse(accepted, body.Rejections.Count, body.FirstErrors(ErrorsShown), body.HeaderLine),
-            HttpJsonContext.Default.IngestResponse,
-            statusCode: StatusCodes.Status200OK);
+        await source.RejectAsync(body.Rejections, cancellationToken);
+        var answer = new IngestResponse(accepted, rejected, body.FirstErrors(ErrorsShown), body.HeaderLine);
+        if (accepted == 0 && rejected > 0)
+        {
+            // Nothing learnt from the body: a client that checks only the status must see it failed.
+            return Results.Json(
+                answer with { Error = $"all {rejected} record(s) were rejected; the first reasons are in errors" },
+                HttpJson.Context.IngestResponse,
+                statusCode: StatusCodes.Status422UnprocessableEntity);
+        }
+
+        return Results.Json(answer, HttpJson.Context.IngestResponse, statusCode: StatusCodes.Status200OK);
     }
 
     /// <summary>
@@ -106,7 +119,7 @@ internal static class IngestEndpoints
     }
 
     internal static IResult Error(int status, string message) =>
-        Results.Json(new ErrorResponse(message), HttpJsonContext.Default.ErrorResponse, statusCode: status);
+        Results.Json(new ErrorResponse(message), HttpJson.Context.ErrorResponse, statusCode: status);
 
     internal static IResult Unavailable(HttpContext context, HttpOptions options, string message)
     {

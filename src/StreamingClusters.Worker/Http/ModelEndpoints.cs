@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -11,7 +12,11 @@ using StreamingClusters.Publishing;
 
 namespace StreamingClusters.Worker.Http;
 
-/// <summary>GET /model (the latest snapshot) and GET /model/stream (every snapshot, as server-sent events).</summary>
+/// <summary>
+/// GET /model (the latest snapshot) and GET /model/stream (every snapshot, as server-sent events whose
+/// <c>id</c> is the snapshot's version). A client that reconnects with <c>Last-Event-ID</c> is sent the
+/// latest snapshot only if it is newer than the one it had, then every snapshot as usual.
+/// </summary>
 internal static partial class ModelEndpoints
 {
     /// <summary>Each snapshot's JSON, made once however many clients stream it; an entry lives as long as its snapshot.</summary>
@@ -39,12 +44,16 @@ internal static partial class ModelEndpoints
         CancellationToken cancellationToken)
     {
         TimeSpan throttle = http.Value.SnapshotStreamInterval;
-        if (interval is not null && !TimeSpan.TryParse(interval, CultureInfo.InvariantCulture, out throttle) || throttle < TimeSpan.Zero)
+        if (interval is not null && !QueryDuration.TryParse(interval, out throttle))
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await context.Response.WriteAsync("interval must be a non-negative time span such as 00:00:01", cancellationToken);
+            await IngestEndpoints.Error(StatusCodes.Status400BadRequest, $"interval must be {QueryDuration.Forms}, not '{interval}'").ExecuteAsync(context);
             return;
         }
+
+        // The version of the last snapshot this client had, when it reconnects; anything else in the
+        // header (not an id of ours) is read as no id at all.
+        long? had = long.TryParse(context.Request.Headers["Last-Event-ID"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out long id) ? id : null;
+        byte[] preamble = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"retry: {(long)http.Value.RetryAfter.TotalMilliseconds}\n\n"));
 
         // This client's mailbox holds only the latest snapshot: a slow reader skips versions and never
         // holds up the publisher, which already delivers to each subscriber on its own.
@@ -69,11 +78,23 @@ internal static partial class ModelEndpoints
         bool midEvent = false;
         try
         {
+            // How long a client waits before reconnecting, as after a 503: Retry-After.
+            await context.Response.Body.WriteAsync(preamble, ended.Token);
             await context.Response.Body.FlushAsync(ended.Token);
             while (await latest.Reader.WaitToReadAsync(ended.Token))
             {
                 while (latest.Reader.TryRead(out CentroidSnapshot? snapshot))
                 {
+                    // Only the first snapshot, the latest on connection, can be one the client already
+                    // has; later ones are sent whatever their version (a model restarted without a
+                    // checkpoint counts from 0 again).
+                    bool known = snapshot.Version <= had;
+                    had = null;
+                    if (known)
+                    {
+                        continue;
+                    }
+
                     // A client that stops reading fills its socket; once an event has waited this long
                     // the client is dropped, so that it holds neither a request nor a snapshot for ever.
                     using var stalled = new CancellationTokenSource(writeTimeout, time);
@@ -81,7 +102,7 @@ internal static partial class ModelEndpoints
                     midEvent = true;
                     try
                     {
-                        await context.Response.WriteAsync("data: ", writing.Token);
+                        await context.Response.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"id: {snapshot.Version}\ndata: "), writing.Token);
                         await context.Response.Body.WriteAsync(Json(snapshot), writing.Token);
                         await context.Response.WriteAsync("\n\n", writing.Token);
                         await context.Response.Body.FlushAsync(writing.Token);

@@ -48,7 +48,7 @@ internal static class ScoreEndpoints
             // Results line up with the body's records, so a body with a bad record is refused whole.
             return Results.Json(
                 new ErrorResponse($"{body.Rejections.Count} record(s) cannot be scored", body.FirstErrors(IngestEndpoints.ErrorsShown)),
-                HttpJsonContext.Default.ErrorResponse,
+                HttpJson.Context.ErrorResponse,
                 statusCode: StatusCodes.Status400BadRequest);
         }
 
@@ -62,6 +62,6 @@ internal static class ScoreEndpoints
             results[i] = new ScoreResult(clusters[i], distances[i]);
         }
 
-        return Results.Json(new ScoreResponse(version, results), HttpJsonContext.Default.ScoreResponse);
+        return Results.Json(new ScoreResponse(version, results), HttpJson.Context.ScoreResponse);
     }
 }

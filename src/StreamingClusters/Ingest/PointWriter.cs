@@ -3,8 +3,8 @@ using System.Threading.Channels;
 namespace StreamingClusters.Ingest;
 
 /// <summary>
-/// The in-process <see cref="IPointWriter"/>: a source named <see cref="SourceName"/> whose records
-/// are handed over by callers. Calls are serialised; each point is validated like any record.
+/// The in-process <see cref="IPointWriter"/>: a source (named <see cref="SourceName"/> unless given
+/// another name) whose records are handed over by callers. Calls are serialised; each point is validated like any record.
 /// </summary>
 internal sealed class PointWriter : IPointWriter
 {
@@ -16,11 +16,13 @@ internal sealed class PointWriter : IPointWriter
     private SourceIngest? _source;
 
     private readonly TimeProvider _time;
+    private readonly string _sourceName;
 
-    public PointWriter(IngestStage ingest, TimeProvider time)
+    public PointWriter(IngestStage ingest, TimeProvider time, string sourceName = SourceName)
     {
         _ingest = ingest;
         _time = time;
+        _sourceName = sourceName;
     }
 
     public int Dimensions => _ingest.Dimensions.Dimensions;
@@ -63,7 +65,7 @@ internal sealed class PointWriter : IPointWriter
 
         try
         {
-            SourceIngest source = _source ??= _ingest.Open(SourceName);
+            SourceIngest source = _source ??= _ingest.Open(_sourceName);
             if (reserveWithin is TimeSpan wait)
             {
                 int valid = CountValid(points.Span, dimensions);
@@ -125,6 +127,35 @@ internal sealed class PointWriter : IPointWriter
         catch (ChannelClosedException ex)
         {
             throw new InvalidOperationException("The pipeline no longer accepts points: it is stopping or has stopped.", ex);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Counts and dead-letters, as this writer's source, records that the caller could not read as points
+    /// (an HTTP body's bad lines), so that one source holds a body's points and its rejections.
+    /// </summary>
+    /// <param name="reject">Rejects the records on the source, in the writer's turn.</param>
+    /// <param name="cancellationToken">Cancels sending their count on; they are counted all the same.</param>
+    /// <returns>A task that completes when the records are counted.</returns>
+    internal async ValueTask RejectAsync(Action<SourceIngest> reject, CancellationToken cancellationToken)
+    {
+        // Not cancellable: records rejected are never sent again, so a caller who goes away must not lose
+        // their count. The turn is held no longer than a write's wait for room.
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            SourceIngest source = _source ??= _ingest.Open(_sourceName);
+            reject(source);
+            // Sends the records' count on with an empty block, for checkpoints to carry.
+            await source.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            // The pipeline has stopped: the records are counted and dead-lettered; no checkpoint follows.
         }
         finally
         {

@@ -60,13 +60,14 @@ internal static partial class BodyFuzzer
                     continue;
                 }
 
-                if (response.StatusCode != HttpStatusCode.OK)
+                // 422 when no record was accepted and some were rejected, 200 otherwise, both with the counts.
+                if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.UnprocessableContent))
                 {
                     result.Violations.Add($"body {result.Bodies}: {(int)response.StatusCode} {text}");
                     break;
                 }
 
-                Check(result, tally, text);
+                Check(result, tally, text, response.StatusCode);
                 break;
             }
         }
@@ -83,11 +84,17 @@ internal static partial class BodyFuzzer
         return Numbers().Replace(text, "N");
     }
 
-    private static void Check(BodyRunResult result, DocumentTally tally, string answer)
+    private static void Check(BodyRunResult result, DocumentTally tally, string answer, HttpStatusCode status)
     {
         using var json = JsonDocument.Parse(answer);
         int accepted = json.RootElement.GetProperty("accepted").GetInt32();
         int rejected = json.RootElement.GetProperty("rejected").GetInt32();
+        HttpStatusCode expected = accepted == 0 && rejected > 0 ? HttpStatusCode.UnprocessableContent : HttpStatusCode.OK;
+        if (status != expected)
+        {
+            result.Violations.Add($"body {result.Bodies}: {(int)status} for {accepted} accepted and {rejected} rejected, expected {(int)expected}: {answer}");
+        }
+
         result.Accepted += accepted;
         result.Rejected += rejected;
         if (accepted + rejected != tally.Records)

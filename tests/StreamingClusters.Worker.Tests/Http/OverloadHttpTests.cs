@@ -76,7 +76,7 @@ public sealed class OverloadHttpTests
         // A refused body is not counted at all: what was received is exactly what was accepted, and all of it was applied.
         Assert.Equal(accepted, root.GetProperty("pointsReceived").GetInt64());
         Assert.Equal(accepted, root.GetProperty("pointsApplied").GetInt64());
-        JsonElement writer = root.GetProperty("sources").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "writer");
-        Assert.Equal(accepted, writer.GetProperty("applied").GetInt64());
+        JsonElement http = root.GetProperty("sources").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "http");
+        Assert.Equal(accepted, http.GetProperty("applied").GetInt64());
     }
 }

@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace StreamingClusters.Worker.Tests.Http;
+
+/// <summary>Requests and answers shared by the HTTP tests.</summary>
+internal static class HttpRequests
+{
+    public static async Task<HttpResponseMessage> PostAsync(HttpClient client, string path, string body, string contentType = "text/csv")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative))
+        {
+            Content = new StringContent(body, Encoding.UTF8, contentType),
+        };
+        return await client.SendAsync(request);
+    }
+
+    public static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response) =>
+        await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync());
+
+    /// <summary>Opens GET /model/stream (with a query and a Last-Event-ID if given) and returns its reader.</summary>
+    public static async Task<EventReader> OpenStreamAsync(HttpClient client, string query = "", string? lastEventId = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/model/stream" + query, UriKind.Relative));
+        if (lastEventId is not null)
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
+        HttpResponseMessage response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        return new EventReader(response, new StreamReader(await response.Content.ReadAsStreamAsync()));
+    }
+
+    /// <summary>One server-sent event: its fields as sent.</summary>
+    internal sealed record ServerEvent(string? Id, string? Retry, string? Data)
+    {
+        public long Version => long.Parse(Id!, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Reads a stream of server-sent events, field block by field block.</summary>
+    internal sealed class EventReader(HttpResponseMessage response, StreamReader reader) : IDisposable
+    {
+        public HttpResponseMessage Response { get; } = response;
+
+        /// <summary>Reads the next block of fields (up to a blank line), whether or not it carries data.</summary>
+        public async Task<ServerEvent> NextBlockAsync()
+        {
+            string? id = null, retry = null, data = null;
+            string? line;
+            while ((line = await reader.ReadLineAsync()) is not null)
+            {
+                if (line.Length == 0)
+                {
+                    return new ServerEvent(id, retry, data);
+                }
+
+                int colon = line.IndexOf(':', StringComparison.Ordinal);
+                string value = line[(colon + 1)..].TrimStart(' ');
+                switch (line[..colon])
+                {
+                    case "id": id = value; break;
+                    case "retry": retry = value; break;
+                    case "data": data = value; break;
+                }
+            }
+
+            throw new InvalidOperationException("The event stream ended.");
+        }
+
+        /// <summary>Reads up to the next event that carries data.</summary>
+        public async Task<ServerEvent> NextEventAsync()
+        {
+            while (true)
+            {
+                ServerEvent e = await NextBlockAsync();
+                if (e.Data is not null)
+                {
+                    return e;
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            reader.Dispose();
+            Response.Dispose();
+        }
+    }
+}
