@@ -1,5 +1,6 @@
 using System.Globalization;
 using StreamingClusters.MStep;
+using StreamingClusters.Options;
 
 namespace StreamingClusters.Worker;
 
@@ -15,26 +16,26 @@ internal sealed class CommandLineSwitches
     private static readonly (string Switch, string? Setting, string Value, string Help)[] Table =
     [
         ("--input", null, "PATH", "read points from PATH (a CSV or JSON-lines file, or - for standard input) instead of the configured sources"),
-        ("--format", null, "csv|jsonl", "the format of --input (default: from the file name, else csv)"),
+        ("--format", null, "csv|jsonl", "the format of --input (default: jsonl for .jsonl/.ndjson files and files whose first line is a JSON object, else csv; standard input is csv unless told)"),
         ("--columns", null, "A,B,...", "the CSV columns (names or zero-based indexes) or JSON fields that make a point"),
         ("--no-header", null, "", "the CSV input has no header line (default: detected)"),
         ("--follow", null, "", "keep reading lines appended to --input after its end"),
         ("--clusters", $"{Section}:Clusters", "K", "number of clusters"),
         ("--dimensions", $"{Section}:Dimensions", "D", "dimension of the points (default: from the first valid record)"),
         ("--batch-size", $"{Section}:BatchSize", "B", "points per mini-batch"),
-        ("--batch-timeout", $"{Section}:BatchTimeout", "TIME", "longest a started batch waits (e.g. 00:00:01)"),
+        ("--batch-timeout", $"{Section}:BatchTimeout", "TIME", "longest a started batch waits (e.g. 500ms, 1s, 00:00:01)"),
         ("--half-life", $"{Section}:HalfLife", "H", "forgetting: 20000points, 50batches, 10m, or none"),
         ("--seed", $"{Section}:Seed", "N", "random seed (seeding and reseeding)"),
         ("--parallelism", $"{Section}:Parallelism", "N", "E-step threads (0 = every core)"),
         ("--snapshot-out", $"{Section}:SnapshotPath", "PATH", "write the final snapshot as JSON to PATH"),
         ("--dead-letter", $"{Section}:DeadLetterPath", "PATH", "write rejected records as JSON lines to PATH"),
         ("--checkpoint", $"{Section}:Checkpoint:Path", "PATH", "save the model's state to PATH and resume from it after a restart"),
-        ("--checkpoint-interval", $"{Section}:Checkpoint:Interval", "TIME", "least time between checkpoints (e.g. 00:00:30; 0 = every batch)"),
+        ("--checkpoint-interval", $"{Section}:Checkpoint:Interval", "TIME", "least time between checkpoints (e.g. 30s, 10m, 00:00:30; 0 = every batch)"),
         ("--fresh", $"{Section}:Checkpoint:StartFresh", "", "ignore an existing checkpoint and start fresh (it is overwritten)"),
         ("--urls", "Urls", "URLS", "serve HTTP on URLS (e.g. http://127.0.0.1:5080; ';'-separated); HTTP is off without it or Kestrel settings"),
         ("--api-key", $"{Section}:Http:ApiKey", "KEY", "require KEY (X-Api-Key or Authorization: Bearer) on POST /points and /score"),
-        ("--config", null, "FILE", "layer a settings file (e.g. config/sensors.json) over appsettings.json"),
-        ("--quiet", null, "", "print only the final summary"),
+        ("--config", null, "FILE", "layer a settings file over appsettings.json (e.g. config/sample.json, the sensor demo)"),
+        ("--quiet", null, "", "print only the final summary (no progress, info or warning lines; errors still go to standard error)"),
         ("--help", null, "", "show this help"),
     ];
 
@@ -77,7 +78,9 @@ internal sealed class CommandLineSwitches
             var text = new System.Text.StringBuilder();
             text.AppendLine("streamingclusters: streaming k-means over a stream of numeric vectors.");
             text.AppendLine();
-            text.AppendLine("Usage: streamingclusters [switches]   (no switches: the shipped sample stream)");
+            text.AppendLine("Usage: streamingclusters --input PATH [switches]     learn from a file (or - for standard input)");
+            text.AppendLine("       streamingclusters --urls URL [switches]       a service that learns from HTTP posts");
+            text.AppendLine("       streamingclusters --config config/sample.json  the sensor demo");
             text.AppendLine();
             foreach (var (name, setting, value, help) in Table)
             {
@@ -89,6 +92,12 @@ internal sealed class CommandLineSwitches
             text.AppendLine();
             text.AppendLine("Every setting can also be given as --StreamingClusters:Name=value, in appsettings.json,");
             text.AppendLine("in a --config file, or as an environment variable StreamingClusters__Name.");
+            text.AppendLine("Durations (--batch-timeout, --checkpoint-interval, BatchTimeout, Checkpoint:Interval,");
+            text.AppendLine($"HostOptions:ShutdownTimeout) are written {Duration.Forms}.");
+            text.AppendLine("Logs and progress go to standard error, the final summary to standard output; stack traces");
+            text.AppendLine("are logged only with Logging:LogLevel:Default=Debug.");
+            text.AppendLine();
+            text.Append(ExitCodes.Help);
             return text.ToString();
         }
     }
@@ -168,6 +177,8 @@ internal sealed class CommandLineSwitches
             case "--config": ConfigFile = value; break;
             case "--quiet": Quiet = true; break;
             case "--help": Help = true; break;
+            case "--batch-timeout" or "--checkpoint-interval" when !Duration.TryParse(value, out _):
+                return $"{name} '{value}' is not a duration: give one like {Duration.Forms}.";
             case "--half-life" when !HalfLife.TryParse(value, out _):
                 return $"--half-life '{value}' is not a half-life: give a count with its unit (20000points, 50batches), a duration (10m, 30s, 2h) or none.";
             default:

@@ -1,10 +1,13 @@
+using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using StreamingClusters.Options;
+using StreamingClusters.Sinks;
 using StreamingClusters.Worker;
 using StreamingClusters.Worker.Http;
 
@@ -12,13 +15,13 @@ CommandLineSwitches? switches = CommandLineSwitches.Parse(args, out string? usag
 if (switches is null)
 {
     Console.Error.WriteLine(usageError);
-    return 2;
+    return ExitCodes.Refused;
 }
 
 if (switches.Help)
 {
     Console.Out.Write(CommandLineSwitches.HelpText);
-    return 0;
+    return ExitCodes.Success;
 }
 
 // appsettings.json is read from the working directory (the repository root), else from beside the executable.
@@ -28,7 +31,7 @@ string contentRoot = File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "
 if (switches.ConfigFile is { } profile && !File.Exists(profile))
 {
     Console.Error.WriteLine($"--config '{profile}' does not exist.");
-    return 2;
+    return ExitCodes.Refused;
 }
 
 // The web builder reads the same sources as the generic one plus ASPNETCORE_ variables; the worker only
@@ -59,37 +62,80 @@ if (!serving)
 }
 
 IHostApplicationBuilder builder = serving ? web! : generic!;
-builder.Logging.AddSimpleConsole(o =>
+string[] refused =
+[
+    .. DurationConfiguration.Problems(builder.Configuration.GetSection(StreamingClustersOptions.SectionName), DurationConfiguration.StreamingClustersKeys),
+    .. DurationConfiguration.Problems(builder.Configuration.GetSection("HostOptions"), DurationConfiguration.HostOptionsKeys),
+];
+if (refused.Length > 0)
 {
-    o.SingleLine = true;
+    foreach (string problem in refused)
+    {
+        Console.Error.WriteLine($"Configuration refused: {problem}");
+    }
+
+    return ExitCodes.Refused;
+}
+
+if (switches.Input is null && !serving && !builder.Configuration.GetSection($"{StreamingClustersOptions.SectionName}:Sources").GetChildren().Any())
+{
+    Console.Error.WriteLine(
+        "error: No input: give --input PATH (a CSV or JSON-lines file, or - for standard input), --urls URL to receive points over HTTP, " +
+        "or a profile with sources, such as --config config/sample.json (the sensor demo).");
+    return ExitCodes.Refused;
+}
+
+// Logs and progress lines go to standard error, one line each; standard output holds only the final summary.
+bool stackTraces = Enum.TryParse(builder.Configuration["Logging:LogLevel:Default"], ignoreCase: true, out LogLevel defaultLevel) && defaultLevel <= LogLevel.Debug;
+builder.Logging.AddConsole();
+builder.Logging.AddConsoleFormatter<WorkerConsoleFormatter, WorkerConsoleFormatterOptions>(o =>
+{
     o.TimestampFormat = "HH:mm:ss ";
+    o.StackTraces = stackTraces;
 });
+builder.Services.Configure<ConsoleLoggerOptions>(o =>
+{
+    o.FormatterName = WorkerConsoleFormatter.FormatterName;
+    o.LogToStandardErrorThreshold = LogLevel.Trace;
+});
+if (switches.Quiet)
+{
+    builder.Logging.AddFilter<ConsoleLoggerProvider>(category: null, LogLevel.Error);
+}
+
 // HostOptions:ShutdownTimeout bounds the drain at a stop; the hosts read only the older shutdownTimeoutSeconds key on their own.
-builder.Services.Configure<HostOptions>(builder.Configuration.GetSection("HostOptions"));
+builder.Services.Configure<HostOptions>(DurationConfiguration.Normalise(builder.Configuration.GetSection("HostOptions"), DurationConfiguration.HostOptionsKeys));
 // Under systemd: Type=notify readiness, stop on SIGTERM, journal-friendly logs; elsewhere a no-op.
 builder.Services.AddSystemd();
+var outcome = new RunOutcome();
+builder.Services.AddSingleton(outcome);
 // Registered first so that it stops last, after the pipeline has drained and published its final snapshot.
 builder.Services.AddSingleton(switches);
 builder.Services.AddHostedService<ProgressReporter>();
+builder.Services.AddSingleton<IValidateOptions<StreamingClustersOptions>>(new InputCheck.ColumnsValidator(switches));
 builder.Services.AddStreamingClusters(
     builder.Configuration.GetSection(StreamingClustersOptions.SectionName),
     options => WorkerSettings.Apply(options, switches, serving));
+KeepFirstRejection(builder.Services, outcome);
 if (serving)
 {
     web!.AddHttpEndpoints();
 }
 
+StreamingClustersOptions settings;
 try
 {
     if (serving)
     {
         await using WebApplication app = web!.Build();
+        settings = Prepare(app.Services, outcome);
         app.MapHttpEndpoints();
         await app.RunAsync();
     }
     else
     {
         using IHost host = generic!.Build();
+        settings = Prepare(host.Services, outcome);
         await host.RunAsync();
     }
 }
@@ -100,17 +146,55 @@ catch (OptionsValidationException ex)
         Console.Error.WriteLine($"Configuration refused: {failure}");
     }
 
-    return 2;
+    return ExitCodes.Refused;
 }
 catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
 {
-    // A value the binder cannot read as the setting's type (a word for a number, a malformed time span):
-    // its message names the value and the setting, which is what the operator needs, without the trace.
+    // A value the binder cannot read as the setting's type (a word for a number): its message names
+    // the value and the setting, which is what the operator needs, without the trace.
     Console.Error.WriteLine($"Configuration refused: {ex.Message}");
-    return 2;
+    return ExitCodes.Refused;
+}
+#pragma warning disable CA1031 // Anything else that stops the start (an address in use, say) is one line on standard error, not a trace.
+catch (Exception ex) when (!stackTraces)
+#pragma warning restore CA1031
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return ExitCodes.Failed;
+}
+finally
+{
+    outcome.Dispose();
 }
 
-return Environment.ExitCode;
+return outcome.Report(settings, Environment.ExitCode, Console.Error);
+
+// Resolves (and so validates) the settings before the host starts, watches for stop signals, and warns
+// about a time column used as a feature.
+static StreamingClustersOptions Prepare(IServiceProvider services, RunOutcome outcome)
+{
+    StreamingClustersOptions options = services.GetRequiredService<IOptions<StreamingClustersOptions>>().Value;
+    outcome.Watch(services.GetRequiredService<IHostApplicationLifetime>());
+    ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("StreamingClusters.Worker");
+    foreach (string warning in InputCheck.TimeColumns(options))
+    {
+#pragma warning disable CA1848, CA2254 // Logged once per run.
+        logger.LogWarning(warning);
+#pragma warning restore CA1848, CA2254
+    }
+
+    return options;
+}
+
+// The dead-letter sink the library configured, wrapped so that the run's outcome can quote the first rejection.
+static void KeepFirstRejection(IServiceCollection services, RunOutcome outcome)
+{
+    ServiceDescriptor configured = services.Last(d => d.ServiceType == typeof(IDeadLetterSink));
+    Func<IServiceProvider, object> create = configured.ImplementationFactory
+        ?? (sp => configured.ImplementationInstance ?? ActivatorUtilities.CreateInstance(sp, configured.ImplementationType!));
+    services.Remove(configured);
+    services.AddSingleton<IDeadLetterSink>(sp => outcome.Rejections = new RejectionSample((IDeadLetterSink)create(sp)));
+}
 
 static WebApplicationBuilder CreateWebBuilder(string contentRoot, CommandLineSwitches switches)
 {

@@ -9,7 +9,9 @@ namespace StreamingClusters.Worker;
 
 /// <summary>
 /// Prints a short line now and then while the model learns — at versions 1, 2, 4, 8, … and at least
-/// every few seconds, never one per batch — and a summary with the final centroids at the end.
+/// every few seconds, never one per batch — on standard error with the logs, and a summary with the
+/// final centroids at the end on standard output (so that <c>&gt; out.txt</c> keeps only the summary).
+/// Hands the final snapshot, or the failure, to the <see cref="RunOutcome"/>.
 /// </summary>
 internal sealed class ProgressReporter : IHostedService, IDisposable
 {
@@ -17,7 +19,9 @@ internal sealed class ProgressReporter : IHostedService, IDisposable
     private readonly IObservable<CentroidSnapshot> _snapshots;
     private readonly CommandLineSwitches _switches;
     private readonly TimeProvider _time;
-    private readonly TextWriter _out = Console.Out;
+    private readonly RunOutcome _outcome;
+    private readonly TextWriter _progress = Console.Error;
+    private readonly TextWriter _summary = Console.Out;
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IDisposable? _subscription;
     private CentroidSnapshot? _previous;
@@ -26,8 +30,9 @@ internal sealed class ProgressReporter : IHostedService, IDisposable
     private long _started;
     private bool _warmJson;
 
-    public ProgressReporter(IObservable<CentroidSnapshot> snapshots, CommandLineSwitches switches, TimeProvider time, IOptions<StreamingClustersOptions> options)
+    public ProgressReporter(IObservable<CentroidSnapshot> snapshots, CommandLineSwitches switches, TimeProvider time, IOptions<StreamingClustersOptions> options, RunOutcome outcome)
     {
+        _outcome = outcome;
         _snapshots = snapshots;
         _warmJson = !string.IsNullOrEmpty(options.Value.SnapshotPath);
         _switches = switches;
@@ -38,7 +43,18 @@ internal sealed class ProgressReporter : IHostedService, IDisposable
     {
         _started = _time.GetTimestamp();
         _lastLine = _started;
-        _subscription = _snapshots.Subscribe(OnSnapshot, _ => _done.TrySetResult(), () => _done.TrySetResult());
+        _subscription = _snapshots.Subscribe(
+            OnSnapshot,
+            error =>
+            {
+                _outcome.Failed(error);
+                _done.TrySetResult();
+            },
+            () =>
+            {
+                _outcome.Ended();
+                _done.TrySetResult();
+            });
         return Task.CompletedTask;
     }
 
@@ -61,7 +77,8 @@ internal sealed class ProgressReporter : IHostedService, IDisposable
     {
         if (snapshot.IsFinal)
         {
-            _out.Write(Summary(snapshot));
+            _outcome.Finished(snapshot);
+            _summary.Write(Summary(snapshot));
             return;
         }
 
@@ -83,7 +100,7 @@ internal sealed class ProgressReporter : IHostedService, IDisposable
         }
 
         double seconds = Math.Max(1e-9, _time.GetElapsedTime(_started).TotalSeconds);
-        _out.WriteLine(string.Create(
+        _progress.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"version {snapshot.Version,8}  points {snapshot.PointsApplied,12:N0}  {snapshot.PointsApplied / seconds,12:N0} pts/s  mean sq. distance {snapshot.MeanSquaredDistance,12:G5}  centroid shift {Shift(_previous, snapshot),10:G4}  rejected {snapshot.PointsRejected:N0}"));
         _previous = snapshot;

@@ -13,7 +13,7 @@ internal static class WorkerSettings
     {
         if (switches.Input is { } input)
         {
-            string format = switches.Format ?? (input.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) || input.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase) ? "jsonl" : "csv");
+            string format = switches.Format ?? InputCheck.GuessFormat(input);
             options.Sources =
             [
                 new SourceOptions

@@ -7,7 +7,7 @@ internal static partial class PipelineLog
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "The input ended without a single valid record; there is no model to publish")]
     public static partial void NoValidRecords(ILogger logger);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Sources have ended; draining the pipeline")]
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "The sources have ended or been stopped; draining the pipeline")]
     public static partial void Draining(ILogger logger);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Source {Source} failed; the other sources go on")]

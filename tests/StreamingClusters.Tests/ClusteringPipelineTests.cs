@@ -50,7 +50,7 @@ public sealed class ClusteringPipelineTests
         Assert.Equal(0, final.PointsInFlight);
         Assert.Equal(final.PointsApplied, final.Counts.Sum());
         Assert.Equal(37, deadLetters.Records.Count);
-        Assert.All(deadLetters.Records, r => Assert.Matches("^value [1-5] is (NaN|infinite)$", r.Reason));
+        Assert.All(deadLetters.Records, r => Assert.Matches("^value [0-4] \\(zero-based\\) is (NaN|infinite)$", r.Reason));
     }
 
     [Fact]

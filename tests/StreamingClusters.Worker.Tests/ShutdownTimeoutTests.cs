@@ -76,11 +76,11 @@ public sealed partial class ShutdownTimeoutTests : IDisposable
 
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
-        Task error = process.StandardError.BaseStream.CopyToAsync(Stream.Null);
+        Task summary = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
         using var hang = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         bool stopped = false;
         string? line;
-        while ((line = await process.StandardOutput.ReadLineAsync(hang.Token)) is not null)
+        while ((line = await process.StandardError.ReadLineAsync(hang.Token)) is not null)
         {
             output.AppendLine(line);
             if (!stopped && line.Contains("Seeded 512 centroids", StringComparison.Ordinal))
@@ -95,7 +95,7 @@ public sealed partial class ShutdownTimeoutTests : IDisposable
         }
 
         await process.WaitForExitAsync(hang.Token);
-        await error;
+        await summary;
         Assert.True(stopped, $"The worker never seeded:\n{output}");
         return (process.ExitCode, output.ToString());
     }

@@ -35,7 +35,8 @@ public static class StreamingClustersServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        OptionsBuilder<StreamingClustersOptions> options = services.AddOptions<StreamingClustersOptions>().Bind(configuration);
+        OptionsBuilder<StreamingClustersOptions> options = services.AddOptions<StreamingClustersOptions>()
+            .Bind(DurationConfiguration.Normalise(configuration, DurationConfiguration.StreamingClustersKeys));
         if (configure is not null)
         {
             options.Configure(configure);

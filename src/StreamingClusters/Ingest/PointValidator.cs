@@ -209,7 +209,7 @@ internal static class PointValidator
     }
 
     private static string Describe(int index, float value, float max) =>
-        float.IsNaN(value) ? string.Create(CultureInfo.InvariantCulture, $"value {index + 1} is NaN")
-        : float.IsInfinity(value) ? string.Create(CultureInfo.InvariantCulture, $"value {index + 1} is infinite")
-        : string.Create(CultureInfo.InvariantCulture, $"value {index + 1} ({value:G9}) exceeds the largest accepted magnitude {max:G9}");
+        float.IsNaN(value) ? string.Create(CultureInfo.InvariantCulture, $"value {index} (zero-based) is NaN")
+        : float.IsInfinity(value) ? string.Create(CultureInfo.InvariantCulture, $"value {index} (zero-based) is infinite")
+        : string.Create(CultureInfo.InvariantCulture, $"value {index} (zero-based) ({value:G9}) exceeds the largest accepted magnitude {max:G9}");
 }

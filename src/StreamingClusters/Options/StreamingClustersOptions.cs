@@ -29,7 +29,10 @@ public sealed class StreamingClustersOptions : IValidatableObject
     [Range(1, 16_777_216)]
     public int BatchSize { get; set; } = 1024;
 
-    /// <summary>Gets or sets the longest a started mini-batch waits for more points before it closes.</summary>
+    /// <summary>
+    /// Gets or sets the longest a started mini-batch waits for more points before it closes. In
+    /// configuration, a duration: <c>500ms</c>, <c>1s</c>, <c>10m</c>, <c>2h</c> or <c>00:00:01</c>.
+    /// </summary>
     /// <value>The default value is 1 second.</value>
     public TimeSpan BatchTimeout { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -178,7 +178,7 @@ internal sealed class CsvRecordParser : RecordParser
             NumberStatus status = Utf8Number.Parse(text, out _values[v]);
             if (status != NumberStatus.Number)
             {
-                return Utf8Number.Describe(status, v + 1, text);
+                return Utf8Number.Describe(status, v, text);
             }
         }
 

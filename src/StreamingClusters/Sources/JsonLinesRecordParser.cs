@@ -69,7 +69,7 @@ internal sealed class JsonLinesRecordParser : RecordParser
                 NumberStatus status = Utf8Number.Parse(reader.ValueSpan, out _values[count]);
                 if (status != NumberStatus.Number)
                 {
-                    return Utf8Number.Describe(status, count + 1, reader.ValueSpan);
+                    return Utf8Number.Describe(status, count, reader.ValueSpan);
                 }
 
                 count++;
@@ -155,19 +155,19 @@ internal sealed class JsonLinesRecordParser : RecordParser
             case JsonTokenType.String when reader.ValueSpan.Length <= MaxNumberStringLength:
                 if (!TryUnescape(ref reader, unescaped, out int length))
                 {
-                    return Utf8Number.Describe(NumberStatus.NotANumber, slot + 1, reader.ValueSpan);
+                    return Utf8Number.Describe(NumberStatus.NotANumber, slot, reader.ValueSpan);
                 }
 
                 text = unescaped[..length].Trim(" \t"u8);
                 break;
             case JsonTokenType.String:
-                return Utf8Number.Describe(NumberStatus.NotANumber, slot + 1, reader.ValueSpan);
+                return Utf8Number.Describe(NumberStatus.NotANumber, slot, reader.ValueSpan);
             default:
-                return string.Create(CultureInfo.InvariantCulture, $"value {slot + 1} is {Kind(reader.TokenType)}, not a number");
+                return string.Create(CultureInfo.InvariantCulture, $"value {slot} (zero-based) is {Kind(reader.TokenType)}, not a number");
         }
 
         NumberStatus status = Utf8Number.Parse(text, out _values[slot]);
-        return status == NumberStatus.Number ? null : Utf8Number.Describe(status, slot + 1, text);
+        return status == NumberStatus.Number ? null : Utf8Number.Describe(status, slot, text);
     }
 
     /// <summary>Unescapes the current string; a lone surrogate escape (<c>"\uD800"</c>) is valid JSON but no text.</summary>

@@ -43,15 +43,15 @@ internal static class Utf8Number
 
     /// <summary>Says why value <paramref name="number"/> is refused.</summary>
     /// <param name="status">What parsing found: <see cref="NumberStatus.NotANumber"/> or <see cref="NumberStatus.OutOfRange"/>.</param>
-    /// <param name="number">The value's position in the point, from 1.</param>
+    /// <param name="number">The value's position in the point, from 0 (as --columns counts columns).</param>
     /// <param name="text">The value's text.</param>
     /// <returns>The reason.</returns>
     public static string Describe(NumberStatus status, int number, ReadOnlySpan<byte> text)
     {
         Debug.Assert(status != NumberStatus.Number);
-        return text.IsEmpty ? string.Create(CultureInfo.InvariantCulture, $"value {number} is empty")
-            : status == NumberStatus.OutOfRange ? string.Create(CultureInfo.InvariantCulture, $"value {number} '{Show(text)}' is out of the range of a float")
-            : string.Create(CultureInfo.InvariantCulture, $"value {number} '{Show(text)}' is not a number");
+        return text.IsEmpty ? string.Create(CultureInfo.InvariantCulture, $"value {number} (zero-based) is empty")
+            : status == NumberStatus.OutOfRange ? string.Create(CultureInfo.InvariantCulture, $"value {number} (zero-based) '{Show(text)}' is out of the range of a float")
+            : string.Create(CultureInfo.InvariantCulture, $"value {number} (zero-based) '{Show(text)}' is not a number");
     }
 
     /// <summary>Decodes <paramref name="text"/> for a message, cut to a few dozen bytes.</summary>

@@ -53,7 +53,7 @@ public sealed class IngestStageTests
         Assert.Equal(3, source.Counters.Received);
         Assert.Equal(2, source.Counters.Rejected);
         Assert.Equal(
-            new[] { "expected 3 values, got 2", "value 3 (1.00000002E+20) exceeds the largest accepted magnitude 9.99999987E+14" },
+            new[] { "expected 3 values, got 2", "value 2 (zero-based) (1.00000002E+20) exceeds the largest accepted magnitude 9.99999987E+14" },
             deadLetters.Records.Select(r => r.Reason));
         Assert.Equal(new long[] { 2, 3 }, deadLetters.Records.Select(r => r.Record));
     }

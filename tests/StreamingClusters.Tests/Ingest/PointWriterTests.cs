@@ -78,8 +78,8 @@ public sealed class PointWriterTests
     }
 
     [Theory]
-    [InlineData(float.NaN, "value 1 is NaN")]
-    [InlineData(float.PositiveInfinity, "value 1 is infinite")]
+    [InlineData(float.NaN, "value 0 (zero-based) is NaN")]
+    [InlineData(float.PositiveInfinity, "value 0 (zero-based) is infinite")]
     [InlineData(1e30f, "exceeds")]
     public async Task WriteAsync_OneBadPointAmongMany_RejectsOnlyItWithItsReason(float bad, string reason)
     {
@@ -117,7 +117,7 @@ public sealed class PointWriterTests
         }
 
         Assert.Equal([0f, 0f, .. points[..12], .. points[14..]], read);
-        Assert.Contains("value 2 is NaN", Assert.Single(deadLetters.Records).Reason, StringComparison.Ordinal);
+        Assert.Contains("value 1 (zero-based) is NaN", Assert.Single(deadLetters.Records).Reason, StringComparison.Ordinal);
     }
 
     [Fact]

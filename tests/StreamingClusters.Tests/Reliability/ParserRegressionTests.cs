@@ -9,9 +9,9 @@ namespace StreamingClusters.Tests.Reliability;
 public sealed class ParserRegressionTests
 {
     [Theory]
-    [InlineData("""["\uD800",1,2]""", "value 1 '\\uD800' is not a number")]
-    [InlineData("""["\uDC00\uD800",1,2]""", "value 1 '\\uDC00\\uD800' is not a number")]
-    [InlineData("""[1,"\uD83D",2]""", "value 2 '\\uD83D' is not a number")]
+    [InlineData("""["\uD800",1,2]""", "value 0 (zero-based) '\\uD800' is not a number")]
+    [InlineData("""["\uDC00\uD800",1,2]""", "value 0 (zero-based) '\\uDC00\\uD800' is not a number")]
+    [InlineData("""[1,"\uD83D",2]""", "value 1 (zero-based) '\\uD83D' is not a number")]
     public void JsonParse_LoneSurrogateEscapeWhereANumberIsExpected_RejectedNotThrown(string line, string reason)
     {
         var sut = new JsonLinesRecordParser([]);
@@ -20,7 +20,7 @@ public sealed class ParserRegressionTests
     }
 
     [Theory]
-    [InlineData("""{"x":"\uD800","y":2}""", "value 1 '\\uD800' is not a number (field 'x')")]
+    [InlineData("""{"x":"\uD800","y":2}""", "value 0 (zero-based) '\\uD800' is not a number (field 'x')")]
     [InlineData("""{"\uD800":1,"x":1,"y":2}""", null)]
     [InlineData("""{"x\uDFFF":1,"x":1,"y":2}""", null)]
     public void JsonParse_LoneSurrogateEscapeInANamedObject_RejectedOrSkippedNotThrown(string line, string? reason)

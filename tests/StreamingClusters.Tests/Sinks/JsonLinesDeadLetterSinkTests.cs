@@ -143,7 +143,7 @@ public sealed class JsonLinesDeadLetterSinkTests : IDisposable
             .ToArray();
         Assert.Equal(
             [
-                ("in", 3L, "value 2 'x' is not a number"),
+                ("in", 3L, "value 1 (zero-based) 'x' is not a number"),
                 ("in", 4L, "the line is 300 bytes long, more than StreamingClusters:MaxRecordLength (100)"),
                 ("in", 6L, "1 field where the header has 2"),
             ],

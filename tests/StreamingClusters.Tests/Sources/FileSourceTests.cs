@@ -69,7 +69,7 @@ public sealed class FileSourceTests : IDisposable
         Assert.Null(run.Error);
         Assert.Equal([[4f, 3f], [8f, 7f]], run.Points);
         RejectedRecord rejected = Assert.Single(run.Rejected);
-        Assert.Equal((4L, "value 1 'oops' is not a number", "z,5,oops"), (rejected.Record, rejected.Reason, rejected.Raw));
+        Assert.Equal((4L, "value 0 (zero-based) 'oops' is not a number", "z,5,oops"), (rejected.Record, rejected.Reason, rejected.Raw));
     }
 
     [Fact]

@@ -12,14 +12,14 @@ internal static class CsvContract
 
     public static IReadOnlyList<(string Line, string Reason)> BadLines { get; } =
     [
-        ("1,abc,3", "value 2 'abc' is not a number"),
+        ("1,abc,3", "value 1 (zero-based) 'abc' is not a number"),
         ("1,2", "2 fields where the header has 3"),
-        ("1,nan,3", "value 2 is NaN"),
-        ("1,-Infinity,3", "value 2 is infinite"),
-        ("1,1e20,3", "value 2 (1.00000002E+20) exceeds the largest accepted magnitude"),
-        ("1,1e39,3", "value 2 '1e39' is out of the range of a float"),
+        ("1,nan,3", "value 1 (zero-based) is NaN"),
+        ("1,-Infinity,3", "value 1 (zero-based) is infinite"),
+        ("1,1e20,3", "value 1 (zero-based) (1.00000002E+20) exceeds the largest accepted magnitude"),
+        ("1,1e39,3", "value 1 (zero-based) '1e39' is out of the range of a float"),
         ("1,\"2,3", "field 2 has a quote that does not close"),
-        ("1,,3", "value 2 is empty"),
+        ("1,,3", "value 1 (zero-based) is empty"),
     ];
 
     public static string Line(float[] values) => string.Join(',', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)));
@@ -32,12 +32,12 @@ internal static class JsonLinesContract
 
     public static IReadOnlyList<(string Line, string Reason)> BadLines { get; } =
     [
-        ("""{"x":1,"y":"abc","z":3}""", "value 2 'abc' is not a number (field 'y')"),
+        ("""{"x":1,"y":"abc","z":3}""", "value 1 (zero-based) 'abc' is not a number (field 'y')"),
         ("""{"x":1,"y":2}""", "field 'z' is missing"),
-        ("""{"x":1,"y":"NaN","z":3}""", "value 2 is NaN"),
-        ("""{"x":1,"y":1e20,"z":3}""", "value 2 (1.00000002E+20) exceeds the largest accepted magnitude"),
-        ("""{"x":1,"y":1e39,"z":3}""", "value 2 '1e39' is out of the range of a float (field 'y')"),
-        ("""{"x":1,"y":null,"z":3}""", "value 2 is null, not a number (field 'y')"),
+        ("""{"x":1,"y":"NaN","z":3}""", "value 1 (zero-based) is NaN"),
+        ("""{"x":1,"y":1e20,"z":3}""", "value 1 (zero-based) (1.00000002E+20) exceeds the largest accepted magnitude"),
+        ("""{"x":1,"y":1e39,"z":3}""", "value 1 (zero-based) '1e39' is out of the range of a float (field 'y')"),
+        ("""{"x":1,"y":null,"z":3}""", "value 1 (zero-based) is null, not a number (field 'y')"),
         ("""{"x":1,"y":2,""", "not valid JSON"),
         ("""[1,2,3]""", "an array, but the source's Columns name fields of an object"),
     ];

@@ -45,15 +45,15 @@ public sealed class JsonLinesRecordParserTests
         var sut = new JsonLinesRecordParser([]);
 
         Assert.Equal([1f, -2.5f, 3f], Parse(sut, "[1, -2.5, \"3\"]"));
-        Assert.Equal("value 2 is an array, not a number", Problem(sut, "[1,[2]]"));
+        Assert.Equal("value 1 (zero-based) is an array, not a number", Problem(sut, "[1,[2]]"));
     }
 
     [Theory]
     [InlineData("""{"x":1,"x":2,"y":3}""", "field 'x' appears twice")]
     [InlineData("""{"x":1}""", "field 'y' is missing")]
-    [InlineData("""{"x":true,"y":3}""", "value 1 is true, not a number (field 'x')")]
-    [InlineData("""{"x":{"v":1},"y":3}""", "value 1 is an object, not a number (field 'x')")]
-    [InlineData("""{"x":"1.5kg","y":3}""", "value 1 '1.5kg' is not a number (field 'x')")]
+    [InlineData("""{"x":true,"y":3}""", "value 0 (zero-based) is true, not a number (field 'x')")]
+    [InlineData("""{"x":{"v":1},"y":3}""", "value 0 (zero-based) is an object, not a number (field 'x')")]
+    [InlineData("""{"x":"1.5kg","y":3}""", "value 0 (zero-based) '1.5kg' is not a number (field 'x')")]
     [InlineData("""{"x":1,"y":2} {"x":1,"y":2}""", "not valid JSON: ")]
     [InlineData("""{"x":1,"y":2}x""", "not valid JSON: ")]
     [InlineData("""{"x":1,"y":2""", "not valid JSON: ")]

@@ -62,9 +62,9 @@ public sealed class Utf8NumberTests
     [Fact]
     public void Describe_EachStatus_NamesTheValueAndShowsItsText()
     {
-        Assert.Equal("value 3 'abc' is not a number", Utf8Number.Describe(NumberStatus.NotANumber, 3, "abc"u8));
-        Assert.Equal("value 1 '1e39' is out of the range of a float", Utf8Number.Describe(NumberStatus.OutOfRange, 1, "1e39"u8));
-        Assert.Equal("value 2 is empty", Utf8Number.Describe(NumberStatus.NotANumber, 2, ""u8));
-        Assert.Equal($"value 1 '{new string('a', 40)}…' is not a number", Utf8Number.Describe(NumberStatus.NotANumber, 1, Encoding.UTF8.GetBytes(new string('a', 100))));
+        Assert.Equal("value 3 (zero-based) 'abc' is not a number", Utf8Number.Describe(NumberStatus.NotANumber, 3, "abc"u8));
+        Assert.Equal("value 1 (zero-based) '1e39' is out of the range of a float", Utf8Number.Describe(NumberStatus.OutOfRange, 1, "1e39"u8));
+        Assert.Equal("value 2 (zero-based) is empty", Utf8Number.Describe(NumberStatus.NotANumber, 2, ""u8));
+        Assert.Equal($"value 1 (zero-based) '{new string('a', 40)}…' is not a number", Utf8Number.Describe(NumberStatus.NotANumber, 1, Encoding.UTF8.GetBytes(new string('a', 100))));
     }
 }

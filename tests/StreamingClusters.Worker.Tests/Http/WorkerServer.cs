@@ -5,7 +5,8 @@ namespace StreamingClusters.Worker.Tests.Http;
 
 /// <summary>
 /// The real worker serving HTTP on an ephemeral loopback port (<c>--urls http://127.0.0.1:0</c>); the
-/// bound address is read from its log line "HTTP listening on …". Disposing kills it.
+/// bound address is read from its log line "HTTP listening on …" (logs go to standard error, the
+/// summary to standard output; both are kept). Disposing kills it.
 /// </summary>
 internal sealed partial class WorkerServer : IAsyncDisposable
 {
@@ -70,18 +71,17 @@ internal sealed partial class WorkerServer : IAsyncDisposable
         }
 
         var process = Process.Start(start)!;
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
         using var hang = new CancellationTokenSource(Hang);
         string? line;
-        while ((line = await process.StandardOutput.ReadLineAsync(hang.Token)) is not null)
+        while ((line = await process.StandardError.ReadLineAsync(hang.Token)) is not null)
         {
             Match match = Listening().Match(line);
             if (match.Success)
             {
                 var server = new WorkerServer(process, dir, new Uri(match.Groups[1].Value));
-                // Keep draining stdout so that the worker never blocks on a full pipe.
-                _ = server.ReadOutputAsync();
+                // Keep draining both so that the worker never blocks on a full pipe.
+                _ = server.ReadOutputAsync(process.StandardError);
+                _ = server.ReadOutputAsync(process.StandardOutput);
                 return server;
             }
         }
@@ -121,10 +121,10 @@ internal sealed partial class WorkerServer : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    private async Task ReadOutputAsync()
+    private async Task ReadOutputAsync(StreamReader reader)
     {
         string? line;
-        while ((line = await _process.StandardOutput.ReadLineAsync()) is not null)
+        while ((line = await reader.ReadLineAsync()) is not null)
         {
             lock (_output)
             {

@@ -37,13 +37,13 @@ public sealed class HttpSecurityTests
         using var process = Process.Start(start)!;
         try
         {
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginErrorReadLine();
+            process.OutputDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
 
             // Once it prints a model version it is fully up: a host that would listen has bound by then.
             using var hang = new CancellationTokenSource(Hang);
             string? line;
-            while ((line = await process.StandardOutput.ReadLineAsync(hang.Token)) is not null && !line.Contains("version", StringComparison.Ordinal))
+            while ((line = await process.StandardError.ReadLineAsync(hang.Token)) is not null && !line.Contains("version", StringComparison.Ordinal))
             {
             }
 
@@ -91,7 +91,7 @@ public sealed class HttpSecurityTests
                 $"Configuration refused: StreamingClusters:Http:ApiKey is required when HTTP listens beyond loopback ({open}): set a key, bind to 127.0.0.1, or set StreamingClusters:Http:AllowAnonymous to true to take points from anyone who can reach the port.",
                 result.Error,
                 StringComparison.Ordinal);
-            Assert.DoesNotContain("HTTP listening", result.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("HTTP listening", result.Output + result.Error, StringComparison.Ordinal);
         }
         finally
         {

@@ -51,7 +51,7 @@ public sealed partial class MalformedBodyTests
     [Theory]
     [InlineData("\"1.5,2\n3,4\n", 1, "field 1 has a quote that does not close")]
     [InlineData("1,2\n\"3,4\n", 2, "field 1 has a quote that does not close")]
-    [InlineData("1,2\n3,\u00FF\u00FE\n", 2, "value 2 'ÿþ' is not a number")]
+    [InlineData("1,2\n3,\u00FF\u00FE\n", 2, "value 1 (zero-based) 'ÿþ' is not a number")]
     public async Task PostPoints_DamagedCsvLine_RejectedWithReasonRestAccepted(string body, int line, string reason)
     {
         await using ServingWorker worker = await ServingWorker.StartAsync(WorkerProcess.WorkerDll, Dimensions, Hang);
