@@ -23,7 +23,7 @@ public sealed class IngestEndpointsTests
         Assert.Equal("all 3 record(s) were rejected; the first reasons are in errors", root.GetProperty("error").GetString());
         Assert.Equal((0, 3), (root.GetProperty("accepted").GetInt32(), root.GetProperty("rejected").GetInt32()));
         Assert.Equal(
-            [(2L, "value 2 'web-0' is not a number"), (3L, "1 field where the header has 2"), (4L, "value 2 ''a'' is not a number")],
+            [(2L, "value 1 (zero-based) 'web-0' is not a number"), (3L, "1 field where the header has 2"), (4L, "value 1 (zero-based) ''a'' is not a number")],
             root.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("line").GetInt64(), e.GetProperty("reason").GetString()!)));
     }
 
