@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StreamingClusters.Options;
 using StreamingClusters.Publishing;
 
 namespace StreamingClusters.Worker.Http;
@@ -44,9 +45,9 @@ internal static partial class ModelEndpoints
         CancellationToken cancellationToken)
     {
         TimeSpan throttle = http.Value.SnapshotStreamInterval;
-        if (interval is not null && !QueryDuration.TryParse(interval, out throttle))
+        if (interval is not null && !(Duration.TryParse(interval, out throttle) && throttle >= TimeSpan.Zero))
         {
-            await IngestEndpoints.Error(StatusCodes.Status400BadRequest, $"interval must be {QueryDuration.Forms}, not '{interval}'").ExecuteAsync(context);
+            await IngestEndpoints.Error(StatusCodes.Status400BadRequest, $"interval must be a duration such as {Duration.Forms}, not '{interval}'").ExecuteAsync(context);
             return;
         }
 

@@ -14,6 +14,9 @@ public sealed class DurationTests
     [InlineData("00:00:30", 30_000)]
     [InlineData("0", 0)]
     [InlineData("0s", 0)]
+    [InlineData("1d", 86_400_000)]
+    [InlineData(" 30S ", 30_000)]
+    [InlineData("00:10:00", 600_000)]
     public void TryParse_EachForm_ReadsTheDuration(string text, long milliseconds)
     {
         Assert.True(Duration.TryParse(text, out TimeSpan duration));
@@ -26,6 +29,9 @@ public sealed class DurationTests
     [InlineData("20000points")]
     [InlineData("none")]
     [InlineData("")]
+    [InlineData("-1s")]
+    [InlineData("1e400d")]
+    [InlineData("s")]
     public void TryParse_NotADuration_Refused(string text) => Assert.False(Duration.TryParse(text, out _));
 
     [Fact]

@@ -51,7 +51,7 @@ public sealed class JsonErrorsTests
             [
                 "no endpoint at /nowhere",
                 "DELETE is not allowed on /points; allowed: POST",
-                "interval must be a duration such as 500ms, 1s, 10m or 00:00:01, not '1x'",
+                "interval must be a duration such as 500ms, 30s, 10m, 2h or 00:00:30, not '1x'",
                 "the model is not seeded yet",
                 "a valid API key is required (X-Api-Key or Authorization: Bearer)",
                 "send text/csv or application/x-ndjson (application/jsonl)",

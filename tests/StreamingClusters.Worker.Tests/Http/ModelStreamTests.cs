@@ -26,7 +26,7 @@ public sealed class ModelStreamTests
             using EventReader events = await OpenStreamAsync(server.Client, $"?interval={interval}");
             Assert.Equal(HttpStatusCode.BadRequest, events.Response.StatusCode);
             using JsonDocument answer = await ReadJsonAsync(events.Response);
-            Assert.Equal($"interval must be a duration such as 500ms, 1s, 10m or 00:00:01, not '{interval}'", answer.RootElement.GetProperty("error").GetString());
+            Assert.Equal($"interval must be a duration such as 500ms, 30s, 10m, 2h or 00:00:30, not '{interval}'", answer.RootElement.GetProperty("error").GetString());
         }
     }
 
