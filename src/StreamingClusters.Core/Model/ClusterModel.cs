@@ -24,7 +24,9 @@ public sealed class ClusterModel
     private double[] _nextWeights;
     private double[] _nextInertia;
     private readonly ModelRandom _random;
-    private CentroidSet? _current;
+
+    /// <summary>The committed version; null until seeded. Replaced, never mutated, so readers on other threads see a whole version.</summary>
+    private volatile CentroidSet? _current;
 
     /// <summary>Creates an unseeded model.</summary>
     /// <param name="settings">The model's shape and options.</param>
@@ -69,6 +71,9 @@ public sealed class ClusterModel
     /// <summary>Gets the current version for the E-step.</summary>
     /// <exception cref="InvalidOperationException">The model is not seeded yet.</exception>
     public CentroidSet Current => _current ?? throw new InvalidOperationException("The model has no centroids until it is seeded.");
+
+    /// <summary>Gets the committed version for readers on any thread, or null before seeding.</summary>
+    public CentroidSet? Published => _current;
 
     /// <summary>Gets the centroids in double precision, k × d, row-major.</summary>
     public ReadOnlySpan<double> Centroids => _centroids;
