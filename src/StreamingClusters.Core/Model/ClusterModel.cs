@@ -347,23 +347,16 @@ public sealed class ClusterModel
         var distances = new float[m];
         var nearest = new int[m];
         HardEStep.Assign(new CentroidSet(_centroids, Clusters), recentPoints, nearest, distances);
-        var d2 = new double[m];
-        double total = 0;
-        for (int i = 0; i < m; i++)
-        {
-            d2[i] = distances[i];
-            total += d2[i];
-        }
-
+        var sampler = new D2Sampler(distances, d);
         var events = new List<ReseedEvent>();
-        for (int c = 0; c < Clusters && total > 0; c++)
+        for (int c = 0; c < Clusters && sampler.Total > 0; c++)
         {
             if (_weights[c] >= threshold)
             {
                 continue;
             }
 
-            int pick = KMeansPlusPlus.SampleProportional(d2, total, _random);
+            int pick = sampler.Pick(_random);
             ReadOnlySpan<float> x = recentPoints.Slice(pick * d, d);
             Span<double> mu = _centroids.AsSpan(c * d, d);
             for (int j = 0; j < d; j++)
@@ -374,12 +367,7 @@ public sealed class ClusterModel
             events.Add(new ReseedEvent(c, _weights[c], minLive));
             _weights[c] = minLive;
             _inertia[c] = 0;
-            total = 0;
-            for (int i = 0; i < m; i++)
-            {
-                d2[i] = Math.Min(d2[i], KMeansPlusPlus.SquaredDistance(recentPoints.Slice(i * d, d), x));
-                total += d2[i];
-            }
+            sampler.AddCentre(recentPoints, x);
         }
 
         return events;
