@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using StreamingClusters.Batching;
 using StreamingClusters.Checkpoints;
 using StreamingClusters.Diagnostics;
-using StreamingClusters.EStep;
 using StreamingClusters.Ingest;
 using StreamingClusters.MStep;
 using StreamingClusters.Options;
@@ -91,12 +90,8 @@ public sealed class ClusteringPipeline : IClusterScorer
     public long Version => _model?.Model.Current?.Version ?? -1;
 
     /// <inheritdoc/>
-    public long Score(ReadOnlySpan<float> points, Span<int> clusters, Span<float> squaredDistances)
-    {
-        CentroidSet model = _model?.Model.Current ?? throw new InvalidOperationException("The model is not seeded yet.");
-        HardEStep.Assign(model, points, clusters, squaredDistances);
-        return model.Version;
-    }
+    public long Score(ReadOnlySpan<float> points, Span<int> clusters, Span<float> squaredDistances) =>
+        (_model?.Model ?? throw new InvalidOperationException("The model is not seeded yet.")).Score(points, clusters, squaredDistances);
 
     /// <summary>Gets a value indicating whether the last run's drain was abandoned before every accepted point was applied.</summary>
     public bool DrainAbandoned { get; private set; }
@@ -136,7 +131,7 @@ public sealed class ClusteringPipeline : IClusterScorer
         }
 
         using var abort = new CancellationTokenSource();
-        Task<Exception[]> ingest = RunSourcesAsync(sources, stopWhenSourcesEnd, stoppingToken);
+        Task<Exception[]> ingest = SourceRunner.RunAsync(sources, Ingest, _restored?.Sources ?? [], stopWhenSourcesEnd, _parts.Logger, stoppingToken);
         try
         {
             int? dimensions = await DimensionsAsync().ConfigureAwait(false);
@@ -215,61 +210,5 @@ public sealed class ClusteringPipeline : IClusterScorer
             PipelineLog.NoValidRecords(_parts.Logger);
             return null;
         }
-    }
-
-    /// <summary>Runs every source; closes the ingest when they have ended (or on stop) and flushed.</summary>
-    private async Task<Exception[]> RunSourcesAsync(IReadOnlyList<IPointSource> sources, bool stopWhenSourcesEnd, CancellationToken stoppingToken)
-    {
-        var failures = new List<Exception>();
-        Task[] running = [.. sources.Select(source => Task.Run(() => RunSourceAsync(source, failures, stoppingToken), CancellationToken.None))];
-        await Task.WhenAll(running).ConfigureAwait(false);
-        if (!stopWhenSourcesEnd)
-        {
-            // The in-process writer stays open until the host stops.
-            await WhenCancelled(stoppingToken).ConfigureAwait(false);
-        }
-
-        PipelineLog.Draining(_parts.Logger);
-        Ingest.Complete();
-        lock (failures)
-        {
-            return [.. failures];
-        }
-    }
-
-    private async Task RunSourceAsync(IPointSource source, List<Exception> failures, CancellationToken stoppingToken)
-    {
-        try
-        {
-            SourceIngest ingest = Ingest.Open(source.Name);
-            if (_restored?.Sources.FirstOrDefault(s => s.Name == source.Name) is { Position: >= 0 } resume)
-            {
-                source.ResumePosition = resume.Position;
-                ingest.ResumeAt(resume.Records, resume.Position);
-            }
-
-            await source.RunAsync(ingest, stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopped: the source flushed what it had read.
-        }
-#pragma warning disable CA1031 // A failing source is reported and the others go on.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            PipelineLog.SourceFailed(_parts.Logger, ex, source.Name);
-            lock (failures)
-            {
-                failures.Add(new InvalidOperationException($"Source '{source.Name}' failed: {ex.Message}", ex));
-            }
-        }
-    }
-
-    private static Task WhenCancelled(CancellationToken token)
-    {
-        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        token.Register(() => cancelled.TrySetResult());
-        return cancelled.Task;
     }
 }

@@ -53,6 +53,14 @@ public interface IStreamingModel
     /// <summary>Gets each of <see cref="StepPoints"/>' score (for k-means its squared distance), when they were applied.</summary>
     ReadOnlySpan<float> StepScores { get; }
 
+    /// <summary>Scores points against <see cref="Current"/>, from any thread: each one's most likely cluster and its score.</summary>
+    /// <param name="points">n × d values, row-major.</param>
+    /// <param name="labels">n slots for each point's cluster.</param>
+    /// <param name="scores">n slots for each point's score (for k-means its squared distance).</param>
+    /// <returns>The version scored against.</returns>
+    /// <exception cref="InvalidOperationException">The model is not seeded yet.</exception>
+    long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores);
+
     /// <summary>Takes one batch: buffers it until the model is seeded, applies it afterwards.</summary>
     /// <param name="points">The batch buffer, row-major; read during the call only.</param>
     /// <param name="count">The number of points in it.</param>

@@ -71,6 +71,14 @@ public sealed class KMeansStreamingModel : StreamingModel<HardEStepWork, Cluster
     }
 
     /// <inheritdoc/>
+    public override long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores)
+    {
+        CentroidSet model = _model.Published ?? throw new InvalidOperationException("The model is not seeded yet.");
+        HardEStep.Assign(model, points, labels, scores);
+        return model.Version;
+    }
+
+    /// <inheritdoc/>
     protected override HardEStepWork CreateWork() => new(_model.Current, Options.PointsBounded);
 
     /// <inheritdoc/>

@@ -103,6 +103,9 @@ public abstract class StreamingModel<TWork, TStatistics> : IStreamingModel
     protected DateTimeOffset? LastApplied => _lastApplied;
 
     /// <inheritdoc/>
+    public abstract long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores);
+
+    /// <inheritdoc/>
     public ModelStep Step(float[] points, int count, Action? meanwhile = null)
     {
         ArgumentNullException.ThrowIfNull(points);
