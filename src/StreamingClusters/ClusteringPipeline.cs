@@ -28,7 +28,6 @@ public sealed class ClusteringPipeline : IClusterScorer
 
     /// <summary>The model stage, once the stream's dimension is known; read by scorers on any thread.</summary>
     private volatile ModelStage? _model;
-    private Checkpoint? _restored;
 
     /// <summary>Creates a pipeline; nothing runs until <see cref="RunAsync(IReadOnlyList{IPointSource}, bool, CancellationToken)"/>.</summary>
     /// <param name="options">Validated settings.</param>
@@ -120,9 +119,10 @@ public sealed class ClusteringPipeline : IClusterScorer
     public async Task RunAsync(IReadOnlyList<IPointSource> sources, bool stopWhenSourcesEnd, CancellationToken stoppingToken, CancellationToken abandonDrain)
     {
         ArgumentNullException.ThrowIfNull(sources);
+        Checkpoint? restored;
         try
         {
-            _restored = CheckpointRestore.Load(_parts.Checkpoints, _parts.Options, Ingest, _parts.Logger);
+            restored = CheckpointRestore.Load(_parts.Checkpoints, _parts.Options, Ingest, _parts.Logger);
         }
         catch (CheckpointException ex)
         {
@@ -131,13 +131,13 @@ public sealed class ClusteringPipeline : IClusterScorer
         }
 
         using var abort = new CancellationTokenSource();
-        Task<Exception[]> ingest = SourceRunner.RunAsync(sources, Ingest, _restored?.Sources ?? [], stopWhenSourcesEnd, _parts.Logger, stoppingToken);
+        Task<Exception[]> ingest = SourceRunner.RunAsync(sources, Ingest, restored?.Sources ?? [], stopWhenSourcesEnd, _parts.Logger, stoppingToken);
         try
         {
             int? dimensions = await DimensionsAsync().ConfigureAwait(false);
             if (dimensions is int d)
             {
-                ModelStage model = _model = ModelStageFactory.Create(_parts, d, _restored);
+                ModelStage model = _model = ModelStageFactory.Create(_parts, d, restored);
                 await RunModelAsync(model, d, abort.Token, abandonDrain).ConfigureAwait(false);
             }
 

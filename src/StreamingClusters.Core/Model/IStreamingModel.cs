@@ -44,7 +44,10 @@ public interface IStreamingModel
     /// <summary>Gets the points buffered for seeding.</summary>
     int BufferedPoints { get; }
 
-    /// <summary>Gets the points of the last step that applied or refused points (the seeding buffer when it was seeded), row-major.</summary>
+    /// <summary>
+    /// Gets the points of the last step that applied or refused points (the seeding buffer when it was
+    /// seeded), row-major; read them before the batch's buffer is handed back.
+    /// </summary>
     ReadOnlySpan<float> StepPoints { get; }
 
     /// <summary>Gets each of <see cref="StepPoints"/>' most likely cluster, when they were applied.</summary>
