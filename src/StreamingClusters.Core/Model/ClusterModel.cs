@@ -25,6 +25,12 @@ public sealed class ClusterModel
     private double[] _nextInertia;
     private readonly ModelRandom _random;
 
+    /// <summary>Each slot's cluster id: set when the model is seeded, replaced when the slot is reseeded; never reused.</summary>
+    private readonly long[] _ids;
+
+    /// <summary>The id the next new cluster gets.</summary>
+    private long _nextId;
+
     /// <summary>The committed version; null until seeded. Replaced, never mutated, so readers on other threads see a whole version.</summary>
     private volatile CentroidSet? _current;
 
@@ -47,6 +53,7 @@ public sealed class ClusterModel
         _nextWeights = new double[settings.Clusters];
         _inertia = new double[settings.Clusters];
         _nextInertia = new double[settings.Clusters];
+        _ids = new long[settings.Clusters];
         _random = random;
     }
 
@@ -84,6 +91,9 @@ public sealed class ClusterModel
     /// <summary>Gets each cluster's discounted sum of squared distances (its share of the objective).</summary>
     public ReadOnlySpan<double> Inertia => _inertia;
 
+    /// <summary>Gets each slot's cluster id (all 0 before seeding).</summary>
+    public ReadOnlySpan<long> Ids => _ids;
+
     /// <summary>Restores a model from its state.</summary>
     /// <param name="state">A state taken by <see cref="ToState"/>.</param>
     /// <returns>A model that continues exactly where the state was taken.</returns>
@@ -109,6 +119,16 @@ public sealed class ClusterModel
 
         model.Version = state.Version;
         model.PointsApplied = state.PointsApplied;
+        if (state.Ids is { } ids && ids.Length == k)
+        {
+            ids.CopyTo(model._ids, 0);
+            model._nextId = state.NextId;
+        }
+        else if (state.Seeded)
+        {
+            model.NumberClusters();
+        }
+
         if (state.Seeded)
         {
             model._current = new CentroidSet(model._centroids, k, state.Version);
@@ -128,6 +148,8 @@ public sealed class ClusterModel
         Weights = (double[])_weights.Clone(),
         Inertia = (double[])_inertia.Clone(),
         PointsApplied = PointsApplied,
+        Ids = (long[])_ids.Clone(),
+        NextId = _nextId,
         RandomState = _random.GetState(),
     };
 
@@ -174,6 +196,7 @@ public sealed class ClusterModel
         }
 
         centroids.CopyTo(_centroids);
+        NumberClusters();
         _current = new CentroidSet(_centroids, Clusters, Version);
     }
 
@@ -364,13 +387,25 @@ public sealed class ClusterModel
                 mu[j] = x[j];
             }
 
-            events.Add(new ReseedEvent(c, _weights[c], minLive));
+            events.Add(new ReseedEvent(c, _weights[c], minLive) { RetiredId = _ids[c], NewId = _nextId });
+            _ids[c] = _nextId++;
             _weights[c] = minLive;
             _inertia[c] = 0;
             sampler.AddCentre(recentPoints, x);
         }
 
         return events;
+    }
+
+    /// <summary>Gives the first clusters the ids 0 … k − 1.</summary>
+    private void NumberClusters()
+    {
+        for (int c = 0; c < _ids.Length; c++)
+        {
+            _ids[c] = c;
+        }
+
+        _nextId = _ids.Length;
     }
 
     private void EnsureUnseeded()

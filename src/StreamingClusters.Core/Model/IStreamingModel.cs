@@ -35,8 +35,11 @@ public interface IStreamingModel
     /// <summary>Gets each cluster's (discounted) share of the objective.</summary>
     ReadOnlySpan<double> Inertia { get; }
 
-    /// <summary>Gets the points ever assigned to each cluster.</summary>
+    /// <summary>Gets the points assigned to each cluster since it got its id (a reseeded slot starts again from 0).</summary>
     ReadOnlySpan<long> Counts { get; }
+
+    /// <summary>Gets each slot's cluster id; an id is never reused.</summary>
+    ReadOnlySpan<long> Ids { get; }
 
     /// <summary>Gets the last update applied, or null if none was since the model was made or restored.</summary>
     ModelUpdate? LastUpdate { get; }

@@ -36,6 +36,9 @@ public sealed class KMeansStreamingModel : StreamingModel<HardEStepWork, Cluster
     /// <inheritdoc/>
     public override ReadOnlySpan<double> Inertia => _model.Inertia;
 
+    /// <inheritdoc/>
+    public override ReadOnlySpan<long> Ids => _model.Ids;
+
     /// <summary>Creates a model that seeds on the first points, or starts from configured centroids.</summary>
     /// <param name="settings">The model's shape and options.</param>
     /// <param name="options">How the stream is treated.</param>

@@ -85,6 +85,9 @@ public abstract class StreamingModel<TWork, TStatistics> : IStreamingModel
     public ReadOnlySpan<long> Counts => _counts;
 
     /// <inheritdoc/>
+    public abstract ReadOnlySpan<long> Ids { get; }
+
+    /// <inheritdoc/>
     public ModelUpdate? LastUpdate { get; private set; }
 
     /// <inheritdoc/>
@@ -214,6 +217,12 @@ public abstract class StreamingModel<TWork, TStatistics> : IStreamingModel
         for (int c = 0; c < _counts.Length; c++)
         {
             _counts[c] += counts[c];
+        }
+
+        // The batch's points went to the retired cluster; the one started in its slot has none yet.
+        foreach (ReseedEvent reseed in update.Reseeds)
+        {
+            _counts[reseed.Cluster] = 0;
         }
 
         return new ModelStep(ModelStepKind.Applied, count, seeded, update, null);

@@ -43,6 +43,7 @@ internal sealed class SnapshotBuilder(IStreamingModel model, SourceLedger ledger
             Centroids = new CentroidRows(model.Centroids, model.Dimensions),
             Weights = model.Weights.ToArray(),
             Counts = model.Counts.ToArray(),
+            Ids = model.Ids.ToArray(),
             Inertia = inertia,
             MeanSquaredDistance = last?.MeanSquaredDistance ?? 0,
             BatchPoints = last?.Points ?? 0,

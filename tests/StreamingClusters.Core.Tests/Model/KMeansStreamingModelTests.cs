@@ -133,6 +133,24 @@ public sealed class KMeansStreamingModelTests
     }
 
     [Fact]
+    public void Step_Reseed_TheNewClustersCountStartsFromZero()
+    {
+        // The third centroid gets one point of 200: starved, it is reseeded on a recent point, and the
+        // cluster started in its slot has had no point yet.
+        KMeansStreamingModel sut = CreateSut(centroids: [0, 0, 20, 0, 1000, 1000]);
+        float[] batch = [.. Points(199, 12), 1000, 1000];
+
+        ModelStep step = sut.Step(batch, 200);
+
+        ReseedEvent reseed = Assert.Single(step.Update!.Reseeds);
+        Assert.Equal(2, reseed.Cluster);
+        Assert.Equal(1, reseed.PreviousWeight);
+        Assert.Equal(0, sut.Counts[2]);
+        Assert.Equal(3, sut.Ids[2]);
+        Assert.Equal(199, sut.Counts[0] + sut.Counts[1]);
+    }
+
+    [Fact]
     public void Flush_StreamEndedInsideTheBuffer_SeedsOnWhatWasBuffered()
     {
         KMeansStreamingModel sut = CreateSut();
