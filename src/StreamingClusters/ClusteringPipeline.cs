@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using StreamingClusters.Batching;
 using StreamingClusters.Checkpoints;
 using StreamingClusters.Diagnostics;
-using StreamingClusters.EStep;
 using StreamingClusters.Ingest;
 using StreamingClusters.MStep;
 using StreamingClusters.Options;
@@ -24,15 +23,11 @@ namespace StreamingClusters;
 /// </summary>
 public sealed class ClusteringPipeline : IClusterScorer
 {
-    private readonly StreamingClustersOptions _options;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly SnapshotPublisher _snapshots;
-    private readonly AssignmentPublisher _assignments;
+    private readonly PipelineParts _parts;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CheckpointStore? _checkpoints;
-    private ModelStage? _model;
-    private Checkpoint? _restored;
+
+    /// <summary>The model stage, once the stream's dimension is known; read by scorers on any thread.</summary>
+    private volatile ModelStage? _model;
 
     /// <summary>Creates a pipeline; nothing runs until <see cref="RunAsync(IReadOnlyList{IPointSource}, bool, CancellationToken)"/>.</summary>
     /// <param name="options">Validated settings.</param>
@@ -48,71 +43,54 @@ public sealed class ClusteringPipeline : IClusterScorer
         ILoggerFactory loggerFactory,
         IScheduler? scheduler = null,
         StreamingClustersMetrics? metrics = null)
+        : this(PipelineParts.Create(
+            options ?? throw new ArgumentNullException(nameof(options)),
+            deadLetters,
+            time ?? throw new ArgumentNullException(nameof(time)),
+            loggerFactory ?? throw new ArgumentNullException(nameof(loggerFactory)),
+            scheduler,
+            metrics,
+            CheckpointFileSystem.Real))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(time);
-        ArgumentNullException.ThrowIfNull(loggerFactory);
-        _options = options;
-        _time = time;
-        _logger = loggerFactory.CreateLogger<ClusteringPipeline>();
-        Ingest = new IngestStage(options, deadLetters);
-        Writer = new PointWriter(Ingest, time);
-        // On the thread pool, a subscriber is called at most once a millisecond: a work item per
-        // mini-batch would keep an idle pool thread spinning for the next one, a core's worth of CPU.
-        // A scheduler given by the caller gets every snapshot its subscriber keeps up with.
-        _snapshots = scheduler is null
-            ? new SnapshotPublisher(DefaultScheduler.Instance, _logger, DefaultSnapshotInterval)
-            : new SnapshotPublisher(scheduler, _logger);
-        _assignments = new AssignmentPublisher(64, _logger);
-        Metrics = metrics ?? new StreamingClustersMetrics();
-        Metrics.Attach(Ingest, () => _snapshots.Latest);
-        if (!string.IsNullOrWhiteSpace(options.Checkpoint.Path))
-        {
-            _checkpoints = new CheckpointStore(options.Checkpoint.Path, _logger, CheckpointFileSystem.Real, Metrics) { StageReached = options.Checkpoint.StageReached };
-            Metrics.AttachCheckpoints(() => _checkpoints.Status);
-        }
     }
 
-    /// <summary>The least time between two calls to one snapshot subscriber on the default scheduler.</summary>
-    internal static readonly TimeSpan DefaultSnapshotInterval = TimeSpan.FromMilliseconds(1);
-
-    /// <summary>Gets the model stage, once the stream's dimension is known (for tests).</summary>
-    internal ModelStage? ModelStage => _model;
+    /// <summary>Creates a pipeline of parts made elsewhere.</summary>
+    /// <param name="parts">The parts.</param>
+    internal ClusteringPipeline(PipelineParts parts)
+    {
+        _parts = parts;
+    }
 
     /// <summary>Gets how checkpoint writes are going, or null when checkpoints are off.</summary>
-    public CheckpointStatus? CheckpointStatus => _checkpoints?.Status;
+    public CheckpointStatus? CheckpointStatus => _parts.Checkpoints?.Status;
 
     /// <summary>Gets the pipeline's instruments.</summary>
-    public StreamingClustersMetrics Metrics { get; }
+    public StreamingClustersMetrics Metrics => _parts.Metrics;
 
     /// <summary>Gets the ingest stage: the channel and the per-source accounting.</summary>
-    public IngestStage Ingest { get; }
+    public IngestStage Ingest => _parts.Ingest;
 
     /// <summary>Gets the in-process writer.</summary>
-    public IPointWriter Writer { get; }
+    public IPointWriter Writer => _parts.Writer;
 
     /// <summary>Gets every new model version; new subscribers get the latest at once.</summary>
-    public IObservable<CentroidSnapshot> Snapshots => _snapshots.Snapshots;
+    public IObservable<CentroidSnapshot> Snapshots => _parts.Snapshots.Snapshots;
 
     /// <summary>Gets each batch's assignments (cluster and squared distance of every point).</summary>
-    public IObservable<AssignmentBlock> Assignments => _assignments.Assignments;
+    public IObservable<AssignmentBlock> Assignments => _parts.Assignments.Assignments;
 
     /// <summary>Gets the latest snapshot, or null before the model is seeded.</summary>
-    public CentroidSnapshot? Latest => _snapshots.Latest;
+    public CentroidSnapshot? Latest => _parts.Snapshots.Latest;
 
     /// <summary>Gets a task that completes when the pipeline has drained and published its final snapshot.</summary>
     public Task Completion => _completion.Task;
 
     /// <inheritdoc/>
-    public long Version => _model?.Current?.Version ?? -1;
+    public long Version => _model?.Model.Current?.Version ?? -1;
 
     /// <inheritdoc/>
-    public long Score(ReadOnlySpan<float> points, Span<int> clusters, Span<float> squaredDistances)
-    {
-        CentroidSet model = _model?.Current ?? throw new InvalidOperationException("The model is not seeded yet.");
-        HardEStep.Assign(model, points, clusters, squaredDistances);
-        return model.Version;
-    }
+    public long Score(ReadOnlySpan<float> points, Span<int> clusters, Span<float> squaredDistances) =>
+        (_model?.Model ?? throw new InvalidOperationException("The model is not seeded yet.")).Score(points, clusters, squaredDistances);
 
     /// <summary>Gets a value indicating whether the last run's drain was abandoned before every accepted point was applied.</summary>
     public bool DrainAbandoned { get; private set; }
@@ -141,9 +119,10 @@ public sealed class ClusteringPipeline : IClusterScorer
     public async Task RunAsync(IReadOnlyList<IPointSource> sources, bool stopWhenSourcesEnd, CancellationToken stoppingToken, CancellationToken abandonDrain)
     {
         ArgumentNullException.ThrowIfNull(sources);
+        Checkpoint? restored;
         try
         {
-            _restored = Restore();
+            restored = CheckpointRestore.Load(_parts.Checkpoints, _parts.Options, Ingest, _parts.Logger);
         }
         catch (CheckpointException ex)
         {
@@ -152,34 +131,14 @@ public sealed class ClusteringPipeline : IClusterScorer
         }
 
         using var abort = new CancellationTokenSource();
-        Task<Exception[]> ingest = RunSourcesAsync(sources, stopWhenSourcesEnd, stoppingToken);
+        Task<Exception[]> ingest = SourceRunner.RunAsync(sources, Ingest, restored?.Sources ?? [], stopWhenSourcesEnd, _parts.Logger, stoppingToken);
         try
         {
             int? dimensions = await DimensionsAsync().ConfigureAwait(false);
             if (dimensions is int d)
             {
-                _model = new ModelStage(_options, d, _time, Ingest, _snapshots, _assignments, Metrics, _checkpoints, _restored, _logger);
-                // The model takes each batch on the batcher's thread: a hand-off per batch between two
-                // threads cost more than the batching itself.
-                var batcher = new Batcher(Ingest, _model.Take, _model.PublishPending, d, _options.BatchSize, _options.BatchTimeout, _time);
-                try
-                {
-                    await batcher.RunAsync(abort.Token, abandonDrain).ConfigureAwait(false);
-                    if (abandonDrain.IsCancellationRequested)
-                    {
-                        DrainAbandoned = true;
-                        PointsLeftUnapplied = batcher.Abandoned + _model.CompleteAbandoned();
-                        PipelineLog.DrainAbandoned(_logger, PointsLeftUnapplied);
-                    }
-                    else
-                    {
-                        _model.Complete();
-                    }
-                }
-                finally
-                {
-                    _model.Stop();
-                }
+                ModelStage model = _model = ModelStageFactory.Create(_parts, d, restored);
+                await RunModelAsync(model, d, abort.Token, abandonDrain).ConfigureAwait(false);
             }
 
             Exception[] sourceFailures = await ingest.ConfigureAwait(false);
@@ -189,8 +148,8 @@ public sealed class ClusteringPipeline : IClusterScorer
                 throw new AggregateException("One or more sources failed; what they delivered was applied.", sourceFailures);
             }
 
-            _snapshots.Complete();
-            _assignments.Complete();
+            _parts.Snapshots.Complete();
+            _parts.Assignments.Complete();
             _completion.TrySetResult();
         }
         catch (Exception ex)
@@ -205,45 +164,38 @@ public sealed class ClusteringPipeline : IClusterScorer
     private void Fail(Exception error)
     {
         Ingest.Complete(error);
-        _snapshots.Complete(error);
-        _assignments.Complete(error);
+        _parts.Snapshots.Complete(error);
+        _parts.Assignments.Complete(error);
         _completion.TrySetException(error);
     }
 
     /// <summary>
-    /// Loads the checkpoint, if one is configured and not refused on purpose, checks its shape against
-    /// the configuration, and restores each source's totals before any source starts.
+    /// Runs the batcher into the model stage until the input has ended (or the drain is abandoned), then
+    /// completes the stage. The model takes each batch on the batcher's thread: a hand-off per batch
+    /// between two threads cost more than the batching itself.
     /// </summary>
-    private Checkpoint? Restore()
+    private async Task RunModelAsync(ModelStage model, int dimensions, CancellationToken abort, CancellationToken abandonDrain)
     {
-        if (_checkpoints is null || _options.Checkpoint.StartFresh)
+        StreamingClustersOptions options = _parts.Options;
+        var batcher = new Batcher(Ingest, model.Take, model.PublishPending, dimensions, options.BatchSize, options.BatchTimeout, _parts.Time);
+        try
         {
-            return null;
+            await batcher.RunAsync(abort, abandonDrain).ConfigureAwait(false);
+            if (abandonDrain.IsCancellationRequested)
+            {
+                DrainAbandoned = true;
+                PointsLeftUnapplied = batcher.Abandoned + model.CompleteAbandoned();
+                PipelineLog.DrainAbandoned(_parts.Logger, PointsLeftUnapplied);
+            }
+            else
+            {
+                model.Complete();
+            }
         }
-
-        Checkpoint? checkpoint = _checkpoints.Load();
-        if (checkpoint is null)
+        finally
         {
-            return null;
+            model.Stop();
         }
-
-        int k = checkpoint.Model.Settings.Clusters;
-        int d = checkpoint.Model.Settings.Dimensions;
-        if (k != _options.Clusters || (_options.Dimensions != 0 && d != _options.Dimensions) || (Ingest.Dimensions.Dimensions != 0 && Ingest.Dimensions.Dimensions != d))
-        {
-            throw new CheckpointException(
-                $"The checkpoint '{_checkpoints.Path}' holds a model of k = {k}, d = {d}, but the configuration asks for k = {_options.Clusters}, d = {(_options.Dimensions == 0 ? "from the data" : _options.Dimensions)} " +
-                "(StreamingClusters:Clusters, StreamingClusters:Dimensions). Nothing was started; move the checkpoint away or start fresh on purpose with StreamingClusters:Checkpoint:StartFresh=true (--fresh).");
-        }
-
-        Ingest.Dimensions.Propose(d);
-        foreach (SourceCheckpoint source in checkpoint.Sources)
-        {
-            Ingest.Counters(source.Name).Restore(source.Records, source.Rejected, source.Applied);
-        }
-
-        PipelineLog.Restored(_logger, _checkpoints.Path, checkpoint.Model.Version, checkpoint.Model.PointsApplied);
-        return checkpoint;
     }
 
     /// <summary>Waits for the dimension; null when the input ended without a single valid record.</summary>
@@ -255,64 +207,8 @@ public sealed class ClusteringPipeline : IClusterScorer
         }
         catch (OperationCanceledException)
         {
-            PipelineLog.NoValidRecords(_logger);
+            PipelineLog.NoValidRecords(_parts.Logger);
             return null;
         }
-    }
-
-    /// <summary>Runs every source; closes the ingest when they have ended (or on stop) and flushed.</summary>
-    private async Task<Exception[]> RunSourcesAsync(IReadOnlyList<IPointSource> sources, bool stopWhenSourcesEnd, CancellationToken stoppingToken)
-    {
-        var failures = new List<Exception>();
-        Task[] running = [.. sources.Select(source => Task.Run(() => RunSourceAsync(source, failures, stoppingToken), CancellationToken.None))];
-        await Task.WhenAll(running).ConfigureAwait(false);
-        if (!stopWhenSourcesEnd)
-        {
-            // The in-process writer stays open until the host stops.
-            await WhenCancelled(stoppingToken).ConfigureAwait(false);
-        }
-
-        PipelineLog.Draining(_logger);
-        Ingest.Complete();
-        lock (failures)
-        {
-            return [.. failures];
-        }
-    }
-
-    private async Task RunSourceAsync(IPointSource source, List<Exception> failures, CancellationToken stoppingToken)
-    {
-        try
-        {
-            SourceIngest ingest = Ingest.Open(source.Name);
-            if (_restored?.Sources.FirstOrDefault(s => s.Name == source.Name) is { Position: >= 0 } resume)
-            {
-                source.ResumePosition = resume.Position;
-                ingest.ResumeAt(resume.Records, resume.Position);
-            }
-
-            await source.RunAsync(ingest, stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopped: the source flushed what it had read.
-        }
-#pragma warning disable CA1031 // A failing source is reported and the others go on.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            PipelineLog.SourceFailed(_logger, ex, source.Name);
-            lock (failures)
-            {
-                failures.Add(new InvalidOperationException($"Source '{source.Name}' failed: {ex.Message}", ex));
-            }
-        }
-    }
-
-    private static Task WhenCancelled(CancellationToken token)
-    {
-        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        token.Register(() => cancelled.TrySetResult());
-        return cancelled.Task;
     }
 }

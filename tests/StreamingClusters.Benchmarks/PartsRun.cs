@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Reactive.Concurrency;
-using System.Reflection;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamingClusters.Batching;
+using StreamingClusters.Checkpoints;
 using StreamingClusters.Diagnostics;
 using StreamingClusters.Ingest;
 using StreamingClusters.MStep;
@@ -79,11 +78,11 @@ internal static class PartsRun
         // helper thread; wall clock, since the helper's time is part of it.
         foreach (int parallelism in new[] { 1, 2 })
         {
-            var eStep = new StreamingClusters.EStep.ParallelEStep(K, D, 256, parallelism, B);
+            var eStep = new ParallelEStep<HardEStepWork, ClusterStatistics>(K, D, 256, parallelism, B);
             float[] points = data.Points.AsSpan(0, B * D).ToArray();
             try
             {
-                TimeWall($"parallel e-step, Parallelism {parallelism}", () => eStep.Run(model.Current, points, B));
+                TimeWall($"parallel e-step, Parallelism {parallelism}", () => eStep.Run(new HardEStepWork(model.Current), points, B));
             }
             finally
             {
@@ -107,11 +106,11 @@ internal static class PartsRun
             Seed = 1,
             InitialCentroids = Enumerable.Range(0, k).Select(c => centroids.AsSpan(c * d, d).ToArray()).ToArray(),
         };
-        var ingest = new IngestStage(options, new LoggingDeadLetterSink(NullLogger<LoggingDeadLetterSink>.Instance));
-        var snapshots = new SnapshotPublisher(DefaultScheduler.Instance, NullLogger.Instance, TimeSpan.FromMilliseconds(1));
-        using var subscription = snapshots.Snapshots.Subscribe(_ => { });
-        var stage = new ModelStage(
-            options, d, TimeProvider.System, ingest, snapshots, new AssignmentPublisher(64, NullLogger.Instance), new StreamingClustersMetrics(), null, null, NullLogger.Instance);
+        PipelineParts parts = PipelineParts.Create(
+            options, new LoggingDeadLetterSink(NullLogger<LoggingDeadLetterSink>.Instance), TimeProvider.System, NullLoggerFactory.Instance, null, new StreamingClustersMetrics(), CheckpointFileSystem.Real);
+        IngestStage ingest = parts.Ingest;
+        using var subscription = parts.Snapshots.Snapshots.Subscribe(_ => { });
+        ModelStage stage = ModelStageFactory.Create(parts, d, restored: null);
         SourceCounters source = ingest.Counters("parts");
         long sequence = 0;
         try
@@ -124,8 +123,8 @@ internal static class PartsRun
                 source.AddReceived(b);
                 stage.Take(MiniBatch.FromBlock(pointBlock, ++sequence));
             });
-            var snapshot = typeof(ModelStage).GetMethod("Snapshot", BindingFlags.NonPublic | BindingFlags.Instance)!.CreateDelegate<Func<bool, CentroidSnapshot>>(stage);
-            Time("snapshot (ModelStage.Snapshot)", () => snapshot(false));
+            var snapshots = new SnapshotBuilder(stage.Model, new SourceLedger(ingest, []), TimeProvider.System);
+            Time("snapshot (SnapshotBuilder.Build)", () => snapshots.Build(isFinal: false));
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Reactive.Concurrency;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using StreamingClusters.MStep;
 using StreamingClusters.Options;
 using StreamingClusters.Publishing;
 using StreamingClusters.Tests.TestDoubles;
@@ -193,11 +194,12 @@ public sealed class ClusteringPipelineTests
     [Fact]
     public async Task RunAsync_IngestBoundWithinTheKernels_EStepTakesPointsAsChecked()
     {
-        ClusteringPipeline pipeline = CreateSut(Options());
+        StreamingClustersOptions options = Options();
+        ClusteringPipeline pipeline = CreateSut(options);
 
         await RunWithWriterAsync(pipeline, TestData.Blobs(2_000, Dimensions, clusters: 4, seed: 4));
 
-        Assert.True(pipeline.ModelStage!.PointsBounded);
+        Assert.True(ModelStageFactory.StreamingOptions(options, pipeline.Ingest).PointsBounded);
     }
 
     [Fact]
@@ -220,7 +222,7 @@ public sealed class ClusteringPipelineTests
 
             await RunWithWriterAsync(pipeline, points);
 
-            Assert.False(pipeline.ModelStage!.PointsBounded);
+            Assert.False(ModelStageFactory.StreamingOptions(options, pipeline.Ingest).PointsBounded);
             Assert.Equal(6_000, pipeline.Latest!.PointsApplied);
             snapshots.Add(pipeline.Latest);
         }

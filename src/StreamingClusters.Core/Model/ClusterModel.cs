@@ -24,7 +24,15 @@ public sealed class ClusterModel
     private double[] _nextWeights;
     private double[] _nextInertia;
     private readonly ModelRandom _random;
-    private CentroidSet? _current;
+
+    /// <summary>Each slot's cluster id: set when the model is seeded, replaced when the slot is reseeded; never reused.</summary>
+    private readonly long[] _ids;
+
+    /// <summary>The id the next new cluster gets.</summary>
+    private long _nextId;
+
+    /// <summary>The committed version; null until seeded. Replaced, never mutated, so readers on other threads see a whole version.</summary>
+    private volatile CentroidSet? _current;
 
     /// <summary>Creates an unseeded model.</summary>
     /// <param name="settings">The model's shape and options.</param>
@@ -45,6 +53,7 @@ public sealed class ClusterModel
         _nextWeights = new double[settings.Clusters];
         _inertia = new double[settings.Clusters];
         _nextInertia = new double[settings.Clusters];
+        _ids = new long[settings.Clusters];
         _random = random;
     }
 
@@ -70,6 +79,9 @@ public sealed class ClusterModel
     /// <exception cref="InvalidOperationException">The model is not seeded yet.</exception>
     public CentroidSet Current => _current ?? throw new InvalidOperationException("The model has no centroids until it is seeded.");
 
+    /// <summary>Gets the committed version for readers on any thread, or null before seeding.</summary>
+    public CentroidSet? Published => _current;
+
     /// <summary>Gets the centroids in double precision, k × d, row-major.</summary>
     public ReadOnlySpan<double> Centroids => _centroids;
 
@@ -78,6 +90,9 @@ public sealed class ClusterModel
 
     /// <summary>Gets each cluster's discounted sum of squared distances (its share of the objective).</summary>
     public ReadOnlySpan<double> Inertia => _inertia;
+
+    /// <summary>Gets each slot's cluster id (all 0 before seeding).</summary>
+    public ReadOnlySpan<long> Ids => _ids;
 
     /// <summary>Restores a model from its state.</summary>
     /// <param name="state">A state taken by <see cref="ToState"/>.</param>
@@ -104,6 +119,16 @@ public sealed class ClusterModel
 
         model.Version = state.Version;
         model.PointsApplied = state.PointsApplied;
+        if (state.Ids is { } ids && ids.Length == k)
+        {
+            ids.CopyTo(model._ids, 0);
+            model._nextId = state.NextId;
+        }
+        else if (state.Seeded)
+        {
+            model.NumberClusters();
+        }
+
         if (state.Seeded)
         {
             model._current = new CentroidSet(model._centroids, k, state.Version);
@@ -123,6 +148,8 @@ public sealed class ClusterModel
         Weights = (double[])_weights.Clone(),
         Inertia = (double[])_inertia.Clone(),
         PointsApplied = PointsApplied,
+        Ids = (long[])_ids.Clone(),
+        NextId = _nextId,
         RandomState = _random.GetState(),
     };
 
@@ -169,6 +196,7 @@ public sealed class ClusterModel
         }
 
         centroids.CopyTo(_centroids);
+        NumberClusters();
         _current = new CentroidSet(_centroids, Clusters, Version);
     }
 
@@ -342,23 +370,16 @@ public sealed class ClusterModel
         var distances = new float[m];
         var nearest = new int[m];
         HardEStep.Assign(new CentroidSet(_centroids, Clusters), recentPoints, nearest, distances);
-        var d2 = new double[m];
-        double total = 0;
-        for (int i = 0; i < m; i++)
-        {
-            d2[i] = distances[i];
-            total += d2[i];
-        }
-
+        var sampler = new D2Sampler(distances, d);
         var events = new List<ReseedEvent>();
-        for (int c = 0; c < Clusters && total > 0; c++)
+        for (int c = 0; c < Clusters && sampler.Total > 0; c++)
         {
             if (_weights[c] >= threshold)
             {
                 continue;
             }
 
-            int pick = KMeansPlusPlus.SampleProportional(d2, total, _random);
+            int pick = sampler.Pick(_random);
             ReadOnlySpan<float> x = recentPoints.Slice(pick * d, d);
             Span<double> mu = _centroids.AsSpan(c * d, d);
             for (int j = 0; j < d; j++)
@@ -366,18 +387,25 @@ public sealed class ClusterModel
                 mu[j] = x[j];
             }
 
-            events.Add(new ReseedEvent(c, _weights[c], minLive));
+            events.Add(new ReseedEvent(c, _weights[c], minLive) { RetiredId = _ids[c], NewId = _nextId });
+            _ids[c] = _nextId++;
             _weights[c] = minLive;
             _inertia[c] = 0;
-            total = 0;
-            for (int i = 0; i < m; i++)
-            {
-                d2[i] = Math.Min(d2[i], KMeansPlusPlus.SquaredDistance(recentPoints.Slice(i * d, d), x));
-                total += d2[i];
-            }
+            sampler.AddCentre(recentPoints, x);
         }
 
         return events;
+    }
+
+    /// <summary>Gives the first clusters the ids 0 … k − 1.</summary>
+    private void NumberClusters()
+    {
+        for (int c = 0; c < _ids.Length; c++)
+        {
+            _ids[c] = c;
+        }
+
+        _nextId = _ids.Length;
     }
 
     private void EnsureUnseeded()

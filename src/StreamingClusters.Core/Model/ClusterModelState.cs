@@ -27,6 +27,12 @@ public sealed record ClusterModelState
     /// <summary>Gets the total number of points applied.</summary>
     public required long PointsApplied { get; init; }
 
+    /// <summary>Gets each slot's cluster id; null in a state written before clusters had ids (they are then numbered afresh).</summary>
+    public long[]? Ids { get; init; }
+
+    /// <summary>Gets the id the next new cluster gets.</summary>
+    public long NextId { get; init; }
+
     /// <summary>Gets the random generator's state.</summary>
     public required ulong[] RandomState { get; init; }
 }

@@ -1,10 +1,17 @@
 namespace StreamingClusters.Model;
 
-/// <summary>A starved cluster moved to a recent point chosen by D² sampling.</summary>
-/// <param name="Cluster">The cluster that was reseeded.</param>
-/// <param name="PreviousWeight">Its weight before the reseed.</param>
-/// <param name="NewWeight">The weight it starts again with (the smallest weight among live clusters).</param>
-public readonly record struct ReseedEvent(int Cluster, double PreviousWeight, double NewWeight);
+/// <summary>A starved cluster retired and a new one started in its slot, at a recent point chosen by D² sampling.</summary>
+/// <param name="Cluster">The slot that was reseeded.</param>
+/// <param name="PreviousWeight">The retired cluster's weight.</param>
+/// <param name="NewWeight">The weight the new cluster starts with (the smallest weight among live clusters).</param>
+public readonly record struct ReseedEvent(int Cluster, double PreviousWeight, double NewWeight)
+{
+    /// <summary>Gets the id of the cluster retired.</summary>
+    public long RetiredId { get; init; }
+
+    /// <summary>Gets the id of the cluster started in its place (never used before).</summary>
+    public long NewId { get; init; }
+}
 
 /// <summary>What one M-step did.</summary>
 /// <param name="Version">The model version it produced.</param>

@@ -6,7 +6,7 @@ namespace StreamingClusters.Statistics;
 /// they were assigned against. Statistics form a commutative monoid under <see cref="Add"/>: shards
 /// of a batch, and later separate machines, merge by addition and nothing else.
 /// </summary>
-public sealed class ClusterStatistics
+public sealed class ClusterStatistics : IShardStatistics<ClusterStatistics>
 {
     private readonly long[] _counts;
     private readonly double[] _sums;
@@ -25,6 +25,9 @@ public sealed class ClusterStatistics
         _sums = new double[checked(clusters * dimensions)];
         _squaredErrors = new double[clusters];
     }
+
+    /// <inheritdoc/>
+    public static ClusterStatistics Create(int clusters, int dimensions) => new(clusters, dimensions);
 
     /// <summary>Gets the number of clusters k.</summary>
     public int Clusters { get; }

@@ -22,9 +22,6 @@ internal sealed class Batcher
     private readonly TimeProvider _time;
     private long _sequence;
 
-    /// <summary>Gets or sets a callback made each time a started batch begins to wait for its time-out (tests gate on it).</summary>
-    internal Action? WaitingForTimeout { get; set; }
-
     /// <summary>Creates a batcher that writes its batches into <paramref name="output"/> and completes it at the end.</summary>
     public Batcher(IngestStage ingest, ChannelWriter<MiniBatch> output, int dimensions, int batchSize, TimeSpan timeout, TimeProvider time)
         : this(ingest, dimensions, batchSize, timeout, time)
@@ -225,7 +222,6 @@ internal sealed class Batcher
     private async Task<bool?> WaitAsync(TimeSpan timeout, CancellationToken abort, CancellationToken abandon)
     {
         using var timer = new CancellationTokenSource(timeout, _time);
-        WaitingForTimeout?.Invoke();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, abort, abandon);
         try
         {

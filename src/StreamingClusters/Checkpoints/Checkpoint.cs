@@ -26,7 +26,7 @@ public sealed record Checkpoint
     /// <summary>Gets the model's state.</summary>
     public required ClusterModelState Model { get; init; }
 
-    /// <summary>Gets the points ever assigned to each cluster.</summary>
+    /// <summary>Gets the points assigned to each cluster since it got its id.</summary>
 #pragma warning disable CA1819 // Plain data for serialisation.
     public required long[] Counts { get; init; }
 #pragma warning restore CA1819

@@ -19,7 +19,11 @@ namespace StreamingClusters.EStep;
 /// lands in its own buffers and is ignored; by then the batch's buffer may have been handed back and
 /// refilled, which only changes that ignored result (the kernels read no further than the batch's points).
 /// </remarks>
-internal sealed class ParallelEStep
+/// <typeparam name="TWork">The model's E-step of one shard: a struct, so each shard is a direct call.</typeparam>
+/// <typeparam name="TStatistics">The model's statistics.</typeparam>
+internal sealed class ParallelEStep<TWork, TStatistics> : IEStepRunner<TWork, TStatistics>
+    where TWork : struct, IShardWork<TStatistics>
+    where TStatistics : class, IShardStatistics<TStatistics>
 {
     /// <summary>How long a helper keeps looking for the next batch before it blocks, in stopwatch ticks.</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 10_000;
@@ -28,6 +32,9 @@ internal sealed class ParallelEStep
     private readonly Slot[] _slots;
     private readonly int _shardSize;
     private readonly int _parallelism;
+
+    /// <summary>Called by a helper before each shard it computes; null but in tests that hold a helper there.</summary>
+    private readonly Action? _helperShardStarting;
     private Helper[]? _helpers;
 
     /// <summary>The batch being worked on; replaced by the caller for each batch, read by the helpers.</summary>
@@ -44,19 +51,17 @@ internal sealed class ParallelEStep
     /// <param name="shardSize">Points per shard.</param>
     /// <param name="parallelism">Threads that share a batch, the caller's included.</param>
     /// <param name="maxBatch">The largest batch.</param>
-    /// <param name="pointsBounded">
-    /// Whether every batch has passed the ingest check with a bound of at most
-    /// <see cref="NearestCentroidKernel.BoundedMagnitude"/>, so the E-step need not check the points again.
-    /// </param>
-    public ParallelEStep(int clusters, int dimensions, int shardSize, int parallelism, int maxBatch, bool pointsBounded = false)
+    /// <param name="helperShardStarting">Called by a helper before each shard it computes (tests hold a helper there).</param>
+    public ParallelEStep(int clusters, int dimensions, int shardSize, int parallelism, int maxBatch, Action? helperShardStarting = null)
     {
         _shardSize = shardSize;
         _parallelism = parallelism;
-        PointsBounded = pointsBounded;
+        _helperShardStarting = helperShardStarting;
+        MaxBatch = maxBatch;
         int shardCount = (maxBatch + shardSize - 1) / shardSize;
         _slots = new Slot[parallelism];
         _slots[0] = new Slot(0, clusters, dimensions, shardCount, maxBatch);
-        Total = new ClusterStatistics(clusters, dimensions);
+        Total = TStatistics.Create(clusters, dimensions);
         if (shardCount > 1)
         {
             for (int h = 1; h < parallelism; h++)
@@ -66,35 +71,23 @@ internal sealed class ParallelEStep
         }
     }
 
+    /// <inheritdoc/>
+    public int MaxBatch { get; }
+
     /// <summary>Gets the merged statistics of the last batch.</summary>
-    public ClusterStatistics Total { get; }
+    public TStatistics Total { get; }
 
-    /// <summary>Gets each point's cluster in the last batch (the first Count entries).</summary>
-    public int[] Assignments => _slots[0].Assignments;
+    /// <inheritdoc/>
+    public int[] Labels => _slots[0].Labels;
 
-    /// <summary>Gets each point's squared distance in the last batch.</summary>
-    public float[] SquaredDistances => _slots[0].SquaredDistances;
-
-    /// <summary>Gets a value indicating whether the E-step takes its points as already checked (see the constructor).</summary>
-    internal bool PointsBounded { get; }
+    /// <inheritdoc/>
+    public float[] Scores => _slots[0].Scores;
 
     /// <summary>Gets the number of shards the caller computed itself because the helper that had claimed them was late.</summary>
     public long TakenOver { get; private set; }
 
-    /// <summary>Gets or sets a callback a helper makes before each shard it computes (tests hold a helper there).</summary>
-    internal Action? HelperShardStarting { get; set; }
-
-    /// <summary>Runs the E-step of <paramref name="count"/> points of <paramref name="points"/>.</summary>
-    /// <param name="model">The model version every shard assigns against.</param>
-    /// <param name="points">The batch buffer, row-major.</param>
-    /// <param name="count">The number of points in it.</param>
-    /// <param name="meanwhile">
-    /// Work of the caller's that touches neither the batch nor the model's next version, run on the
-    /// caller's thread exactly once before this returns: where helpers share the batch, while the
-    /// caller would otherwise wait for a helper's last shard.
-    /// </param>
-    /// <returns>The merged statistics (<see cref="Total"/>).</returns>
-    public ClusterStatistics Run(CentroidSet model, float[] points, int count, Action? meanwhile = null)
+    /// <inheritdoc/>
+    public TStatistics Run(TWork work, float[] points, int count, Action? meanwhile = null)
     {
         int shardCount = (count + _shardSize - 1) / _shardSize;
         Slot own = _slots[0];
@@ -108,14 +101,14 @@ internal sealed class ParallelEStep
             meanwhile?.Invoke();
             for (int s = 0; s < shardCount; s++)
             {
-                RunShard(model, points, count, s, own);
+                RunShard(work, points, count, s, own);
                 MergeStatistics(s, own.Shards[s]);
             }
 
             return Total;
         }
 
-        RunParallel(model, points, count, shardCount, meanwhile);
+        RunParallel(work, points, count, shardCount, meanwhile);
         return Total;
     }
 
@@ -150,10 +143,10 @@ internal sealed class ParallelEStep
     /// <see cref="Total"/> in shard order, each as soon as it and those before it are finished: the
     /// merging of the first shards overlaps the computing of the last.
     /// </summary>
-    private void RunParallel(CentroidSet model, float[] points, int count, int shardCount, Action? meanwhile)
+    private void RunParallel(TWork work, float[] points, int count, int shardCount, Action? meanwhile)
     {
         Helper[] helpers = _helpers ??= StartHelpers();
-        var job = new Job(model, points, count, shardCount);
+        var job = new Job(work, points, count, shardCount);
         Volatile.Write(ref _job, job);
         Interlocked.Increment(ref _generation);
         foreach (Helper helper in helpers)
@@ -167,7 +160,7 @@ internal sealed class ParallelEStep
         while ((shard = job.Claim()) >= 0)
         {
             long started = Stopwatch.GetTimestamp();
-            RunShard(model, points, count, shard, own);
+            RunShard(work, points, count, shard, own);
             job.Finish(shard, own.Index);
             _shardTicks = Stopwatch.GetTimestamp() - started;
             while (merged < shardCount && job.IsFinished(merged))
@@ -194,7 +187,7 @@ internal sealed class ParallelEStep
                 {
                     if (Stopwatch.GetTimestamp() > giveUp)
                     {
-                        RunShard(model, points, count, s, own);
+                        RunShard(work, points, count, s, own);
                         if (job.Finish(s, own.Index))
                         {
                             TakenOver++;
@@ -214,7 +207,7 @@ internal sealed class ParallelEStep
     }
 
     /// <summary>Shard 0 sets <see cref="Total"/> (the bits of a clear and an addition, in one pass); each later one is added.</summary>
-    private void MergeStatistics(int shard, ClusterStatistics statistics)
+    private void MergeStatistics(int shard, TStatistics statistics)
     {
         if (shard == 0)
         {
@@ -236,8 +229,8 @@ internal sealed class ParallelEStep
         {
             int start = shard * _shardSize;
             int n = Math.Min(_shardSize, count - start);
-            winner.Assignments.AsSpan(start, n).CopyTo(own.Assignments.AsSpan(start));
-            winner.SquaredDistances.AsSpan(start, n).CopyTo(own.SquaredDistances.AsSpan(start));
+            winner.Labels.AsSpan(start, n).CopyTo(own.Labels.AsSpan(start));
+            winner.Scores.AsSpan(start, n).CopyTo(own.Scores.AsSpan(start));
         }
     }
 
@@ -280,10 +273,10 @@ internal sealed class ParallelEStep
         int shard;
         while ((shard = job.Claim()) >= 0)
         {
-            HelperShardStarting?.Invoke();
+            _helperShardStarting?.Invoke();
             try
             {
-                RunShard(job.Model, job.Points, job.Count, shard, slot);
+                RunShard(job.Work, job.Points, job.Count, shard, slot);
                 job.Finish(shard, slot.Index);
             }
 #pragma warning disable CA1031 // The shard stays unfinished: the caller computes it and meets the same failure itself.
@@ -324,20 +317,14 @@ internal sealed class ParallelEStep
         return generation;
     }
 
-    private void RunShard(CentroidSet model, float[] points, int count, int shard, Slot slot)
+    private void RunShard(TWork work, float[] points, int count, int shard, Slot slot)
     {
-        int d = model.Dimensions;
+        int d = work.Dimensions;
         int start = shard * _shardSize;
         int n = Math.Min(_shardSize, count - start);
-        ClusterStatistics statistics = slot.Shards[shard];
+        TStatistics statistics = slot.Shards[shard];
         statistics.Clear();
-        HardEStep.Accumulate(
-            model,
-            points.AsSpan(start * d, n * d),
-            statistics,
-            slot.Assignments.AsSpan(start, n),
-            slot.SquaredDistances.AsSpan(start, n),
-            PointsBounded);
+        work.Run(points.AsSpan(start * d, n * d), statistics, slot.Labels.AsSpan(start, n), slot.Scores.AsSpan(start, n));
     }
 
     /// <summary>One batch: what to compute, the next shard to claim, and which thread's result each shard takes.</summary>
@@ -345,16 +332,16 @@ internal sealed class ParallelEStep
     {
         private int _next = -1;
 
-        public Job(CentroidSet model, float[] points, int count, int shardCount)
+        public Job(TWork work, float[] points, int count, int shardCount)
         {
-            Model = model;
+            Work = work;
             Points = points;
             Count = count;
             Winners = new int[shardCount];
             Winners.AsSpan().Fill(-1);
         }
 
-        public CentroidSet Model { get; }
+        public TWork Work { get; }
 
         public float[] Points { get; }
 
@@ -383,23 +370,23 @@ internal sealed class ParallelEStep
         public Slot(int index, int clusters, int dimensions, int shardCount, int maxBatch)
         {
             Index = index;
-            Shards = new ClusterStatistics[shardCount];
+            Shards = new TStatistics[shardCount];
             for (int s = 0; s < shardCount; s++)
             {
-                Shards[s] = new ClusterStatistics(clusters, dimensions);
+                Shards[s] = TStatistics.Create(clusters, dimensions);
             }
 
-            Assignments = new int[maxBatch];
-            SquaredDistances = new float[maxBatch];
+            Labels = new int[maxBatch];
+            Scores = new float[maxBatch];
         }
 
         public int Index { get; }
 
-        public ClusterStatistics[] Shards { get; }
+        public TStatistics[] Shards { get; }
 
-        public int[] Assignments { get; }
+        public int[] Labels { get; }
 
-        public float[] SquaredDistances { get; }
+        public float[] Scores { get; }
     }
 
     /// <summary>One helper thread, its buffers and its wake-up signal.</summary>

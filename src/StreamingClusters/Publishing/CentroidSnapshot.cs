@@ -38,8 +38,11 @@ public sealed record CentroidSnapshot
     /// <summary>Gets each cluster's weight (its discounted point count).</summary>
     public required IReadOnlyList<double> Weights { get; init; }
 
-    /// <summary>Gets the number of points ever assigned to each cluster.</summary>
+    /// <summary>Gets the number of points assigned to each cluster since it got its id (a reseeded cluster starts again from 0).</summary>
     public required IReadOnlyList<long> Counts { get; init; }
+
+    /// <summary>Gets each cluster's id: lasting across versions, never reused (a reseed retires one id and creates another).</summary>
+    public IReadOnlyList<long> Ids { get; init; } = [];
 
     /// <summary>Gets the discounted k-means objective: Σ_c of each cluster's discounted squared distances.</summary>
     public required double Inertia { get; init; }

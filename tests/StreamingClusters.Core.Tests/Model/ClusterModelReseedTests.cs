@@ -26,6 +26,36 @@ public class ClusterModelReseedTests
     }
 
     [Fact]
+    public void Apply_Reseed_RetiresTheSlotsIdAndGivesItOneNeverUsed()
+    {
+        var model = new ClusterModel(new ModelSettings(3, 2) { Seed = 5 });
+        model.SetCentroids([0, 0, 10, 0, 1000, 1000]);
+        float[] batch = [.. Enumerable.Range(0, 100).SelectMany(i => new[] { (i % 10) * 0.1f, (i / 10) * 0.1f, 10 + ((i % 10) * 0.1f), (i / 10) * 0.1f })];
+        Assert.Equal([0L, 1, 2], model.Ids.ToArray());
+
+        ReseedEvent reseed = Assert.Single(Streaming.Step(model, batch).Reseeds);
+
+        Assert.Equal(2, reseed.RetiredId);
+        Assert.Equal(3, reseed.NewId);
+        Assert.Equal([0L, 1, 3], model.Ids.ToArray());
+        ClusterModel restored = ClusterModel.Restore(model.ToState());
+        Assert.Equal([0L, 1, 3], restored.Ids.ToArray());
+        Assert.Equal(4, restored.ToState().NextId);
+    }
+
+    [Fact]
+    public void Restore_StateWithoutIds_NumbersTheClustersAfresh()
+    {
+        var model = new ClusterModel(new ModelSettings(3, 1));
+        model.SetCentroids([0, 1, 2]);
+
+        ClusterModel restored = ClusterModel.Restore(model.ToState() with { Ids = null, NextId = 0 });
+
+        Assert.Equal([0L, 1, 2], restored.Ids.ToArray());
+        Assert.Equal(3, restored.ToState().NextId);
+    }
+
+    [Fact]
     public void Apply_ReseedingOff_LeavesAStarvedClusterAlone()
     {
         var model = new ClusterModel(new ModelSettings(2, 1) { ReseedRatio = 0 });

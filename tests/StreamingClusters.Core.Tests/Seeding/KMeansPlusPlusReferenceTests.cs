@@ -57,7 +57,7 @@ public class KMeansPlusPlusReferenceTests
         double potential = 0;
         for (int i = 0; i < n; i++)
         {
-            closest[i] = KMeansPlusPlus.SquaredDistance(points.AsSpan(i * d, d), points.AsSpan(first * d, d));
+            closest[i] = SeedDistances.SquaredDistance(points.AsSpan(i * d, d), points.AsSpan(first * d, d));
             potential += closest[i];
         }
 
@@ -68,11 +68,11 @@ public class KMeansPlusPlusReferenceTests
             double bestPotential = double.PositiveInfinity;
             for (int t = 0; t < tries; t++)
             {
-                int candidate = KMeansPlusPlus.SampleProportional(closest, potential, random);
+                int candidate = D2Sampler.SampleProportional(closest, potential, random);
                 double trialPotential = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    trial[i] = Math.Min(closest[i], KMeansPlusPlus.SquaredDistance(points.AsSpan(i * d, d), points.AsSpan(candidate * d, d)));
+                    trial[i] = Math.Min(closest[i], SeedDistances.SquaredDistance(points.AsSpan(i * d, d), points.AsSpan(candidate * d, d)));
                     trialPotential += trial[i];
                 }
 

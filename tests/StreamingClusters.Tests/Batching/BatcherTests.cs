@@ -33,13 +33,13 @@ public sealed class BatcherTests
     [Fact]
     public async Task RunAsync_TimeoutPassesWithAPartialBatch_ClosesItThenAndNotBefore()
     {
-        Batcher batcher = CreateSut(batchSize: 100);
-        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        batcher.WaitingForTimeout = () => waiting.TrySetResult();
+        // The batch's time-out is a timer on the clock: once it is made, the batcher waits for it.
+        var clock = new TimerWatchingTimeProvider(_time);
+        var batcher = new Batcher(_ingest, _output.Writer, Dimensions, 100, Timeout, clock);
         Task running = batcher.RunAsync(CancellationToken.None);
 
         await WritePointsAsync(5);
-        await waiting.Task;
+        await clock.TimerCreated;
         _time.Advance(Timeout - TimeSpan.FromMilliseconds(1));
         Assert.False(_output.Reader.TryRead(out _));
 

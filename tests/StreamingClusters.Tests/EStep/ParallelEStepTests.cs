@@ -15,7 +15,8 @@ public sealed class ParallelEStepTests
     private const int ShardSize = 64;
     private const int MaxBatch = 1_000;
 
-    private static ParallelEStep CreateSut(int parallelism) => new(Clusters, Dimensions, ShardSize, parallelism, MaxBatch);
+    private static ParallelEStep<HardEStepWork, ClusterStatistics> CreateSut(int parallelism, Action? helperShardStarting = null) =>
+        new(Clusters, Dimensions, ShardSize, parallelism, MaxBatch, helperShardStarting);
 
     private static CentroidSet Model()
     {
@@ -26,18 +27,18 @@ public sealed class ParallelEStepTests
     /// <summary>What one thread gives: the statistics, the assignments and the distances of the first <paramref name="count"/> points.</summary>
     private static (ClusterStatistics Total, int[] Clusters, float[] Distances) Reference(CentroidSet model, float[] points, int count)
     {
-        ParallelEStep one = CreateSut(parallelism: 1);
-        ClusterStatistics total = one.Run(model, points, count).Clone();
-        return (total, one.Assignments[..count], one.SquaredDistances[..count]);
+        ParallelEStep<HardEStepWork, ClusterStatistics> one = CreateSut(parallelism: 1);
+        ClusterStatistics total = one.Run(new HardEStepWork(model), points, count).Clone();
+        return (total, one.Labels[..count], one.Scores[..count]);
     }
 
-    private static void AssertSameBits((ClusterStatistics Total, int[] Clusters, float[] Distances) expected, ParallelEStep actual, int count)
+    private static void AssertSameBits((ClusterStatistics Total, int[] Clusters, float[] Distances) expected, ParallelEStep<HardEStepWork, ClusterStatistics> actual, int count)
     {
         Assert.True(expected.Total.BitwiseEquals(actual.Total), "statistics differ");
-        Assert.Equal(expected.Clusters, actual.Assignments[..count]);
+        Assert.Equal(expected.Clusters, actual.Labels[..count]);
         Assert.Equal(
             expected.Distances.Select(BitConverter.SingleToInt32Bits),
-            actual.SquaredDistances[..count].Select(BitConverter.SingleToInt32Bits));
+            actual.Scores[..count].Select(BitConverter.SingleToInt32Bits));
     }
 
     [Theory]
@@ -51,13 +52,13 @@ public sealed class ParallelEStepTests
         CentroidSet model = Model();
         float[] points = TestData.Blobs(MaxBatch, Dimensions, Clusters, seed: 11);
         var expected = Reference(model, points, count);
-        ParallelEStep sut = CreateSut(parallelism);
+        ParallelEStep<HardEStepWork, ClusterStatistics> sut = CreateSut(parallelism);
         try
         {
             // Several batches in a row: the helpers' buffers of one batch must not leak into the next.
             for (int round = 0; round < 20; round++)
             {
-                sut.Run(model, points, count);
+                sut.Run(new HardEStepWork(model), points, count);
                 AssertSameBits(expected, sut, count);
             }
         }
@@ -79,12 +80,12 @@ public sealed class ParallelEStepTests
         points[17] = 1e18f;
         points[(MaxBatch * Dimensions) - 1] = -1e18f;
         var expected = Reference(model, points, MaxBatch);
-        var sut = new ParallelEStep(Clusters, Dimensions, ShardSize, parallelism, MaxBatch, pointsBounded: true);
+        ParallelEStep<HardEStepWork, ClusterStatistics> sut = CreateSut(parallelism);
         try
         {
             for (int round = 0; round < 5; round++)
             {
-                sut.Run(model, points, MaxBatch);
+                sut.Run(new HardEStepWork(model, pointsBounded: true), points, MaxBatch);
                 AssertSameBits(expected, sut, MaxBatch);
             }
         }
@@ -100,18 +101,17 @@ public sealed class ParallelEStepTests
         CentroidSet model = Model();
         float[][] batches = [.. Enumerable.Range(0, 3).Select(b => TestData.Blobs(MaxBatch, Dimensions, Clusters, seed: (ulong)(20 + b)))];
         var expected = batches.Select(points => Reference(model, points, MaxBatch)).ToArray();
-        ParallelEStep sut = CreateSut(parallelism: 2);
         using var stalled = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         int shardsStarted = 0;
-        sut.HelperShardStarting = () =>
+        ParallelEStep<HardEStepWork, ClusterStatistics> sut = CreateSut(parallelism: 2, helperShardStarting: () =>
         {
             if (Interlocked.Increment(ref shardsStarted) == 1)
             {
                 stalled.Set();
                 release.Wait();
             }
-        };
+        });
         try
         {
             // The helper holds the first shard it claims until released; until it has claimed one,
@@ -119,21 +119,21 @@ public sealed class ParallelEStepTests
             for (int round = 0; !stalled.IsSet; round++)
             {
                 Assert.True(round < 100_000, "The helper never claimed a shard.");
-                sut.Run(model, batches[0], MaxBatch);
+                sut.Run(new HardEStepWork(model), batches[0], MaxBatch);
                 AssertSameBits(expected[0], sut, MaxBatch);
             }
 
             Assert.Equal(1, sut.TakenOver);
 
             // Another batch while the helper still sits in the old one's shard.
-            sut.Run(model, batches[1], MaxBatch);
+            sut.Run(new HardEStepWork(model), batches[1], MaxBatch);
             AssertSameBits(expected[1], sut, MaxBatch);
 
             // The helper finishes its stale shard into its own buffers, then helps with new batches.
             release.Set();
             for (int round = 0; round < 50; round++)
             {
-                sut.Run(model, batches[2], MaxBatch);
+                sut.Run(new HardEStepWork(model), batches[2], MaxBatch);
                 AssertSameBits(expected[2], sut, MaxBatch);
             }
         }

@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Logging;
+using StreamingClusters.MStep;
+using StreamingClusters.Model;
+
+namespace StreamingClusters.Checkpoints;
+
+/// <summary>
+/// When the model stage writes a checkpoint: after a batch, once the interval has passed and the model
+/// and the source positions agree (the batch ended on a block boundary); and at the end of the run.
+/// </summary>
+internal sealed class CheckpointCadence
+{
+    private readonly CheckpointStore _store;
+    private readonly IStreamingModel _model;
+    private readonly SourceLedger _ledger;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _interval;
+    private readonly ILogger _logger;
+
+    /// <summary>When the last checkpoint was written (or the stage started), in the clock's timestamps.</summary>
+    private long _lastWritten;
+
+    /// <summary>Creates the cadence; the interval counts from now.</summary>
+    /// <param name="store">Where checkpoints go.</param>
+    /// <param name="model">The model whose state they hold.</param>
+    /// <param name="ledger">The source positions they hold.</param>
+    /// <param name="time">The clock of the interval and the timestamps.</param>
+    /// <param name="interval">The least time between two checkpoints of a running stream.</param>
+    /// <param name="logger">Where a kept checkpoint is noted.</param>
+    public CheckpointCadence(CheckpointStore store, IStreamingModel model, SourceLedger ledger, TimeProvider time, TimeSpan interval, ILogger logger)
+    {
+        _store = store;
+        _model = model;
+        _ledger = ledger;
+        _time = time;
+        _interval = interval;
+        _logger = logger;
+        _lastWritten = time.GetTimestamp();
+    }
+
+    /// <summary>Writes a checkpoint if the interval has passed and the positions agree with the model.</summary>
+    public void AfterBatch()
+    {
+        if (_ledger.Aligned && _time.GetElapsedTime(_lastWritten) >= _interval)
+        {
+            _store.Write(Checkpoint());
+            _lastWritten = _time.GetTimestamp();
+        }
+    }
+
+    /// <summary>Writes the checkpoint of a drained run.</summary>
+    public void Final() => _store.Write(Checkpoint());
+
+    /// <summary>
+    /// Writes the checkpoint of an abandoned drain only where the model and the positions agree, so it
+    /// never claims points the model does not hold nor holds points a replay would apply again;
+    /// otherwise the last one stays in place.
+    /// </summary>
+    public void Abandoned()
+    {
+        if (_ledger.Aligned)
+        {
+            _store.Write(Checkpoint());
+        }
+        else
+        {
+            MStepLog.CheckpointKept(_logger);
+        }
+    }
+
+    private Checkpoint Checkpoint()
+    {
+        StreamingModelState state = _model.ToState();
+        return new()
+        {
+            Model = state.Model,
+            Counts = state.Counts,
+            LastApplied = state.LastApplied ?? _time.GetUtcNow(),
+            Sources = _ledger.Positions(),
+            Written = _time.GetUtcNow(),
+        };
+    }
+}

@@ -1,0 +1,77 @@
+using StreamingClusters.Checkpoints;
+using StreamingClusters.EStep;
+using StreamingClusters.Ingest;
+using StreamingClusters.Model;
+using StreamingClusters.Options;
+using StreamingClusters.Publishing;
+using StreamingClusters.Statistics;
+
+namespace StreamingClusters.MStep;
+
+/// <summary>
+/// Builds the model stage once the stream's dimension is known: the model (new, configured or
+/// restored) with its E-step runner, and the stage's accounting, publishing and checkpoint cadence.
+/// The one place that picks the model's class.
+/// </summary>
+internal static class ModelStageFactory
+{
+    /// <summary>Builds the stage.</summary>
+    /// <param name="parts">The pipeline's parts.</param>
+    /// <param name="dimensions">The stream's dimension.</param>
+    /// <param name="restored">The checkpoint to go on from (its shape checked), or null.</param>
+    /// <returns>The stage.</returns>
+    public static ModelStage Create(PipelineParts parts, int dimensions, Checkpoint? restored)
+    {
+        StreamingClustersOptions options = parts.Options;
+        IStreamingModel model = CreateModel(options, dimensions, parts.Ingest, parts.Time, restored);
+        var ledger = new SourceLedger(parts.Ingest, restored?.Sources ?? []);
+        var publisher = new ModelPublisher(parts.Snapshots, parts.Assignments, new SnapshotBuilder(model, ledger, parts.Time));
+        CheckpointCadence? checkpoints = parts.Checkpoints is { } store
+            ? new CheckpointCadence(store, model, ledger, parts.Time, options.Checkpoint.Interval, parts.Logger)
+            : null;
+        return new ModelStage(model, ledger, publisher, checkpoints, new ModelStageMonitor(parts.Logger, parts.Metrics, parts.Time));
+    }
+
+    /// <summary>How the model treats the stream under <paramref name="options"/>.</summary>
+    /// <param name="options">The pipeline's settings.</param>
+    /// <param name="ingest">The ingest whose check every point passed.</param>
+    /// <returns>The model's options.</returns>
+    public static StreamingModelOptions StreamingOptions(StreamingClustersOptions options, IngestStage ingest) => new()
+    {
+        SeedingBufferSize = options.Seeding.BufferSize,
+        HalfLife = options.ParsedHalfLife,
+        SeedingParallelism = options.EffectiveParallelism,
+
+        // Every point reaches the model through the ingest check (finite, at most the ingest's bound), so
+        // within the kernels' bound the E-step need not check them again.
+        PointsBounded = ingest.MaxAbsoluteValue <= NearestCentroidKernel.BoundedMagnitude,
+    };
+
+    private static KMeansStreamingModel CreateModel(StreamingClustersOptions options, int dimensions, IngestStage ingest, TimeProvider time, Checkpoint? restored)
+    {
+        var settings = new ModelSettings(options.Clusters, dimensions)
+        {
+            Seed = options.Seed,
+            ReseedRatio = options.ReseedRatio,
+            SeedingCandidates = options.Seeding.Candidates,
+            RefineIterations = options.Seeding.RefineIterations,
+        };
+
+        // The seeding buffer is applied as one batch: it may pass its size by up to one batch.
+        int largestBatch = options.InitialCentroids is null ? options.Seeding.BufferSize + options.BatchSize : options.BatchSize;
+        int parallelism = options.EffectiveParallelism;
+        IEStepRunner<HardEStepWork, ClusterStatistics> runner = parallelism == 1
+            ? new SerialEStep<HardEStepWork, ClusterStatistics>(options.Clusters, dimensions, options.ShardSize, largestBatch)
+            : new ParallelEStep<HardEStepWork, ClusterStatistics>(options.Clusters, dimensions, options.ShardSize, parallelism, largestBatch);
+        StreamingModelOptions streaming = StreamingOptions(options, ingest);
+        if (restored is not null)
+        {
+            // The shape was checked against the configuration; the options in force are the configured ones.
+            var state = new StreamingModelState { Model = restored.Model, Counts = restored.Counts, LastApplied = restored.LastApplied };
+            return KMeansStreamingModel.Restore(state, settings, streaming, runner, time);
+        }
+
+        double[]? centroids = options.InitialCentroids?.SelectMany(c => c).ToArray();
+        return KMeansStreamingModel.Create(settings, streaming, runner, time, centroids);
+    }
+}
