@@ -29,7 +29,13 @@ internal static class ModelStageFactory
         CheckpointCadence? checkpoints = parts.Checkpoints is { } store
             ? new CheckpointCadence(store, model, ledger, parts.Time, options.Checkpoint.Interval, parts.Logger)
             : null;
-        return new ModelStage(model, ledger, publisher, checkpoints, new ModelStageMonitor(parts.Logger, parts.Metrics, parts.Time));
+        var monitor = new ModelStageMonitor(parts.Logger, parts.Metrics, parts.Time);
+        if (!model.IsSeeded)
+        {
+            monitor.AwaitingSeeding(options.Seeding.BufferSize, options.Seeding.IdleTimeout);
+        }
+
+        return new ModelStage(model, ledger, publisher, checkpoints, monitor, options.Seeding.IdleTimeout);
     }
 
     /// <summary>How the model treats the stream under <paramref name="options"/>.</summary>
