@@ -25,7 +25,7 @@ internal static class ModelStageFactory
         StreamingClustersOptions options = parts.Options;
         IStreamingModel model = CreateModel(options, dimensions, parts.Ingest, parts.Time, restored);
         var ledger = new SourceLedger(parts.Ingest, restored?.Sources ?? []);
-        var publisher = new ModelPublisher(parts.Snapshots, parts.Assignments, new SnapshotBuilder(model, ledger, parts.Time));
+        var publisher = new ModelPublisher(parts.Snapshots, parts.Assignments, new SnapshotBuilder(model, ledger, parts.Ingest.Dimensions, parts.Time));
         CheckpointCadence? checkpoints = parts.Checkpoints is { } store
             ? new CheckpointCadence(store, model, ledger, parts.Time, options.Checkpoint.Interval, parts.Logger)
             : null;
