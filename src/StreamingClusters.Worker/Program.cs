@@ -143,7 +143,7 @@ catch (OptionsValidationException ex)
 {
     foreach (string failure in ex.Failures)
     {
-        Console.Error.WriteLine($"Configuration refused: {failure}");
+        Console.Error.WriteLine($"Configuration refused: {RefusedSetting.Describe(failure)}");
     }
 
     return ExitCodes.Refused;

@@ -206,7 +206,7 @@ public sealed partial class FrontDoorTests : IDisposable
 
         Assert.Equal(2, run.ExitCode);
         Assert.Equal(string.Empty, run.Output);
-        Assert.Equal("Configuration refused: Clusters: The field StreamingClustersOptions.Clusters must be between 1 and 65536.\n", run.Error);
+        Assert.Equal("Configuration refused: StreamingClusters:Clusters must be between 1 and 65536.\n", run.Error);
     }
 
     [Fact]

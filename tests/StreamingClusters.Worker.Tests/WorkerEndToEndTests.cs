@@ -102,8 +102,8 @@ public sealed class WorkerEndToEndTests : IDisposable
         WorkerProcess.Result run = await WorkerProcess.RunAsync(_dir.FullName, null, "--input", input, "--clusters", "0", "--half-life", "20000points", "--batch-size", "-3");
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("Configuration refused: Clusters: The field StreamingClustersOptions.Clusters must be between 1 and 65536.", run.Error, StringComparison.Ordinal);
-        Assert.Contains("BatchSize: The field StreamingClustersOptions.BatchSize must be between 1 and 16777216.", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Configuration refused: StreamingClusters:Clusters must be between 1 and 65536.", run.Error, StringComparison.Ordinal);
+        Assert.Contains("Configuration refused: StreamingClusters:BatchSize must be between 1 and 16777216.", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]
