@@ -75,12 +75,12 @@ internal sealed class DashboardPage : IAsyncDisposable
     public async Task<long> VersionAsync() =>
         long.Parse(await Page.EvaluateAsync<string>("() => document.documentElement.dataset.version"), CultureInfo.InvariantCulture);
 
-    /// <summary>Gets the centroid table as shown: per row, the weight then the centroid's values, from the cells' data-value.</summary>
+    /// <summary>Gets the centroid table as shown: per row, the weight then the centroid's values, from the rows' data-values.</summary>
     public async Task<double[][]> TableAsync()
     {
         JsonElement rows = await Page.EvaluateAsync<JsonElement>(
-            "() => [...document.querySelectorAll('#centroids tbody tr')].map(tr => [...tr.cells].slice(1).map(td => td.dataset.value))");
-        return [.. rows.EnumerateArray().Select(r => r.EnumerateArray().Where((_, i) => i != 1).Select(v => double.Parse(v.GetString()!, CultureInfo.InvariantCulture)).ToArray())];
+            "() => [...document.querySelectorAll('#centroids tbody tr')].map(tr => JSON.parse(tr.dataset.values))");
+        return [.. rows.EnumerateArray().Select(r => r.EnumerateArray().Where((_, i) => i != 1).Select(v => v.GetDouble()).ToArray())];
     }
 
     public async ValueTask DisposeAsync() => await _context.DisposeAsync();

@@ -101,7 +101,8 @@ public sealed class DashboardPageTests(BrowserFixture browser) : IClassFixture<B
         }
 
         await page.WaitAsync("document.querySelectorAll('#rejections li').length > 0");
-        byte[] png = await page.Page.ScreenshotAsync(new() { FullPage = true });
+        // A full-page screenshot is rasterised in software here: on a busy two-core machine it can take a while.
+        byte[] png = await page.Page.ScreenshotAsync(new() { FullPage = true, Timeout = 120_000 });
         string artefact = Path.Combine(AppContext.BaseDirectory, "artifacts", "dashboard.png");
         Directory.CreateDirectory(Path.GetDirectoryName(artefact)!);
         await File.WriteAllBytesAsync(artefact, png);
