@@ -99,7 +99,6 @@ run() { # $1: none | stream (the page's stream read by curl) | blank (the browse
             b0=$b1
         done
         b0=$(cpu $(ps -o pid= -s "$bpid"))
-        if [ -n "${PER_PROCESS:-}" ]; then for p in $(ps -o pid= -s "$bpid"); do echo "   $(awk '{ print $14 + $15 }' /proc/$p/stat) $(tr '\0' ' ' < /proc/$p/cmdline | grep -o -- '--type=[a-z-]*\|--top-chrome-webui' | tr '\n' ' ')"; done; fi
     fi
     w0=$(cpu "$wpid")
     start=$(date +%s.%N)
@@ -108,7 +107,6 @@ run() { # $1: none | stream (the page's stream read by curl) | blank (the browse
     until [ "$(applied)" = "$points" ]; do sleep 0.02; done
     end=$(date +%s.%N)
     w1=$(cpu "$wpid")
-    if [ -n "${PER_PROCESS:-}" ] && [ -n "$bpid" ]; then for p in $(ps -o pid= -s "$bpid"); do echo "   $(awk '{ print $14 + $15 }' /proc/$p/stat) $(tr '\0' ' ' < /proc/$p/cmdline | grep -o -- '--type=[a-z-]*\|--top-chrome-webui' | tr '\n' ' ')"; done; fi
     if [ -n "$bpid" ]; then
         b1=$(cpu $(ps -o pid= -s "$bpid"))
         kill -- -"$bpid" 2>/dev/null || true
