@@ -39,6 +39,7 @@ internal static partial class HttpEndpoints
         builder.Services.AddSingleton<HttpSource>();
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.Services.AddSingleton<IngestLimitFilter>();
+        DashboardEndpoints.AddRecentRejections(builder.Services);
         builder.Services.Configure<KestrelServerOptions>(o => KestrelLimits.Bind(builder.Configuration.GetSection(KestrelLimits.SectionName), o.Limits));
         // ASP.NET Core's own meters give requests by route and status (the 503s and 413s among them) and
         // Kestrel's open connections, next to the model's.
@@ -59,6 +60,7 @@ internal static partial class HttpEndpoints
         ModelEndpoints.Map(app);
         ScoreEndpoints.Map(app);
         HealthEndpoints.Map(app);
+        DashboardEndpoints.Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.Lifetime.ApplicationStarted.Register(() => LogListening(app));
     }

@@ -44,6 +44,11 @@ internal sealed record HealthResponse(string Status, long Version, CheckpointSta
 /// <param name="Errors">The records at fault, if any.</param>
 internal sealed record ErrorResponse(string Error, IReadOnlyList<RecordError>? Errors = null);
 
+/// <summary>The answer of GET /rejections/recent.</summary>
+/// <param name="Kept">How many rejections the worker keeps at most.</param>
+/// <param name="Recent">The last rejections, newest first.</param>
+internal sealed record RecentRejectionsResponse(int Kept, IReadOnlyList<RecentRejection> Recent);
+
 /// <summary>The JSON of the HTTP answers.</summary>
 internal static class HttpJson
 {
@@ -65,6 +70,7 @@ internal static class HttpJson
 [JsonSerializable(typeof(ScoreResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(RecentRejectionsResponse))]
 internal sealed partial class HttpJsonContext : JsonSerializerContext
 {
 }

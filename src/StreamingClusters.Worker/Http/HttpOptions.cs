@@ -6,7 +6,7 @@ internal sealed class HttpOptions
     /// <summary>The configuration section.</summary>
     public const string SectionName = "StreamingClusters:Http";
 
-    /// <summary>Gets or sets the key that POST /points and POST /score require (header X-Api-Key or Authorization: Bearer).</summary>
+    /// <summary>Gets or sets the key that POST /points, POST /score and GET /rejections/recent require (header X-Api-Key or Authorization: Bearer).</summary>
     /// <value>The default value is none: no key is required.</value>
     public string? ApiKey { get; set; }
 

@@ -1,0 +1,97 @@
+using StreamingClusters.Ingest;
+using StreamingClusters.Sinks;
+
+namespace StreamingClusters.Worker.Http;
+
+/// <summary>One rejected record as GET /rejections/recent reports it: no raw text, only where and why.</summary>
+/// <param name="Source">The source's name.</param>
+/// <param name="Record">The record's number in the source, from 1.</param>
+/// <param name="Reason">Why it was rejected.</param>
+/// <param name="At">When it was rejected.</param>
+internal readonly record struct RecentRejection(string Source, long Record, string Reason, DateTimeOffset At);
+
+/// <summary>
+/// The last <see cref="Capacity"/> rejected records, newest first, for GET /rejections/recent and the
+/// page; a fixed ring, so that a feed of bad records costs a bounded amount of memory.
+/// </summary>
+internal sealed class RecentRejections
+{
+    /// <summary>How many rejections are kept.</summary>
+    public const int Capacity = 20;
+
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private readonly RecentRejection[] _ring = new RecentRejection[Capacity];
+
+    /// <summary>The number of rejections ever added; the next one goes to <c>_added % Capacity</c>.</summary>
+    private long _added;
+
+    public RecentRejections(TimeProvider time)
+    {
+        _time = time;
+    }
+
+    /// <summary>Keeps <paramref name="record"/> in place of the oldest one kept.</summary>
+    public void Add(in RejectedRecord record)
+    {
+        var recent = new RecentRejection(record.Source, record.Record, record.Reason, _time.GetUtcNow());
+        lock (_gate)
+        {
+            _ring[_added % Capacity] = recent;
+            _added++;
+        }
+    }
+
+    /// <summary>Gets the kept rejections, newest first.</summary>
+    public RecentRejection[] Newest()
+    {
+        lock (_gate)
+        {
+            int count = (int)Math.Min(_added, Capacity);
+            var newest = new RecentRejection[count];
+            for (int i = 0; i < count; i++)
+            {
+                newest[i] = _ring[(_added - 1 - i) % Capacity];
+            }
+
+            return newest;
+        }
+    }
+}
+
+/// <summary>Passes rejected records on to the configured dead-letter sink and keeps the last few in <see cref="RecentRejections"/>.</summary>
+internal sealed class RecentRejectionsSink : IDeadLetterSink, IDisposable, IAsyncDisposable
+{
+    private readonly IDeadLetterSink _inner;
+    private readonly RecentRejections _recent;
+
+    public RecentRejectionsSink(IDeadLetterSink inner, RecentRejections recent)
+    {
+        _inner = inner;
+        _recent = recent;
+    }
+
+    public void Write(in RejectedRecord record)
+    {
+        _recent.Add(record);
+        _inner.Write(record);
+    }
+
+    public Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+
+    /// <summary>Disposes the sink it wraps, as the container would have.</summary>
+    public void Dispose() => (_inner as IDisposable)?.Dispose();
+
+    /// <summary>Disposes the sink it wraps, as the container would have.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_inner is IAsyncDisposable asyncDisposable)
+        {
+            await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+        }
+        else if (_inner is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
+    }
+}
