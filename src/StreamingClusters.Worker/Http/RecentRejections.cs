@@ -60,38 +60,9 @@ internal sealed class RecentRejections
 }
 
 /// <summary>Passes rejected records on to the configured dead-letter sink and keeps the last few in <see cref="RecentRejections"/>.</summary>
-internal sealed class RecentRejectionsSink : IDeadLetterSink, IDisposable, IAsyncDisposable
+/// <param name="inner">The configured sink.</param>
+/// <param name="recent">Where the last few are kept.</param>
+internal sealed class RecentRejectionsSink(IDeadLetterSink inner, RecentRejections recent) : ForwardingDeadLetterSink(inner)
 {
-    private readonly IDeadLetterSink _inner;
-    private readonly RecentRejections _recent;
-
-    public RecentRejectionsSink(IDeadLetterSink inner, RecentRejections recent)
-    {
-        _inner = inner;
-        _recent = recent;
-    }
-
-    public void Write(in RejectedRecord record)
-    {
-        _recent.Add(record);
-        _inner.Write(record);
-    }
-
-    public Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-    /// <summary>Disposes the sink it wraps, as the container would have.</summary>
-    public void Dispose() => (_inner as IDisposable)?.Dispose();
-
-    /// <summary>Disposes the sink it wraps, as the container would have.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (_inner is IAsyncDisposable asyncDisposable)
-        {
-            await asyncDisposable.DisposeAsync().ConfigureAwait(false);
-        }
-        else if (_inner is IDisposable disposable)
-        {
-            disposable.Dispose();
-        }
-    }
+    protected override void Seen(in RejectedRecord record) => recent.Add(record);
 }
