@@ -13,6 +13,9 @@ internal static partial class MStepLog
     [LoggerMessage(EventId = 202, Level = LogLevel.Error, Message = "Refused an update that would make the model non-finite; its {Points} points are rejected and dead-lettered")]
     public static partial void UpdateRefused(ILogger logger, Exception exception, int points);
 
+    [LoggerMessage(EventId = 204, Level = LogLevel.Information, Message = "Cluster {Kind}: id {OldId} → {NewId} in slot {Slot} at version {Version}: {Reason}")]
+    public static partial void ClusterEvent(ILogger logger, Model.ClusterEventKind kind, long? oldId, long? newId, int slot, long version, string reason);
+
     [LoggerMessage(EventId = 203, Level = LogLevel.Warning, Message = "The drain was abandoned in the middle of a block: the last checkpoint is kept, and replayable sources resume from it")]
     public static partial void CheckpointKept(ILogger logger);
 }

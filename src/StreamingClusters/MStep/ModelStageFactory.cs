@@ -29,7 +29,9 @@ internal static class ModelStageFactory
         CheckpointCadence? checkpoints = parts.Checkpoints is { } store
             ? new CheckpointCadence(store, model, ledger, parts.Time, options.Checkpoint.Interval, parts.Logger)
             : null;
-        return new ModelStage(model, ledger, publisher, checkpoints, new ModelStageMonitor(parts.Logger, parts.Metrics, parts.Time));
+        // The history restored from the checkpoint goes out first, uncounted: it happened before this run.
+        parts.Events.Publish(model.RecentEvents);
+        return new ModelStage(model, ledger, publisher, checkpoints, new ModelStageMonitor(parts.Logger, parts.Metrics, parts.Time, parts.Events));
     }
 
     /// <summary>How the model treats the stream under <paramref name="options"/>.</summary>
@@ -53,6 +55,7 @@ internal static class ModelStageFactory
         {
             Seed = options.Seed,
             ReseedRatio = options.ReseedRatio,
+            Repair = options.Repair,
             SeedingCandidates = options.Seeding.Candidates,
             RefineIterations = options.Seeding.RefineIterations,
         };
