@@ -34,6 +34,9 @@ public sealed class ClusterModel
     /// <summary>Per slot, the last version a repair may not remove the cluster in (held still beside a move).</summary>
     private readonly long[] _heldUntil;
 
+    /// <summary>The least utility the repair's last look found (a lower bound of the next, as moves remove the least): a recent split worth more looks at once; +∞ before any look.</summary>
+    private double _lastLeastUtility = double.PositiveInfinity;
+
     /// <summary>The latest changes of ids, oldest first, at most <see cref="RecentEventCapacity"/>.</summary>
     private readonly Queue<ClusterEvent> _recentEvents = new();
 
@@ -150,6 +153,8 @@ public sealed class ClusterModel
             held.CopyTo(model._heldUntil, 0);
         }
 
+        model._lastLeastUtility = state.RepairLeastUtility ?? double.PositiveInfinity;
+
         foreach (ClusterEvent e in state.RecentEvents ?? [])
         {
             model.Remember(e);
@@ -178,6 +183,7 @@ public sealed class ClusterModel
         NextId = _nextId,
         RecentEvents = [.. _recentEvents],
         HeldUntil = (long[])_heldUntil.Clone(),
+        RepairLeastUtility = double.IsFinite(_lastLeastUtility) ? _lastLeastUtility : null,
         RandomState = _random.GetState(),
     };
 
@@ -283,7 +289,7 @@ public sealed class ClusterModel
         IReadOnlyList<ReseedEvent> reseeds = ReseedStarved(recentPoints, version, events);
         if (Settings.Repair)
         {
-            RepairOnce(statistics.Counts, recentPoints, version, events);
+            RepairOnce(statistics, discount, reseeds, recentPoints, version, events);
         }
 
         Version = version;
@@ -381,32 +387,50 @@ public sealed class ClusterModel
     }
 
     /// <summary>Makes the repair's move, if one is worth it (see <see cref="ClusterRepair"/>).</summary>
-    private void RepairOnce(ReadOnlySpan<long> batchCounts, ReadOnlySpan<float> recentPoints, long version, List<ClusterEvent> events)
+    private void RepairOnce(ClusterStatistics statistics, double discount, IReadOnlyList<ReseedEvent> reseeds, ReadOnlySpan<float> recentPoints, long version, List<ClusterEvent> events)
     {
-        if (ClusterRepair.Find(_centroids, _weights, _inertia, _heldUntil, version, batchCounts, recentPoints, _random) is not { } move)
+        var reseeded = new bool[Clusters];
+        foreach (ReseedEvent reseed in reseeds)
+        {
+            reseeded[reseed.Cluster] = true;
+        }
+
+        // After the swap the _next arrays hold the version the batch was assigned against.
+        var inputs = new RepairInputs
+        {
+            Centroids = _centroids,
+            Weights = _weights,
+            Inertia = _inertia,
+            PreviousCentroids = _nextCentroids,
+            PreviousWeights = _nextWeights,
+            PreviousInertia = _nextInertia,
+            HeldUntil = _heldUntil,
+            Reseeded = reseeded,
+            LastLeastUtility = _lastLeastUtility,
+        };
+        RepairMove? found = ClusterRepair.Find(inputs, statistics, discount, version, version % Settings.RepairEvery == 0, recentPoints, _random);
+        _lastLeastUtility = inputs.LastLeastUtility;
+        if (found is not { } move)
         {
             return;
         }
 
         int d = Dimensions;
-        (int r, int s) = (move.Removed, move.Split);
+        (int r, int s) = (move.Removed, move.From);
         long removedId = _ids[r];
         long fromId = _ids[s];
         events.Add(new ClusterEvent(
             ClusterEventKind.Removed, version, r, removedId, null,
             FormattableString.Invariant($"least utility {move.Utility:G4} (its points go to cluster {_ids[move.Receiver]})")));
-        double weight = _weights[s];
-        double inertia = _inertia[s] * move.ErrorRatio;
         move.NewCentroid.CopyTo(_centroids, r * d);
-        move.SplitCentroid.CopyTo(_centroids, s * d);
-        _weights[r] = weight * move.NewShare;
-        _weights[s] = weight - _weights[r];
-        _inertia[r] = inertia * move.NewShare;
-        _inertia[s] = inertia - _inertia[r];
+        move.FromCentroid.CopyTo(_centroids, s * d);
+        (_weights[r], _inertia[r]) = (move.NewWeight, move.NewInertia);
+        (_weights[s], _inertia[s]) = (move.FromWeight, move.FromInertia);
         _ids[r] = _nextId++;
+        string how = move.Split == RepairSplit.Recent ? "its points of the last batch, apart from its past" : "two groups of its points";
         events.Add(new ClusterEvent(
             ClusterEventKind.SplitOff, version, r, null, _ids[r],
-            FormattableString.Invariant($"split off cluster {fromId} (error {_inertia[r] + _inertia[s]:G4} after, expected gain {move.Gain:G4} > {ClusterRepair.Margin}× utility {move.Utility:G4} of cluster {removedId})"))
+            FormattableString.Invariant($"split off cluster {fromId} ({how}): gain {move.Gain:G4} > {(move.Split == RepairSplit.Recent ? ClusterRepair.RecentMargin : ClusterRepair.Margin)}× utility {move.Utility:G4} of cluster {removedId}"))
         { FromId = fromId });
         long hold = version + Settings.RepairHold;
         _heldUntil[r] = hold;

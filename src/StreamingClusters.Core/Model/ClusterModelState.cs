@@ -39,6 +39,9 @@ public sealed record ClusterModelState
     /// <summary>Gets, per slot, the version up to which a repair leaves the cluster still; null when none is held.</summary>
     public long[]? HeldUntil { get; init; }
 
+    /// <summary>Gets the least utility the repair's last look found, or null before any look.</summary>
+    public double? RepairLeastUtility { get; init; }
+
     /// <summary>Gets the random generator's state.</summary>
     public required ulong[] RandomState { get; init; }
 }

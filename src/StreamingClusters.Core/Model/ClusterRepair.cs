@@ -6,8 +6,11 @@ namespace StreamingClusters.Model;
 
 /// <summary>
 /// Repair of local optima while the stream runs (after breathing k-means, Fritzke 2020): the cluster of
-/// least utility is removed and a new one split off the cluster of largest error, when the split's
-/// gain is worth more than what the removal costs.
+/// least utility is removed and a new one split off another, when the split's gain is worth more than
+/// what the removal costs. Two splits are weighed: the batch's points of a cluster apart from its past
+/// (a group arriving where a cluster already was: exact gain from the statistics, O(k d), every batch),
+/// and, at each look, two-means on the batch's points of the cluster of largest error (a cluster that
+/// holds two groups).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -33,6 +36,12 @@ internal static class ClusterRepair
     /// <summary>How many times the removal's cost a split's gain must be worth.</summary>
     public const double Margin = 2;
 
+    /// <summary>
+    /// How many times the removal's cost a recent split's gain must be worth: its gain is exact (the
+    /// batch's own statistics), the cost an upper bound, so a gain just above the cost is real.
+    /// </summary>
+    public const double RecentMargin = 1;
+
     /// <summary>The most points of a batch read to measure a split (the first ones, in arrival order).</summary>
     public const int MaxSample = 4096;
 
@@ -42,22 +51,54 @@ internal static class ClusterRepair
     private const int SplitIterations = 8;
 
     /// <summary>Finds the move worth making, if any.</summary>
-    /// <param name="centroids">k × d, after the M-step.</param>
-    /// <param name="weights">Each cluster's weight.</param>
-    /// <param name="inertia">Each cluster's discounted error.</param>
-    /// <param name="heldUntil">Each slot's last version held still.</param>
+    /// <param name="model">The model's arrays now (after the M-step) and before it.</param>
+    /// <param name="statistics">The batch's statistics (against the version before).</param>
+    /// <param name="discount">The discount the M-step applied.</param>
     /// <param name="version">The version being made.</param>
-    /// <param name="batchCounts">Each cluster's points in the batch.</param>
+    /// <param name="look">Whether to weigh every removal now (k² d flops); otherwise only when a recent split is worth the last look's least utility.</param>
     /// <param name="points">The batch's points.</param>
     /// <param name="random">The model's generator.</param>
     /// <returns>The move, or null.</returns>
-    public static RepairMove? Find(
-        double[] centroids, double[] weights, double[] inertia, long[] heldUntil, long version,
-        ReadOnlySpan<long> batchCounts, ReadOnlySpan<float> points, ModelRandom random)
+    public static RepairMove? Find(RepairInputs model, Statistics.ClusterStatistics statistics, double discount, long version, bool look, ReadOnlySpan<float> points, ModelRandom random)
     {
-        int k = weights.Length;
-        int d = centroids.Length / k;
+        int k = model.Weights.Length;
+        int d = model.Centroids.Length / k;
         if (k < 2 || points.IsEmpty)
+        {
+            return null;
+        }
+
+        // The recent split of each cluster: the batch's points apart from the cluster's past. Exact and
+        // O(k d): gain = (a w n / (a w + n)) ‖μ_before − x̄_batch‖², the between-groups error.
+        ReadOnlySpan<long> counts = statistics.Counts;
+        int recent = -1;
+        double recentGain = 0;
+        for (int c = 0; c < k; c++)
+        {
+            long n = counts[c];
+            double past = discount * model.PreviousWeights[c];
+            if (n < MinimumPoints || past <= 0 || model.Reseeded[c])
+            {
+                continue;
+            }
+
+            double between = 0;
+            ReadOnlySpan<double> sum = statistics.SumOf(c);
+            for (int j = 0; j < d; j++)
+            {
+                double diff = model.PreviousCentroids[(c * d) + j] - (sum[j] / n);
+                between += diff * diff;
+            }
+
+            double gain = past * n / (past + n) * between;
+            if (gain > recentGain)
+            {
+                recentGain = gain;
+                recent = c;
+            }
+        }
+
+        if (!look && !(recentGain > RecentMargin * model.LastLeastUtility))
         {
             return null;
         }
@@ -68,13 +109,13 @@ internal static class ClusterRepair
         double utility = double.PositiveInfinity;
         for (int c = 0; c < k; c++)
         {
-            if (heldUntil[c] >= version)
+            if (model.HeldUntil[c] >= version || model.Reseeded[c])
             {
                 continue;
             }
 
-            (int nearest, double distance) = NearestOther(centroids, k, d, c);
-            double u = weights[c] * distance;
+            (int nearest, double distance) = NearestOther(model.Centroids, k, d, c);
+            double u = model.Weights[c] * distance;
             if (u < utility)
             {
                 utility = u;
@@ -83,22 +124,53 @@ internal static class ClusterRepair
             }
         }
 
-        // The split: the largest error among clusters with enough of the batch's points to measure it.
+        model.LastLeastUtility = utility;
+        if (removed < 0)
+        {
+            return null;
+        }
+
+        if (recent >= 0 && recent != removed && recentGain > RecentMargin * utility)
+        {
+            long n = counts[recent];
+            double past = discount * model.PreviousWeights[recent];
+            var mean = new double[d];
+            ReadOnlySpan<double> sum = statistics.SumOf(recent);
+            for (int j = 0; j < d; j++)
+            {
+                mean[j] = sum[j] / n;
+            }
+
+            // The batch's error about its own mean: its error about the old centroid less the between part.
+            double batchError = Math.Max(0, statistics.SquaredErrors[recent] - (n * SquaredDistance(mean, model.PreviousCentroids.AsSpan(recent * d, d))));
+            return new RepairMove(RepairSplit.Recent, removed, recent, receiver, utility, recentGain,
+                mean, model.PreviousCentroids.AsSpan(recent * d, d).ToArray(), n, batchError, past, discount * model.PreviousInertia[recent]);
+        }
+
+        // The spread split: the largest error among clusters with enough of the batch's points to measure it.
         int split = -1;
         for (int c = 0; c < k; c++)
         {
-            if (c != removed && batchCounts[c] >= MinimumPoints && (split < 0 || inertia[c] > inertia[split]))
+            if (c != removed && !model.Reseeded[c] && counts[c] >= MinimumPoints && (split < 0 || model.Inertia[c] > model.Inertia[split]))
             {
                 split = c;
             }
         }
 
         // A split can gain at most the cluster's whole error.
-        if (removed < 0 || split < 0 || !(inertia[split] > Margin * utility))
+        if (split < 0 || !(model.Inertia[split] > Margin * utility))
         {
             return null;
         }
 
+        return SpreadSplit(model, split, removed, receiver, utility, points, random);
+    }
+
+    private static RepairMove? SpreadSplit(RepairInputs model, int split, int removed, int receiver, double utility, ReadOnlySpan<float> points, ModelRandom random)
+    {
+        double[] centroids = model.Centroids;
+        int k = model.Weights.Length;
+        int d = centroids.Length / k;
         int m = Math.Min(points.Length / d, MaxSample);
         ReadOnlySpan<float> sample = points[..(m * d)];
         var labels = new int[m];
@@ -150,13 +222,17 @@ internal static class ClusterRepair
             return null;
         }
 
-        double gain = weights[split] * (before - after) / members.Count;
+        double weight = model.Weights[split];
+        double gain = weight * (before - after) / members.Count;
         if (!(gain > Margin * utility))
         {
             return null;
         }
 
-        return new RepairMove(removed, split, receiver, utility, gain, a, b, (double)inA / members.Count, after / before);
+        double share = (double)inA / members.Count;
+        double inertia = model.Inertia[split] * (after / before);
+        return new RepairMove(RepairSplit.Spread, removed, split, receiver, utility, gain,
+            a, b, weight * share, inertia * share, weight * (1 - share), inertia * (1 - share));
     }
 
     private static (double Error, int InA) TwoMeans(ReadOnlySpan<float> sample, int d, List<int> members, double[] a, double[] b)
@@ -214,12 +290,7 @@ internal static class ClusterRepair
             }
 
             ReadOnlySpan<double> other = centroids.AsSpan(o * d, d);
-            double sum = 0;
-            for (int j = 0; j < d; j++)
-            {
-                double diff = mu[j] - other[j];
-                sum += diff * diff;
-            }
+            double sum = SquaredDistance(mu, other);
 
             if (sum < best)
             {
@@ -229,6 +300,32 @@ internal static class ClusterRepair
         }
 
         return (nearest, best);
+    }
+
+    /// <summary>‖a − b‖², a vector at a time then one by one: the same sum for the same input on a given machine.</summary>
+    private static double SquaredDistance(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        int j = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && a.Length >= Vector<double>.Count)
+        {
+            var acc = Vector<double>.Zero;
+            for (; j <= a.Length - Vector<double>.Count; j += Vector<double>.Count)
+            {
+                Vector<double> diff = new Vector<double>(a[j..]) - new Vector<double>(b[j..]);
+                acc += diff * diff;
+            }
+
+            sum = Vector.Sum(acc);
+        }
+
+        for (; j < a.Length; j++)
+        {
+            double diff = a[j] - b[j];
+            sum += diff * diff;
+        }
+
+        return sum;
     }
 
     private static double SquaredDistance(ReadOnlySpan<float> x, ReadOnlySpan<double> mu)
@@ -244,14 +341,52 @@ internal static class ClusterRepair
     }
 }
 
+/// <summary>How a repair splits the cluster of largest error or gain.</summary>
+internal enum RepairSplit
+{
+    /// <summary>Its points in the batch, two-means apart (a cluster that holds two groups).</summary>
+    Spread,
+
+    /// <summary>Its points in the batch apart from its past (a new group arriving where a cluster already was).</summary>
+    Recent,
+}
+
+/// <summary>What the repair reads of the model, and the least utility of its last look.</summary>
+internal sealed class RepairInputs
+{
+    public required double[] Centroids { get; init; }
+
+    public required double[] Weights { get; init; }
+
+    public required double[] Inertia { get; init; }
+
+    public required double[] PreviousCentroids { get; init; }
+
+    public required double[] PreviousWeights { get; init; }
+
+    public required double[] PreviousInertia { get; init; }
+
+    public required long[] HeldUntil { get; init; }
+
+    public required bool[] Reseeded { get; init; }
+
+    /// <summary>Gets or sets the least utility the last look found (+∞ before the first).</summary>
+    public double LastLeastUtility { get; set; }
+}
+
 /// <summary>A repair's move: the cluster removed, the one split and where the two halves go.</summary>
+/// <param name="Split">How the cluster is split.</param>
 /// <param name="Removed">The slot of least utility, whose cluster is removed and which takes the split-off.</param>
-/// <param name="Split">The slot of largest error, split in two.</param>
+/// <param name="From">The slot split in two.</param>
 /// <param name="Receiver">The removed cluster's nearest neighbour, which takes its points.</param>
 /// <param name="Utility">The removal's cost (the utility bound).</param>
-/// <param name="Gain">The split's measured gain, scaled to the cluster's weight.</param>
+/// <param name="Gain">The split's gain.</param>
 /// <param name="NewCentroid">Where the split-off goes.</param>
-/// <param name="SplitCentroid">Where the split cluster goes.</param>
-/// <param name="NewShare">The split-off's share of the split cluster's points.</param>
-/// <param name="ErrorRatio">The split's error over the cluster's error, on the sample.</param>
-internal sealed record RepairMove(int Removed, int Split, int Receiver, double Utility, double Gain, double[] NewCentroid, double[] SplitCentroid, double NewShare, double ErrorRatio);
+/// <param name="FromCentroid">Where the split cluster goes.</param>
+/// <param name="NewWeight">The split-off's weight.</param>
+/// <param name="NewInertia">The split-off's error.</param>
+/// <param name="FromWeight">The split cluster's weight.</param>
+/// <param name="FromInertia">The split cluster's error.</param>
+internal sealed record RepairMove(
+    RepairSplit Split, int Removed, int From, int Receiver, double Utility, double Gain,
+    double[] NewCentroid, double[] FromCentroid, double NewWeight, double NewInertia, double FromWeight, double FromInertia);

@@ -43,6 +43,31 @@ public class ClusterRepairTests
     }
 
     [Fact]
+    public void Apply_NewGroupArrivesWhereAClusterWas_SplitsItOffAndTheOldGroupKeepsItsCentroid()
+    {
+        // Blob (0, 0) cut in two; blob (20, 0) has one centroid; blob (20, 20) has not been seen yet.
+        var sut = new ClusterModel(new ModelSettings(3, 2) { Seed = 9, Repair = true });
+        sut.SetCentroids([-0.8, 0, 0.8, 0, 20, 0]);
+        var random = new ModelRandom(5);
+        var events = new List<ClusterEvent>();
+        for (int b = 0; b < 20; b++)
+        {
+            events.AddRange(Streaming.Step(sut, Batch(random, blobs: [0, 1])).Events);
+        }
+
+        Assert.All(events, e => Assert.Equal(ClusterEventKind.Seeded, e.Kind));
+        for (int b = 0; b < 10; b++)
+        {
+            events.AddRange(Streaming.Step(sut, Batch(random, blobs: [2])).Events);
+        }
+
+        ClusterEvent split = Assert.Single(events, e => e.Kind == ClusterEventKind.SplitOff);
+        Assert.Equal(2, split.FromId);
+        Assert.Contains("apart from its past", split.Reason, StringComparison.Ordinal);
+        Assert.All(new[] { 1, 2 }, blob => Assert.True(NearestDistance(sut, blob) < 0.3, $"blob {blob} is {NearestDistance(sut, blob)} from its nearest centroid"));
+    }
+
+    [Fact]
     public void Apply_ConvergedStationaryStream_MakesNoMoves()
     {
         ClusterModel sut = CreateSut(Blobs, repair: true);
@@ -113,12 +138,14 @@ public class ClusterRepairTests
         return events;
     }
 
-    private static float[] Batch(ModelRandom random)
+    private static float[] Batch(ModelRandom random) => Batch(random, [0, 1, 2, 3]);
+
+    private static float[] Batch(ModelRandom random, int[] blobs)
     {
         var points = new float[BatchSize * 2];
         for (int i = 0; i < BatchSize; i++)
         {
-            int blob = random.NextInt32(4);
+            int blob = blobs[random.NextInt32(blobs.Length)];
             points[2 * i] = (float)(Blobs[2 * blob] + random.NextGaussian());
             points[(2 * i) + 1] = (float)(Blobs[(2 * blob) + 1] + random.NextGaussian());
         }
