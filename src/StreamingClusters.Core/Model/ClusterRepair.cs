@@ -107,6 +107,7 @@ internal static class ClusterRepair
         int removed = -1;
         int receiver = -1;
         double utility = double.PositiveInfinity;
+        (int[] nearestOther, double[] nearestDistance) = NearestOthers(model.Centroids, k, d);
         for (int c = 0; c < k; c++)
         {
             if (model.HeldUntil[c] >= version || model.Reseeded[c])
@@ -114,7 +115,7 @@ internal static class ClusterRepair
                 continue;
             }
 
-            (int nearest, double distance) = NearestOther(model.Centroids, k, d, c);
+            (int nearest, double distance) = (nearestOther[c], nearestDistance[c]);
             double u = model.Weights[c] * distance;
             if (u < utility)
             {
@@ -277,29 +278,66 @@ internal static class ClusterRepair
         return (error, inA);
     }
 
-    private static (int Nearest, double SquaredDistance) NearestOther(double[] centroids, int k, int d, int c)
+    /// <summary>
+    /// Each centroid's nearest other (ties to the lowest index) and squared distance, each pair computed
+    /// once: ‖μ_o − μ_c‖² has the bits of ‖μ_c − μ_o‖² (a negation is exact), and each cluster meets its
+    /// others in ascending order, as a scan per cluster would.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (int[] Nearest, double[] SquaredDistance) NearestOthers(double[] centroids, int k, int d)
     {
-        ReadOnlySpan<double> mu = centroids.AsSpan(c * d, d);
-        int nearest = -1;
-        double best = double.PositiveInfinity;
-        for (int o = 0; o < k; o++)
+        var nearest = new int[k];
+        var best = new double[k];
+        Array.Fill(best, double.PositiveInfinity);
+        Array.Fill(nearest, -1);
+        ref double origin = ref MemoryMarshal.GetArrayDataReference(centroids);
+        for (int c = 0; c < k; c++)
         {
-            if (o == c)
+            for (int o = c + 1; o < k; o++)
             {
-                continue;
-            }
+                double sum = SquaredDistance(ref Unsafe.Add(ref origin, c * d), ref Unsafe.Add(ref origin, o * d), d);
+                if (sum < best[c])
+                {
+                    best[c] = sum;
+                    nearest[c] = o;
+                }
 
-            ReadOnlySpan<double> other = centroids.AsSpan(o * d, d);
-            double sum = SquaredDistance(mu, other);
-
-            if (sum < best)
-            {
-                best = sum;
-                nearest = o;
+                if (sum < best[o])
+                {
+                    best[o] = sum;
+                    nearest[o] = c;
+                }
             }
         }
 
         return (nearest, best);
+    }
+
+    /// <summary>‖a − b‖² over d values, as the span overload sums it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double SquaredDistance(ref double a, ref double b, int d)
+    {
+        int j = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && d >= Vector<double>.Count)
+        {
+            var acc = Vector<double>.Zero;
+            for (; j <= d - Vector<double>.Count; j += Vector<double>.Count)
+            {
+                Vector<double> diff = Vector.LoadUnsafe(ref a, (nuint)j) - Vector.LoadUnsafe(ref b, (nuint)j);
+                acc += diff * diff;
+            }
+
+            sum = Vector.Sum(acc);
+        }
+
+        for (; j < d; j++)
+        {
+            double diff = Unsafe.Add(ref a, j) - Unsafe.Add(ref b, j);
+            sum += diff * diff;
+        }
+
+        return sum;
     }
 
     /// <summary>‖a − b‖², a vector at a time then one by one: the same sum for the same input on a given machine.</summary>
