@@ -79,6 +79,9 @@ public sealed class ClusteringPipeline : IClusterScorer
     /// <summary>Gets each batch's assignments (cluster and squared distance of every point).</summary>
     public IObservable<AssignmentBlock> Assignments => _parts.Assignments.Assignments;
 
+    /// <summary>Gets the changes of the clusters' ids (seeded, split off, removed, reseeded): recent history first, then each new one.</summary>
+    public IObservable<Model.ClusterEvent> Events => _parts.Events.Events;
+
     /// <summary>Gets the latest snapshot, or null before the model is seeded.</summary>
     public CentroidSnapshot? Latest => _parts.Snapshots.Latest;
 
@@ -153,6 +156,7 @@ public sealed class ClusteringPipeline : IClusterScorer
 
             _parts.Snapshots.Complete();
             _parts.Assignments.Complete();
+            _parts.Events.Complete();
             _completion.TrySetResult();
         }
         catch (Exception ex)
@@ -169,6 +173,7 @@ public sealed class ClusteringPipeline : IClusterScorer
         Ingest.Complete(error);
         _parts.Snapshots.Complete(error);
         _parts.Assignments.Complete(error);
+        _parts.Events.Complete(error);
         _completion.TrySetException(error);
     }
 

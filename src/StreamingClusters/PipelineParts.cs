@@ -29,6 +29,8 @@ internal sealed class PipelineParts
 
     public required AssignmentPublisher Assignments { get; init; }
 
+    public required ClusterEventPublisher Events { get; init; }
+
     public required StreamingClustersMetrics Metrics { get; init; }
 
     /// <summary>Gets where checkpoints go, or null when they are off.</summary>
@@ -79,6 +81,7 @@ internal sealed class PipelineParts
             Writer = new PointWriter(ingest, time),
             Snapshots = snapshots,
             Assignments = new AssignmentPublisher(64, logger),
+            Events = new ClusterEventPublisher(scheduler ?? DefaultScheduler.Instance),
             Metrics = metrics,
             Checkpoints = checkpoints,
         };

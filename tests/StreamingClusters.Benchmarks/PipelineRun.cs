@@ -69,6 +69,9 @@ internal static class PipelineRun
     /// </summary>
     private static int _clusters = K, _batchSize = 1024, _shardSize = 256, _channelCapacity = 262_144;
 
+    /// <summary>Whether the model repairs local optima (<c>--repair on|off</c>; the product's default, on, otherwise).</summary>
+    private static bool _repair = true;
+
     /// <summary>The run's settings (also <see cref="PipelineBenchmarks"/>'s).</summary>
     internal static StreamingClustersOptions Options(int parallelism, TimeSpan batchTimeout, int seedBuffer = 8192) => new()
     {
@@ -83,6 +86,7 @@ internal static class PipelineRun
         BlockSize = 1024,
         ChannelCapacity = _channelCapacity,
         Seeding = new SeedingOptions { BufferSize = seedBuffer },
+        Repair = _repair,
     };
 
     /// <summary>A dead-letter sink that drops what it is given (the blobs have no bad records).</summary>
@@ -368,6 +372,7 @@ internal static class PipelineRun
                 case "--shard-size": _shardSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--channel-capacity": _channelCapacity = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--no-latency": latency = false; break;
+                case "--repair": _repair = args[++i] == "on"; break;
                 case "--no-throughput": throughput = false; break;
                 case "--memory": memory = [.. args[++i].Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture))]; break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");

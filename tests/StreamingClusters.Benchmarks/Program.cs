@@ -22,6 +22,12 @@ internal static class Program
             return;
         }
 
+        if (args.Length > 0 && args[0] == "repair")
+        {
+            RepairRun.Run(args);
+            return;
+        }
+
         if (args.Length > 0 && args[0] == "parts")
         {
             PartsRun.Run();

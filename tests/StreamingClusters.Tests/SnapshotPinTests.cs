@@ -31,6 +31,8 @@ public sealed class SnapshotPinTests
         { "reseeds", 2, "5F54BBB707C46229CB760483F25EDFA0" },
         { "shorter than the seeding buffer", 2, "B8471AF716D48CEC9408D5C86743644F" },
         { "configured centroids", 2, "49713E901EF7E037D6ECECD622E980B7" },
+        { "repair", 1, "630BEE309DBFA178A1A44B2F6AB3E151" },
+        { "repair", 2, "630BEE309DBFA178A1A44B2F6AB3E151" },
     };
 
     [Theory]
@@ -39,7 +41,7 @@ public sealed class SnapshotPinTests
     {
         (StreamingClustersOptions options, float[] points) = Scenario(run, parallelism);
 
-        List<CentroidSnapshot> snapshots = await RecordAllSnapshotsAsync(options, points);
+        (List<CentroidSnapshot> snapshots, List<ClusterEvent> events) = await RecordAllSnapshotsAsync(options, points);
 
         if (run == "reseeds")
         {
@@ -58,12 +60,25 @@ public sealed class SnapshotPinTests
             }
         }
 
+        if (run == "repair")
+        {
+            // The seeding saw three of six places: the repair gives the others centroids of their own.
+            Assert.Contains(events, e => e.Kind == ClusterEventKind.SplitOff);
+            Assert.Equal(
+                events.Count(e => e.Kind == ClusterEventKind.Removed),
+                events.Count(e => e.Kind == ClusterEventKind.SplitOff));
+            Assert.Equal(options.Clusters, events.Count(e => e.Kind == ClusterEventKind.Seeded));
+        }
+
         Assert.Equal(expected, Hash(snapshots));
     }
 
     private static (StreamingClustersOptions Options, float[] Points) Scenario(string run, int parallelism)
     {
         StreamingClustersOptions options = ClusteringPipelineTests.Options(parallelism);
+
+        // The runs recorded before the repair existed keep their bits with it off.
+        options.Repair = false;
         switch (run)
         {
             case "plain":
@@ -86,18 +101,24 @@ public sealed class SnapshotPinTests
                 options.Dimensions = Dimensions;
                 options.InitialCentroids = [.. Enumerable.Range(0, options.Clusters).Select(c => Enumerable.Repeat(c * 30.0, Dimensions).ToArray())];
                 return (options, TestData.Blobs(6_000, Dimensions, clusters: 4, seed: 17));
+            case "repair":
+                options.Repair = true;
+                options.Clusters = 6;
+                return (options, [.. TestData.Blobs(1_500, Dimensions, clusters: 3, seed: 18), .. TestData.Blobs(12_000, Dimensions, clusters: 6, seed: 19)]);
             default:
                 throw new ArgumentOutOfRangeException(nameof(run), run, "No such run.");
         }
     }
 
-    private static async Task<List<CentroidSnapshot>> RecordAllSnapshotsAsync(StreamingClustersOptions options, float[] points)
+    private static async Task<(List<CentroidSnapshot> Snapshots, List<ClusterEvent> Events)> RecordAllSnapshotsAsync(StreamingClustersOptions options, float[] points)
     {
         // The immediate scheduler delivers every snapshot, in order, on the model's thread; the fake
         // clock never moves, so batches close at B points only and every run cuts the same batches.
         var pipeline = new ClusteringPipeline(options, new RecordingDeadLetterSink(), new FakeTimeProvider(), NullLoggerFactory.Instance, ImmediateScheduler.Instance);
         var snapshots = new List<CentroidSnapshot>();
         using IDisposable subscription = pipeline.Snapshots.Subscribe(snapshots.Add);
+        var events = new List<ClusterEvent>();
+        using IDisposable eventSubscription = pipeline.Events.Subscribe(events.Add);
         using var stop = new CancellationTokenSource();
         Task running = pipeline.RunAsync([], stopWhenSourcesEnd: false, stop.Token);
         const int Chunk = 333;
@@ -109,7 +130,7 @@ public sealed class SnapshotPinTests
 
         await stop.CancelAsync();
         await running;
-        return snapshots;
+        return (snapshots, events);
     }
 
     /// <summary>Hashes what the model decides (not the ingest's totals, which depend on how far the writer had got).</summary>

@@ -31,6 +31,18 @@ public sealed class ClusterModel
     /// <summary>The id the next new cluster gets.</summary>
     private long _nextId;
 
+    /// <summary>Per slot, the last version a repair may not remove the cluster in (held still beside a move).</summary>
+    private readonly long[] _heldUntil;
+
+    /// <summary>The least utility the repair's last look found (a lower bound of the next, as moves remove the least): a recent split worth more looks at once; +∞ before any look.</summary>
+    private double _lastLeastUtility = double.PositiveInfinity;
+
+    /// <summary>The latest changes of ids, oldest first, at most <see cref="RecentEventCapacity"/>.</summary>
+    private readonly Queue<ClusterEvent> _recentEvents = new();
+
+    /// <summary>The seeding's events, made when the centroids are set and stamped with the version of the first update.</summary>
+    private List<(int Slot, string Reason)>? _seedingEvents;
+
     /// <summary>The committed version; null until seeded. Replaced, never mutated, so readers on other threads see a whole version.</summary>
     private volatile CentroidSet? _current;
 
@@ -54,6 +66,7 @@ public sealed class ClusterModel
         _inertia = new double[settings.Clusters];
         _nextInertia = new double[settings.Clusters];
         _ids = new long[settings.Clusters];
+        _heldUntil = new long[settings.Clusters];
         _random = random;
     }
 
@@ -94,6 +107,12 @@ public sealed class ClusterModel
     /// <summary>Gets each slot's cluster id (all 0 before seeding).</summary>
     public ReadOnlySpan<long> Ids => _ids;
 
+    /// <summary>The most changes of ids kept in <see cref="RecentEvents"/> and the state.</summary>
+    public const int RecentEventCapacity = 256;
+
+    /// <summary>Gets the latest changes of ids, oldest first (at most <see cref="RecentEventCapacity"/>), restored ones included.</summary>
+    public IReadOnlyCollection<ClusterEvent> RecentEvents => _recentEvents;
+
     /// <summary>Restores a model from its state.</summary>
     /// <param name="state">A state taken by <see cref="ToState"/>.</param>
     /// <returns>A model that continues exactly where the state was taken.</returns>
@@ -129,6 +148,18 @@ public sealed class ClusterModel
             model.NumberClusters();
         }
 
+        if (state.HeldUntil is { } held && held.Length == k)
+        {
+            held.CopyTo(model._heldUntil, 0);
+        }
+
+        model._lastLeastUtility = state.RepairLeastUtility ?? double.PositiveInfinity;
+
+        foreach (ClusterEvent e in state.RecentEvents ?? [])
+        {
+            model.Remember(e);
+        }
+
         if (state.Seeded)
         {
             model._current = new CentroidSet(model._centroids, k, state.Version);
@@ -150,6 +181,9 @@ public sealed class ClusterModel
         PointsApplied = PointsApplied,
         Ids = (long[])_ids.Clone(),
         NextId = _nextId,
+        RecentEvents = [.. _recentEvents],
+        HeldUntil = (long[])_heldUntil.Clone(),
+        RepairLeastUtility = double.IsFinite(_lastLeastUtility) ? _lastLeastUtility : null,
         RandomState = _random.GetState(),
     };
 
@@ -175,6 +209,8 @@ public sealed class ClusterModel
         }
 
         SetCentroids(seeds);
+        string reason = FormattableString.Invariant($"k-means++ on the first {buffer.Length / Dimensions} points");
+        _seedingEvents = [.. Enumerable.Range(0, Clusters).Select(c => (c, reason))];
     }
 
     /// <summary>Sets the centroids directly (from configuration); weights stay 0.</summary>
@@ -197,6 +233,7 @@ public sealed class ClusterModel
 
         centroids.CopyTo(_centroids);
         NumberClusters();
+        _seedingEvents = [.. Enumerable.Range(0, Clusters).Select(c => (c, "configured centroid"))];
         _current = new CentroidSet(_centroids, Clusters, Version);
     }
 
@@ -241,11 +278,29 @@ public sealed class ClusterModel
         (_centroids, _nextCentroids) = (_nextCentroids, _centroids);
         (_weights, _nextWeights) = (_nextWeights, _weights);
         (_inertia, _nextInertia) = (_nextInertia, _inertia);
-        IReadOnlyList<ReseedEvent> reseeds = ReseedStarved(recentPoints);
-        Version++;
+        var events = new List<ClusterEvent>();
+        long version = Version + 1;
+        foreach ((int slot, string reason) in _seedingEvents ?? [])
+        {
+            events.Add(new ClusterEvent(ClusterEventKind.Seeded, version, slot, null, _ids[slot], reason));
+        }
+
+        _seedingEvents = null;
+        IReadOnlyList<ReseedEvent> reseeds = ReseedStarved(recentPoints, version, events);
+        if (Settings.Repair)
+        {
+            RepairOnce(statistics, discount, reseeds, recentPoints, version, events);
+        }
+
+        Version = version;
         PointsApplied += statistics.TotalCount;
         _current = new CentroidSet(_centroids, Clusters, Version);
-        return new ModelUpdate(Version, statistics.TotalCount, discount, statistics.TotalSquaredError, reseeds);
+        foreach (ClusterEvent e in events)
+        {
+            Remember(e);
+        }
+
+        return new ModelUpdate(Version, statistics.TotalCount, discount, statistics.TotalSquaredError, reseeds) { Events = events };
     }
 
     /// <summary>
@@ -331,7 +386,69 @@ public sealed class ClusterModel
         return poison == 0 && Vector512.EqualsAll(poison512, Vector512<double>.Zero);
     }
 
-    private IReadOnlyList<ReseedEvent> ReseedStarved(ReadOnlySpan<float> recentPoints)
+    /// <summary>Makes the repair's move, if one is worth it (see <see cref="ClusterRepair"/>).</summary>
+    private void RepairOnce(ClusterStatistics statistics, double discount, IReadOnlyList<ReseedEvent> reseeds, ReadOnlySpan<float> recentPoints, long version, List<ClusterEvent> events)
+    {
+        var reseeded = new bool[Clusters];
+        foreach (ReseedEvent reseed in reseeds)
+        {
+            reseeded[reseed.Cluster] = true;
+        }
+
+        // After the swap the _next arrays hold the version the batch was assigned against.
+        var inputs = new RepairInputs
+        {
+            Centroids = _centroids,
+            Weights = _weights,
+            Inertia = _inertia,
+            PreviousCentroids = _nextCentroids,
+            PreviousWeights = _nextWeights,
+            PreviousInertia = _nextInertia,
+            HeldUntil = _heldUntil,
+            Reseeded = reseeded,
+            LastLeastUtility = _lastLeastUtility,
+        };
+        RepairMove? found = ClusterRepair.Find(inputs, statistics, discount, version, version % Settings.RepairEvery == 0, recentPoints, _random);
+        _lastLeastUtility = inputs.LastLeastUtility;
+        if (found is not { } move)
+        {
+            return;
+        }
+
+        int d = Dimensions;
+        (int r, int s) = (move.Removed, move.From);
+        long removedId = _ids[r];
+        long fromId = _ids[s];
+        events.Add(new ClusterEvent(
+            ClusterEventKind.Removed, version, r, removedId, null,
+            FormattableString.Invariant($"least utility {move.Utility:G4} (its points go to cluster {_ids[move.Receiver]})")));
+        move.NewCentroid.CopyTo(_centroids, r * d);
+        move.FromCentroid.CopyTo(_centroids, s * d);
+        (_weights[r], _inertia[r]) = (move.NewWeight, move.NewInertia);
+        (_weights[s], _inertia[s]) = (move.FromWeight, move.FromInertia);
+        _ids[r] = _nextId++;
+        string how = move.Split == RepairSplit.Recent ? "its points of the last batch, apart from its past" : "two groups of its points";
+        events.Add(new ClusterEvent(
+            ClusterEventKind.SplitOff, version, r, null, _ids[r],
+            FormattableString.Invariant($"split off cluster {fromId} ({how}): gain {move.Gain:G4} > {(move.Split == RepairSplit.Recent ? ClusterRepair.RecentMargin : ClusterRepair.Margin)}× utility {move.Utility:G4} of cluster {removedId}"))
+        { FromId = fromId });
+        long hold = version + Settings.RepairHold;
+        _heldUntil[r] = hold;
+        _heldUntil[s] = hold;
+        _heldUntil[move.Receiver] = hold;
+    }
+
+    private void Remember(ClusterEvent e)
+    {
+        if (_recentEvents.Count == RecentEventCapacity)
+        {
+            _recentEvents.Dequeue();
+        }
+
+        _recentEvents.Enqueue(e);
+    }
+
+    private IReadOnlyList<ReseedEvent> ReseedStarved(ReadOnlySpan<float> recentPoints, long version, List<ClusterEvent> clusterEvents)
     {
         double ratio = Settings.ReseedRatio;
         int d = Dimensions;
@@ -388,6 +505,9 @@ public sealed class ClusterModel
             }
 
             events.Add(new ReseedEvent(c, _weights[c], minLive) { RetiredId = _ids[c], NewId = _nextId });
+            clusterEvents.Add(new ClusterEvent(
+                ClusterEventKind.Reseeded, version, c, _ids[c], _nextId,
+                FormattableString.Invariant($"starved: weight {_weights[c]:G4} below {ratio:G4} of the largest ({max:G4})")));
             _ids[c] = _nextId++;
             _weights[c] = minLive;
             _inertia[c] = 0;

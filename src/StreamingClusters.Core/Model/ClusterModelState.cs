@@ -33,6 +33,15 @@ public sealed record ClusterModelState
     /// <summary>Gets the id the next new cluster gets.</summary>
     public long NextId { get; init; }
 
+    /// <summary>Gets the latest changes of ids, oldest first (at most <see cref="ClusterModel.RecentEventCapacity"/>); null in a state written before events were kept.</summary>
+    public IReadOnlyList<ClusterEvent>? RecentEvents { get; init; }
+
+    /// <summary>Gets, per slot, the version up to which a repair leaves the cluster still; null when none is held.</summary>
+    public long[]? HeldUntil { get; init; }
+
+    /// <summary>Gets the least utility the repair's last look found, or null before any look.</summary>
+    public double? RepairLeastUtility { get; init; }
+
     /// <summary>Gets the random generator's state.</summary>
     public required ulong[] RandomState { get; init; }
 }

@@ -41,6 +41,9 @@ public interface IStreamingModel
     /// <summary>Gets each slot's cluster id; an id is never reused.</summary>
     ReadOnlySpan<long> Ids { get; }
 
+    /// <summary>Gets the latest changes of ids (seeding, reseeds, repairs), oldest first, those restored from a checkpoint included.</summary>
+    IReadOnlyCollection<ClusterEvent> RecentEvents { get; }
+
     /// <summary>Gets the last update applied, or null if none was since the model was made or restored.</summary>
     ModelUpdate? LastUpdate { get; }
 

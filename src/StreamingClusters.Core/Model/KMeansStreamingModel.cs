@@ -39,6 +39,9 @@ public sealed class KMeansStreamingModel : StreamingModel<HardEStepWork, Cluster
     /// <inheritdoc/>
     public override ReadOnlySpan<long> Ids => _model.Ids;
 
+    /// <inheritdoc/>
+    public override IReadOnlyCollection<ClusterEvent> RecentEvents => _model.RecentEvents;
+
     /// <summary>Creates a model that seeds on the first points, or starts from configured centroids.</summary>
     /// <param name="settings">The model's shape and options.</param>
     /// <param name="options">How the stream is treated.</param>

@@ -16,6 +16,21 @@ public sealed record ModelSettings(int Clusters, int Dimensions)
     /// <value>The default value is 0.01.</value>
     public double ReseedRatio { get; init; } = 0.01;
 
+    /// <summary>
+    /// Gets a value indicating whether the model repairs local optima while it runs: after each M-step
+    /// it may move the centroid of least utility to beside the one of largest error.
+    /// </summary>
+    /// <value>The default value is false (the library's option turns it on).</value>
+    public bool Repair { get; init; }
+
+    /// <summary>Gets how often the repair looks for a move: at every version divisible by this.</summary>
+    /// <value>The default value is 4 (with batches of 1,024 points, every 4,096 points; a look costs k² d flops).</value>
+    public int RepairEvery { get; init; } = 4;
+
+    /// <summary>Gets the number of model versions the clusters next to a repair's move are held still.</summary>
+    /// <value>The default value is 16.</value>
+    public int RepairHold { get; init; } = 16;
+
     /// <summary>Gets the number of k-means++ candidates per pick; 0 means 2 + ⌊ln k⌋.</summary>
     /// <value>
     /// The default value is 24. Seeding sees only the start-up buffer (a hundred-odd points per
@@ -41,5 +56,7 @@ public sealed record ModelSettings(int Clusters, int Dimensions)
 
         ArgumentOutOfRangeException.ThrowIfNegative(SeedingCandidates);
         ArgumentOutOfRangeException.ThrowIfNegative(RefineIterations);
+        ArgumentOutOfRangeException.ThrowIfNegative(RepairHold);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(RepairEvery);
     }
 }

@@ -21,6 +21,9 @@ public readonly record struct ReseedEvent(int Cluster, double PreviousWeight, do
 /// <param name="Reseeds">The clusters it reseeded, in cluster order.</param>
 public sealed record ModelUpdate(long Version, long Points, double Discount, double SquaredError, IReadOnlyList<ReseedEvent> Reseeds)
 {
+    /// <summary>Gets the changes of ids the step made (seeding, reseeds, repairs), in the order they were made.</summary>
+    public IReadOnlyList<ClusterEvent> Events { get; init; } = [];
+
     /// <summary>Gets the batch's mean squared distance, or 0 for an empty batch.</summary>
     public double MeanSquaredDistance => Points == 0 ? 0 : SquaredError / Points;
 }

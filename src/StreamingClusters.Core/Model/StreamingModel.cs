@@ -91,6 +91,9 @@ public abstract class StreamingModel<TWork, TStatistics> : IStreamingModel
     public ModelUpdate? LastUpdate { get; private set; }
 
     /// <inheritdoc/>
+    public abstract IReadOnlyCollection<ClusterEvent> RecentEvents { get; }
+
+    /// <inheritdoc/>
     public int BufferedPoints => _buffered;
 
     /// <inheritdoc/>
@@ -225,9 +228,12 @@ public abstract class StreamingModel<TWork, TStatistics> : IStreamingModel
         }
 
         // The batch's points went to the retired cluster; the one started in its slot has none yet.
-        foreach (ReseedEvent reseed in update.Reseeds)
+        foreach (ClusterEvent e in update.Events)
         {
-            _counts[reseed.Cluster] = 0;
+            if (e.Kind is ClusterEventKind.Reseeded or ClusterEventKind.SplitOff)
+            {
+                _counts[e.Slot] = 0;
+            }
         }
 
         return new ModelStep(ModelStepKind.Applied, count, seeded, update, null);

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StreamingClusters.Model;
 using StreamingClusters.Options;
 using StreamingClusters.Publishing;
 
@@ -16,7 +17,11 @@ namespace StreamingClusters.Worker.Http;
 /// <summary>
 /// GET /model (the latest snapshot) and GET /model/stream (every snapshot, as server-sent events whose
 /// <c>id</c> is the snapshot's version). A client that reconnects with <c>Last-Event-ID</c> is sent the
-/// latest snapshot only if it is newer than the one it had, then every snapshot as usual.
+/// latest snapshot only if it is newer than the one it had, then every snapshot as usual. Between
+/// them go the clusters' id changes as named events (<c>event: cluster</c>, no <c>id</c>, so that
+/// <c>Last-Event-ID</c> stays a snapshot's version): the recent history first, then each new one; a
+/// client that reconnects is sent only those of versions after the one it had. Clients that listen
+/// only for the default <c>message</c> events see the snapshots as before.
 /// </summary>
 internal static partial class ModelEndpoints
 {
@@ -37,6 +42,7 @@ internal static partial class ModelEndpoints
     private static async Task StreamAsync(
         HttpContext context,
         IObservable<CentroidSnapshot> snapshots,
+        IObservable<ClusterEvent> clusterEvents,
         IOptions<HttpOptions> http,
         IHostApplicationLifetime lifetime,
         ILoggerFactory loggers,
@@ -64,10 +70,35 @@ internal static partial class ModelEndpoints
             SingleReader = true,
             SingleWriter = true,
         });
+        // Id changes are rare and each one matters: they queue (up to a bound no model reaches between
+        // two reads), and either stream wakes the one loop that writes.
+        var events = Channel.CreateBounded<ClusterEvent>(new BoundedChannelOptions(ClusterModel.RecentEventCapacity * 4)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        var wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        long? eventsAfter = had;
+        using IDisposable eventSubscription = clusterEvents.Subscribe(
+            e =>
+            {
+                if (!(e.Version <= eventsAfter))
+                {
+                    events.Writer.TryWrite(e);
+                    wake.Writer.TryWrite(true);
+                }
+            },
+            _ => { },
+            () => { });
         using IDisposable subscription = snapshots.Subscribe(
-            s => latest.Writer.TryWrite(s),
-            e => latest.Writer.TryComplete(),
-            () => latest.Writer.TryComplete());
+            s =>
+            {
+                latest.Writer.TryWrite(s);
+                wake.Writer.TryWrite(true);
+            },
+            e => wake.Writer.TryComplete(),
+            () => wake.Writer.TryComplete());
 
         // The stream ends when the host stops: the server waits for open requests before the pipeline
         // drains, so a stream left open until the pipeline completes would hold the whole stop up.
@@ -82,8 +113,31 @@ internal static partial class ModelEndpoints
             // How long a client waits before reconnecting, as after a 503: Retry-After.
             await context.Response.Body.WriteAsync(preamble, ended.Token);
             await context.Response.Body.FlushAsync(ended.Token);
-            while (await latest.Reader.WaitToReadAsync(ended.Token))
+            while (await wake.Reader.WaitToReadAsync(ended.Token))
             {
+                wake.Reader.TryRead(out _);
+                while (events.Reader.TryRead(out ClusterEvent? clusterEvent))
+                {
+                    using var stalled = new CancellationTokenSource(writeTimeout, time);
+                    using var writing = CancellationTokenSource.CreateLinkedTokenSource(ended.Token, stalled.Token);
+                    midEvent = true;
+                    try
+                    {
+                        await context.Response.Body.WriteAsync(ClusterEventHead, writing.Token);
+                        await context.Response.Body.WriteAsync(SnapshotJson.Serialize(clusterEvent), writing.Token);
+                        await context.Response.WriteAsync("\n\n", writing.Token);
+                        await context.Response.Body.FlushAsync(writing.Token);
+                    }
+                    catch (OperationCanceledException) when (stalled.IsCancellationRequested && !lifetime.ApplicationStopping.IsCancellationRequested)
+                    {
+                        LogStalledClient(loggers.CreateLogger(typeof(ModelEndpoints).FullName!), writeTimeout);
+                        context.Abort();
+                        return;
+                    }
+
+                    midEvent = false;
+                }
+
                 while (latest.Reader.TryRead(out CentroidSnapshot? snapshot))
                 {
                     // Only the first snapshot, the latest on connection, can be one the client already
@@ -135,6 +189,8 @@ internal static partial class ModelEndpoints
             }
         }
     }
+
+    private static readonly byte[] ClusterEventHead = "event: cluster\ndata: "u8.ToArray();
 
     private static byte[] Json(CentroidSnapshot snapshot) => Serialized.GetValue(snapshot, static s => SnapshotJson.Serialize(s));
 

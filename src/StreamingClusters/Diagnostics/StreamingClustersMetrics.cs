@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using StreamingClusters.Checkpoints;
 using StreamingClusters.Ingest;
+using StreamingClusters.Model;
 using StreamingClusters.Publishing;
 
 namespace StreamingClusters.Diagnostics;
@@ -32,6 +33,9 @@ public sealed class StreamingClustersMetrics
     /// <summary>Clusters reseeded since start: added to by the model stage, read by scrapes.</summary>
     private long _reseeds;
     private readonly Counter<long> _checkpointWrites;
+    /// <summary>Cluster events since start, by kind: added to by the model stage, read by scrapes.</summary>
+    private readonly long[] _clusterEvents = new long[Enum.GetValues<ClusterEventKind>().Length];
+    private static readonly string[] ClusterEventKinds = [.. Enum.GetValues<ClusterEventKind>().Select(k => System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(k.ToString()))];
     private IngestStage? _ingest;
     private Func<CheckpointStatus?>? _checkpoint;
     private Func<CentroidSnapshot?>? _latest;
@@ -45,6 +49,7 @@ public sealed class StreamingClustersMetrics
         _batchDuration = meter.CreateHistogram<double>("streamingclusters.batch.duration", "s", "Time to run a batch's E-step and M-step and publish its snapshot.");
         // Observed rather than added to, so that the series is there at 0 before the first reseed.
         meter.CreateObservableCounter("streamingclusters.reseeds", () => Volatile.Read(ref _reseeds), "{cluster}", "Starved clusters reseeded from a recent point.");
+        meter.CreateObservableCounter("streamingclusters.cluster.events", ClusterEvents, "{event}", "Changes of cluster ids since start, by kind (seeded, reseeded, removed, splitOff).");
         meter.CreateObservableCounter("streamingclusters.records.received", () => PerSource(s => s.Received), "{record}", "Records received, good or not.");
         meter.CreateObservableCounter("streamingclusters.points.applied", () => PerSource(s => s.Applied), "{point}", "Points applied to the model.");
         meter.CreateObservableCounter("streamingclusters.records.rejected", () => PerSource(s => s.Rejected), "{record}", "Records rejected and dead-lettered.");
@@ -86,6 +91,21 @@ public sealed class StreamingClustersMetrics
         {
             Interlocked.Add(ref _reseeds, reseeds);
         }
+    }
+
+    /// <summary>Counts one cluster event.</summary>
+    /// <param name="kind">Its kind.</param>
+    internal void ClusterEvent(ClusterEventKind kind) => Interlocked.Increment(ref _clusterEvents[(int)kind]);
+
+    private IEnumerable<Measurement<long>> ClusterEvents()
+    {
+        var measurements = new Measurement<long>[_clusterEvents.Length];
+        for (int i = 0; i < measurements.Length; i++)
+        {
+            measurements[i] = new Measurement<long>(Volatile.Read(ref _clusterEvents[i]), new KeyValuePair<string, object?>("kind", ClusterEventKinds[i]));
+        }
+
+        return measurements;
     }
 
     /// <summary>Reads one value of the latest snapshot: none before seeding.</summary>

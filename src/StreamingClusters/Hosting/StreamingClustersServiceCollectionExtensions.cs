@@ -22,7 +22,8 @@ public static class StreamingClustersServiceCollectionExtensions
     /// Adds the pipeline, bound to <paramref name="configuration"/> (the <c>StreamingClusters</c> section)
     /// and validated at start-up, and the hosted service that runs it. Inject <see cref="IPointWriter"/>
     /// to feed points, <see cref="IObservable{CentroidSnapshot}"/> to watch the model,
-    /// <see cref="IObservable{AssignmentBlock}"/> for assignments and <see cref="IClusterScorer"/> to score.
+    /// <see cref="IObservable{AssignmentBlock}"/> for assignments, <see cref="IObservable{ClusterEvent}"/>
+    /// for the clusters' births and ends (with their ids) and <see cref="IClusterScorer"/> to score.
     /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configuration">The configuration section to bind.</param>
@@ -83,6 +84,7 @@ public static class StreamingClustersServiceCollectionExtensions
         services.TryAddSingleton(sp => sp.GetRequiredService<ClusteringPipeline>().Writer);
         services.TryAddSingleton(sp => sp.GetRequiredService<ClusteringPipeline>().Snapshots);
         services.TryAddSingleton(sp => sp.GetRequiredService<ClusteringPipeline>().Assignments);
+        services.TryAddSingleton(sp => sp.GetRequiredService<ClusteringPipeline>().Events);
         services.TryAddSingleton<IClusterScorer>(sp => sp.GetRequiredService<ClusteringPipeline>());
         services.AddHostedService<StreamingClustersService>();
         return services;

@@ -29,7 +29,9 @@ internal static class ModelStageFactory
         CheckpointCadence? checkpoints = parts.Checkpoints is { } store
             ? new CheckpointCadence(store, model, ledger, parts.Time, options.Checkpoint.Interval, parts.Logger)
             : null;
-        var monitor = new ModelStageMonitor(parts.Logger, parts.Metrics, parts.Time);
+        // The history restored from the checkpoint goes out first, uncounted: it happened before this run.
+        parts.Events.Publish(model.RecentEvents);
+        var monitor = new ModelStageMonitor(parts.Logger, parts.Metrics, parts.Time, parts.Events);
         if (!model.IsSeeded)
         {
             monitor.AwaitingSeeding(options.Seeding.BufferSize, options.Seeding.IdleTimeout);
@@ -59,6 +61,7 @@ internal static class ModelStageFactory
         {
             Seed = options.Seed,
             ReseedRatio = options.ReseedRatio,
+            Repair = options.Repair,
             SeedingCandidates = options.Seeding.Candidates,
             RefineIterations = options.Seeding.RefineIterations,
         };

@@ -1,14 +1,16 @@
 using Microsoft.Extensions.Logging;
 using StreamingClusters.Diagnostics;
 using StreamingClusters.Model;
+using StreamingClusters.Publishing;
 
 namespace StreamingClusters.MStep;
 
-/// <summary>What the model stage tells its logs and instruments about each step.</summary>
+/// <summary>What the model stage tells its logs, instruments and cluster-event subscribers about each step.</summary>
 /// <param name="logger">The stage's log.</param>
 /// <param name="metrics">The pipeline's instruments.</param>
 /// <param name="time">The clock of the batch durations.</param>
-internal sealed class ModelStageMonitor(ILogger logger, StreamingClustersMetrics metrics, TimeProvider time)
+/// <param name="events">Where the changes of ids go.</param>
+internal sealed class ModelStageMonitor(ILogger logger, StreamingClustersMetrics metrics, TimeProvider time, ClusterEventPublisher events)
 {
     /// <summary>Starts timing a step.</summary>
     /// <returns>The clock's timestamp.</returns>
@@ -61,6 +63,17 @@ internal sealed class ModelStageMonitor(ILogger logger, StreamingClustersMetrics
             {
                 MStepLog.Reseeded(logger, reseed.Cluster, reseed.PreviousWeight, update.Version);
             }
+
+            foreach (ClusterEvent e in update.Events)
+            {
+                metrics.ClusterEvent(e.Kind);
+                if (e.Kind != ClusterEventKind.Seeded)
+                {
+                    MStepLog.ClusterEvent(logger, e.Kind, e.OldId, e.NewId, e.Slot, e.Version, e.Reason);
+                }
+            }
+
+            events.Publish(update.Events);
         }
 
         if (step.Kind != ModelStepKind.Buffered && step.Points > 0)

@@ -54,6 +54,14 @@ public sealed class StreamingClustersOptions : IValidatableObject
     /// <value>The default value is 0.01.</value>
     public double ReseedRatio { get; set; } = 0.01;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the model repairs local optima while it runs: when the
+    /// gain is real, the centroid of least utility moves to beside the one of largest error (a
+    /// <c>removed</c> and a <c>splitOff</c> cluster event).
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool Repair { get; set; } = true;
+
     /// <summary>Gets or sets how the centroids are seeded.</summary>
     [ValidateObjectMembers]
     public SeedingOptions Seeding { get; set; } = new();

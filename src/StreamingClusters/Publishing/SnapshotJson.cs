@@ -12,6 +12,7 @@ namespace StreamingClusters.Publishing;
 [JsonSerializable(typeof(CentroidSnapshot))]
 [JsonSerializable(typeof(SourceTotals))]
 [JsonSerializable(typeof(ReseedEvent))]
+[JsonSerializable(typeof(ClusterEvent))]
 public sealed partial class SnapshotJsonContext : JsonSerializerContext
 {
 }
@@ -28,6 +29,15 @@ public static class SnapshotJson
         ArgumentNullException.ThrowIfNull(snapshot);
         JsonSerializerContext context = indented ? Indented : SnapshotJsonContext.Default;
         return JsonSerializer.SerializeToUtf8Bytes(snapshot, context.GetTypeInfo(typeof(CentroidSnapshot))!);
+    }
+
+    /// <summary>Serialises a cluster event to UTF-8 JSON (its kind in camelCase: <c>seeded</c>, <c>reseeded</c>, <c>removed</c>, <c>splitOff</c>).</summary>
+    /// <param name="clusterEvent">The event.</param>
+    /// <returns>The JSON bytes.</returns>
+    public static byte[] Serialize(ClusterEvent clusterEvent)
+    {
+        ArgumentNullException.ThrowIfNull(clusterEvent);
+        return JsonSerializer.SerializeToUtf8Bytes(clusterEvent, SnapshotJsonContext.Default.ClusterEvent);
     }
 
     /// <summary>Reads a snapshot from JSON.</summary>

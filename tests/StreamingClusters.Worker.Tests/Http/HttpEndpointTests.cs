@@ -187,10 +187,20 @@ public sealed class HttpEndpointTests
     /// <summary>Reads the next server-sent event's data as JSON.</summary>
     private static async Task<JsonDocument> NextEventAsync(StreamReader events)
     {
+        // Snapshots are the default (message) events; named ones (event: cluster) are skipped.
         string? line;
+        bool named = false;
         while ((line = await events.ReadLineAsync()) is not null)
         {
-            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            if (line.Length == 0)
+            {
+                named = false;
+            }
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                named = true;
+            }
+            else if (!named && line.StartsWith("data: ", StringComparison.Ordinal))
             {
                 return JsonDocument.Parse(line["data: ".Length..]);
             }

@@ -35,6 +35,9 @@ internal static class HttpRequests
     /// <summary>One server-sent event: its fields as sent.</summary>
     internal sealed record ServerEvent(string? Id, string? Retry, string? Data)
     {
+        /// <summary>Gets the event's name, or null for the default (message) events: the snapshots.</summary>
+        public string? Event { get; init; }
+
         public long Version => long.Parse(Id!, CultureInfo.InvariantCulture);
     }
 
@@ -46,13 +49,13 @@ internal static class HttpRequests
         /// <summary>Reads the next block of fields (up to a blank line), whether or not it carries data.</summary>
         public async Task<ServerEvent> NextBlockAsync()
         {
-            string? id = null, retry = null, data = null;
+            string? id = null, retry = null, data = null, name = null;
             string? line;
             while ((line = await reader.ReadLineAsync()) is not null)
             {
                 if (line.Length == 0)
                 {
-                    return new ServerEvent(id, retry, data);
+                    return new ServerEvent(id, retry, data) { Event = name };
                 }
 
                 int colon = line.IndexOf(':', StringComparison.Ordinal);
@@ -62,19 +65,23 @@ internal static class HttpRequests
                     case "id": id = value; break;
                     case "retry": retry = value; break;
                     case "data": data = value; break;
+                    case "event": name = value; break;
                 }
             }
 
             throw new InvalidOperationException("The event stream ended.");
         }
 
-        /// <summary>Reads up to the next event that carries data.</summary>
-        public async Task<ServerEvent> NextEventAsync()
+        /// <summary>Reads up to the next default (message) event that carries data: a snapshot.</summary>
+        public Task<ServerEvent> NextEventAsync() => NextEventAsync(name: null);
+
+        /// <summary>Reads up to the next event of the name given (null: the default, message) that carries data.</summary>
+        public async Task<ServerEvent> NextEventAsync(string? name)
         {
             while (true)
             {
                 ServerEvent e = await NextBlockAsync();
-                if (e.Data is not null)
+                if (e.Data is not null && e.Event == name)
                 {
                     return e;
                 }

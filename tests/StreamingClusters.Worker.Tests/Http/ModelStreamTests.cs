@@ -69,4 +69,44 @@ public sealed class ModelStreamTests
         using JsonDocument nextSnapshot = JsonDocument.Parse(next.Data!);
         Assert.Equal(next.Version, nextSnapshot.RootElement.GetProperty("version").GetInt64());
     }
+
+    [Fact]
+    public async Task Stream_Seeding_SendsEachClustersBirthAsANamedClusterEventBesideTheSnapshots()
+    {
+        await using WorkerServer server = await WorkerServer.StartAsync();
+        using EventReader events = await OpenStreamAsync(server.Client);
+        using (HttpResponseMessage posted = await PostAsync(server.Client, "/points", SeedingBody))
+        {
+            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        }
+
+        // The two kinds go out on their own queues: either may come first.
+        ServerEvent? born = null, snapshot = null;
+        while (born is null || snapshot is null)
+        {
+            ServerEvent e = await events.NextBlockAsync();
+            if (e.Data is null)
+            {
+                continue;
+            }
+
+            if (e.Event == "cluster")
+            {
+                born ??= e;
+            }
+            else
+            {
+                snapshot ??= e;
+            }
+        }
+
+        // No id: Last-Event-ID stays the version of the last snapshot the client had.
+        Assert.Null(born.Id);
+        using JsonDocument clusterEvent = JsonDocument.Parse(born.Data!);
+        Assert.Equal("seeded", clusterEvent.RootElement.GetProperty("kind").GetString());
+        Assert.Equal(snapshot.Version, clusterEvent.RootElement.GetProperty("version").GetInt64());
+        using JsonDocument model = JsonDocument.Parse(snapshot.Data!);
+        long[] ids = [.. model.RootElement.GetProperty("ids").EnumerateArray().Select(i => i.GetInt64())];
+        Assert.Contains(clusterEvent.RootElement.GetProperty("newId").GetInt64(), ids);
+    }
 }

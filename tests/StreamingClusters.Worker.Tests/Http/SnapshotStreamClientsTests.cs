@@ -120,9 +120,19 @@ public sealed class SnapshotStreamClientsTests
             using (response)
             {
                 using var events = new StreamReader(await response.Content.ReadAsStreamAsync());
+                // Snapshots are the default (message) events; named ones (event: cluster) are skipped.
+                bool named = false;
                 while (await events.ReadLineAsync() is { } line)
                 {
-                    if (line.StartsWith("data: ", StringComparison.Ordinal))
+                    if (line.Length == 0)
+                    {
+                        named = false;
+                    }
+                    else if (line.StartsWith("event: ", StringComparison.Ordinal))
+                    {
+                        named = true;
+                    }
+                    else if (!named && line.StartsWith("data: ", StringComparison.Ordinal))
                     {
                         Seen(PointsApplied(line));
                     }

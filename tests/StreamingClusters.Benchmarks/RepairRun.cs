@@ -1,0 +1,404 @@
+using System.Diagnostics;
+using System.Globalization;
+using StreamingClusters.EStep;
+using StreamingClusters.Model;
+using StreamingClusters.Randomness;
+using StreamingClusters.Statistics;
+
+namespace StreamingClusters.Benchmarks;
+
+/// <summary>
+/// The repair's figures (issue 16), the model alone in one thread as the pipeline drives it: seeding
+/// buffer of 8,192 points applied as the first batch, then batches of 1,024.
+/// <list type="bullet">
+/// <item><c>repair blobs DATA [--seeds N] [--points N]</c>: writes N points of 64 Gaussian blobs (d = 16,
+/// spreads 0.5–2) to DATA (float32, row-major) and prints each seed's objective (mean squared distance
+/// over all the points) with the repair off and on, in arrival order and sorted into runs of 10,000
+/// per blob; compare_repair.py gives batch k-means' on the same file.</item>
+/// <item><c>repair drift [--seeds N]</c>: k = 4, d = 4, half-life 20,000 points; mode 3 dies and a mode is
+/// born 30 away from mode 0; prints the points after the newborn's first until it has a centroid of its
+/// own (nearest to it and to no other live mode, within 1 of its centre), in half-lives.</item>
+/// <item><c>repair long [--points N]</c>: a stationary stream of N blob points; prints the id changes in each half.</item>
+/// </list>
+/// </summary>
+internal static class RepairRun
+{
+    private const int Seeding = 8192;
+    private const int Batch = 1024;
+
+    /// <summary>Gets the repair's cadence (<c>--every N</c>, default the model's).</summary>
+    private static int Every { get; set; } = new ModelSettings(1, 1).RepairEvery;
+
+    /// <summary>Gets the starved-cluster ratio (<c>--reseed-ratio X</c>, default the model's).</summary>
+    private static double ReseedRatio { get; set; } = new ModelSettings(1, 1).ReseedRatio;
+
+    public static void Run(string[] args)
+    {
+        Every = Option(args, "--every", Every);
+        int ratio = Array.IndexOf(args, "--reseed-ratio");
+        ReseedRatio = ratio >= 0 ? double.Parse(args[ratio + 1], CultureInfo.InvariantCulture) : ReseedRatio;
+        int seeds = Option(args, "--seeds", 20);
+        switch (args[1])
+        {
+            case "blobs":
+                Blobs(args[2], seeds, Option(args, "--points", 1_000_000));
+                break;
+            case "drift":
+                Drift(seeds);
+                break;
+            case "cost":
+                Cost(args[2], Option(args, "--rounds", 5));
+                break;
+            case "long":
+                Long(Option(args, "--points", 10_000_000), seeds);
+                break;
+            default:
+                throw new ArgumentException($"No such run: {args[1]}.");
+        }
+    }
+
+    private static void Blobs(string path, int seeds, int count)
+    {
+        const int D = 16, K = 64;
+        var generator = new BlobStream(D, K, side: 30, seed: 1234);
+        var points = new float[count * D];
+        var labels = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            labels[i] = generator.Next(points.AsSpan(i * D, D));
+        }
+
+        using (var file = File.Create(path))
+        {
+            file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(points.AsSpan()));
+        }
+
+        float[] sorted = RunsOf(points, labels, D, K, 10_000);
+        Console.WriteLine($"# {count} points, d = {D}, k = {K}, data in {path}; objective = mean squared distance over all points");
+        Console.WriteLine("RESULT seed order repair objective moves seconds");
+        foreach ((string order, float[] data) in new[] { ("arrival", points), ("runs", sorted) })
+        {
+            for (int seed = 1; seed <= seeds; seed++)
+            {
+                foreach (bool repair in new[] { false, true })
+                {
+                    var watch = Stopwatch.StartNew();
+                    (ClusterModel model, int moves) = Stream(data, D, K, (ulong)seed, repair, halfLife: 0);
+                    double seconds = watch.Elapsed.TotalSeconds;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {seed} {order} {(repair ? "on" : "off")} {Objective(model, points):G6} {moves} {seconds:F2}"));
+                }
+            }
+        }
+    }
+
+    /// <summary>The whole model step (E-step, M-step, repair) over the blobs file in arrival order, the repair off and on in turn; the fastest round of each.</summary>
+    private static void Cost(string path, int rounds)
+    {
+        const int D = 16, K = 64;
+        float[] points = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
+        var best = new Dictionary<bool, double> { [false] = double.MaxValue, [true] = double.MaxValue };
+        var estep = new Dictionary<bool, double> { [false] = double.MaxValue, [true] = double.MaxValue };
+        for (int round = 0; round < rounds; round++)
+        {
+            foreach (bool repair in new[] { false, true })
+            {
+                var watch = Stopwatch.StartNew();
+                (ClusterModel model, _) = Stream(points, D, K, 1, repair, halfLife: 0);
+                best[repair] = Math.Min(best[repair], watch.Elapsed.TotalSeconds);
+                watch.Restart();
+                var statistics = new ClusterStatistics(K, D);
+                for (int start = 0; start < points.Length; start += Batch * D)
+                {
+                    statistics.Clear();
+                    HardEStep.Accumulate(model.Current, points.AsSpan(start, Math.Min(Batch * D, points.Length - start)), statistics);
+                }
+
+                estep[repair] = Math.Min(estep[repair], watch.Elapsed.TotalSeconds);
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT whole-run off {best[false]:F3} s, on {best[true]:F3} s, ratio {best[true] / best[false]:F3}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT e-step alone off {estep[false]:F3} s, on {estep[true]:F3} s, ratio {estep[true] / estep[false]:F3}"));
+    }
+
+    private static void Drift(int seeds)
+    {
+        const int D = 4, K = 4, HalfLife = 20_000, Before = 200_000, After = 200_000;
+        Console.WriteLine("RESULT seed repair own-centroid(points) own(half-lives) within-1(points) within-1(half-lives) moves final-worst-distance");
+        for (int seed = 1; seed <= seeds; seed++)
+        {
+            foreach (bool repair in new[] { false, true })
+            {
+                var random = new ModelRandom((ulong)(1000 + seed));
+                var centres = new double[5 * D];
+                for (int j = 0; j < 4 * D; j++)
+                {
+                    centres[j] = random.NextDouble() * 20;
+                }
+
+                // The newborn: 30 from mode 0 in a random direction.
+                double norm = 0;
+                var direction = new double[D];
+                for (int j = 0; j < D; j++)
+                {
+                    direction[j] = random.NextGaussian();
+                    norm += direction[j] * direction[j];
+                }
+
+                for (int j = 0; j < D; j++)
+                {
+                    centres[(4 * D) + j] = centres[j] + (30 * direction[j] / Math.Sqrt(norm));
+                }
+
+                var model = new ClusterModel(new ModelSettings(K, D) { Seed = (ulong)seed, Repair = repair });
+                var batch = new float[Batch * D];
+                long sinceBirth = -1;
+                long found = -1;
+                long close = -1;
+                int moves = 0;
+                bool seeded = false;
+                var buffer = new float[Seeding * D];
+                for (long t = 0; t < Before + After; t += Batch)
+                {
+                    bool after = t >= Before;
+                    float[] target = !seeded ? buffer : batch;
+                    int n = !seeded ? Seeding : Batch;
+                    for (int i = 0; i < n; i++)
+                    {
+                        int mode = random.NextInt32(4);
+                        if (after && mode == 3)
+                        {
+                            mode = 4;
+                        }
+
+                        for (int j = 0; j < D; j++)
+                        {
+                            target[(i * D) + j] = (float)(centres[(mode * D) + j] + random.NextGaussian());
+                        }
+                    }
+
+                    if (!seeded)
+                    {
+                        model.Seed(buffer);
+                        seeded = true;
+                        t += Seeding - Batch;
+                    }
+
+                    moves += Apply(model, target, n, Math.Pow(0.5, (double)n / HalfLife));
+                    if (after)
+                    {
+                        sinceBirth += n;
+                        if (found < 0 && HasOwnCentroid(model, centres, D, within: double.PositiveInfinity))
+                        {
+                            found = sinceBirth;
+                        }
+
+                        if (close < 0 && HasOwnCentroid(model, centres, D, within: 1))
+                        {
+                            close = sinceBirth;
+                        }
+                    }
+                }
+
+                double worst = 0;
+                foreach (int mode in new[] { 0, 1, 2, 4 })
+                {
+                    worst = Math.Max(worst, NearestCentroid(model, centres.AsSpan(mode * D, D)).Distance);
+                }
+
+                string half = found < 0 ? "never" : ((double)found / HalfLife).ToString("F2", CultureInfo.InvariantCulture);
+                string closeHalf = close < 0 ? "never" : ((double)close / HalfLife).ToString("F2", CultureInfo.InvariantCulture);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {seed} {(repair ? "on" : "off")} {found} {half} {close} {closeHalf} {moves} {worst:F3}"));
+            }
+        }
+    }
+
+    private static void Long(int count, int seeds)
+    {
+        const int D = 16, K = 64;
+        Console.WriteLine("RESULT seed points id-changes-first-half id-changes-second-half seconds");
+        for (int seed = 1; seed <= seeds; seed++)
+        {
+            var generator = new BlobStream(D, K, side: 30, seed: 1234);
+            var model = new ClusterModel(new ModelSettings(K, D) { Seed = (ulong)seed, Repair = true });
+            var buffer = new float[Seeding * D];
+            for (int i = 0; i < Seeding; i++)
+            {
+                generator.Next(buffer.AsSpan(i * D, D));
+            }
+
+            var watch = Stopwatch.StartNew();
+            model.Seed(buffer);
+            int first = 0, second = 0;
+            first += IdChanges(model, buffer, Seeding);
+            var batch = new float[Batch * D];
+            for (long t = Seeding; t < count; t += Batch)
+            {
+                for (int i = 0; i < Batch; i++)
+                {
+                    generator.Next(batch.AsSpan(i * D, D));
+                }
+
+                int changes = IdChanges(model, batch, Batch);
+                if (t < count / 2)
+                {
+                    first += changes;
+                }
+                else
+                {
+                    second += changes;
+                }
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {seed} {count} {first} {second} {watch.Elapsed.TotalSeconds:F1}"));
+        }
+    }
+
+    private static int IdChanges(ClusterModel model, float[] batch, int n)
+    {
+        var statistics = new ClusterStatistics(model.Clusters, model.Dimensions);
+        HardEStep.Accumulate(model.Current, batch.AsSpan(0, n * model.Dimensions), statistics);
+        ModelUpdate update = model.Apply(statistics, 1, batch.AsSpan(0, n * model.Dimensions));
+        return update.Events.Count(e => e.Kind != ClusterEventKind.Seeded);
+    }
+
+    private static bool HasOwnCentroid(ClusterModel model, double[] centres, int d, double within)
+    {
+        (int own, double distance) = NearestCentroid(model, centres.AsSpan(4 * d, d));
+        return distance < within && new[] { 0, 1, 2 }.All(m => NearestCentroid(model, centres.AsSpan(m * d, d)).Cluster != own);
+    }
+
+    private static (int Cluster, double Distance) NearestCentroid(ClusterModel model, ReadOnlySpan<double> x)
+    {
+        int d = model.Dimensions;
+        int best = 0;
+        double bestDistance = double.PositiveInfinity;
+        for (int c = 0; c < model.Clusters; c++)
+        {
+            double sum = 0;
+            for (int j = 0; j < d; j++)
+            {
+                double diff = model.Centroids[(c * d) + j] - x[j];
+                sum += diff * diff;
+            }
+
+            if (sum < bestDistance)
+            {
+                bestDistance = sum;
+                best = c;
+            }
+        }
+
+        return (best, Math.Sqrt(bestDistance));
+    }
+
+    private static (ClusterModel Model, int Moves) Stream(float[] points, int d, int k, ulong seed, bool repair, int halfLife)
+    {
+        var model = new ClusterModel(new ModelSettings(k, d) { Seed = seed, Repair = repair, RepairEvery = Every, ReseedRatio = ReseedRatio });
+        int count = points.Length / d;
+        model.Seed(points.AsSpan(0, Seeding * d));
+        int moves = Apply(model, points, 0, Seeding, halfLife);
+        for (int start = Seeding; start < count; start += Batch)
+        {
+            moves += Apply(model, points, start, Math.Min(Batch, count - start), halfLife);
+        }
+
+        return (model, moves);
+    }
+
+    private static int Apply(ClusterModel model, float[] points, int start, int n, int halfLife) =>
+        Apply(model, points.AsSpan(start * model.Dimensions, n * model.Dimensions).ToArray(), n, halfLife == 0 ? 1 : Math.Pow(0.5, (double)n / halfLife));
+
+    private static int Apply(ClusterModel model, float[] points, int n, double discount)
+    {
+        ReadOnlySpan<float> batch = points.AsSpan(0, n * model.Dimensions);
+        var statistics = new ClusterStatistics(model.Clusters, model.Dimensions);
+        HardEStep.Accumulate(model.Current, batch, statistics);
+        ModelUpdate update = model.Apply(statistics, discount, batch);
+        return update.Events.Count(e => e.Kind is ClusterEventKind.SplitOff or ClusterEventKind.Reseeded);
+    }
+
+    private static double Objective(ClusterModel model, float[] points)
+    {
+        int n = points.Length / model.Dimensions;
+        var labels = new int[n];
+        var distances = new float[n];
+        HardEStep.Assign(model.Current, points, labels, distances);
+        double sum = 0;
+        foreach (float e in distances)
+        {
+            sum += e;
+        }
+
+        return sum / n;
+    }
+
+    private static float[] RunsOf(float[] points, int[] labels, int d, int k, int run)
+    {
+        var byBlob = Enumerable.Range(0, k).Select(_ => new List<int>()).ToArray();
+        for (int i = 0; i < labels.Length; i++)
+        {
+            byBlob[labels[i]].Add(i);
+        }
+
+        var sorted = new float[points.Length];
+        int next = 0;
+        var taken = new int[k];
+        while (next < labels.Length)
+        {
+            for (int b = 0; b < k; b++)
+            {
+                int end = Math.Min(taken[b] + run, byBlob[b].Count);
+                for (; taken[b] < end; taken[b]++)
+                {
+                    points.AsSpan(byBlob[b][taken[b]] * d, d).CopyTo(sorted.AsSpan(next++ * d, d));
+                }
+            }
+        }
+
+        return sorted;
+    }
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    /// <summary>Points of k Gaussian blobs, centres uniform in a cube, each blob its own spread in [0.5, 2].</summary>
+    private sealed class BlobStream
+    {
+        private readonly ModelRandom _random;
+        private readonly double[] _centres;
+        private readonly double[] _spreads;
+        private readonly int _d;
+
+        public BlobStream(int d, int k, double side, ulong seed)
+        {
+            _d = d;
+            _random = new ModelRandom(seed);
+            _centres = new double[k * d];
+            _spreads = new double[k];
+            for (int i = 0; i < _centres.Length; i++)
+            {
+                _centres[i] = _random.NextDouble() * side;
+            }
+
+            for (int c = 0; c < k; c++)
+            {
+                _spreads[c] = 0.5 + (1.5 * _random.NextDouble());
+            }
+        }
+
+        public int Next(Span<float> point)
+        {
+            int c = _random.NextInt32(_spreads.Length);
+            for (int j = 0; j < _d; j++)
+            {
+                point[j] = (float)(_centres[(c * _d) + j] + (_spreads[c] * _random.NextGaussian()));
+            }
+
+            return c;
+        }
+    }
+}

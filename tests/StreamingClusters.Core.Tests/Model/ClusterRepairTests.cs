@@ -1,0 +1,159 @@
+using StreamingClusters.Model;
+using StreamingClusters.Randomness;
+using StreamingClusters.Tests.Support;
+
+namespace StreamingClusters.Tests.Model;
+
+public class ClusterRepairTests
+{
+    private const int BatchSize = 1024;
+
+    /// <summary>Four unit blobs at the corners of a 20 × 20 square.</summary>
+    private static readonly double[] Blobs = [0, 0, 20, 0, 20, 20, 0, 20];
+
+    /// <summary>A local optimum: blob (0, 0) cut in two, blobs (20, 0) and (20, 20) sharing one centroid.</summary>
+    private static readonly double[] Planted = [-0.8, 0, 0.8, 0, 20, 10, 0, 20];
+
+    [Fact]
+    public void Apply_PlantedLocalOptimum_RepairGivesEveryBlobItsOwnCentroid()
+    {
+        ClusterModel sut = CreateSut(Planted, repair: true);
+
+        List<ClusterEvent> events = Run(sut, batches: 30, seed: 1);
+
+        Assert.All(Enumerable.Range(0, 4), b => Assert.True(NearestDistance(sut, b) < 0.3, $"blob {b} is {NearestDistance(sut, b)} from its nearest centroid"));
+        ClusterEvent removed = Assert.Single(events, e => e.Kind == ClusterEventKind.Removed);
+        ClusterEvent split = Assert.Single(events, e => e.Kind == ClusterEventKind.SplitOff);
+        Assert.Contains(removed.OldId, new long?[] { 0, 1 });
+        Assert.Equal(2, split.FromId);
+        Assert.Equal(4, split.NewId);
+        Assert.Equal((removed.Slot, removed.Version), (split.Slot, split.Version));
+        Assert.Equal(4, sut.Ids[split.Slot]);
+    }
+
+    [Fact]
+    public void Apply_PlantedLocalOptimumWithoutRepair_StaysStuck()
+    {
+        ClusterModel sut = CreateSut(Planted, repair: false);
+
+        List<ClusterEvent> events = Run(sut, batches: 30, seed: 1);
+
+        Assert.True(NearestDistance(sut, 1) > 5);
+        Assert.All(events, e => Assert.Equal(ClusterEventKind.Seeded, e.Kind));
+    }
+
+    [Fact]
+    public void Apply_NewGroupArrivesWhereAClusterWas_SplitsItOffAndTheOldGroupKeepsItsCentroid()
+    {
+        // Blob (0, 0) cut in two; blob (20, 0) has one centroid; blob (20, 20) has not been seen yet.
+        var sut = new ClusterModel(new ModelSettings(3, 2) { Seed = 9, Repair = true });
+        sut.SetCentroids([-0.8, 0, 0.8, 0, 20, 0]);
+        var random = new ModelRandom(5);
+        var events = new List<ClusterEvent>();
+        for (int b = 0; b < 20; b++)
+        {
+            events.AddRange(Streaming.Step(sut, Batch(random, blobs: [0, 1])).Events);
+        }
+
+        Assert.All(events, e => Assert.Equal(ClusterEventKind.Seeded, e.Kind));
+        for (int b = 0; b < 10; b++)
+        {
+            events.AddRange(Streaming.Step(sut, Batch(random, blobs: [2])).Events);
+        }
+
+        ClusterEvent split = Assert.Single(events, e => e.Kind == ClusterEventKind.SplitOff);
+        Assert.Equal(2, split.FromId);
+        Assert.Contains("apart from its past", split.Reason, StringComparison.Ordinal);
+        Assert.All(new[] { 1, 2 }, blob => Assert.True(NearestDistance(sut, blob) < 0.3, $"blob {blob} is {NearestDistance(sut, blob)} from its nearest centroid"));
+    }
+
+    [Fact]
+    public void Apply_ConvergedStationaryStream_MakesNoMoves()
+    {
+        ClusterModel sut = CreateSut(Blobs, repair: true);
+
+        List<ClusterEvent> events = Run(sut, batches: 60, seed: 2);
+
+        Assert.Equal(4, events.Count);
+        Assert.All(events, e => Assert.Equal((ClusterEventKind.Seeded, 1L, "configured centroid"), (e.Kind, e.Version, e.Reason)));
+        Assert.Equal([0L, 1, 2, 3], sut.Ids.ToArray());
+    }
+
+    [Fact]
+    public void Restore_MidRepair_ContinuesBitForBit()
+    {
+        ClusterModel sut = CreateSut(Planted, repair: true);
+        var random = new ModelRandom(3);
+        for (int b = 0; b < 2; b++)
+        {
+            Streaming.Step(sut, Batch(random));
+        }
+
+        ClusterModel restored = ClusterModel.Restore(sut.ToState());
+        for (int b = 0; b < 20; b++)
+        {
+            float[] batch = Batch(random);
+            ModelUpdate expected = Streaming.Step(sut, batch);
+            ModelUpdate actual = Streaming.Step(restored, batch);
+            Assert.Equal(expected.Events, actual.Events);
+        }
+
+        Assert.True(Bitwise.Equal(sut.Centroids, restored.Centroids));
+        Assert.True(Bitwise.Equal(sut.Weights, restored.Weights));
+        Assert.Equal(sut.Ids.ToArray(), restored.Ids.ToArray());
+        Assert.Equal(sut.RecentEvents, restored.RecentEvents);
+        Assert.Contains(restored.ToState().RecentEvents!, e => e.Kind == ClusterEventKind.SplitOff);
+    }
+
+    [Fact]
+    public void ToState_RecentEvents_KeepsTheLatestUpToItsCapacity()
+    {
+        ClusterModel sut = CreateSut(Planted, repair: true);
+        Run(sut, batches: 5, seed: 4);
+
+        ClusterModelState state = sut.ToState();
+        ClusterModel restored = ClusterModel.Restore(state);
+
+        Assert.Equal(6, state.RecentEvents!.Count);
+        Assert.Equal(state.RecentEvents, restored.RecentEvents);
+        Assert.Equal(5, restored.ToState().NextId);
+    }
+
+    private static ClusterModel CreateSut(double[] centroids, bool repair)
+    {
+        var model = new ClusterModel(new ModelSettings(4, 2) { Seed = 9, Repair = repair });
+        model.SetCentroids(centroids);
+        return model;
+    }
+
+    private static List<ClusterEvent> Run(ClusterModel model, int batches, ulong seed)
+    {
+        var random = new ModelRandom(seed);
+        var events = new List<ClusterEvent>();
+        for (int b = 0; b < batches; b++)
+        {
+            events.AddRange(Streaming.Step(model, Batch(random)).Events);
+        }
+
+        return events;
+    }
+
+    private static float[] Batch(ModelRandom random) => Batch(random, [0, 1, 2, 3]);
+
+    private static float[] Batch(ModelRandom random, int[] blobs)
+    {
+        var points = new float[BatchSize * 2];
+        for (int i = 0; i < BatchSize; i++)
+        {
+            int blob = blobs[random.NextInt32(blobs.Length)];
+            points[2 * i] = (float)(Blobs[2 * blob] + random.NextGaussian());
+            points[(2 * i) + 1] = (float)(Blobs[(2 * blob) + 1] + random.NextGaussian());
+        }
+
+        return points;
+    }
+
+    private static double NearestDistance(ClusterModel model, int blob) =>
+        Enumerable.Range(0, model.Clusters).Min(c => Math.Sqrt(
+            Math.Pow(model.Centroids[2 * c] - Blobs[2 * blob], 2) + Math.Pow(model.Centroids[(2 * c) + 1] - Blobs[(2 * blob) + 1], 2)));
+}
