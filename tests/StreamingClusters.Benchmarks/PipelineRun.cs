@@ -69,6 +69,9 @@ internal static class PipelineRun
     /// </summary>
     private static int _clusters = K, _batchSize = 1024, _shardSize = 256, _channelCapacity = 262_144;
 
+    /// <summary>The columns' scaling (--scaling none|standardize), to measure what standardising costs.</summary>
+    private static string _scaling = "none";
+
     /// <summary>The run's settings (also <see cref="PipelineBenchmarks"/>'s).</summary>
     internal static StreamingClustersOptions Options(int parallelism, TimeSpan batchTimeout, int seedBuffer = 8192) => new()
     {
@@ -83,6 +86,7 @@ internal static class PipelineRun
         BlockSize = 1024,
         ChannelCapacity = _channelCapacity,
         Seeding = new SeedingOptions { BufferSize = seedBuffer },
+        Scaling = _scaling,
     };
 
     /// <summary>A dead-letter sink that drops what it is given (the blobs have no bad records).</summary>
@@ -343,7 +347,7 @@ internal static class PipelineRun
 
     /// <summary>
     /// <c>pipeline [--points N] [--data FILE] [--write-data FILE] [--rounds R] [--parallelism 1,2] [--block 4096]
-    /// [--no-latency] [--no-throughput] [--memory 10000000,100000000] [--clusters K] [--batch-size B] [--shard-size S] [--channel-capacity C]</c>
+    /// [--no-latency] [--no-throughput] [--memory 10000000,100000000] [--clusters K] [--batch-size B] [--shard-size S] [--channel-capacity C] [--scaling none|standardize]</c>
     /// </summary>
     public static async Task RunAsync(string[] args)
     {
@@ -367,6 +371,7 @@ internal static class PipelineRun
                 case "--batch-size": _batchSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--shard-size": _shardSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--channel-capacity": _channelCapacity = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--scaling": _scaling = args[++i]; break;
                 case "--no-latency": latency = false; break;
                 case "--no-throughput": throughput = false; break;
                 case "--memory": memory = [.. args[++i].Split(',').Select(s => long.Parse(s, CultureInfo.InvariantCulture))]; break;
