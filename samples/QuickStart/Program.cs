@@ -8,11 +8,11 @@ using StreamingClusters.Publishing;
 
 HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Services.AddStreamingClusters(builder.Configuration.GetSection("StreamingClusters"), o =>
+builder.Services.AddStreamingClusters(o =>
 {
     o.Clusters = 3;
     o.Dimensions = 2;
-    o.Seeding.BufferSize = 300; // seed on the first 300 points
+    o.Seeding.BufferSize = 300; // seed on the first 300 points (8,192 by default)
 });
 using IHost host = builder.Build();
 

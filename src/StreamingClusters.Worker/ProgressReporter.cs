@@ -140,6 +140,13 @@ internal sealed class ProgressReporter : IHostedService, IDisposable
         int shown = Math.Min(s.Clusters, 16);
         int dims = Math.Min(s.Dimensions, 8);
         text.AppendLine(CultureInfo.InvariantCulture, $"Centroids ({s.Clusters} × {s.Dimensions}{(shown < s.Clusters || dims < s.Dimensions ? ", first shown" : string.Empty)}):");
+        if (s.Columns is { } columns)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"  {"columns",-24}  [");
+            text.AppendJoin(", ", columns.Take(dims));
+            text.AppendLine(dims < s.Dimensions ? ", …]" : "]");
+        }
+
         for (int c = 0; c < shown; c++)
         {
             text.Append(CultureInfo.InvariantCulture, $"  {c,3}  weight {s.Weights[c],12:G6}  [");

@@ -88,6 +88,9 @@ public sealed class ClusteringPipeline : IClusterScorer
     /// <inheritdoc/>
     public long Version => _model?.Model.Current?.Version ?? -1;
 
+    /// <summary>Gets how far the model is from its seeding while it waits to seed; null before the first point's dimension is known and once seeded.</summary>
+    public SeedingProgress? Seeding => _model?.Model is { IsSeeded: false } model ? new SeedingProgress(model.BufferedPoints, _parts.Options.Seeding.BufferSize) : null;
+
     /// <inheritdoc/>
     public long Score(ReadOnlySpan<float> points, Span<int> clusters, Span<float> squaredDistances) =>
         (_model?.Model ?? throw new InvalidOperationException("The model is not seeded yet.")).Score(points, clusters, squaredDistances);
@@ -177,7 +180,7 @@ public sealed class ClusteringPipeline : IClusterScorer
     private async Task RunModelAsync(ModelStage model, int dimensions, CancellationToken abort, CancellationToken abandonDrain)
     {
         StreamingClustersOptions options = _parts.Options;
-        var batcher = new Batcher(Ingest, model.Take, model.PublishPending, dimensions, options.BatchSize, options.BatchTimeout, _parts.Time);
+        var batcher = new Batcher(Ingest, model, dimensions, options.BatchSize, options.BatchTimeout, _parts.Time);
         try
         {
             await batcher.RunAsync(abort, abandonDrain).ConfigureAwait(false);

@@ -123,7 +123,7 @@ internal static class PartsRun
                 source.AddReceived(b);
                 stage.Take(MiniBatch.FromBlock(pointBlock, ++sequence));
             });
-            var snapshots = new SnapshotBuilder(stage.Model, new SourceLedger(ingest, []), TimeProvider.System);
+            var snapshots = new SnapshotBuilder(stage.Model, new SourceLedger(ingest, []), ingest.Dimensions, TimeProvider.System);
             Time("snapshot (SnapshotBuilder.Build)", () => snapshots.Build(isFinal: false));
         }
         finally

@@ -48,6 +48,13 @@ public interface IStreamingModel
     int BufferedPoints { get; }
 
     /// <summary>
+    /// Gets how many more points the seeding buffer takes before the model seeds on it; 0 once seeded, or
+    /// once the buffer is full but held too few distinct points to seed on (every batch then tries again).
+    /// A batch of at most this many points keeps the buffer to its configured size.
+    /// </summary>
+    int PointsToSeed { get; }
+
+    /// <summary>
     /// Gets the points of the last step that applied or refused points (the seeding buffer when it was
     /// seeded), row-major; read them before the batch's buffer is handed back.
     /// </summary>
@@ -74,8 +81,9 @@ public interface IStreamingModel
     /// <returns>What changed.</returns>
     ModelStep Step(float[] points, int count, Action? meanwhile = null);
 
-    /// <summary>Seeds on whatever is buffered and applies it (the stream has ended inside the seeding buffer).</summary>
+    /// <summary>Seeds on whatever is buffered and applies it (the stream has ended, or paused, inside the seeding buffer).</summary>
     /// <returns>What changed, or null when nothing was buffered.</returns>
+    /// <exception cref="Seeding.InsufficientDistinctPointsException">The buffer holds fewer than k distinct points; it is kept as it was.</exception>
     ModelStep? Flush();
 
     /// <summary>Drops the seeding buffer unapplied.</summary>

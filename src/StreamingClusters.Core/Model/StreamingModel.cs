@@ -94,6 +94,9 @@ public abstract class StreamingModel<TWork, TStatistics> : IStreamingModel
     public int BufferedPoints => _buffered;
 
     /// <inheritdoc/>
+    public int PointsToSeed => IsSeeded ? 0 : Math.Max(0, Options.SeedingBufferSize - _buffered);
+
+    /// <inheritdoc/>
     public ReadOnlySpan<float> StepPoints => _stepPoints.AsSpan(0, _stepCount * Dimensions);
 
     /// <inheritdoc/>
@@ -185,9 +188,11 @@ public abstract class StreamingModel<TWork, TStatistics> : IStreamingModel
     {
         float[] buffer = _seedBuffer!;
         int count = _buffered;
+
+        // A seeding that fails (too few distinct points) leaves the buffer as it was, to be tried again with more.
+        Seed(buffer.AsSpan(0, count * Dimensions));
         _seedBuffer = null;
         _buffered = 0;
-        Seed(buffer.AsSpan(0, count * Dimensions));
         return Apply(buffer, count, seeded: true, meanwhile);
     }
 

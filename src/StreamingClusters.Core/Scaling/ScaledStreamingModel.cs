@@ -1,6 +1,7 @@
 using System.Buffers;
 using StreamingClusters.EStep;
 using StreamingClusters.Model;
+using StreamingClusters.Seeding;
 
 namespace StreamingClusters.Scaling;
 
@@ -119,6 +120,9 @@ public sealed class ScaledStreamingModel : IStreamingModel
     /// <inheritdoc/>
     public int BufferedPoints => _scaling is null ? _buffered : _model.BufferedPoints;
 
+    /// <inheritdoc/>
+    public int PointsToSeed => _scaling is null ? Math.Max(0, _seedingBufferSize - _buffered) : _model.PointsToSeed;
+
     /// <summary>Gets the points of the last step that applied or refused points, in the input's units.</summary>
     public ReadOnlySpan<float> StepPoints => _stepPoints.AsSpan(0, _model.StepPoints.Length);
 
@@ -161,7 +165,7 @@ public sealed class ScaledStreamingModel : IStreamingModel
         if (_scaling is null)
         {
             AddToSeedBuffer(points.AsSpan(0, count * Dimensions));
-            return _buffered >= _seedingBufferSize ? LearnAndStep(meanwhile) : new ModelStep(ModelStepKind.Buffered, count, false, null, null);
+            return _buffered >= _seedingBufferSize ? LearnAndStep(meanwhile, flush: false) : new ModelStep(ModelStepKind.Buffered, count, false, null, null);
         }
 
         if (count == 0)
@@ -185,9 +189,7 @@ public sealed class ScaledStreamingModel : IStreamingModel
             return null;
         }
 
-        // Fewer points than the seeding buffer: the model keeps them, then seeds on them.
-        ModelStep buffered = LearnAndStep(meanwhile: null);
-        return buffered.Kind == ModelStepKind.Buffered ? _model.Flush() : buffered;
+        return LearnAndStep(meanwhile: null, flush: true);
     }
 
     /// <inheritdoc/>
@@ -223,18 +225,37 @@ public sealed class ScaledStreamingModel : IStreamingModel
         _buffered += points.Length / Dimensions;
     }
 
-    /// <summary>Learns the scaling from the buffered points and hands them all to the model at once, standardised.</summary>
-    private ModelStep LearnAndStep(Action? meanwhile)
+    /// <summary>
+    /// Learns the scaling from the buffered points and hands them all to the model at once, standardised;
+    /// on a flush (fewer points than the seeding buffer, which the model keeps) has the model seed on them.
+    /// When the model cannot seed on them (too few distinct points), everything is left as it was before
+    /// the scaling was learnt, and it is learnt again from the larger buffer of the next try.
+    /// </summary>
+    private ModelStep LearnAndStep(Action? meanwhile, bool flush)
     {
         float[] buffer = _seedBuffer!;
         int count = _buffered;
+        Volatile.Write(ref _scaling, ColumnScaling.Fit(buffer.AsSpan(0, count * Dimensions), Dimensions));
+        ModelStep step;
+        try
+        {
+            step = StepScaled(buffer, count, meanwhile);
+            if (flush && step.Kind == ModelStepKind.Buffered)
+            {
+                step = _model.Flush() ?? step;
+            }
+        }
+        catch (InsufficientDistinctPointsException)
+        {
+            _model.DropBuffered();
+            Volatile.Write(ref _scaling, null);
+            throw;
+        }
+
         _seedBuffer = null;
         _buffered = 0;
-        Volatile.Write(ref _scaling, ColumnScaling.Fit(buffer.AsSpan(0, count * Dimensions), Dimensions));
-        ModelStep step = StepScaled(buffer, count, meanwhile);
 
-        // Kept by the model when short of its seeding buffer (a flush): the model's step points, once it
-        // seeds, are its copy of these.
+        // The model's step points, once it seeds, are its copy of these.
         _stepPoints = buffer;
         return step;
     }

@@ -36,7 +36,8 @@ internal sealed record ScoreResponse(long Version, IReadOnlyList<ScoreResult> Re
 /// <param name="Status">starting, ready, or degraded (checkpoint writes failing).</param>
 /// <param name="Version">The model version, or −1 before seeding.</param>
 /// <param name="Checkpoint">How checkpoint writes are going, when checkpoints are on.</param>
-internal sealed record HealthResponse(string Status, long Version, CheckpointStatus? Checkpoint = null);
+/// <param name="Seeding">The seeding buffer's progress while the model waits to seed.</param>
+internal sealed record HealthResponse(string Status, long Version, CheckpointStatus? Checkpoint = null, SeedingProgress? Seeding = null);
 
 /// <summary>An error answer.</summary>
 /// <param name="Error">What went wrong.</param>

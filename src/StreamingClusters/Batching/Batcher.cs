@@ -14,8 +14,7 @@ internal sealed class Batcher
     private readonly IngestStage _ingest;
     private readonly ChannelReader<PointBlock> _input;
     private readonly ChannelWriter<MiniBatch>? _output;
-    private readonly Action<MiniBatch>? _deliver;
-    private readonly Action? _idle;
+    private readonly IBatchConsumer? _consumer;
     private readonly int _dimensions;
     private readonly int _batchSize;
     private readonly TimeSpan _timeout;
@@ -30,21 +29,19 @@ internal sealed class Batcher
     }
 
     /// <summary>
-    /// Creates a batcher that hands each batch to <paramref name="deliver"/> on its own thread, which
+    /// Creates a batcher that hands each batch to <paramref name="consumer"/> on its own thread, which
     /// then owns the batch: no queue and no thread switch between a batch and its consumer.
     /// </summary>
     /// <param name="ingest">The ingest stage whose channel is read.</param>
-    /// <param name="deliver">Takes each batch.</param>
-    /// <param name="idle">Called, on the same thread, each time the batcher is about to wait for input: the consumer's deferred work goes out then rather than with the next batch.</param>
+    /// <param name="consumer">Takes each batch, and hears of the batcher's idle moments and of pauses in the input.</param>
     /// <param name="dimensions">The dimension of the points.</param>
     /// <param name="batchSize">B.</param>
     /// <param name="timeout">T.</param>
     /// <param name="time">The clock for T.</param>
-    public Batcher(IngestStage ingest, Action<MiniBatch> deliver, Action? idle, int dimensions, int batchSize, TimeSpan timeout, TimeProvider time)
+    public Batcher(IngestStage ingest, IBatchConsumer consumer, int dimensions, int batchSize, TimeSpan timeout, TimeProvider time)
         : this(ingest, dimensions, batchSize, timeout, time)
     {
-        _deliver = deliver;
-        _idle = idle;
+        _consumer = consumer;
     }
 
     private Batcher(IngestStage ingest, int dimensions, int batchSize, TimeSpan timeout, TimeProvider time)
@@ -80,7 +77,7 @@ internal sealed class Batcher
                 {
                     _ingest.Consumed(block);
                     int offset = 0;
-                    if (batch is null && block.Count == _batchSize && block.Dimensions == _dimensions)
+                    if (batch is null && block.Count == _batchSize && block.Dimensions == _dimensions && NextBatchSize() == _batchSize)
                     {
                         // A block that is a whole batch becomes the batch: its buffer changes hands, uncopied.
                         MiniBatch whole = MiniBatch.FromBlock(block, ++_sequence);
@@ -92,7 +89,7 @@ internal sealed class Batcher
                     {
                         if (batch is null)
                         {
-                            batch = new MiniBatch(_dimensions, _batchSize, ++_sequence, _ingest.Buffers);
+                            batch = new MiniBatch(_dimensions, NextBatchSize(), ++_sequence, _ingest.Buffers);
                             deadline = _time.GetTimestamp();
                         }
 
@@ -118,10 +115,20 @@ internal sealed class Batcher
                     break;
                 }
 
-                _idle?.Invoke();
+                _consumer?.Idle();
                 if (batch is null)
                 {
-                    if (await WaitForInputAsync(abort, abandon).ConfigureAwait(false) != true)
+                    bool? input = _consumer?.QuietAfter is { } quiet
+                        ? await WaitAsync(quiet, abort, abandon).ConfigureAwait(false)
+                        : await WaitForInputAsync(abort, abandon).ConfigureAwait(false);
+                    if (input is null && !abandon.IsCancellationRequested)
+                    {
+                        // The input has been quiet for as long as the consumer asked.
+                        _consumer!.InputQuiet();
+                        continue;
+                    }
+
+                    if (input != true)
                     {
                         break;
                     }
@@ -187,15 +194,18 @@ internal sealed class Batcher
 
     private ValueTask DeliverAsync(MiniBatch batch, CancellationToken abort)
     {
-        if (_deliver is null)
+        if (_consumer is null)
         {
             return _output!.WriteAsync(batch, abort);
         }
 
         abort.ThrowIfCancellationRequested();
-        _deliver(batch);
+        _consumer.Take(batch);
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>The size of the next batch: B, or less where the consumer asks for fewer points (a seeding buffer's last room).</summary>
+    private int NextBatchSize() => _consumer is null ? _batchSize : Math.Clamp(_consumer.NextBatchLimit, 1, _batchSize);
 
     /// <summary>Waits for input with no batch started.</summary>
     /// <returns>true when input is ready, false when it has ended, null when the drain was abandoned.</returns>

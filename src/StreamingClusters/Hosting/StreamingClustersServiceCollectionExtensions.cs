@@ -42,6 +42,26 @@ public static class StreamingClustersServiceCollectionExtensions
             options.Configure(configure);
         }
 
+        return AddPipeline(services, options);
+    }
+
+    /// <summary>
+    /// Adds the pipeline with its settings given in code, validated at start-up, and the hosted service
+    /// that runs it; see <see cref="AddStreamingClusters(IServiceCollection, IConfiguration, Action{StreamingClustersOptions}?)"/>
+    /// for what it registers.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">The settings.</param>
+    /// <returns>The services, for chaining.</returns>
+    public static IServiceCollection AddStreamingClusters(this IServiceCollection services, Action<StreamingClustersOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        return AddPipeline(services, services.AddOptions<StreamingClustersOptions>().Configure(configure));
+    }
+
+    private static IServiceCollection AddPipeline(IServiceCollection services, OptionsBuilder<StreamingClustersOptions> options)
+    {
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StreamingClustersOptions>, StreamingClustersOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);

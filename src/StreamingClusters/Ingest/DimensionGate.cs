@@ -9,6 +9,9 @@ public sealed class DimensionGate
     private readonly TaskCompletionSource<int> _known = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _dimensions;
 
+    /// <summary>The names of the stream's values, from the first source that named them; null until then.</summary>
+    private string[]? _columnNames;
+
     /// <summary>Creates the gate.</summary>
     /// <param name="configured">The configured dimension, or 0 to take it from the first valid record.</param>
     public DimensionGate(int configured)
@@ -41,6 +44,17 @@ public sealed class DimensionGate
         }
 
         return previous;
+    }
+
+    /// <summary>Gets the names of the stream's values, from the first source that named them (a CSV header, named columns or fields); null until one has.</summary>
+    public IReadOnlyList<string>? ColumnNames => Volatile.Read(ref _columnNames);
+
+    /// <summary>Names the stream's values, unless a source has named them already.</summary>
+    /// <param name="names">A source's names of its values, in order.</param>
+    public void ProposeColumnNames(IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        Interlocked.CompareExchange(ref _columnNames, [.. names], null);
     }
 
     /// <summary>Ends the wait without a dimension: no source produced a valid record.</summary>

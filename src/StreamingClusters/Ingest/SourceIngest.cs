@@ -59,6 +59,10 @@ public sealed class SourceIngest
     /// <summary>Gets the dimension d, or 0 while no valid record has fixed it.</summary>
     public int Dimensions => _gate.Dimensions;
 
+    /// <summary>Names the stream's values as this source knows them, unless another source has named them first.</summary>
+    /// <param name="names">The names, in the order of a record's values.</param>
+    internal void ProposeColumnNames(IReadOnlyList<string> names) => _gate.ProposeColumnNames(names);
+
     /// <summary>Gets a value indicating whether the current block is full and must be flushed before the next record.</summary>
     public bool MustFlush => _block is { IsFull: true };
 

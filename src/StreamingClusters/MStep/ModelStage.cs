@@ -2,6 +2,7 @@ using StreamingClusters.Batching;
 using StreamingClusters.Checkpoints;
 using StreamingClusters.Publishing;
 using StreamingClusters.Model;
+using StreamingClusters.Seeding;
 
 namespace StreamingClusters.MStep;
 
@@ -10,13 +11,17 @@ namespace StreamingClusters.MStep;
 /// each mini-batch goes to the model, whose step says what changed; the stage then accounts the points
 /// to their sources, marks the snapshot due and lets the checkpoint cadence look at the clock.
 /// </summary>
-internal sealed class ModelStage
+internal sealed class ModelStage : IBatchConsumer
 {
     private readonly IStreamingModel _model;
     private readonly SourceLedger _ledger;
     private readonly ModelPublisher _publisher;
     private readonly CheckpointCadence? _checkpoints;
     private readonly ModelStageMonitor _monitor;
+    private readonly TimeSpan _seedWhenQuiet;
+
+    /// <summary>The points buffered when a pause last found too few to seed on; a new pause is acted on only once more have come.</summary>
+    private int _quietBuffered;
 
     /// <summary>Creates the stage around its parts.</summary>
     /// <param name="model">The model.</param>
@@ -24,20 +29,55 @@ internal sealed class ModelStage
     /// <param name="publisher">Snapshots and assignments.</param>
     /// <param name="checkpoints">When checkpoints are written, or null when they are off.</param>
     /// <param name="monitor">Logs and instruments.</param>
-    public ModelStage(IStreamingModel model, SourceLedger ledger, ModelPublisher publisher, CheckpointCadence? checkpoints, ModelStageMonitor monitor)
+    /// <param name="seedWhenQuiet">How long a pause in the input seeds the model on a part-filled seeding buffer; zero waits for the buffer or the end of the input.</param>
+    public ModelStage(IStreamingModel model, SourceLedger ledger, ModelPublisher publisher, CheckpointCadence? checkpoints, ModelStageMonitor monitor, TimeSpan seedWhenQuiet)
     {
         _model = model;
         _ledger = ledger;
         _publisher = publisher;
         _checkpoints = checkpoints;
         _monitor = monitor;
+        _seedWhenQuiet = seedWhenQuiet;
     }
 
     /// <summary>Gets the model.</summary>
     public IStreamingModel Model => _model;
 
-    /// <summary>Gets the snapshot publisher's flush, which the batcher calls before it waits for input.</summary>
-    public Action PublishPending => _publisher.PublishPending;
+    /// <summary>Gets the room left in the seeding buffer, so that the model seeds on exactly its configured number of points.</summary>
+    public int NextBatchLimit => _model.PointsToSeed is > 0 and int room ? room : int.MaxValue;
+
+    /// <summary>Gets the pause after which a part-filled seeding buffer is seeded on, while there is one with new points.</summary>
+    public TimeSpan? QuietAfter => _seedWhenQuiet > TimeSpan.Zero && !_model.IsSeeded && _model.BufferedPoints > _quietBuffered ? _seedWhenQuiet : null;
+
+    /// <summary>Publishes the last batch's snapshot if it has not gone out yet; the batcher calls this before it waits for input.</summary>
+    public void Idle() => _publisher.Flush();
+
+    /// <summary>
+    /// The input has paused with the seeding buffer part-filled: a stream shorter than the buffer, or one
+    /// that has sent all it has for now. The model seeds on what it has, as it would at the end of the
+    /// input, if that holds at least k distinct points; else it waits for more.
+    /// </summary>
+    public void InputQuiet()
+    {
+        int buffered = _quietBuffered = _model.BufferedPoints;
+        try
+        {
+            long started = _monitor.Start();
+            if (buffered >= _model.Clusters && _model.Flush() is { } step)
+            {
+                _monitor.SeededOnPause(buffered, _seedWhenQuiet);
+                Account(step, _ledger.Release([]), started);
+                _publisher.Flush();
+                return;
+            }
+        }
+        catch (InsufficientDistinctPointsException)
+        {
+            // The buffer is kept as it was; more points may bring enough distinct ones.
+        }
+
+        _monitor.SeedingWaits(buffered, _model.Clusters);
+    }
 
     /// <summary>Takes one mini-batch; the stage owns it from here and returns its buffer.</summary>
     /// <param name="batch">The batch.</param>
@@ -46,7 +86,20 @@ internal sealed class ModelStage
         try
         {
             long started = _monitor.Start();
-            ModelStep step = _model.Step(batch.Buffer, batch.Count, _publisher.PublishPending);
+            ModelStep step;
+            try
+            {
+                step = _model.Step(batch.Buffer, batch.Count, _publisher.PublishPending);
+            }
+            catch (InsufficientDistinctPointsException)
+            {
+                // The full seeding buffer holds fewer than k distinct points: it is kept, and seeding is
+                // tried again as more come (the end of the input, with still too few, fails the run).
+                _monitor.SeedingWaits(_model.BufferedPoints, _model.Clusters);
+                _ledger.Hold(batch.Segments);
+                return;
+            }
+
             if (step.Kind == ModelStepKind.Buffered)
             {
                 _ledger.Hold(batch.Segments);

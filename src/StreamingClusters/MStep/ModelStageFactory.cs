@@ -26,11 +26,17 @@ internal static class ModelStageFactory
         StreamingClustersOptions options = parts.Options;
         IStreamingModel model = CreateModel(options, dimensions, parts.Ingest, parts.Time, restored);
         var ledger = new SourceLedger(parts.Ingest, restored?.Sources ?? []);
-        var publisher = new ModelPublisher(parts.Snapshots, parts.Assignments, new SnapshotBuilder(model, ledger, parts.Time));
+        var publisher = new ModelPublisher(parts.Snapshots, parts.Assignments, new SnapshotBuilder(model, ledger, parts.Ingest.Dimensions, parts.Time));
         CheckpointCadence? checkpoints = parts.Checkpoints is { } store
             ? new CheckpointCadence(store, model, ledger, parts.Time, options.Checkpoint.Interval, parts.Logger)
             : null;
-        return new ModelStage(model, ledger, publisher, checkpoints, new ModelStageMonitor(parts.Logger, parts.Metrics, parts.Time));
+        var monitor = new ModelStageMonitor(parts.Logger, parts.Metrics, parts.Time);
+        if (!model.IsSeeded)
+        {
+            monitor.AwaitingSeeding(options.Seeding.BufferSize, options.Seeding.IdleTimeout);
+        }
+
+        return new ModelStage(model, ledger, publisher, checkpoints, monitor, options.Seeding.IdleTimeout);
     }
 
     /// <summary>How the model treats the stream under <paramref name="options"/>.</summary>

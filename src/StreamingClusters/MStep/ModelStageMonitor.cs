@@ -14,6 +14,31 @@ internal sealed class ModelStageMonitor(ILogger logger, StreamingClustersMetrics
     /// <returns>The clock's timestamp.</returns>
     public long Start() => time.GetTimestamp();
 
+    /// <summary>Logs what the model waits for before it seeds (once, as the stage starts).</summary>
+    /// <param name="bufferSize">The seeding buffer's size.</param>
+    /// <param name="seedWhenQuiet">The pause that seeds a part-filled buffer; zero for none.</param>
+    public void AwaitingSeeding(int bufferSize, TimeSpan seedWhenQuiet)
+    {
+        if (seedWhenQuiet > TimeSpan.Zero)
+        {
+            MStepLog.AwaitingSeeding(logger, bufferSize, seedWhenQuiet.TotalSeconds);
+        }
+        else
+        {
+            MStepLog.AwaitingFullSeeding(logger, bufferSize);
+        }
+    }
+
+    /// <summary>Logs a seeding on a part-filled buffer after a pause in the input.</summary>
+    /// <param name="points">The points seeded on.</param>
+    /// <param name="pause">The pause.</param>
+    public void SeededOnPause(int points, TimeSpan pause) => MStepLog.SeedingOnPause(logger, pause.TotalSeconds, points);
+
+    /// <summary>Logs that the seeding buffer holds too few distinct points to seed on.</summary>
+    /// <param name="points">The points buffered.</param>
+    /// <param name="clusters">k.</param>
+    public void SeedingWaits(int points, int clusters) => MStepLog.SeedingWaits(logger, points, clusters);
+
     /// <summary>Logs and counts one step of the model.</summary>
     /// <param name="model">The model, just stepped.</param>
     /// <param name="step">What the step did.</param>

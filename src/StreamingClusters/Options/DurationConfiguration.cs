@@ -14,7 +14,7 @@ namespace StreamingClusters.Options;
 internal static class DurationConfiguration
 {
     /// <summary>The duration keys of the <c>StreamingClusters</c> section; <c>*</c> stands for any one segment.</summary>
-    public static readonly string[] StreamingClustersKeys = ["BatchTimeout", "Checkpoint:Interval", "Sources:*:PollInterval"];
+    public static readonly string[] StreamingClustersKeys = ["BatchTimeout", "Checkpoint:Interval", "Seeding:IdleTimeout", "Sources:*:PollInterval"];
 
     /// <summary>The duration keys of the host's <c>HostOptions</c> section.</summary>
     public static readonly string[] HostOptionsKeys = ["ShutdownTimeout", "StartupTimeout"];

@@ -22,4 +22,12 @@ public sealed class SeedingOptions
     /// <value>The default value is 20.</value>
     [Range(0, 10_000)]
     public int RefineIterations { get; set; } = 20;
+
+    /// <summary>
+    /// Gets or sets how long a pause in the input seeds the model on a part-filled buffer (a stream shorter
+    /// than <see cref="BufferSize"/>, or one that has sent all it has for now), if it holds at least k
+    /// distinct points; zero waits for the full buffer or the end of the input.
+    /// </summary>
+    /// <value>The default value is 2 seconds.</value>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -213,6 +213,11 @@ public sealed class StreamingClustersOptions : IValidatableObject
                 [nameof(Seeding)]);
         }
 
+        if (Seeding.IdleTimeout < TimeSpan.Zero)
+        {
+            yield return new ValidationResult($"StreamingClusters:Seeding:IdleTimeout must not be negative (got {Seeding.IdleTimeout}).", [nameof(Seeding)]);
+        }
+
         if (Checkpoint.Interval < TimeSpan.Zero)
         {
             yield return new ValidationResult($"StreamingClusters:Checkpoint:Interval must not be negative (got {Checkpoint.Interval}).", [nameof(Checkpoint)]);

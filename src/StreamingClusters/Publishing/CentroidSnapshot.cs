@@ -43,6 +43,13 @@ public sealed record CentroidSnapshot
     /// <summary>Gets the number of points assigned to each cluster since it got its id (a reseeded cluster starts again from 0).</summary>
     public required IReadOnlyList<long> Counts { get; init; }
 
+    /// <summary>
+    /// Gets the names of the d columns, in the centroids' order, when a source named them (a CSV header, the
+    /// configured columns of a CSV with a header, or the configured fields of JSON lines); null otherwise.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Columns { get; init; }
+
     /// <summary>Gets each cluster's id: lasting across versions, never reused (a reseed retires one id and creates another).</summary>
     public IReadOnlyList<long> Ids { get; init; } = [];
 

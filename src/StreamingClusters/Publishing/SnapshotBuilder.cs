@@ -8,8 +8,9 @@ namespace StreamingClusters.Publishing;
 /// <summary>Builds the immutable snapshot of a model and the accounting of every source, as they stand.</summary>
 /// <param name="model">The model.</param>
 /// <param name="ledger">The sources' counters and positions.</param>
+/// <param name="shape">The stream's dimension and column names.</param>
 /// <param name="time">The clock of the snapshot's timestamp.</param>
-internal sealed class SnapshotBuilder(IStreamingModel model, SourceLedger ledger, TimeProvider time)
+internal sealed class SnapshotBuilder(IStreamingModel model, SourceLedger ledger, DimensionGate shape, TimeProvider time)
 {
     /// <summary>Builds a snapshot; called on the model's thread only.</summary>
     /// <param name="isFinal">Whether it is the run's last.</param>
@@ -45,6 +46,7 @@ internal sealed class SnapshotBuilder(IStreamingModel model, SourceLedger ledger
             Weights = model.Weights.ToArray(),
             Counts = model.Counts.ToArray(),
             Ids = model.Ids.ToArray(),
+            Columns = shape.ColumnNames is { } names && names.Count == model.Dimensions ? names : null,
             Inertia = inertia,
             MeanSquaredDistance = last?.MeanSquaredDistance ?? 0,
             BatchPoints = last?.Points ?? 0,

@@ -36,6 +36,9 @@ internal sealed class CsvRecordParser : RecordParser
     /// <summary>The fields a line needs to reach the last selected column.</summary>
     private int _minFields;
 
+    /// <summary>The header's names of the values a record gives, once a header has been read.</summary>
+    private string[]? _names;
+
     /// <summary>Creates a parser.</summary>
     /// <param name="separator">The separator (ASCII).</param>
     /// <param name="hasHeader">Whether the first line is a header; null detects it.</param>
@@ -59,6 +62,9 @@ internal sealed class CsvRecordParser : RecordParser
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         get => _values.AsSpan(0, _count);
     }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string>? ColumnNames => _names;
 
     /// <inheritdoc/>
     public override bool TryReadHeader(ReadOnlySpan<byte> line)
@@ -85,6 +91,7 @@ internal sealed class CsvRecordParser : RecordParser
 
         _headerFields = names.Length;
         Select(names);
+        _names = _selected is null ? names : [.. _selected.Select(i => names[i])];
         return true;
     }
 

@@ -33,6 +33,9 @@ internal sealed class JsonLinesRecordParser : RecordParser
     public override ReadOnlySpan<float> Values => _values.AsSpan(0, _count);
 
     /// <inheritdoc/>
+    public override IReadOnlyList<string>? ColumnNames => _fields.Length > 0 ? _fields : null;
+
+    /// <inheritdoc/>
     public override string? Parse(ReadOnlySpan<byte> line)
     {
         var reader = new Utf8JsonReader(line);

@@ -40,6 +40,9 @@ internal sealed class LineRecordHandler
     /// <summary>The line the header was decided on (whether it was one or not), to set up other handlers alike.</summary>
     private byte[]? _headerLine;
 
+    /// <summary>Set once the parser's column names, if it has any, have been offered to the ingest.</summary>
+    private bool _namesOffered;
+
     /// <summary>Creates a handler.</summary>
     /// <param name="parser">The format's parser, new for this run.</param>
     /// <param name="maxRecordLength">The longest line, in bytes, that is parsed.</param>
@@ -74,6 +77,15 @@ internal sealed class LineRecordHandler
             case LineKind.RejectedText:
                 ingest.Reject(line.Number, reason!, Decode(line.Text), end);
                 break;
+        }
+
+        if (!_namesOffered && _headerDecided)
+        {
+            _namesOffered = true;
+            if (_parser.ColumnNames is { } names)
+            {
+                ingest.ProposeColumnNames(names);
+            }
         }
     }
 

@@ -20,6 +20,12 @@ internal abstract class RecordParser
     public virtual bool TryReadHeader(ReadOnlySpan<byte> line) => false;
 
     /// <summary>
+    /// Gets the names of a record's values, in order, once the format knows them (a header has been read,
+    /// or the settings name the fields); null when nothing names them.
+    /// </summary>
+    public virtual IReadOnlyList<string>? ColumnNames => null;
+
+    /// <summary>
     /// Tries a quick read of a line after the header: when it returns <see langword="true"/>, the line
     /// gave <see cref="Values"/> exactly as <see cref="Parse"/> would have. When it returns
     /// <see langword="false"/>, nothing is said about the line: call <see cref="Parse"/>, which also

@@ -2,6 +2,7 @@ using StreamingClusters.EStep;
 using StreamingClusters.Model;
 using StreamingClusters.Randomness;
 using StreamingClusters.Scaling;
+using StreamingClusters.Seeding;
 using StreamingClusters.Statistics;
 using StreamingClusters.Tests.Support;
 
@@ -178,6 +179,25 @@ public sealed class ScaledStreamingModelTests
         Assert.NotNull(state.Scaling);
         Assert.Equal(sut.Centroids.ToArray(), restored.Centroids.ToArray());
         Assert.Equal(sut.Inertia.ToArray(), restored.Inertia.ToArray());
+    }
+
+    [Fact]
+    public void Step_FullBufferOfTooFewDistinctPoints_KeptUnscaledThenLearntFromTheLargerBuffer()
+    {
+        float[] same = [.. Enumerable.Repeat(new float[] { 1, 2 }, BufferSize).SelectMany(p => p)];
+        ScaledStreamingModel sut = CreateSut(3, 2);
+
+        Assert.Throws<InsufficientDistinctPointsException>(() => sut.Step(same, BufferSize));
+        Assert.Null(sut.Scaling);
+        Assert.Equal(BufferSize, sut.BufferedPoints);
+        Assert.Equal(0, sut.PointsToSeed);
+
+        float[] more = GeneratedData.SeparatedPoints(new ModelRandom(3), [0, 0, 10, 0, 0, 10], 3, 300, spread: 1.0);
+        ModelStep step = sut.Step(more, 300);
+
+        Assert.True(step.Seeded);
+        Assert.Equal(BufferSize + 300, step.Points);
+        Assert.Equal(ColumnScaling.Fit([.. same, .. more], 2).Std.ToArray(), sut.Scaling!.Std.ToArray());
     }
 
     [Fact]

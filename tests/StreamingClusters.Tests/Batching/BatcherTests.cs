@@ -108,11 +108,12 @@ public sealed class BatcherTests
     public async Task RunAsync_DeliverCallback_GetsTheSameBatchesInOrderOnItsThread()
     {
         var delivered = new List<(long Sequence, int Count, float First)>();
-        var batcher = new Batcher(_ingest, b =>
+        var consumer = new RecordingBatchConsumer(b =>
         {
             delivered.Add((b.Sequence, b.Count, b.Points[0]));
             b.Return();
-        }, idle: null, Dimensions, 4, Timeout, _time);
+        });
+        var batcher = new Batcher(_ingest, consumer, Dimensions, 4, Timeout, _time);
         Task running = batcher.RunAsync(CancellationToken.None);
 
         await WritePointsAsync(10);
@@ -130,8 +131,7 @@ public sealed class BatcherTests
         var ingest = new IngestStage(new StreamingClustersOptions { Dimensions = Dimensions, BlockSize = 8 }, new RecordingDeadLetterSink());
         var events = new List<string>();
         var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var batcher = new Batcher(
-            ingest,
+        var consumer = new RecordingBatchConsumer(
             b =>
             {
                 events.Add($"batch {b.Sequence}");
@@ -141,7 +141,10 @@ public sealed class BatcherTests
             {
                 events.Add("idle");
                 idle.TrySetResult();
-            },
+            });
+        var batcher = new Batcher(
+            ingest,
+            consumer,
             Dimensions,
             4,
             Timeout,
@@ -163,6 +166,54 @@ public sealed class BatcherTests
 
         Assert.Equal(["batch 1", "batch 2", "idle"], events);
         ingest.Complete();
+        await running;
+    }
+
+    [Fact]
+    public async Task RunAsync_ConsumerLimitsTheNextBatch_CutsItThereAndThenGoesBackToB()
+    {
+        var sizes = new List<int>();
+        RecordingBatchConsumer? consumer = null;
+        consumer = new RecordingBatchConsumer(b =>
+        {
+            sizes.Add(b.Count);
+            b.Return();
+            consumer!.NextBatchLimit = int.MaxValue;
+        })
+        { NextBatchLimit = 3 };
+        var batcher = new Batcher(_ingest, consumer, Dimensions, 4, Timeout, _time);
+        Task running = batcher.RunAsync(CancellationToken.None);
+
+        await WritePointsAsync(10);
+        _ingest.Complete();
+        await running;
+
+        Assert.Equal(new[] { 3, 4, 3 }, sizes);
+    }
+
+    [Fact]
+    public async Task RunAsync_InputQuietForTheConsumersPause_TellsItOnce()
+    {
+        var clock = new TimerWatchingTimeProvider(_time);
+        var quiet = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        RecordingBatchConsumer? consumer = null;
+        consumer = new RecordingBatchConsumer(b => b.Return())
+        {
+            QuietAfter = TimeSpan.FromSeconds(2),
+            OnQuiet = () =>
+            {
+                consumer!.QuietAfter = null;
+                quiet.TrySetResult();
+            },
+        };
+        var batcher = new Batcher(_ingest, consumer, Dimensions, 4, Timeout, clock);
+        Task running = batcher.RunAsync(CancellationToken.None);
+
+        await clock.TimerCreated;
+        _time.Advance(TimeSpan.FromSeconds(2));
+        await quiet.Task;
+
+        _ingest.Complete();
         await running;
     }
 

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using StreamingClusters.Ingest;
+using StreamingClusters.Options;
 using StreamingClusters.Publishing;
 using StreamingClusters.Tests.TestDoubles;
 
@@ -39,5 +41,33 @@ public sealed class StreamingClustersServiceTests
         Assert.True(last.IsFinal);
         Assert.Equal(3_000, last.PointsApplied);
         Assert.Equal(last.Version, scorer.Version);
+    }
+
+    [Fact]
+    public void AddStreamingClusters_SettingsInCodeOnly_BindsThem()
+    {
+        var services = new ServiceCollection();
+
+        services.AddStreamingClusters(o =>
+        {
+            o.Clusters = 3;
+            o.Seeding.BufferSize = 300;
+        });
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        StreamingClustersOptions options = provider.GetRequiredService<IOptions<StreamingClustersOptions>>().Value;
+        Assert.Equal((3, 300, 1024), (options.Clusters, options.Seeding.BufferSize, options.BatchSize));
+    }
+
+    [Fact]
+    public async Task AddStreamingClusters_SettingsInCodeRefused_StartFailsNamingTheSetting()
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddStreamingClusters(o => o.ReseedRatio = 2);
+        using IHost host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal("ReseedRatio: StreamingClusters:ReseedRatio must be in [0, 1) (got 2).", Assert.Single(error.Failures));
     }
 }

@@ -69,8 +69,8 @@ public sealed class ModelStageTests : IDisposable
 
         sut.Take(Batch(Points(1)));
         Assert.Empty(_snapshots);
-        sut.PublishPending();
-        sut.PublishPending();
+        sut.Idle();
+        sut.Idle();
 
         CentroidSnapshot snapshot = Assert.Single(_snapshots);
         Assert.Equal(1, snapshot.Version);
@@ -101,7 +101,7 @@ public sealed class ModelStageTests : IDisposable
         Assert.Equal(0, source.Applied);
         Assert.Null(sut.Model.Current);
         sut.Take(Batch(Points(2)));
-        sut.PublishPending();
+        sut.Idle();
 
         Assert.Equal(2 * BatchSize, source.Applied);
         CentroidSnapshot snapshot = Assert.Single(_snapshots);
@@ -116,7 +116,7 @@ public sealed class ModelStageTests : IDisposable
         ModelStage sut = CreateSut(Options(configured: true));
 
         sut.Take(Batch([3e38f, 3e38f, 1, 1]));
-        sut.PublishPending();
+        sut.Idle();
 
         SourceCounters source = _parts!.Ingest.Counters("test");
         Assert.Equal(2, source.Rejected);
@@ -153,5 +153,99 @@ public sealed class ModelStageTests : IDisposable
         Assert.Equal(BatchSize, dropped);
         Assert.Empty(_snapshots);
         Assert.Equal(0, _parts!.Ingest.Counters("test").Applied);
+    }
+
+    [Fact]
+    public void InputQuiet_PartFilledSeedingBuffer_SeedsOnItAndPublishes()
+    {
+        ModelStage sut = CreateSut(Options(configured: false));
+        sut.Take(Batch(Points(1)));
+        Assert.False(sut.Model.IsSeeded);
+        Assert.Equal(TimeSpan.FromSeconds(2), sut.QuietAfter);
+
+        sut.InputQuiet();
+
+        Assert.True(sut.Model.IsSeeded);
+        CentroidSnapshot seeded = Assert.Single(_snapshots);
+        Assert.Equal(BatchSize, seeded.PointsApplied);
+        Assert.Null(sut.QuietAfter);
+        Assert.Equal(int.MaxValue, sut.NextBatchLimit);
+    }
+
+    [Fact]
+    public void InputQuiet_FewerPointsThanClusters_KeepsThemAndWaitsForMore()
+    {
+        ModelStage sut = CreateSut(Options(configured: false));
+        sut.Take(Batch([1, 1]));
+
+        sut.InputQuiet();
+
+        Assert.False(sut.Model.IsSeeded);
+        Assert.Equal(1, sut.Model.BufferedPoints);
+        Assert.Null(sut.QuietAfter); // nothing new since that pause: no timer until more points come
+        Assert.Empty(_snapshots);
+
+        sut.Take(Batch([5, 5, 9, 9]));
+        Assert.Equal(TimeSpan.FromSeconds(2), sut.QuietAfter);
+        sut.InputQuiet();
+
+        Assert.True(sut.Model.IsSeeded);
+        Assert.Equal(3, Assert.Single(_snapshots).PointsApplied);
+    }
+
+    [Fact]
+    public void InputQuiet_OnlyDuplicatePoints_KeepsThemAndWaitsForMore()
+    {
+        ModelStage sut = CreateSut(Options(configured: false));
+        sut.Take(Batch([1, 1, 1, 1, 1, 1]));
+
+        sut.InputQuiet();
+
+        Assert.False(sut.Model.IsSeeded);
+        Assert.Equal(3, sut.Model.BufferedPoints);
+        Assert.Empty(_snapshots);
+    }
+
+    [Fact]
+    public void NextBatchLimit_SeedingBufferNotAMultipleOfTheBatch_IsTheRoomLeftSoItSeedsOnExactlyItsSize()
+    {
+        ModelStage sut = CreateSut(Options(configured: false)); // buffer 150, batches of 100
+        Assert.Equal(150, sut.NextBatchLimit);
+        sut.Take(Batch(Points(1)));
+        Assert.Equal(50, sut.NextBatchLimit);
+
+        sut.Take(Batch(Points(2).AsSpan(0, 50 * Dimensions).ToArray()));
+
+        Assert.True(sut.Model.IsSeeded);
+        sut.Idle();
+        Assert.Equal(150, Assert.Single(_snapshots).PointsApplied);
+    }
+
+    [Fact]
+    public void QuietAfter_IdleTimeoutZero_NeverAsksForAPause()
+    {
+        StreamingClustersOptions options = Options(configured: false);
+        options.Seeding.IdleTimeout = TimeSpan.Zero;
+        ModelStage sut = CreateSut(options);
+        sut.Take(Batch(Points(1)));
+
+        Assert.Null(sut.QuietAfter);
+    }
+
+    [Fact]
+    public void Take_FullSeedingBufferOfOneRepeatedPoint_KeepsItAndSeedsOnceDistinctPointsCome()
+    {
+        ModelStage sut = CreateSut(Options(configured: false)); // buffer 150, k = 2
+        sut.Take(Batch(Enumerable.Repeat(1f, 150 * Dimensions).ToArray()));
+
+        Assert.False(sut.Model.IsSeeded);
+        Assert.Equal(150, sut.Model.BufferedPoints);
+        Assert.Equal(int.MaxValue, sut.NextBatchLimit);
+
+        sut.Take(Batch(Points(1)));
+        sut.Idle();
+
+        Assert.True(sut.Model.IsSeeded);
+        Assert.Equal(250, Assert.Single(_snapshots).PointsApplied);
     }
 }
