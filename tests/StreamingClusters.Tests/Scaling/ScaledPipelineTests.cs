@@ -128,9 +128,11 @@ public sealed class ScaledPipelineTests
         float[] points = TwoBlobs(3_000, 2);
         ClusteringPipeline pipeline = CreateSut(Options("standardize"));
         var published = new List<float>();
-        using IDisposable subscription = pipeline.Assignments.Subscribe(b => published.AddRange(b.Points.ToArray()));
+        var completed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using IDisposable subscription = pipeline.Assignments.Subscribe(b => published.AddRange(b.Points.ToArray()), () => completed.TrySetResult());
 
         await RunAsync(pipeline, points);
+        await completed.Task;
 
         Assert.Equal(points, published);
     }
