@@ -25,6 +25,7 @@ internal sealed class CommandLineSwitches
         ("--batch-size", $"{Section}:BatchSize", "B", "points per mini-batch"),
         ("--batch-timeout", $"{Section}:BatchTimeout", "TIME", "longest a started batch waits (e.g. 500ms, 1s, 00:00:01)"),
         ("--half-life", $"{Section}:HalfLife", "H", "forgetting: 20000points, 50batches, 10m, or none"),
+        ("--scaling", $"{Section}:Scaling", "none|standardize", "put columns in comparable units: standardize scales each to mean 0, std 1 (learnt from the seeding buffer, then fixed); centroids stay in the input's units"),
         ("--seed", $"{Section}:Seed", "N", "random seed (seeding and reseeding)"),
         ("--parallelism", $"{Section}:Parallelism", "N", "E-step threads (0 = every core)"),
         ("--snapshot-out", $"{Section}:SnapshotPath", "PATH", "write the final snapshot as JSON to PATH"),
@@ -181,6 +182,8 @@ internal sealed class CommandLineSwitches
                 return $"{name} '{value}' is not a duration: give one like {Duration.Forms}.";
             case "--half-life" when !HalfLife.TryParse(value, out _):
                 return $"--half-life '{value}' is not a half-life: give a count with its unit (20000points, 50batches), a duration (10m, 30s, 2h) or none.";
+            case "--scaling" when !ScalingModes.TryParse(value, out _):
+                return $"--scaling must be none or standardize, not '{value}'.";
             default:
                 Settings[setting!] = value ?? "true";
                 break;

@@ -71,6 +71,8 @@ internal static class PipelineRun
 
     /// <summary>Whether the model repairs local optima (<c>--repair on|off</c>; the product's default, on, otherwise).</summary>
     private static bool _repair = true;
+    /// <summary>The columns' scaling (--scaling none|standardize), to measure what standardising costs.</summary>
+    private static string _scaling = "none";
 
     /// <summary>The run's settings (also <see cref="PipelineBenchmarks"/>'s).</summary>
     internal static StreamingClustersOptions Options(int parallelism, TimeSpan batchTimeout, int seedBuffer = 8192) => new()
@@ -87,6 +89,7 @@ internal static class PipelineRun
         ChannelCapacity = _channelCapacity,
         Seeding = new SeedingOptions { BufferSize = seedBuffer },
         Repair = _repair,
+        Scaling = _scaling,
     };
 
     /// <summary>A dead-letter sink that drops what it is given (the blobs have no bad records).</summary>
@@ -347,7 +350,7 @@ internal static class PipelineRun
 
     /// <summary>
     /// <c>pipeline [--points N] [--data FILE] [--write-data FILE] [--rounds R] [--parallelism 1,2] [--block 4096]
-    /// [--no-latency] [--no-throughput] [--memory 10000000,100000000] [--clusters K] [--batch-size B] [--shard-size S] [--channel-capacity C]</c>
+    /// [--no-latency] [--no-throughput] [--memory 10000000,100000000] [--clusters K] [--batch-size B] [--shard-size S] [--channel-capacity C] [--scaling none|standardize]</c>
     /// </summary>
     public static async Task RunAsync(string[] args)
     {
@@ -371,6 +374,7 @@ internal static class PipelineRun
                 case "--batch-size": _batchSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--shard-size": _shardSize = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
                 case "--channel-capacity": _channelCapacity = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--scaling": _scaling = args[++i]; break;
                 case "--no-latency": latency = false; break;
                 case "--repair": _repair = args[++i] == "on"; break;
                 case "--no-throughput": throughput = false; break;

@@ -1,3 +1,4 @@
+using StreamingClusters.Scaling;
 
 namespace StreamingClusters.Model;
 
@@ -17,4 +18,7 @@ public sealed record StreamingModelState
 
     /// <summary>Gets when the last batch was applied, or null if none has been (time half-lives count from it).</summary>
     public DateTimeOffset? LastApplied { get; init; }
+
+    /// <summary>Gets the column scaling the model is built in, or null when its columns are taken as they come.</summary>
+    public ColumnScalingState? Scaling { get; init; }
 }

@@ -24,7 +24,7 @@ internal sealed record IngestResponse(int Accepted, int Rejected, IReadOnlyList<
 
 /// <summary>One scored point.</summary>
 /// <param name="Cluster">The nearest cluster.</param>
-/// <param name="SquaredDistance">The squared distance to its centroid.</param>
+/// <param name="SquaredDistance">The squared distance to its centroid, in the space the model assigns in (standardised columns when Scaling is standardize).</param>
 internal sealed record ScoreResult(int Cluster, float SquaredDistance);
 
 /// <summary>The answer of POST /score.</summary>

@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using StreamingClusters.Model;
+using StreamingClusters.Scaling;
 
 namespace StreamingClusters.Checkpoints;
 
@@ -33,6 +35,10 @@ public sealed record Checkpoint
 
     /// <summary>Gets when the last batch was applied (time half-lives go on counting across a restart).</summary>
     public required DateTimeOffset LastApplied { get; init; }
+
+    /// <summary>Gets the column scaling the model is built in, or null when its columns are taken as they come.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ColumnScalingState? Scaling { get; init; }
 
     /// <summary>Gets each source's position and totals.</summary>
     public required IReadOnlyList<SourceCheckpoint> Sources { get; init; }

@@ -76,6 +76,7 @@ internal sealed class CheckpointCadence
             Model = state.Model,
             Counts = state.Counts,
             LastApplied = state.LastApplied ?? _time.GetUtcNow(),
+            Scaling = state.Scaling,
             Sources = _ledger.Positions(),
             Written = _time.GetUtcNow(),
         };

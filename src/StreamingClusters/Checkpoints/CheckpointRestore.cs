@@ -39,6 +39,20 @@ internal static class CheckpointRestore
                 "(StreamingClusters:Clusters, StreamingClusters:Dimensions). Nothing was started; move the checkpoint away or start fresh on purpose with StreamingClusters:Checkpoint:StartFresh=true (--fresh).");
         }
 
+        bool scaled = checkpoint.Scaling is not null;
+        if (scaled != (options.ParsedScaling == ScalingMode.Standardize))
+        {
+            throw new CheckpointException(
+                $"The checkpoint '{store.Path}' holds a model built in {(scaled ? "standardized columns (scaling 'standardize')" : "columns as they came (scaling 'none')")}, " +
+                $"but the configuration asks for scaling '{options.Scaling}' (StreamingClusters:Scaling, --scaling). " +
+                "Nothing was started; move the checkpoint away or start fresh on purpose with StreamingClusters:Checkpoint:StartFresh=true (--fresh).");
+        }
+
+        if (checkpoint.Scaling is { } scaling && (scaling.Mean?.Length != d || scaling.Std?.Length != d))
+        {
+            throw new CheckpointException($"The checkpoint '{store.Path}' holds a scaling that does not have d = {d} means and spreads. Nothing was started.");
+        }
+
         ingest.Dimensions.Propose(d);
         foreach (SourceCheckpoint source in checkpoint.Sources)
         {

@@ -4,6 +4,7 @@ using StreamingClusters.Ingest;
 using StreamingClusters.Model;
 using StreamingClusters.Options;
 using StreamingClusters.Publishing;
+using StreamingClusters.Scaling;
 using StreamingClusters.Statistics;
 
 namespace StreamingClusters.MStep;
@@ -55,7 +56,20 @@ internal static class ModelStageFactory
         PointsBounded = ingest.MaxAbsoluteValue <= NearestCentroidKernel.BoundedMagnitude,
     };
 
-    private static KMeansStreamingModel CreateModel(StreamingClustersOptions options, int dimensions, IngestStage ingest, TimeProvider time, Checkpoint? restored)
+    private static IStreamingModel CreateModel(StreamingClustersOptions options, int dimensions, IngestStage ingest, TimeProvider time, Checkpoint? restored)
+    {
+        if (options.ParsedScaling == ScalingMode.None)
+        {
+            return CreateKMeans(options, dimensions, ingest, time, restored);
+        }
+
+        // The model sees standardised points; the ingest's bound on them no longer holds, so its E-step checks.
+        KMeansStreamingModel model = CreateKMeans(options, dimensions, ingest, time, restored, pointsBounded: false);
+        ColumnScaling? scaling = restored?.Scaling is { } state ? ColumnScaling.FromState(state) : null;
+        return new ScaledStreamingModel(model, options.Seeding.BufferSize, scaling);
+    }
+
+    private static KMeansStreamingModel CreateKMeans(StreamingClustersOptions options, int dimensions, IngestStage ingest, TimeProvider time, Checkpoint? restored, bool pointsBounded = true)
     {
         var settings = new ModelSettings(options.Clusters, dimensions)
         {
@@ -73,6 +87,11 @@ internal static class ModelStageFactory
             ? new SerialEStep<HardEStepWork, ClusterStatistics>(options.Clusters, dimensions, options.ShardSize, largestBatch)
             : new ParallelEStep<HardEStepWork, ClusterStatistics>(options.Clusters, dimensions, options.ShardSize, parallelism, largestBatch);
         StreamingModelOptions streaming = StreamingOptions(options, ingest);
+        if (!pointsBounded)
+        {
+            streaming = streaming with { PointsBounded = false };
+        }
+
         if (restored is not null)
         {
             // The shape was checked against the configuration; the options in force are the configured ones.

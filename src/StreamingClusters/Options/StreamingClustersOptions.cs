@@ -43,6 +43,15 @@ public sealed class StreamingClustersOptions : IValidatableObject
     /// <value>The default value is <c>none</c>.</value>
     public string HalfLife { get; set; } = "none";
 
+    /// <summary>
+    /// Gets or sets how columns are put in comparable units before the E-step: <c>none</c> takes them as
+    /// they come; <c>standardize</c> makes each (x − mean) / std with the mean and standard deviation of
+    /// the seeding buffer, then fixed (a constant column is only centred). Centroids are reported in the
+    /// input's units either way; squared distances and inertia are in the space the model assigns in.
+    /// </summary>
+    /// <value>The default value is <c>none</c>.</value>
+    public string Scaling { get; set; } = "none";
+
     /// <summary>Gets or sets the seed of the run's random generator.</summary>
     /// <value>The default value is 0.</value>
     public ulong Seed { get; set; }
@@ -134,6 +143,10 @@ public sealed class StreamingClustersOptions : IValidatableObject
     /// <exception cref="FormatException">The setting is not a half-life (validation refuses it first).</exception>
     public HalfLife ParsedHalfLife => MStep.HalfLife.Parse(HalfLife);
 
+    /// <summary>Gets the parsed <see cref="Scaling"/>.</summary>
+    /// <exception cref="FormatException">The setting is not a scaling (validation refuses it first).</exception>
+    public ScalingMode ParsedScaling => ScalingModes.TryParse(Scaling, out ScalingMode mode) ? mode : throw new FormatException($"'{Scaling}' is not a scaling.");
+
     /// <summary>Gets the number of E-step shards run at once.</summary>
     public int EffectiveParallelism => Parallelism == 0 ? Environment.ProcessorCount : Parallelism;
 
@@ -145,6 +158,19 @@ public sealed class StreamingClustersOptions : IValidatableObject
             yield return new ValidationResult(
                 $"StreamingClusters:HalfLife '{HalfLife}' is not a half-life: give a count with its unit (20000points, 50batches), a duration (10m, 30s, 2h) or 'none'.",
                 [nameof(HalfLife)]);
+        }
+
+        if (!ScalingModes.TryParse(Scaling, out ScalingMode scaling))
+        {
+            yield return new ValidationResult(
+                $"StreamingClusters:Scaling '{Scaling}' is not a scaling: give 'none' (columns as they come) or 'standardize' (each column to mean 0 and standard deviation 1, learnt from the seeding buffer).",
+                [nameof(Scaling)]);
+        }
+        else if (scaling == ScalingMode.Standardize && InitialCentroids is not null)
+        {
+            yield return new ValidationResult(
+                "StreamingClusters:Scaling 'standardize' learns each column's mean and spread from the seeding buffer, which StreamingClusters:InitialCentroids skips: give one or the other.",
+                [nameof(Scaling), nameof(InitialCentroids)]);
         }
 
         if (!(ReseedRatio >= 0 && ReseedRatio < 1))

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using StreamingClusters.Model;
+using StreamingClusters.Scaling;
 
 namespace StreamingClusters.Publishing;
 
@@ -78,6 +79,14 @@ public sealed record CentroidSnapshot
 
     /// <summary>Gets the totals of each source.</summary>
     public required IReadOnlyList<SourceTotals> Sources { get; init; }
+
+    /// <summary>
+    /// Gets the column scaling the model is built in (each column's mean and standard deviation, from the
+    /// seeding buffer), or null when columns are taken as they come. The centroids are in the input's
+    /// units either way; <see cref="Inertia"/> and <see cref="MeanSquaredDistance"/> are in the scaled space.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ColumnScalingState? Scaling { get; init; }
 
     /// <summary>Gets a value indicating whether this is the last snapshot of the run (the stream has been drained).</summary>
     public bool IsFinal { get; init; }

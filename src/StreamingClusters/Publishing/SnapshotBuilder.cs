@@ -1,6 +1,7 @@
 using StreamingClusters.Ingest;
 using StreamingClusters.MStep;
 using StreamingClusters.Model;
+using StreamingClusters.Scaling;
 
 namespace StreamingClusters.Publishing;
 
@@ -54,6 +55,7 @@ internal sealed class SnapshotBuilder(IStreamingModel model, SourceLedger ledger
             PointsRejected = rejected,
             Reseeds = last?.Reseeds ?? [],
             Sources = sources,
+            Scaling = (model as ScaledStreamingModel)?.Scaling?.ToState(),
             IsFinal = isFinal,
         };
     }

@@ -86,6 +86,43 @@ public sealed class StreamingClustersOptionsTests
         Assert.Contains(error.Failures, f => f.Contains("StreamingClusters:InitialCentroids:1 must have 2 values (StreamingClusters:Dimensions).", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Validate_ScalingThatIsNotOne_WholeMessageNamesTheSetting()
+    {
+        IOptions<StreamingClustersOptions> options = Bind(new() { ["StreamingClusters:Scaling"] = "zscore" });
+
+        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => options.Value);
+
+        Assert.Equal(
+            "Scaling: StreamingClusters:Scaling 'zscore' is not a scaling: " +
+            "give 'none' (columns as they come) or 'standardize' (each column to mean 0 and standard deviation 1, learnt from the seeding buffer).",
+            Assert.Single(error.Failures));
+    }
+
+    [Fact]
+    public void Validate_StandardizeWithInitialCentroids_RefusedNamingBoth()
+    {
+        IOptions<StreamingClustersOptions> options = Bind(new()
+        {
+            ["StreamingClusters:Clusters"] = "1",
+            ["StreamingClusters:Scaling"] = "Standardize",
+            ["StreamingClusters:InitialCentroids:0:0"] = "1",
+        });
+
+        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => options.Value);
+
+        Assert.Equal(
+            "Scaling, InitialCentroids: StreamingClusters:Scaling 'standardize' learns each column's mean and spread from the seeding buffer, " +
+            "which StreamingClusters:InitialCentroids skips: give one or the other.",
+            Assert.Single(error.Failures));
+    }
+
+    [Theory]
+    [InlineData("none", ScalingMode.None)]
+    [InlineData("Standardize", ScalingMode.Standardize)]
+    public void ParsedScaling_EitherCase_IsTheMode(string setting, ScalingMode expected) =>
+        Assert.Equal(expected, Bind(new() { ["StreamingClusters:Scaling"] = setting }).Value.ParsedScaling);
+
     private static IOptions<StreamingClustersOptions> Bind(Dictionary<string, string?> settings)
     {
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
