@@ -48,7 +48,9 @@ internal static partial class HttpEndpoints
             .ConfigureResource(r => r.AddService(ServiceName, serviceVersion: ServiceVersion))
             .WithMetrics(m => m
             .AddMeter("StreamingClusters", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
-            .AddPrometheusExporter());
+            // Every scrape reads the model as it is now: the exporter's default keeps a response for 300 ms,
+            // so a scrape just after a snapshot could still show the one before it (or none before seeding).
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
     }
 
     /// <summary>Maps the endpoints and logs where they listen once Kestrel has bound.</summary>
