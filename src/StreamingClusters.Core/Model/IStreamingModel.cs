@@ -41,6 +41,9 @@ public interface IStreamingModel
     /// <summary>Gets each slot's cluster id; an id is never reused.</summary>
     ReadOnlySpan<long> Ids { get; }
 
+    /// <summary>Gets the columns' scaling the model assigns in, once learnt; null for a model of the columns as they come.</summary>
+    Scaling.ColumnScaling? Scaling => null;
+
     /// <summary>Gets the latest changes of ids (seeding, reseeds, repairs), oldest first, those restored from a checkpoint included.</summary>
     IReadOnlyCollection<ClusterEvent> RecentEvents { get; }
 

@@ -58,7 +58,7 @@ public sealed class ScaledStreamingModel : IStreamingModel
         _scaling = scaling;
     }
 
-    /// <summary>Gets the scaling, or null before it is learnt.</summary>
+    /// <inheritdoc/>
     public ColumnScaling? Scaling => _scaling;
 
     /// <inheritdoc/>

@@ -1,7 +1,6 @@
 using StreamingClusters.Ingest;
 using StreamingClusters.MStep;
 using StreamingClusters.Model;
-using StreamingClusters.Scaling;
 
 namespace StreamingClusters.Publishing;
 
@@ -55,7 +54,7 @@ internal sealed class SnapshotBuilder(IStreamingModel model, SourceLedger ledger
             PointsRejected = rejected,
             Reseeds = last?.Reseeds ?? [],
             Sources = sources,
-            Scaling = (model as ScaledStreamingModel)?.Scaling?.ToState(),
+            Scaling = model.Scaling?.ToState(),
             IsFinal = isFinal,
         };
     }
