@@ -60,7 +60,7 @@ internal static partial class InputCheck
                 continue;
             }
 
-            string[] features = [.. Enumerable.Range(0, names.Length).Where(i => IsNumber(values[i]) && !TimeLike().IsMatch(names[i])).Select(i => names[i])];
+            string[] features = [.. Enumerable.Range(0, names.Length).Where(i => IsNumber(values[i]) && !TimeLike().IsMatch(names[i])).Select(i => ColumnToken(names, i))];
             string example = features.Length == 0 ? string.Empty : $" (e.g. --columns {string.Join(',', features)})";
             yield return $"Column {string.Join(", ", times.Select(t => $"'{t}'"))} of {source.Path} looks like a time and is used as a feature like any other number; pick the feature columns with --columns{example}.";
         }
@@ -80,7 +80,7 @@ internal static partial class InputCheck
                 string[] values = Split(row, source.Separator);
                 if (values.Length == names.Length && !names.All(IsNumber))
                 {
-                    return [.. Enumerable.Range(0, names.Length).Where(i => IsNumber(values[i]) && !TimeLike().IsMatch(names[i])).Select(i => names[i])];
+                    return [.. Enumerable.Range(0, names.Length).Where(i => IsNumber(values[i]) && !TimeLike().IsMatch(names[i])).Select(i => ColumnToken(names, i))];
                 }
             }
         }
@@ -118,8 +118,33 @@ internal static partial class InputCheck
         }
     }
 
-    private static string[] Split(string line, char separator) =>
-        [.. line.Split(separator).Select(f => f.Trim().Trim('"'))];
+    /// <summary>The fields of a CSV line as the sources read them (quotes, blanks); none if it cannot be split.</summary>
+    private static string[] Split(string line, char separator)
+    {
+        if (separator > 127)
+        {
+            return [];
+        }
+
+        byte[] bytes = Encoding.UTF8.GetBytes(line);
+        var splitter = new CsvFieldSplitter((byte)separator);
+        if (splitter.Split(bytes) is not null)
+        {
+            return [];
+        }
+
+        var fields = new string[splitter.Count];
+        for (int i = 0; i < fields.Length; i++)
+        {
+            fields[i] = Encoding.UTF8.GetString(splitter.Field(bytes, i)).Replace("\"\"", "\"", StringComparison.Ordinal);
+        }
+
+        return fields;
+    }
+
+    /// <summary>How <c>--columns</c> names a column: by its name, or by its index when the name holds a comma (the switch's separator).</summary>
+    private static string ColumnToken(string[] names, int index) =>
+        names[index].Contains(',', StringComparison.Ordinal) ? index.ToString(CultureInfo.InvariantCulture) : names[index];
 
     private static bool IsNumber(string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);

@@ -154,6 +154,21 @@ public sealed partial class FrontDoorTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_QuotedHeaderWithSeparatorInAName_WarnsAboutTheTimeColumnAndHintsByIndex()
+    {
+        // The header is split as the sources split it (a quoted name may hold the separator), and the
+        // hint names a column whose name holds a comma by its index, as --columns can take it.
+        string input = Write("quoted.csv", "\"sample_time\",\"temperature, C\",pressure\n1767225600,20.5,1.01\n1767225601,21.5,1.02\n1767225602,30.5,2.02\n");
+
+        WorkerProcess.Result run = await WorkerProcess.RunAsync(_dir.FullName, null, "--input", input, "--clusters", "2");
+
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Single(run.Error.Split('\n'), l => l.EndsWith(
+            $"warn: Column 'sample_time' of {input} looks like a time and is used as a feature like any other number; pick the feature columns with --columns (e.g. --columns 1,pressure).",
+            StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Run_MoreClustersThanPoints_ExitsThreeWithOneLineAndNoTrace()
     {
         string input = Write("two.csv", "x,y\n1,2\n3,4\n");
