@@ -20,6 +20,9 @@ internal static partial class MqttLog
     [LoggerMessage(EventId = 1804, Level = LogLevel.Information, Message = "MQTT {Client}: stopped; {Messages} messages received ({Redelivered} redelivered, holding {RedeliveredRecords} records), {Acknowledged} acknowledged")]
     public static partial void SourceStopped(ILogger logger, string client, long messages, long redelivered, long redeliveredRecords, long acknowledged);
 
+    [LoggerMessage(EventId = 1806, Level = LogLevel.Warning, Message = "MQTT publisher: {Blocks} assignment blocks were dropped before they reached {Topic} (the publisher fell behind the model; larger batches make fewer blocks)")]
+    public static partial void AssignmentsDropped(ILogger logger, long blocks, string topic);
+
     [LoggerMessage(EventId = 1805, Level = LogLevel.Warning, Message = "MQTT {Client}: the broker {Broker} did not keep the session of '{ClientId}' (session present: false): readings published while the service was away and not acknowledged are gone unless the broker kept them")]
     public static partial void SessionLost(ILogger logger, string client, string broker, string clientId);
 }

@@ -68,7 +68,17 @@ internal sealed class MqttPublisher : IHostedService, IAsyncDisposable
 
         if (!string.IsNullOrEmpty(_settings.AssignmentTopic))
         {
-            _subscriptions.Add(_pipeline.Assignments.Subscribe(a => Enqueue(_settings.AssignmentTopic, Serialize(a))));
+            long expected = 0;
+            _subscriptions.Add(_pipeline.Assignments.Subscribe(a =>
+            {
+                if (expected != 0 && a.Sequence != expected)
+                {
+                    MqttLog.AssignmentsDropped(_logger, a.Sequence - expected, _settings.AssignmentTopic);
+                }
+
+                expected = a.Sequence + 1;
+                Enqueue(_settings.AssignmentTopic, Serialize(a));
+            }));
         }
 
         _running = Task.Run(() => RunAsync(_closing.Token), CancellationToken.None);
