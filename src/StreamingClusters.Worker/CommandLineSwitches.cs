@@ -35,10 +35,17 @@ internal sealed class CommandLineSwitches
         ("--fresh", $"{Section}:Checkpoint:StartFresh", "", "ignore an existing checkpoint and start fresh (it is overwritten)"),
         ("--urls", "Urls", "URLS", "serve HTTP on URLS (e.g. http://127.0.0.1:5080; ';'-separated); HTTP is off without it or Kestrel settings"),
         ("--api-key", $"{Section}:Http:ApiKey", "KEY", "require KEY (X-Api-Key or Authorization: Bearer) on POST /points and /score"),
+        // MQTT: the switches set the first source (StreamingClusters:Sources:0) to a subscription.
+        ("--mqtt-broker", $"{Section}:Sources:0:Broker", "URL", "read points from an MQTT broker (mqtt://HOST:PORT, or mqtts:// for TLS) instead of --input; JSON messages unless --format csv"),
+        ("--mqtt-topic", $"{Section}:Sources:0:Topics", "FILTER", "a topic filter to subscribe to (wildcards + and #; repeat for more), e.g. 'sensors/#'"),
+        ("--mqtt-client-id", $"{Section}:Sources:0:ClientId", "ID", "the fixed client id of the persistent session (default streamingclusters-mqtt-0)"),
+        ("--mqtt-publish", $"{Section}:MqttPublish:SnapshotTopic", "TOPIC", "publish each snapshot, retained, on TOPIC of the --mqtt-broker (at most once a second), and events on TOPIC/events"),
         ("--config", null, "FILE", "layer a settings file over appsettings.json (e.g. config/sample.json, the sensor demo)"),
         ("--quiet", null, "", "print only the final summary (no progress, info or warning lines; errors still go to standard error)"),
         ("--help", null, "", "show this help"),
     ];
+
+    private readonly List<string> _mqttTopics = [];
 
     private CommandLineSwitches()
     {
@@ -156,7 +163,56 @@ internal sealed class CommandLineSwitches
             }
         }
 
+        if (result.Mqtt)
+        {
+            if (result.Input is not null)
+            {
+                error = "--mqtt-broker and --input are two inputs: give one.";
+                return null;
+            }
+
+            // JSON messages unless --format csv.
+            result.Settings[$"{Section}:Sources:0:Format"] = result.Format == "csv" ? "Csv" : "Json";
+        }
+
         return result;
+    }
+
+    /// <summary>Gets the --mqtt-topic filters given so far.</summary>
+    public IReadOnlyList<string> MqttTopics => _mqttTopics;
+
+    /// <summary>Gets a value indicating whether --mqtt-broker was given.</summary>
+    public bool Mqtt => Settings.ContainsKey($"{Section}:Sources:0:Broker");
+
+    private string? ApplyMqtt(string name, string value)
+    {
+        const string source = $"{Section}:Sources:0";
+        switch (name)
+        {
+            case "--mqtt-broker":
+                Settings[$"{source}:Kind"] = "Mqtt";
+                Settings[$"{source}:Broker"] = value;
+                break;
+            case "--mqtt-topic":
+                Settings[$"{source}:Topics:{_mqttTopics.Count}"] = value;
+                _mqttTopics.Add(value);
+                break;
+            case "--mqtt-client-id":
+                Settings[$"{source}:ClientId"] = value;
+                break;
+            default:
+                Settings[$"{Section}:MqttPublish:SnapshotTopic"] = value;
+                Settings[$"{Section}:MqttPublish:EventTopic"] = value + "/events";
+                break;
+        }
+
+        // Publishing goes to the same broker as the subscription.
+        if (Settings.ContainsKey($"{Section}:MqttPublish:SnapshotTopic") && Settings.TryGetValue($"{source}:Broker", out string? broker))
+        {
+            Settings[$"{Section}:MqttPublish:Broker"] = broker;
+        }
+
+        return null;
     }
 
     private string? Apply(string name, string? setting, string? value)
@@ -177,6 +233,8 @@ internal sealed class CommandLineSwitches
             case "--follow": Follow = true; break;
             case "--config": ConfigFile = value; break;
             case "--quiet": Quiet = true; break;
+            case "--mqtt-broker" or "--mqtt-topic" or "--mqtt-client-id" or "--mqtt-publish":
+                return ApplyMqtt(name, value!);
             case "--help": Help = true; break;
             case "--batch-timeout" or "--checkpoint-interval" when !Duration.TryParse(value, out _):
                 return $"{name} '{value}' is not a duration: give one like {Duration.Forms}.";

@@ -116,6 +116,8 @@ builder.Services.AddSingleton<IValidateOptions<StreamingClustersOptions>>(new In
 builder.Services.AddStreamingClusters(
     builder.Configuration.GetSection(StreamingClustersOptions.SectionName),
     options => WorkerSettings.Apply(options, switches, serving));
+// Sources of Kind Mqtt (--mqtt-broker) and, with MqttPublish:Broker set, the publisher of the model.
+builder.Services.AddStreamingClustersMqtt(builder.Configuration.GetSection(StreamingClustersOptions.SectionName));
 KeepFirstRejection(builder.Services, outcome);
 if (serving)
 {

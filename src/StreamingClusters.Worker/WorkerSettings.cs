@@ -36,7 +36,8 @@ internal static class WorkerSettings
 
         // A worker whose sources all end finishes when they have been drained; one that follows a file,
         // or serves HTTP, runs until stopped.
-        options.StopWhenSourcesEnd = !serving && options.Sources.Count > 0 && options.Sources.All(s => !s.Follow);
+        // A message source (MQTT) never ends on its own either.
+        options.StopWhenSourcesEnd = !serving && options.Sources.Count > 0 && options.Sources.All(s => !s.Follow && s.Kind == SourceKind.File);
         CheckpointFaultPause.Apply(options);
     }
 }

@@ -33,11 +33,28 @@ internal sealed record ScoreResult(int Cluster, float SquaredDistance);
 internal sealed record ScoreResponse(long Version, IReadOnlyList<ScoreResult> Results);
 
 /// <summary>The answer of GET /healthz.</summary>
-/// <param name="Status">starting, ready, or degraded (checkpoint writes failing).</param>
+/// <param name="Status">starting, ready, or degraded (checkpoint writes failing, or an MQTT client away from its broker).</param>
 /// <param name="Version">The model version, or −1 before seeding.</param>
 /// <param name="Checkpoint">How checkpoint writes are going, when checkpoints are on.</param>
 /// <param name="Seeding">The seeding buffer's progress while the model waits to seed.</param>
-internal sealed record HealthResponse(string Status, long Version, CheckpointStatus? Checkpoint = null, SeedingProgress? Seeding = null);
+/// <param name="Mqtt">Each MQTT client (sources and publisher) and its broker, when there are any.</param>
+internal sealed record HealthResponse(string Status, long Version, CheckpointStatus? Checkpoint = null, SeedingProgress? Seeding = null, IReadOnlyList<MqttHealth>? Mqtt = null);
+
+/// <summary>One MQTT client in GET /healthz.</summary>
+/// <param name="Name">The source's name, or publisher.</param>
+/// <param name="Broker">The broker.</param>
+/// <param name="Connected">Whether it is connected now.</param>
+/// <param name="LastError">Why it is not, while it is not.</param>
+/// <param name="Reconnects">Connections after the first.</param>
+/// <param name="Messages">Messages received.</param>
+/// <param name="Redelivered">Messages the broker sent again (DUP flag): they may have been applied before.</param>
+/// <param name="RedeliveredRecords">The records in those: at most this many records applied are duplicates.</param>
+/// <param name="Acknowledged">Messages acknowledged to the broker (applied, and held by a checkpoint when checkpoints are on).</param>
+internal sealed record MqttHealth(string Name, string Broker, bool Connected, string? LastError, long Reconnects, long Messages, long Redelivered, long RedeliveredRecords, long Acknowledged)
+{
+    public static MqttHealth Of(StreamingClusters.Mqtt.MqttConnectionStatus c) =>
+        new(c.Name, c.Broker, c.Connected, c.LastError, c.Reconnects, c.Messages, c.Redelivered, c.RedeliveredRecords, c.Acknowledged);
+}
 
 /// <summary>An error answer.</summary>
 /// <param name="Error">What went wrong.</param>

@@ -43,13 +43,13 @@ internal sealed class CheckpointCadence
     {
         if (_ledger.Aligned && _time.GetElapsedTime(_lastWritten) >= _interval)
         {
-            _store.Write(Checkpoint());
+            Write();
             _lastWritten = _time.GetTimestamp();
         }
     }
 
     /// <summary>Writes the checkpoint of a drained run.</summary>
-    public void Final() => _store.Write(Checkpoint());
+    public void Final() => Write();
 
     /// <summary>
     /// Writes the checkpoint of an abandoned drain only where the model and the positions agree, so it
@@ -60,11 +60,21 @@ internal sealed class CheckpointCadence
     {
         if (_ledger.Aligned)
         {
-            _store.Write(Checkpoint());
+            Write();
         }
         else
         {
             MStepLog.CheckpointKept(_logger);
+        }
+    }
+
+    /// <summary>Writes a checkpoint; once it is on disk, the sources that acknowledge may acknowledge what it holds.</summary>
+    private void Write()
+    {
+        Checkpoint checkpoint = Checkpoint();
+        if (_store.Write(checkpoint))
+        {
+            _ledger.Commit(checkpoint.Sources);
         }
     }
 

@@ -28,6 +28,7 @@ public sealed class StreamingClustersService : IHostedService, IDisposable
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger<StreamingClustersService> _logger;
     private readonly TimeProvider _time;
+    private readonly IReadOnlyList<IPointSourceProvider> _providers;
 
     /// <summary>Creates the service.</summary>
     /// <param name="pipeline">The pipeline to run.</param>
@@ -35,12 +36,14 @@ public sealed class StreamingClustersService : IHostedService, IDisposable
     /// <param name="lifetime">Stops the host when a finite run is done.</param>
     /// <param name="logger">Logging.</param>
     /// <param name="time">The clock followed files are polled on.</param>
+    /// <param name="providers">The providers of sources other than files (MQTT, say).</param>
     public StreamingClustersService(
         ClusteringPipeline pipeline,
         IOptions<StreamingClustersOptions> options,
         IHostApplicationLifetime lifetime,
         ILogger<StreamingClustersService> logger,
-        TimeProvider time)
+        TimeProvider time,
+        IEnumerable<IPointSourceProvider>? providers = null)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(options);
@@ -52,6 +55,7 @@ public sealed class StreamingClustersService : IHostedService, IDisposable
         _lifetime = lifetime;
         _logger = logger;
         _time = time;
+        _providers = [.. providers ?? []];
     }
 
     /// <inheritdoc/>
@@ -96,11 +100,24 @@ public sealed class StreamingClustersService : IHostedService, IDisposable
         _abandon.Dispose();
     }
 
+    private IPointSource CreateSource(SourceOptions source, int index)
+    {
+        if (source.Kind == SourceKind.File)
+        {
+            return PointSourceFactory.Create(source, index, _options, _time);
+        }
+
+        IPointSourceProvider provider = _providers.FirstOrDefault(p => p.Kind == source.Kind)
+            ?? throw new InvalidOperationException(
+                $"StreamingClusters:Sources:{index}:Kind is {source.Kind}, but no provider of {source.Kind} sources is registered (for MQTT: services.AddStreamingClustersMqtt(configuration), from StreamingClusters.Mqtt).");
+        return provider.Create(source, index, _options);
+    }
+
     private async Task RunAsync(CancellationToken stoppingToken)
     {
         try
         {
-            IReadOnlyList<IPointSource> sources = [.. _options.Sources.Select((s, i) => PointSourceFactory.Create(s, i, _options, _time))];
+            IReadOnlyList<IPointSource> sources = [.. _options.Sources.Select(CreateSource)];
             await _pipeline.RunAsync(sources, _options.StopWhenSourcesEnd, stoppingToken, _abandon.Token).ConfigureAwait(false);
             if (_pipeline.Latest is { } final && !string.IsNullOrWhiteSpace(_options.SnapshotPath))
             {

@@ -33,6 +33,12 @@ public sealed class SourceCounters
     /// <summary>Gets the points received, not rejected and not yet applied.</summary>
     public long InFlight => Received - Rejected - Applied;
 
+    /// <summary>
+    /// Gets or sets what to tell the source when its records up to a position are committed (applied, and
+    /// held by a written checkpoint when checkpoints are on); null for a source that does not acknowledge.
+    /// </summary>
+    internal Action<long>? Committed { get; set; }
+
     internal void AddReceived(long count) => Interlocked.Add(ref _received, count);
 
     internal void AddRejected(long count) => Interlocked.Add(ref _rejected, count);

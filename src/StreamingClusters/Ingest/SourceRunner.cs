@@ -45,6 +45,11 @@ internal static class SourceRunner
         try
         {
             SourceIngest input = ingest.Open(source.Name);
+            if (source is IAcknowledgingSource acknowledging)
+            {
+                input.Counters.Committed = acknowledging.Committed;
+            }
+
             if (restored.FirstOrDefault(s => s.Name == source.Name) is { Position: >= 0 } resume)
             {
                 source.ResumePosition = resume.Position;

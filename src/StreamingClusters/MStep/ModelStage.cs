@@ -173,6 +173,14 @@ internal sealed class ModelStage : IBatchConsumer
         }
 
         _monitor.Stepped(_model, step, started);
-        _checkpoints?.AfterBatch();
+        if (_checkpoints is null)
+        {
+            // Without checkpoints a point is committed once applied (a crash then loses what the model held).
+            _ledger.Commit();
+        }
+        else
+        {
+            _checkpoints.AfterBatch();
+        }
     }
 }

@@ -101,6 +101,22 @@ internal sealed class SourceLedger
         }
     }
 
+    /// <summary>
+    /// Tells each acknowledging source the position its records are committed through: those of a
+    /// checkpoint just written, or (without checkpoints) those the model has reached.
+    /// </summary>
+    /// <param name="positions">The positions committed; null for the positions reached.</param>
+    public void Commit(IReadOnlyList<SourceCheckpoint>? positions = null)
+    {
+        foreach (SourceCheckpoint position in positions ?? (IEnumerable<SourceCheckpoint>)_positions.Values)
+        {
+            if (position.Position >= 0 && _ingest.Counters(position.Name).Committed is { } committed)
+            {
+                committed(position.Position);
+            }
+        }
+    }
+
     /// <summary>Moves each source whose block the model has taken whole to that block's end.</summary>
     /// <param name="segments">The segments taken.</param>
     public void Reached(IReadOnlyList<BatchSegment> segments)

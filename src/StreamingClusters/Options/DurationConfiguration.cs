@@ -14,7 +14,11 @@ namespace StreamingClusters.Options;
 internal static class DurationConfiguration
 {
     /// <summary>The duration keys of the <c>StreamingClusters</c> section; <c>*</c> stands for any one segment.</summary>
-    public static readonly string[] StreamingClustersKeys = ["BatchTimeout", "Checkpoint:Interval", "Seeding:IdleTimeout", "Sources:*:PollInterval"];
+    public static readonly string[] StreamingClustersKeys =
+    [
+        "BatchTimeout", "Checkpoint:Interval", "Seeding:IdleTimeout", "Sources:*:PollInterval",
+        "Sources:*:SessionExpiry", "Sources:*:ReconnectDelay", "Sources:*:MaxReconnectDelay", "MqttPublish:SnapshotInterval", "MqttPublish:ReconnectDelay", "MqttPublish:MaxReconnectDelay",
+    ];
 
     /// <summary>The duration keys of the host's <c>HostOptions</c> section.</summary>
     public static readonly string[] HostOptionsKeys = ["ShutdownTimeout", "StartupTimeout"];

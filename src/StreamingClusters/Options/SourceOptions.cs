@@ -10,11 +10,21 @@ public enum RecordFormat
 
     /// <summary>One JSON object (or array of numbers) per line.</summary>
     JsonLines,
+
+    /// <summary>
+    /// JSON: for a file, the same as <see cref="JsonLines"/>; for a message source (MQTT), a message is one
+    /// JSON object or array of numbers, or a JSON array of them (a batch).
+    /// </summary>
+    Json = JsonLines,
 }
 
-/// <summary>One input of the pipeline: a file, a followed file, or standard input.</summary>
+/// <summary>One input of the pipeline: a file, a followed file, standard input, or a message source such as MQTT.</summary>
 public sealed class SourceOptions
 {
+    /// <summary>Gets or sets what kind of source this is; a kind other than <see cref="SourceKind.File"/> is created by a registered <see cref="Sources.IPointSourceProvider"/>.</summary>
+    /// <value>The default value is <see cref="SourceKind.File"/>.</value>
+    public SourceKind Kind { get; set; } = SourceKind.File;
+
     /// <summary>Gets or sets the source's name in counters, dead letters and checkpoints; empty uses the path.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public string? Name { get; set; }
@@ -56,7 +66,9 @@ public sealed class SourceOptions
     /// <param name="index">The source's position in the list.</param>
     /// <returns>The configured name, else the path, else <c>source-N</c>.</returns>
     public string EffectiveName(int index) =>
-        !string.IsNullOrWhiteSpace(Name) ? Name : !string.IsNullOrWhiteSpace(Path) ? (Path == "-" ? "stdin" : Path) : $"source-{index}";
+        !string.IsNullOrWhiteSpace(Name) ? Name
+        : Kind != SourceKind.File ? string.Create(CultureInfo.InvariantCulture, $"{Kind.ToString().ToLowerInvariant()}-{index}")
+        : !string.IsNullOrWhiteSpace(Path) ? (Path == "-" ? "stdin" : Path) : $"source-{index}";
 
     /// <summary>Lists what is wrong with this source, each message naming the setting.</summary>
     /// <param name="index">The source's position in the list.</param>
@@ -64,6 +76,23 @@ public sealed class SourceOptions
     public IEnumerable<string> Problems(int index)
     {
         string key = $"StreamingClusters:Sources:{index}";
+        if (!Enum.IsDefined(Kind))
+        {
+            yield return $"{key}:Kind must be File or Mqtt.";
+            yield break;
+        }
+
+        if (Kind != SourceKind.File)
+        {
+            // The provider of that kind checks its own settings (see IPointSourceProvider).
+            if (!Enum.IsDefined(Format))
+            {
+                yield return $"{key}:Format must be Csv or Json.";
+            }
+
+            yield break;
+        }
+
         if (string.IsNullOrWhiteSpace(Path))
         {
             yield return $"{key}:Path is required (a file, or - for standard input).";
