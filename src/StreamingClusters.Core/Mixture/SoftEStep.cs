@@ -10,8 +10,8 @@ namespace StreamingClusters.Mixture;
 /// component, and the statistics the M-step needs from them. The log-densities come from a vector kernel
 /// (<see cref="SoftEStepVector512"/>, <see cref="SoftEStepVector256"/>, or the scalar twin); the moments
 /// gather in single precision over at most <see cref="Flush"/> points, about the version's means, then
-/// widen into the double statistics. A point whose every log-density overflows single precision (far
-/// beyond the model's spread) is taken again in double precision.
+/// widen into the double statistics. A point far beyond the model's spread (every log-density below
+/// <see cref="FarLogDensity"/>, or overflowing single precision) is taken again in double precision.
 /// </summary>
 public static class SoftEStep
 {
@@ -23,6 +23,13 @@ public static class SoftEStep
 
     /// <summary>Points whose moments gather in single precision before they widen into the statistics.</summary>
     internal const int Flush = 256;
+
+    /// <summary>
+    /// Below this log-density of its most likely component (nats) a point is taken in double precision:
+    /// there single precision's step between neighbouring values (1/128 at 2¹⁶) would blur the differences
+    /// that decide its responsibilities, and further out the squares overflow.
+    /// </summary>
+    internal const float FarLogDensity = -(1 << 16);
 
     /// <summary>The most padded components whose log-densities live on the stack.</summary>
     private const int StackComponents = 1024;
@@ -197,8 +204,8 @@ public static class SoftEStep
 
     /// <summary>
     /// The responsibilities of one point in single precision, left in <paramref name="l"/>[0..k), by
-    /// log-sum-exp; false when every log-density is −∞ or not a number in single precision (the caller then
-    /// takes the point in double precision).
+    /// log-sum-exp; false when the largest log-density is below <see cref="FarLogDensity"/>, −∞ or not a
+    /// number (the caller then takes the point in double precision).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool Posterior(MixtureComponents model, ReadOnlySpan<float> x, Span<float> l, out int label, out float logLikelihood)
@@ -219,7 +226,7 @@ public static class SoftEStep
             }
         }
 
-        if (!float.IsFinite(max))
+        if (!(max > FarLogDensity))
         {
             logLikelihood = float.NaN;
             return false;
