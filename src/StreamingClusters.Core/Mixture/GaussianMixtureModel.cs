@@ -215,8 +215,9 @@ public sealed class GaussianMixtureModel
     /// <summary>
     /// Seeds from a buffer of the first points: the k-means seeding (k-means++, then Lloyd iterations),
     /// each component's variances and prior from its points, then batch EM on the buffer until its mean
-    /// log-likelihood moves less than <see cref="MixtureOptions.SeedingTolerance"/>. Weights stay 0: apply
-    /// the buffer as the first batch afterwards so it is not lost.
+    /// log-likelihood moves less than <see cref="MixtureOptions.SeedingTolerance"/>; of
+    /// <see cref="MixtureOptions.SeedingStarts"/> such starts the one of the highest likelihood is kept.
+    /// Weights stay 0: apply the buffer as the first batch afterwards so it is not lost.
     /// </summary>
     /// <param name="buffer">n × d values, row-major, n ≥ k distinct points.</param>
     /// <param name="parallelism">The most threads k-means++ may use (the same seeds).</param>
@@ -228,11 +229,6 @@ public sealed class GaussianMixtureModel
         int k = Clusters;
         int d = Dimensions;
         int n = buffer.Length / d;
-        double[] means = KMeansPlusPlus.Seed(buffer, d, k, _random, Settings.SeedingCandidates, parallelism);
-        if (Settings.RefineIterations > 0)
-        {
-            means = BatchKMeans.Lloyd(buffer, means, k, Settings.RefineIterations).Centroids;
-        }
 
         // Per coordinate, the buffer's variance: the floor's scale, and the spread of a component with too few points.
         var columnMean = new double[d];
@@ -266,40 +262,39 @@ public sealed class GaussianMixtureModel
             _floor[j] = Math.Max(Options.RelativeVarianceFloor * columnVariance[j], 1e-24 * Math.Max(1, columnMean[j] * columnMean[j]));
         }
 
-        // The hard assignment's spread and share of each seed.
-        var labels = new int[n];
-        var distances = new float[n];
-        HardEStep.Assign(new CentroidSet(means, k), buffer, labels, distances);
-        var counts = new double[k];
-        var spread = new double[k * d];
-        for (int i = 0; i < n; i++)
+        // Each start: k-means seeding, each seed's spread and share of its points, then batch EM; the start
+        // of the highest likelihood on the buffer is kept (EM from one start stops at the nearest optimum).
+        double best = double.NegativeInfinity;
+        int iterations = 0;
+        double[] bestMeans = new double[k * d], bestVariances = new double[k * d], bestPriors = new double[k];
+        for (int start = 0; start < Math.Max(1, Options.SeedingStarts); start++)
         {
-            int c = labels[i];
-            counts[c]++;
-            for (int j = 0; j < d; j++)
+            double[] means = KMeansPlusPlus.Seed(buffer, d, k, _random, Settings.SeedingCandidates, parallelism);
+            if (Settings.RefineIterations > 0)
             {
-                double t = buffer[(i * d) + j] - means[(c * d) + j];
-                spread[(c * d) + j] += t * t;
+                means = BatchKMeans.Lloyd(buffer, means, k, Settings.RefineIterations).Centroids;
+            }
+
+            StartFrom(buffer, means, columnVariance);
+            (int run, double likelihood) = RefineByEM(buffer);
+            if (start == 0 || likelihood > best)
+            {
+                best = likelihood;
+                iterations = run;
+                _means.CopyTo(bestMeans, 0);
+                _variances.CopyTo(bestVariances, 0);
+                _priors.CopyTo(bestPriors, 0);
             }
         }
 
-        means.CopyTo(_means, 0);
-        for (int c = 0; c < k; c++)
-        {
-            _priors[c] = Math.Max(counts[c], 1) / (n + k);
-            for (int j = 0; j < d; j++)
-            {
-                double variance = counts[c] >= 2 ? spread[(c * d) + j] / counts[c] : columnVariance[j];
-                _variances[(c * d) + j] = Math.Max(variance, _floor[j]);
-            }
-        }
-
-        int iterations = RefineByEM(buffer);
+        bestMeans.CopyTo(_means, 0);
+        bestVariances.CopyTo(_variances, 0);
+        bestPriors.CopyTo(_priors, 0);
         Array.Clear(_weights);
         ComputeInertia();
         NumberComponents();
         _current = Build(Version);
-        string reason = FormattableString.Invariant($"k-means++ and {iterations} EM iterations on the first {n} points");
+        string reason = FormattableString.Invariant($"k-means++ and {iterations} EM iterations on the first {n} points (best of {Math.Max(1, Options.SeedingStarts)} starts)");
         _seedingEvents = [.. Enumerable.Range(0, k).Select(c => (c, reason))];
         return iterations;
     }
@@ -389,21 +384,54 @@ public sealed class GaussianMixtureModel
         return new ModelUpdate(Version, statistics.TotalCount, discount, statistics.TotalSquaredError, reseeds) { Events = events };
     }
 
-    /// <summary>Batch EM on the buffer from the current parameters; weights are left at the buffer's masses.</summary>
-    private int RefineByEM(ReadOnlySpan<float> buffer)
+    /// <summary>Sets the parameters from seeds: each one's share of the buffer and the spread of its points (the buffer's for a seed of fewer than two).</summary>
+    private void StartFrom(ReadOnlySpan<float> buffer, double[] means, double[] columnVariance)
+    {
+        int k = Clusters;
+        int d = Dimensions;
+        int n = buffer.Length / d;
+        var labels = new int[n];
+        var distances = new float[n];
+        HardEStep.Assign(new CentroidSet(means, k), buffer, labels, distances);
+        var counts = new double[k];
+        var spread = new double[k * d];
+        for (int i = 0; i < n; i++)
+        {
+            int c = labels[i];
+            counts[c]++;
+            for (int j = 0; j < d; j++)
+            {
+                double t = buffer[(i * d) + j] - means[(c * d) + j];
+                spread[(c * d) + j] += t * t;
+            }
+        }
+
+        means.CopyTo(_means, 0);
+        for (int c = 0; c < k; c++)
+        {
+            _priors[c] = Math.Max(counts[c], 1) / (n + k);
+            for (int j = 0; j < d; j++)
+            {
+                double variance = counts[c] >= 2 ? spread[(c * d) + j] / counts[c] : columnVariance[j];
+                _variances[(c * d) + j] = Math.Max(variance, _floor[j]);
+            }
+        }
+    }
+
+    /// <summary>Batch EM on the buffer from the current parameters; returns the iterations and the buffer's mean log-likelihood under the parameters left.</summary>
+    private (int Iterations, double MeanLogLikelihood) RefineByEM(ReadOnlySpan<float> buffer)
     {
         int n = buffer.Length / Dimensions;
         var statistics = new MixtureStatistics(Clusters, Dimensions);
         double previous = double.NegativeInfinity;
-        int iteration = 0;
-        for (; iteration < Options.SeedingIterations; iteration++)
+        for (int iteration = 0; ; iteration++)
         {
             statistics.Clear();
             SoftEStep.Accumulate(Build(Version), buffer, statistics);
             double mean = statistics.LogLikelihood / n;
-            if (mean - previous < Options.SeedingTolerance)
+            if (iteration == Options.SeedingIterations || mean - previous < Options.SeedingTolerance)
             {
-                break;
+                return (iteration, mean);
             }
 
             previous = mean;
@@ -411,13 +439,11 @@ public sealed class GaussianMixtureModel
             if (Update(statistics, 1) >= 0)
             {
                 // The buffer itself makes the model non-finite: keep the last good parameters.
-                break;
+                return (iteration, mean);
             }
 
             Commit();
         }
-
-        return iteration;
     }
 
     /// <summary>Computes the next means, variances and weights into the _next arrays; returns the first component with a non-finite value, or −1.</summary>

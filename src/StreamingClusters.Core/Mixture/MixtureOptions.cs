@@ -15,6 +15,16 @@ public sealed record MixtureOptions
     /// <value>The default value is 100.</value>
     public int SeedingIterations { get; init; } = 100;
 
+    /// <summary>
+    /// Gets the number of starts of the seeding (k-means seeding, then batch EM, each from its own k-means++
+    /// draw); the one of the highest likelihood on the buffer is kept, as scikit-learn's <c>n_init</c> does.
+    /// </summary>
+    /// <value>
+    /// The default value is 3. On overlapping mixtures (d = 8, six components) one start in two ended in a
+    /// local optimum 0.5 nats per point below the best, with one component split and two merged.
+    /// </value>
+    public int SeedingStarts { get; init; } = 3;
+
     /// <summary>Gets the change of the buffer's mean log-likelihood (nats per point) below which the seeding's EM stops.</summary>
     /// <value>The default value is 1e-4.</value>
     public double SeedingTolerance { get; init; } = 1e-4;
@@ -28,6 +38,7 @@ public sealed record MixtureOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(SeedingIterations);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SeedingStarts);
         if (!(SeedingTolerance >= 0))
         {
             throw new ArgumentOutOfRangeException(nameof(SeedingTolerance), SeedingTolerance, "The seeding tolerance must not be negative.");
