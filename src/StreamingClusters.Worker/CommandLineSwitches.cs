@@ -26,6 +26,7 @@ internal sealed class CommandLineSwitches
         ("--batch-timeout", $"{Section}:BatchTimeout", "TIME", "longest a started batch waits (e.g. 500ms, 1s, 00:00:01)"),
         ("--half-life", $"{Section}:HalfLife", "H", "forgetting: 20000points, 50batches, 10m, or none"),
         ("--scaling", $"{Section}:Scaling", "none|standardize", "put columns in comparable units: standardize scales each to mean 0, std 1 (learnt from the seeding buffer, then fixed); centroids stay in the input's units"),
+        ("--model", $"{Section}:Model", "kmeans|gmm", "the model: kmeans (nearest centroid) or gmm (a Gaussian mixture with diagonal covariances and learnt priors; scores are log-likelihoods)"),
         ("--seed", $"{Section}:Seed", "N", "random seed (seeding and reseeding)"),
         ("--parallelism", $"{Section}:Parallelism", "N", "E-step threads (0 = every core)"),
         ("--snapshot-out", $"{Section}:SnapshotPath", "PATH", "write the final snapshot as JSON to PATH"),
@@ -242,6 +243,8 @@ internal sealed class CommandLineSwitches
                 return $"--half-life '{value}' is not a half-life: give a count with its unit (20000points, 50batches), a duration (10m, 30s, 2h) or none.";
             case "--scaling" when !ScalingModes.TryParse(value, out _):
                 return $"--scaling must be none or standardize, not '{value}'.";
+            case "--model" when !ModelKinds.TryParse(value, out _):
+                return $"--model must be kmeans or gmm, not '{value}'.";
             default:
                 Settings[setting!] = value ?? "true";
                 break;

@@ -137,6 +137,11 @@ internal sealed class ProgressReporter : IHostedService, IDisposable
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Done: version {s.Version}, {s.PointsApplied:N0} points applied, {s.PointsRejected:N0} rejected, {s.PointsReceived:N0} received, in {seconds:F2} s ({s.PointsApplied / seconds:N0} pts/s).");
         text.AppendLine(CultureInfo.InvariantCulture, $"Inertia {s.Inertia:G6}, last batch mean squared distance {s.MeanSquaredDistance:G6}.");
+        if (s.MeanLogLikelihood is { } logLikelihood)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"Gaussian mixture: mean log-likelihood {logLikelihood:F4} nats per point.");
+        }
+
         int shown = Math.Min(s.Clusters, 16);
         int dims = Math.Min(s.Dimensions, 8);
         text.AppendLine(CultureInfo.InvariantCulture, $"Centroids ({s.Clusters} × {s.Dimensions}{(shown < s.Clusters || dims < s.Dimensions ? ", first shown" : string.Empty)}):");
@@ -152,6 +157,12 @@ internal sealed class ProgressReporter : IHostedService, IDisposable
             text.Append(CultureInfo.InvariantCulture, $"  {c,3}  weight {s.Weights[c],12:G6}  [");
             text.AppendJoin(", ", s.Centroids[c].Take(dims).Select(v => v.ToString("F3", CultureInfo.InvariantCulture)));
             text.AppendLine(dims < s.Dimensions ? ", …]" : "]");
+            if (s.Priors is { } priors && s.Variances is { } variances)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"       prior  {priors[c],12:F4}  σ [");
+                text.AppendJoin(", ", variances[c].Take(dims).Select(v => Math.Sqrt(v).ToString("F3", CultureInfo.InvariantCulture)));
+                text.AppendLine(dims < s.Dimensions ? ", …]" : "]");
+            }
         }
 
         return text.ToString();

@@ -98,6 +98,13 @@ public sealed class ClusteringPipeline : IClusterScorer
     public long Score(ReadOnlySpan<float> points, Span<int> clusters, Span<float> squaredDistances) =>
         (_model?.Model ?? throw new InvalidOperationException("The model is not seeded yet.")).Score(points, clusters, squaredDistances);
 
+    /// <inheritdoc/>
+    public Model.ScoreKind ScoreKind => _parts.Options.ParsedModel == ModelKind.GaussianMixture ? Model.ScoreKind.LogLikelihood : Model.ScoreKind.SquaredDistance;
+
+    /// <inheritdoc/>
+    public long Score(ReadOnlySpan<float> points, Span<int> clusters, Span<float> scores, Span<float> responsibilities) =>
+        (_model?.Model ?? throw new InvalidOperationException("The model is not seeded yet.")).Score(points, clusters, scores, responsibilities);
+
     /// <summary>Gets a value indicating whether the last run's drain was abandoned before every accepted point was applied.</summary>
     public bool DrainAbandoned { get; private set; }
 

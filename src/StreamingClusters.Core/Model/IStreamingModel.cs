@@ -41,6 +41,18 @@ public interface IStreamingModel
     /// <summary>Gets each slot's cluster id; an id is never reused.</summary>
     ReadOnlySpan<long> Ids { get; }
 
+    /// <summary>Gets what a point's score is: for k-means its squared distance, for a mixture its log-likelihood.</summary>
+    ScoreKind ScoreKind => ScoreKind.SquaredDistance;
+
+    /// <summary>Gets each cluster's variances, k × d, row-major; empty for k-means (whose clusters are unit spheres).</summary>
+    ReadOnlySpan<double> Variances => [];
+
+    /// <summary>Gets each cluster's prior; empty for k-means (whose priors are uniform).</summary>
+    ReadOnlySpan<double> Priors => [];
+
+    /// <summary>Gets the stream's discounted mean log-likelihood per point; null for k-means, and before any point is applied.</summary>
+    double? MeanLogLikelihood => null;
+
     /// <summary>Gets the columns' scaling the model assigns in, once learnt; null for a model of the columns as they come.</summary>
     Scaling.ColumnScaling? Scaling => null;
 
@@ -79,6 +91,23 @@ public interface IStreamingModel
     /// <returns>The version scored against.</returns>
     /// <exception cref="InvalidOperationException">The model is not seeded yet.</exception>
     long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores);
+
+    /// <summary>
+    /// Scores points against <see cref="Current"/>, from any thread, with the responsibility of each one's most
+    /// likely cluster (the posterior p(t = c | x); 1 under k-means' hard assignment).
+    /// </summary>
+    /// <param name="points">n × d values, row-major.</param>
+    /// <param name="labels">n slots for each point's most likely cluster.</param>
+    /// <param name="scores">n slots for each point's score (<see cref="ScoreKind"/>).</param>
+    /// <param name="responsibilities">n slots for the responsibility of each point's most likely cluster.</param>
+    /// <returns>The version scored against.</returns>
+    /// <exception cref="InvalidOperationException">The model is not seeded yet.</exception>
+    long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores, Span<float> responsibilities)
+    {
+        long version = Score(points, labels, scores);
+        responsibilities[..labels.Length].Fill(1);
+        return version;
+    }
 
     /// <summary>Takes one batch: buffers it until the model is seeded, applies it afterwards.</summary>
     /// <param name="points">The batch buffer, row-major; read during the call only.</param>

@@ -140,12 +140,12 @@ public abstract class StreamingModel<TWork, TStatistics> : IStreamingModel
     }
 
     /// <inheritdoc/>
-    public StreamingModelState ToState() => new()
+    public StreamingModelState ToState() => CompleteState(new()
     {
         Model = ParameterState(),
         Counts = (long[])_counts.Clone(),
         LastApplied = _lastApplied,
-    };
+    });
 
     /// <inheritdoc/>
     public void Stop() => _runner.Stop();
@@ -165,6 +165,11 @@ public abstract class StreamingModel<TWork, TStatistics> : IStreamingModel
     /// <returns>What the step did.</returns>
     /// <exception cref="NonFiniteModelException">The update would make the model non-finite.</exception>
     protected abstract ModelUpdate Update(TStatistics statistics, double discount, ReadOnlySpan<float> points);
+
+    /// <summary>Adds what a model class holds beyond the shared parameters' state.</summary>
+    /// <param name="state">The shared state.</param>
+    /// <returns>The whole state.</returns>
+    protected virtual StreamingModelState CompleteState(StreamingModelState state) => state;
 
     /// <summary>Takes the parameters' state.</summary>
     /// <returns>Copies of the parameters, version and random state.</returns>

@@ -19,6 +19,9 @@ public sealed record StreamingModelState
     /// <summary>Gets when the last batch was applied, or null if none has been (time half-lives count from it).</summary>
     public DateTimeOffset? LastApplied { get; init; }
 
+    /// <summary>Gets a mixture's variances, priors and log-likelihood, or null for k-means.</summary>
+    public Mixture.MixtureState? Mixture { get; init; }
+
     /// <summary>Gets the column scaling the model is built in, or null when its columns are taken as they come.</summary>
     public ColumnScalingState? Scaling { get; init; }
 }

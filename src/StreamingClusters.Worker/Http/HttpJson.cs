@@ -22,10 +22,12 @@ internal sealed record IngestResponse(int Accepted, int Rejected, IReadOnlyList<
     public string? Error { get; init; }
 }
 
-/// <summary>One scored point.</summary>
-/// <param name="Cluster">The nearest cluster.</param>
-/// <param name="SquaredDistance">The squared distance to its centroid, in the space the model assigns in (standardised columns when Scaling is standardize).</param>
-internal sealed record ScoreResult(int Cluster, float SquaredDistance);
+/// <summary>One scored point: for k-means its squared distance, for a Gaussian mixture its responsibility and log-likelihood.</summary>
+/// <param name="Cluster">The nearest cluster (k-means), or the most likely component (a mixture).</param>
+/// <param name="SquaredDistance">The squared distance to its centroid, in the space the model assigns in (standardised columns when Scaling is standardize); null for a mixture.</param>
+/// <param name="Responsibility">The posterior p(t = cluster | x) of a mixture; null for k-means.</param>
+/// <param name="LogLikelihood">The point's log-likelihood log p(x) under a mixture, in nats (−log p(x) is an anomaly score); null for k-means.</param>
+internal sealed record ScoreResult(int Cluster, float? SquaredDistance, float? Responsibility = null, float? LogLikelihood = null);
 
 /// <summary>The answer of POST /score.</summary>
 /// <param name="Version">The model version used.</param>

@@ -7,7 +7,10 @@ using StreamingClusters.Sources;
 
 namespace StreamingClusters.Worker.Http;
 
-/// <summary>POST /score: the nearest cluster of each point of a CSV or JSON-lines body, against the latest model.</summary>
+/// <summary>
+/// POST /score: the nearest cluster of each point of a CSV or JSON-lines body, against the latest model (for a
+/// Gaussian mixture the most likely component, its responsibility and the point's log-likelihood).
+/// </summary>
 internal static class ScoreEndpoints
 {
     public static void Map(IEndpointRouteBuilder app) =>
@@ -54,12 +57,14 @@ internal static class ScoreEndpoints
 
         int count = body.Count;
         int[] clusters = new int[count];
-        float[] distances = new float[count];
-        long version = count == 0 ? scorer.Version : scorer.Score(body.Points, clusters, distances);
+        float[] scores = new float[count];
+        float[] responsibilities = new float[count];
+        bool mixture = scorer.ScoreKind == Model.ScoreKind.LogLikelihood;
+        long version = count == 0 ? scorer.Version : scorer.Score(body.Points, clusters, scores, responsibilities);
         var results = new ScoreResult[count];
         for (int i = 0; i < count; i++)
         {
-            results[i] = new ScoreResult(clusters[i], distances[i]);
+            results[i] = mixture ? new ScoreResult(clusters[i], null, responsibilities[i], scores[i]) : new ScoreResult(clusters[i], scores[i]);
         }
 
         return Results.Json(new ScoreResponse(version, results), HttpJson.Context.ScoreResponse);

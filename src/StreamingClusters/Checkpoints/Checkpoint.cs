@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using StreamingClusters.Mixture;
 using StreamingClusters.Model;
 using StreamingClusters.Scaling;
 
@@ -39,6 +40,10 @@ public sealed record Checkpoint
     /// <summary>Gets the column scaling the model is built in, or null when its columns are taken as they come.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ColumnScalingState? Scaling { get; init; }
+
+    /// <summary>Gets a Gaussian mixture's variances, priors and log-likelihood, or null for k-means.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public MixtureState? Mixture { get; init; }
 
     /// <summary>Gets each source's position and totals.</summary>
     public required IReadOnlyList<SourceCheckpoint> Sources { get; init; }

@@ -87,6 +87,7 @@ internal sealed class CheckpointCadence
             Counts = state.Counts,
             LastApplied = state.LastApplied ?? _time.GetUtcNow(),
             Scaling = state.Scaling,
+            Mixture = state.Mixture,
             Sources = _ledger.Positions(),
             Written = _time.GetUtcNow(),
         };

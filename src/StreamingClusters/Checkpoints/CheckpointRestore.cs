@@ -39,6 +39,20 @@ internal static class CheckpointRestore
                 "(StreamingClusters:Clusters, StreamingClusters:Dimensions). Nothing was started; move the checkpoint away or start fresh on purpose with StreamingClusters:Checkpoint:StartFresh=true (--fresh).");
         }
 
+        bool mixture = checkpoint.Mixture is not null;
+        if (mixture != (options.ParsedModel == ModelKind.GaussianMixture))
+        {
+            throw new CheckpointException(
+                $"The checkpoint '{store.Path}' holds a {(mixture ? "Gaussian mixture (model 'GaussianMixture')" : "k-means model (model 'KMeans')")}, " +
+                $"but the configuration asks for model '{options.Model}' (StreamingClusters:Model, --model). " +
+                "Nothing was started; move the checkpoint away or start fresh on purpose with StreamingClusters:Checkpoint:StartFresh=true (--fresh).");
+        }
+
+        if (checkpoint.Mixture is { } parameters && (parameters.Variances?.Length != k * d || parameters.Priors?.Length != k))
+        {
+            throw new CheckpointException($"The checkpoint '{store.Path}' holds a mixture that does not have k × d = {k * d} variances and k = {k} priors. Nothing was started.");
+        }
+
         bool scaled = checkpoint.Scaling is not null;
         if (scaled != (options.ParsedScaling == ScalingMode.Standardize))
         {

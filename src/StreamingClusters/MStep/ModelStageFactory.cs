@@ -1,6 +1,7 @@
 using StreamingClusters.Checkpoints;
 using StreamingClusters.EStep;
 using StreamingClusters.Ingest;
+using StreamingClusters.Mixture;
 using StreamingClusters.Model;
 using StreamingClusters.Options;
 using StreamingClusters.Publishing;
@@ -58,6 +59,12 @@ internal static class ModelStageFactory
 
     private static IStreamingModel CreateModel(StreamingClustersOptions options, int dimensions, IngestStage ingest, TimeProvider time, Checkpoint? restored)
     {
+        if (options.ParsedModel == ModelKind.GaussianMixture)
+        {
+            // Validation refuses scaling and configured centroids with a mixture.
+            return CreateMixture(options, dimensions, ingest, time, restored);
+        }
+
         if (options.ParsedScaling == ScalingMode.None)
         {
             return CreateKMeans(options, dimensions, ingest, time, restored);
@@ -69,23 +76,53 @@ internal static class ModelStageFactory
         return new ScaledStreamingModel(model, options.Seeding.BufferSize, scaling);
     }
 
-    private static KMeansStreamingModel CreateKMeans(StreamingClustersOptions options, int dimensions, IngestStage ingest, TimeProvider time, Checkpoint? restored, bool pointsBounded = true)
+    private static MixtureStreamingModel CreateMixture(StreamingClustersOptions options, int dimensions, IngestStage ingest, TimeProvider time, Checkpoint? restored)
     {
-        var settings = new ModelSettings(options.Clusters, dimensions)
+        ModelSettings settings = Settings(options, dimensions) with { Repair = false };
+        var mixture = new MixtureOptions
         {
-            Seed = options.Seed,
-            ReseedRatio = options.ReseedRatio,
-            Repair = options.Repair,
-            SeedingCandidates = options.Seeding.Candidates,
-            RefineIterations = options.Seeding.RefineIterations,
+            RelativeVarianceFloor = options.Mixture.VarianceFloor,
+            SeedingStarts = options.Mixture.SeedingStarts,
+            SeedingIterations = options.Mixture.SeedingIterations,
+            SeedingTolerance = options.Mixture.SeedingTolerance,
         };
+        IEStepRunner<SoftEStepWork, MixtureStatistics> runner = Runner<SoftEStepWork, MixtureStatistics>(options, dimensions);
+        StreamingModelOptions streaming = StreamingOptions(options, ingest);
+        if (restored is not null)
+        {
+            var state = new StreamingModelState { Model = restored.Model, Counts = restored.Counts, LastApplied = restored.LastApplied, Mixture = restored.Mixture };
+            return MixtureStreamingModel.Restore(state, settings, mixture, streaming, runner, time);
+        }
 
+        return MixtureStreamingModel.Create(settings, mixture, streaming, runner, time);
+    }
+
+    private static ModelSettings Settings(StreamingClustersOptions options, int dimensions) => new(options.Clusters, dimensions)
+    {
+        Seed = options.Seed,
+        ReseedRatio = options.ReseedRatio,
+        Repair = options.Repair,
+        SeedingCandidates = options.Seeding.Candidates,
+        RefineIterations = options.Seeding.RefineIterations,
+    };
+
+    /// <summary>The E-step runner: serial, or parallel over <see cref="StreamingClustersOptions.EffectiveParallelism"/> threads (the same bits).</summary>
+    private static IEStepRunner<TWork, TStatistics> Runner<TWork, TStatistics>(StreamingClustersOptions options, int dimensions)
+        where TWork : struct, IShardWork<TStatistics>
+        where TStatistics : class, IShardStatistics<TStatistics>
+    {
         // The seeding buffer is applied as one batch: it may pass its size by up to one batch.
         int largestBatch = options.InitialCentroids is null ? options.Seeding.BufferSize + options.BatchSize : options.BatchSize;
         int parallelism = options.EffectiveParallelism;
-        IEStepRunner<HardEStepWork, ClusterStatistics> runner = parallelism == 1
-            ? new SerialEStep<HardEStepWork, ClusterStatistics>(options.Clusters, dimensions, options.ShardSize, largestBatch)
-            : new ParallelEStep<HardEStepWork, ClusterStatistics>(options.Clusters, dimensions, options.ShardSize, parallelism, largestBatch);
+        return parallelism == 1
+            ? new SerialEStep<TWork, TStatistics>(options.Clusters, dimensions, options.ShardSize, largestBatch)
+            : new ParallelEStep<TWork, TStatistics>(options.Clusters, dimensions, options.ShardSize, parallelism, largestBatch);
+    }
+
+    private static KMeansStreamingModel CreateKMeans(StreamingClustersOptions options, int dimensions, IngestStage ingest, TimeProvider time, Checkpoint? restored, bool pointsBounded = true)
+    {
+        ModelSettings settings = Settings(options, dimensions);
+        IEStepRunner<HardEStepWork, ClusterStatistics> runner = Runner<HardEStepWork, ClusterStatistics>(options, dimensions);
         StreamingModelOptions streaming = StreamingOptions(options, ingest);
         if (!pointsBounded)
         {

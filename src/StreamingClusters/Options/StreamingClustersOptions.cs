@@ -52,6 +52,18 @@ public sealed class StreamingClustersOptions : IValidatableObject
     /// <value>The default value is <c>none</c>.</value>
     public string Scaling { get; set; } = "none";
 
+    /// <summary>
+    /// Gets or sets the model learnt: <c>KMeans</c> (hard assignments to the nearest centroid) or
+    /// <c>GaussianMixture</c> (soft assignments to components with diagonal covariances and learnt priors;
+    /// scores are log-likelihoods).
+    /// </summary>
+    /// <value>The default value is <c>KMeans</c>.</value>
+    public string Model { get; set; } = "KMeans";
+
+    /// <summary>Gets or sets the Gaussian mixture's choices (used when <see cref="Model"/> is <c>GaussianMixture</c>).</summary>
+    [ValidateObjectMembers]
+    public MixtureModelOptions Mixture { get; set; } = new();
+
     /// <summary>Gets or sets the seed of the run's random generator.</summary>
     /// <value>The default value is 0.</value>
     public ulong Seed { get; set; }
@@ -68,7 +80,7 @@ public sealed class StreamingClustersOptions : IValidatableObject
     /// gain is real, the centroid of least utility moves to beside the one of largest error (a
     /// <c>removed</c> and a <c>splitOff</c> cluster event).
     /// </summary>
-    /// <value>The default value is <see langword="true"/>.</value>
+    /// <value>The default value is <see langword="true"/>. K-means only: the Gaussian mixture reseeds starved components but has no repair.</value>
     public bool Repair { get; set; } = true;
 
     /// <summary>Gets or sets how the centroids are seeded.</summary>
@@ -147,6 +159,10 @@ public sealed class StreamingClustersOptions : IValidatableObject
     /// <exception cref="FormatException">The setting is not a scaling (validation refuses it first).</exception>
     public ScalingMode ParsedScaling => ScalingModes.TryParse(Scaling, out ScalingMode mode) ? mode : throw new FormatException($"'{Scaling}' is not a scaling.");
 
+    /// <summary>Gets the parsed <see cref="Model"/>.</summary>
+    /// <exception cref="FormatException">The setting is not a model (validation refuses it first).</exception>
+    public ModelKind ParsedModel => ModelKinds.TryParse(Model, out ModelKind kind) ? kind : throw new FormatException($"'{Model}' is not a model.");
+
     /// <summary>Gets the number of E-step shards run at once.</summary>
     public int EffectiveParallelism => Parallelism == 0 ? Environment.ProcessorCount : Parallelism;
 
@@ -171,6 +187,29 @@ public sealed class StreamingClustersOptions : IValidatableObject
             yield return new ValidationResult(
                 "StreamingClusters:Scaling 'standardize' learns each column's mean and spread from the seeding buffer, which StreamingClusters:InitialCentroids skips: give one or the other.",
                 [nameof(Scaling), nameof(InitialCentroids)]);
+        }
+
+        if (!ModelKinds.TryParse(Model, out ModelKind model))
+        {
+            yield return new ValidationResult(
+                $"StreamingClusters:Model '{Model}' is not a model: give 'KMeans' (or kmeans) or 'GaussianMixture' (or gmm).",
+                [nameof(Model)]);
+        }
+        else if (model == ModelKind.GaussianMixture)
+        {
+            if (InitialCentroids is not null)
+            {
+                yield return new ValidationResult(
+                    "StreamingClusters:InitialCentroids gives centroids only, but StreamingClusters:Model 'GaussianMixture' also needs variances and priors: it seeds all three from the seeding buffer; remove one of the two.",
+                    [nameof(InitialCentroids), nameof(Model)]);
+            }
+
+            if (ScalingModes.TryParse(Scaling, out ScalingMode mixtureScaling) && mixtureScaling == ScalingMode.Standardize)
+            {
+                yield return new ValidationResult(
+                    "StreamingClusters:Scaling 'standardize' does not apply to StreamingClusters:Model 'GaussianMixture': its per-column variances learn each column's scale, and its log-likelihoods are in the input's units; give 'none'.",
+                    [nameof(Scaling), nameof(Model)]);
+            }
         }
 
         if (!(ReseedRatio >= 0 && ReseedRatio < 1))

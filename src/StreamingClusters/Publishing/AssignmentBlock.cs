@@ -22,8 +22,11 @@ public sealed record AssignmentBlock
     /// <summary>Gets each point's cluster.</summary>
     public required ReadOnlyMemory<int> Clusters { get; init; }
 
-    /// <summary>Gets each point's squared distance to its centroid.</summary>
+    /// <summary>Gets each point's squared distance to its centroid (k-means); empty for a Gaussian mixture.</summary>
     public required ReadOnlyMemory<float> SquaredDistances { get; init; }
+
+    /// <summary>Gets each point's log-likelihood under the version it was assigned against (a Gaussian mixture); empty for k-means.</summary>
+    public ReadOnlyMemory<float> LogLikelihoods { get; init; }
 
     /// <summary>Gets the number of points.</summary>
     public int Count => Clusters.Length;

@@ -53,7 +53,10 @@ public sealed record CentroidSnapshot
     /// <summary>Gets each cluster's id: lasting across versions, never reused (a reseed retires one id and creates another).</summary>
     public IReadOnlyList<long> Ids { get; init; } = [];
 
-    /// <summary>Gets the discounted k-means objective: Σ_c of each cluster's discounted squared distances.</summary>
+    /// <summary>
+    /// Gets the discounted k-means objective: Σ_c of each cluster's discounted squared distances (for a
+    /// mixture the soft one, Σ_c w_c Σ_j σ²_cj).
+    /// </summary>
     public required double Inertia { get; init; }
 
     /// <summary>Gets the mean squared distance of the last batch's points to their centroids.</summary>
@@ -87,6 +90,24 @@ public sealed record CentroidSnapshot
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ColumnScalingState? Scaling { get; init; }
+
+    /// <summary>Gets the model the snapshot is of: <c>KMeans</c> or <c>GaussianMixture</c>.</summary>
+    public string Model { get; init; } = "KMeans";
+
+    /// <summary>Gets a Gaussian mixture's variances: k arrays of d values, in the input's units; null for k-means.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<double[]>? Variances { get; init; }
+
+    /// <summary>Gets a Gaussian mixture's priors (k values summing to 1); null for k-means.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<double>? Priors { get; init; }
+
+    /// <summary>
+    /// Gets a Gaussian mixture's mean log-likelihood per point over the stream (nats, discounted with the
+    /// half-life, each point under the version it was assigned against); null for k-means.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? MeanLogLikelihood { get; init; }
 
     /// <summary>Gets a value indicating whether this is the last snapshot of the run (the stream has been drained).</summary>
     public bool IsFinal { get; init; }

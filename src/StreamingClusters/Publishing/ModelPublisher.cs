@@ -64,7 +64,8 @@ internal sealed class ModelPublisher
                 Dimensions = model.Dimensions,
                 Points = model.StepPoints.ToArray(),
                 Clusters = model.StepLabels.ToArray(),
-                SquaredDistances = model.StepScores.ToArray(),
+                SquaredDistances = model.ScoreKind == ScoreKind.SquaredDistance ? model.StepScores.ToArray() : ReadOnlyMemory<float>.Empty,
+                LogLikelihoods = model.ScoreKind == ScoreKind.LogLikelihood ? model.StepScores.ToArray() : ReadOnlyMemory<float>.Empty,
             });
         }
     }

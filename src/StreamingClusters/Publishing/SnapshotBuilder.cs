@@ -55,6 +55,10 @@ internal sealed class SnapshotBuilder(IStreamingModel model, SourceLedger ledger
             Reseeds = last?.Reseeds ?? [],
             Sources = sources,
             Scaling = model.Scaling?.ToState(),
+            Model = model.ScoreKind == ScoreKind.LogLikelihood ? nameof(Options.ModelKind.GaussianMixture) : nameof(Options.ModelKind.KMeans),
+            Variances = model.Variances.IsEmpty ? null : new CentroidRows(model.Variances, model.Dimensions),
+            Priors = model.Priors.IsEmpty ? null : model.Priors.ToArray(),
+            MeanLogLikelihood = model.MeanLogLikelihood,
             IsFinal = isFinal,
         };
     }

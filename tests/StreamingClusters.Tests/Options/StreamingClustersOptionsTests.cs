@@ -117,6 +117,67 @@ public sealed class StreamingClustersOptionsTests
             Assert.Single(error.Failures));
     }
 
+    [Fact]
+    public void Validate_ModelThatIsNotOne_WholeMessageNamesTheSetting()
+    {
+        IOptions<StreamingClustersOptions> options = Bind(new() { ["StreamingClusters:Model"] = "gmx" });
+
+        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => options.Value);
+
+        Assert.Equal(
+            "Model: StreamingClusters:Model 'gmx' is not a model: give 'KMeans' (or kmeans) or 'GaussianMixture' (or gmm).",
+            Assert.Single(error.Failures));
+    }
+
+    [Fact]
+    public void Validate_MixtureWithStandardize_RefusedNamingBoth()
+    {
+        IOptions<StreamingClustersOptions> options = Bind(new() { ["StreamingClusters:Model"] = "gmm", ["StreamingClusters:Scaling"] = "standardize" });
+
+        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => options.Value);
+
+        Assert.Equal(
+            "Scaling, Model: StreamingClusters:Scaling 'standardize' does not apply to StreamingClusters:Model 'GaussianMixture': " +
+            "its per-column variances learn each column's scale, and its log-likelihoods are in the input's units; give 'none'.",
+            Assert.Single(error.Failures));
+    }
+
+    [Fact]
+    public void Validate_MixtureWithInitialCentroids_RefusedNamingBoth()
+    {
+        IOptions<StreamingClustersOptions> options = Bind(new()
+        {
+            ["StreamingClusters:Model"] = "GaussianMixture",
+            ["StreamingClusters:Clusters"] = "1",
+            ["StreamingClusters:InitialCentroids:0:0"] = "1",
+        });
+
+        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => options.Value);
+
+        Assert.Equal(
+            "InitialCentroids, Model: StreamingClusters:InitialCentroids gives centroids only, but StreamingClusters:Model 'GaussianMixture' also needs variances and priors: " +
+            "it seeds all three from the seeding buffer; remove one of the two.",
+            Assert.Single(error.Failures));
+    }
+
+    [Fact]
+    public void Validate_MixtureVarianceFloorOutOfRange_NamesTheSetting()
+    {
+        IOptions<StreamingClustersOptions> options = Bind(new() { ["StreamingClusters:Model"] = "gmm", ["StreamingClusters:Mixture:VarianceFloor"] = "2" });
+
+        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => options.Value);
+
+        Assert.Contains("Mixture.VarianceFloor", Assert.Single(error.Failures), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("kmeans", ModelKind.KMeans)]
+    [InlineData("KMeans", ModelKind.KMeans)]
+    [InlineData("gmm", ModelKind.GaussianMixture)]
+    [InlineData("GaussianMixture", ModelKind.GaussianMixture)]
+    public void ParsedModel_EitherName_IsTheModel(string setting, ModelKind expected) =>
+        Assert.Equal(expected, Bind(new() { ["StreamingClusters:Model"] = setting }).Value.ParsedModel);
+
     [Theory]
     [InlineData("none", ScalingMode.None)]
     [InlineData("Standardize", ScalingMode.Standardize)]

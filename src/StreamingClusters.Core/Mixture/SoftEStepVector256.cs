@@ -1,0 +1,65 @@
+namespace StreamingClusters.Mixture;
+
+/// <summary>
+/// The soft E-step's kernel on 8-lane vectors: for one point, the log-densities of eight components per
+/// vector, four vectors (32 components) at a time so that each broadcast coordinate is used four times;
+/// two fused multiply-adds per coordinate and component: u = x·s − μs, q += u².
+/// </summary>
+internal static class SoftEStepVector256
+{
+    /// <summary>Computes l_c(x) for every padded component c of <paramref name="model"/> (laid out for 8 lanes).</summary>
+    /// <param name="model">The version.</param>
+    /// <param name="x">One point, d values.</param>
+    /// <param name="logDensities">PaddedClusters slots.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void LogDensities(MixtureComponents model, ReadOnlySpan<float> x, Span<float> logDensities)
+    {
+        Debug.Assert(model.Lanes == 8 && logDensities.Length >= model.PaddedClusters);
+        const int W = 8;
+        int kp = model.PaddedClusters;
+        int d = x.Length;
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float s = ref MemoryMarshal.GetArrayDataReference(model.Scales);
+        ref float m = ref MemoryMarshal.GetArrayDataReference(model.ScaledMeans);
+        ref float constants = ref MemoryMarshal.GetArrayDataReference(model.LogConstants);
+        ref float l = ref MemoryMarshal.GetReference(logDensities);
+        var half = Vector256.Create(0.5f);
+        int c = 0;
+        for (; c <= kp - (4 * W); c += 4 * W)
+        {
+            Vector256<float> q0 = Vector256<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            for (int j = 0; j < d; j++)
+            {
+                var xj = Vector256.Create(Unsafe.Add(ref xs, j));
+                nuint at = (nuint)((j * kp) + c);
+                Vector256<float> u0 = Vector256.FusedMultiplyAdd(xj, Vector256.LoadUnsafe(ref s, at), -Vector256.LoadUnsafe(ref m, at));
+                Vector256<float> u1 = Vector256.FusedMultiplyAdd(xj, Vector256.LoadUnsafe(ref s, at + W), -Vector256.LoadUnsafe(ref m, at + W));
+                Vector256<float> u2 = Vector256.FusedMultiplyAdd(xj, Vector256.LoadUnsafe(ref s, at + (2 * W)), -Vector256.LoadUnsafe(ref m, at + (2 * W)));
+                Vector256<float> u3 = Vector256.FusedMultiplyAdd(xj, Vector256.LoadUnsafe(ref s, at + (3 * W)), -Vector256.LoadUnsafe(ref m, at + (3 * W)));
+                q0 = Vector256.FusedMultiplyAdd(u0, u0, q0);
+                q1 = Vector256.FusedMultiplyAdd(u1, u1, q1);
+                q2 = Vector256.FusedMultiplyAdd(u2, u2, q2);
+                q3 = Vector256.FusedMultiplyAdd(u3, u3, q3);
+            }
+
+            Vector256.FusedMultiplyAdd(-half, q0, Vector256.LoadUnsafe(ref constants, (nuint)c)).StoreUnsafe(ref l, (nuint)c);
+            Vector256.FusedMultiplyAdd(-half, q1, Vector256.LoadUnsafe(ref constants, (nuint)(c + W))).StoreUnsafe(ref l, (nuint)(c + W));
+            Vector256.FusedMultiplyAdd(-half, q2, Vector256.LoadUnsafe(ref constants, (nuint)(c + (2 * W)))).StoreUnsafe(ref l, (nuint)(c + (2 * W)));
+            Vector256.FusedMultiplyAdd(-half, q3, Vector256.LoadUnsafe(ref constants, (nuint)(c + (3 * W)))).StoreUnsafe(ref l, (nuint)(c + (3 * W)));
+        }
+
+        for (; c < kp; c += W)
+        {
+            Vector256<float> q = Vector256<float>.Zero;
+            for (int j = 0; j < d; j++)
+            {
+                var xj = Vector256.Create(Unsafe.Add(ref xs, j));
+                nuint at = (nuint)((j * kp) + c);
+                Vector256<float> u = Vector256.FusedMultiplyAdd(xj, Vector256.LoadUnsafe(ref s, at), -Vector256.LoadUnsafe(ref m, at));
+                q = Vector256.FusedMultiplyAdd(u, u, q);
+            }
+
+            Vector256.FusedMultiplyAdd(-half, q, Vector256.LoadUnsafe(ref constants, (nuint)c)).StoreUnsafe(ref l, (nuint)c);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+namespace StreamingClusters.Mixture;
+
+/// <summary>
+/// The soft E-step's kernel on 16-lane vectors: for one point, the log-densities of sixteen components per
+/// vector, four vectors (64 components) at a time so that each broadcast coordinate is used four times;
+/// two fused multiply-adds per coordinate and component: u = x·s − μs, q += u².
+/// </summary>
+internal static class SoftEStepVector512
+{
+    /// <summary>Computes l_c(x) for every padded component c of <paramref name="model"/> (laid out for 16 lanes).</summary>
+    /// <param name="model">The version.</param>
+    /// <param name="x">One point, d values.</param>
+    /// <param name="logDensities">PaddedClusters slots.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void LogDensities(MixtureComponents model, ReadOnlySpan<float> x, Span<float> logDensities)
+    {
+        Debug.Assert(model.Lanes == 16 && logDensities.Length >= model.PaddedClusters);
+        const int W = 16;
+        int kp = model.PaddedClusters;
+        int d = x.Length;
+        ref float xs = ref MemoryMarshal.GetReference(x);
+        ref float s = ref MemoryMarshal.GetArrayDataReference(model.Scales);
+        ref float m = ref MemoryMarshal.GetArrayDataReference(model.ScaledMeans);
+        ref float constants = ref MemoryMarshal.GetArrayDataReference(model.LogConstants);
+        ref float l = ref MemoryMarshal.GetReference(logDensities);
+        var half = Vector512.Create(0.5f);
+        int c = 0;
+        for (; c <= kp - (4 * W); c += 4 * W)
+        {
+            Vector512<float> q0 = Vector512<float>.Zero, q1 = q0, q2 = q0, q3 = q0;
+            for (int j = 0; j < d; j++)
+            {
+                var xj = Vector512.Create(Unsafe.Add(ref xs, j));
+                nuint at = (nuint)((j * kp) + c);
+                Vector512<float> u0 = Vector512.FusedMultiplyAdd(xj, Vector512.LoadUnsafe(ref s, at), -Vector512.LoadUnsafe(ref m, at));
+                Vector512<float> u1 = Vector512.FusedMultiplyAdd(xj, Vector512.LoadUnsafe(ref s, at + W), -Vector512.LoadUnsafe(ref m, at + W));
+                Vector512<float> u2 = Vector512.FusedMultiplyAdd(xj, Vector512.LoadUnsafe(ref s, at + (2 * W)), -Vector512.LoadUnsafe(ref m, at + (2 * W)));
+                Vector512<float> u3 = Vector512.FusedMultiplyAdd(xj, Vector512.LoadUnsafe(ref s, at + (3 * W)), -Vector512.LoadUnsafe(ref m, at + (3 * W)));
+                q0 = Vector512.FusedMultiplyAdd(u0, u0, q0);
+                q1 = Vector512.FusedMultiplyAdd(u1, u1, q1);
+                q2 = Vector512.FusedMultiplyAdd(u2, u2, q2);
+                q3 = Vector512.FusedMultiplyAdd(u3, u3, q3);
+            }
+
+            Vector512.FusedMultiplyAdd(-half, q0, Vector512.LoadUnsafe(ref constants, (nuint)c)).StoreUnsafe(ref l, (nuint)c);
+            Vector512.FusedMultiplyAdd(-half, q1, Vector512.LoadUnsafe(ref constants, (nuint)(c + W))).StoreUnsafe(ref l, (nuint)(c + W));
+            Vector512.FusedMultiplyAdd(-half, q2, Vector512.LoadUnsafe(ref constants, (nuint)(c + (2 * W)))).StoreUnsafe(ref l, (nuint)(c + (2 * W)));
+            Vector512.FusedMultiplyAdd(-half, q3, Vector512.LoadUnsafe(ref constants, (nuint)(c + (3 * W)))).StoreUnsafe(ref l, (nuint)(c + (3 * W)));
+        }
+
+        for (; c < kp; c += W)
+        {
+            Vector512<float> q = Vector512<float>.Zero;
+            for (int j = 0; j < d; j++)
+            {
+                var xj = Vector512.Create(Unsafe.Add(ref xs, j));
+                nuint at = (nuint)((j * kp) + c);
+                Vector512<float> u = Vector512.FusedMultiplyAdd(xj, Vector512.LoadUnsafe(ref s, at), -Vector512.LoadUnsafe(ref m, at));
+                q = Vector512.FusedMultiplyAdd(u, u, q);
+            }
+
+            Vector512.FusedMultiplyAdd(-half, q, Vector512.LoadUnsafe(ref constants, (nuint)c)).StoreUnsafe(ref l, (nuint)c);
+        }
+    }
+}
