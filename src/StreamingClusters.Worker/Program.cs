@@ -207,7 +207,18 @@ static WebApplicationBuilder CreateWebBuilder(string contentRoot, CommandLineSwi
 
 static HostApplicationBuilder CreateGenericBuilder(string contentRoot, CommandLineSwitches switches)
 {
-    HostApplicationBuilder generic = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = contentRoot, Args = [] });
+    // A run over an --input does not watch appsettings.json for changes: the watcher walks every folder
+    // under the content root (in a checkout, the repository with its build output: some 280 folders)
+    // before the first record is read, for a change that would only reach the log levels.
+    // DOTNET_hostBuilder__reloadConfigOnChange=true still turns it on.
+    ConfigurationManager? initial = null;
+    if (switches.Input is not null)
+    {
+        initial = new ConfigurationManager();
+        initial["hostBuilder:reloadConfigOnChange"] = "false";
+    }
+
+    HostApplicationBuilder generic = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = contentRoot, Args = [], Configuration = initial });
     Layer(generic.Configuration, switches);
     return generic;
 }

@@ -23,7 +23,7 @@ internal static class CoresRun
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# {processors} processors; {seconds:F1} s per measurement; rates in work units per second per thread"));
         var work = new (string Name, string Unit, Func<Func<bool>, long> Body, double UnitsPerRound)[]
         {
-            ("fma", "GFLOP/s", FmaRounds, FmaPeakBenchmark.FlopsPerInvoke / 1e9),
+            ($"fma (Vector{FmaPeakBenchmark.WidestLanes * 32})", "GFLOP/s", FmaRounds, FmaPeakBenchmark.FlopsPerInvoke / 1e9),
             ("e-step d=16 k=64 B=1024", "M points/s", EStepRounds(), 1024 / 1e6),
             ("integer", "G steps/s", IntegerRounds, IntegerSteps / 1e9),
         };

@@ -25,18 +25,34 @@ internal static class QuickRun
     public static void Run(IReadOnlyList<(int D, int K)> shapes, double secondsPerFigure, int points, bool scalar)
     {
         var peak = new FmaPeakBenchmark();
+        int widest = FmaPeakBenchmark.WidestLanes;
         double slice = secondsPerFigure / Rounds;
         foreach (var (d, k) in shapes)
         {
             var shape = new Shape(d, k, points);
             var statistics = new ClusterStatistics(k, d);
-            double bestPeak = 0, kernel = 0, twin = 0, estep = 0, read = 0;
-            WarmUp(() => _sink += peak.Fma());
+
+            // The peak at the widest width the machine accelerates, and at the width the kernel took
+            // for this k (the same loop when they agree; the scalar twin has no vector peak of its own).
+            int lanes = FmaPeakBenchmark.KernelLanes(k);
+            int kernelWidth = lanes > 1 ? lanes : widest;
+            double bestPeak = 0, kernelPeak = 0, kernel = 0, twin = 0, estep = 0, read = 0;
+            WarmUp(() => _sink += peak.FmaAt(widest));
+            if (kernelWidth != widest)
+            {
+                WarmUp(() => _sink += peak.FmaAt(kernelWidth));
+            }
+
             WarmUp(() => NearestCentroidKernel.FindNearest(shape.Model, shape.Points, shape.Nearest, shape.Scores, shape.SquaredNorms));
             WarmUp(() => HardEStep.Accumulate(shape.Model, shape.Points, statistics));
             for (int round = 0; round < Rounds; round++)
             {
-                bestPeak = Math.Max(bestPeak, FmaPeakBenchmark.FlopsPerInvoke * Rate(slice, () => _sink += peak.Fma()));
+                bestPeak = Math.Max(bestPeak, FmaPeakBenchmark.FlopsPerInvokeAt(widest) * Rate(slice, () => _sink += peak.FmaAt(widest)));
+                if (kernelWidth != widest)
+                {
+                    kernelPeak = Math.Max(kernelPeak, FmaPeakBenchmark.FlopsPerInvokeAt(kernelWidth) * Rate(slice, () => _sink += peak.FmaAt(kernelWidth)));
+                }
+
                 kernel = Math.Max(kernel, shape.Count * Rate(slice, () => NearestCentroidKernel.FindNearest(shape.Model, shape.Points, shape.Nearest, shape.Scores, shape.SquaredNorms)));
                 estep = Math.Max(estep, shape.Count * Rate(slice, () => HardEStep.Accumulate(shape.Model, shape.Points, statistics)));
                 read = Math.Max(read, shape.Count * Rate(slice, () => _sink += ReadCeiling.Sum(shape.Points)));
@@ -46,7 +62,15 @@ internal static class QuickRun
                 }
             }
 
+            if (kernelWidth == widest)
+            {
+                kernelPeak = bestPeak;
+            }
+
             Print("fma-peak-gflops", d, k, bestPeak / 1e9);
+            Print("fma-peak-lanes", d, k, widest);
+            Print("kernel-lanes", d, k, lanes);
+            Print("fma-peak-kernel-width-gflops", d, k, kernelPeak / 1e9);
             Print("kernel-points-per-s", d, k, kernel);
             Print("estep-points-per-s", d, k, estep);
             if (scalar)
@@ -55,6 +79,7 @@ internal static class QuickRun
             }
 
             Print("kernel-fraction-of-peak", d, k, kernel * shape.FlopsPerPoint / bestPeak);
+            Print("kernel-fraction-of-kernel-width-peak", d, k, kernel * shape.FlopsPerPoint / kernelPeak);
             Print("read-ceiling-points-per-s", d, k, read);
             Print("read-ceiling-gbytes-per-s", d, k, read * d * sizeof(float) / 1e9);
             Print("kernel-fraction-of-read-ceiling", d, k, kernel / read);

@@ -117,6 +117,27 @@ public static class HardEStep
             return;
         }
 
+        if (Vector256.IsHardwareAccelerated && d == Vector512<float>.Count)
+        {
+            // The same on a machine without AVX-512: four vectors of doubles per point.
+            const int Half = 8;
+            for (int i = 0; i < nearest.Length; i++)
+            {
+                int c = nearest[i];
+                counts[c]++;
+                errors[c] += distances[i];
+                ref double s = ref Unsafe.Add(ref sum, c * d);
+                var (l0, u0) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)(i * d)));
+                var (l1, u1) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)((i * d) + Half)));
+                (Vector256.LoadUnsafe(ref s) + l0).StoreUnsafe(ref s);
+                (Vector256.LoadUnsafe(ref s, 4) + u0).StoreUnsafe(ref s, 4);
+                (Vector256.LoadUnsafe(ref s, 8) + l1).StoreUnsafe(ref s, 8);
+                (Vector256.LoadUnsafe(ref s, 12) + u1).StoreUnsafe(ref s, 12);
+            }
+
+            return;
+        }
+
         for (int i = 0; i < nearest.Length; i++)
         {
             int c = nearest[i];
@@ -170,6 +191,22 @@ public static class HardEStep
 
             norm = Vector512.Sum(sum);
         }
+        else if (Vector256.IsHardwareAccelerated && x.Length >= Vector512<float>.Count)
+        {
+            // The Vector512 path's sixteen lanes as two halves: the same bits on a machine without AVX-512.
+            ref float start = ref MemoryMarshal.GetReference(x);
+            var lower = Vector256<float>.Zero;
+            var upper = Vector256<float>.Zero;
+            for (; j + Vector512<float>.Count <= x.Length; j += Vector512<float>.Count)
+            {
+                var v = Vector256.LoadUnsafe(ref start, (nuint)j);
+                var w = Vector256.LoadUnsafe(ref start, (nuint)(j + Vector256<float>.Count));
+                lower = Vector256.FusedMultiplyAdd(v, v, lower);
+                upper = Vector256.FusedMultiplyAdd(w, w, upper);
+            }
+
+            norm = SumOfHalves(lower, upper);
+        }
 
         for (; j < x.Length; j++)
         {
@@ -178,6 +215,15 @@ public static class HardEStep
 
         return norm;
     }
+
+    /// <summary>
+    /// Gets what Vector512.Sum gives for the vector whose halves are <paramref name="lower"/> and
+    /// <paramref name="upper"/>: each half summed as Vector256.Sum does (pairs within each 128-bit quarter,
+    /// then the two quarters), then the halves added, which is Vector512.Sum's order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float SumOfHalves(Vector256<float> lower, Vector256<float> upper) =>
+        Vector256.Sum(lower) + Vector256.Sum(upper);
 
     private static void AssignCore(CentroidSet model, ReadOnlySpan<float> points, Span<int> assignments, Span<float> squaredDistances, bool pointsBounded)
     {
@@ -230,6 +276,23 @@ public static class HardEStep
             }
 
             sum = Vector512.Sum(acc);
+        }
+        else if (Vector256.IsHardwareAccelerated && x.Length >= Vector512<float>.Count)
+        {
+            // As SquaredNorm: the Vector512 path's lanes as two halves, the same bits.
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float mr = ref MemoryMarshal.GetReference(mu);
+            var lower = Vector256<float>.Zero;
+            var upper = Vector256<float>.Zero;
+            for (; j <= x.Length - Vector512<float>.Count; j += Vector512<float>.Count)
+            {
+                Vector256<float> low = Vector256.LoadUnsafe(ref xr, (nuint)j) - Vector256.LoadUnsafe(ref mr, (nuint)j);
+                Vector256<float> high = Vector256.LoadUnsafe(ref xr, (nuint)(j + Vector256<float>.Count)) - Vector256.LoadUnsafe(ref mr, (nuint)(j + Vector256<float>.Count));
+                lower = Vector256.FusedMultiplyAdd(low, low, lower);
+                upper = Vector256.FusedMultiplyAdd(high, high, upper);
+            }
+
+            sum = SumOfHalves(lower, upper);
         }
 
         for (; j < x.Length; j++)

@@ -326,6 +326,7 @@ public sealed class ClusterModel
         // stands for a test of every value.
         double poison = 0;
         var poison512 = Vector512<double>.Zero;
+        var poison256 = Vector256<double>.Zero;
         for (int c = 0; c < k; c++)
         {
             long n = counts[c];
@@ -348,6 +349,15 @@ public sealed class ClusterModel
                         Vector512<double> m = Vector512.LoadUnsafe(ref mu, row + (nuint)j);
                         m.StoreUnsafe(ref next, row + (nuint)j);
                         poison512 += m * Vector512<double>.Zero;
+                    }
+                }
+                else if (Vector256.IsHardwareAccelerated)
+                {
+                    for (; j <= d - Vector256<double>.Count; j += Vector256<double>.Count)
+                    {
+                        Vector256<double> m = Vector256.LoadUnsafe(ref mu, row + (nuint)j);
+                        m.StoreUnsafe(ref next, row + (nuint)j);
+                        poison256 += m * Vector256<double>.Zero;
                     }
                 }
 
@@ -374,6 +384,19 @@ public sealed class ClusterModel
                     poison512 += updated * Vector512<double>.Zero;
                 }
             }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                var keptVector = Vector256.Create(kept);
+                var wVector = Vector256.Create(w);
+                for (; j <= d - Vector256<double>.Count; j += Vector256<double>.Count)
+                {
+                    Vector256<double> m = Vector256.LoadUnsafe(ref mu, row + (nuint)j);
+                    Vector256<double> sum = Vector256.LoadUnsafe(ref s, row + (nuint)j);
+                    Vector256<double> updated = ((keptVector * m) + sum) / wVector;
+                    updated.StoreUnsafe(ref next, row + (nuint)j);
+                    poison256 += updated * Vector256<double>.Zero;
+                }
+            }
 
             for (; j < d; j++)
             {
@@ -383,7 +406,7 @@ public sealed class ClusterModel
             }
         }
 
-        return poison == 0 && Vector512.EqualsAll(poison512, Vector512<double>.Zero);
+        return poison == 0 && Vector512.EqualsAll(poison512, Vector512<double>.Zero) && Vector256.EqualsAll(poison256, Vector256<double>.Zero);
     }
 
     /// <summary>Makes the repair's move, if one is worth it (see <see cref="ClusterRepair"/>).</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using StreamingClusters.EStep;
 
 namespace StreamingClusters.Tests.EStep;
@@ -16,6 +17,27 @@ public class SquaredSums16Tests
         }
 
         return data;
+    }
+
+    [Fact]
+    public void SumOfHalves_RandomVectors_BitIdenticalToVector512Sum()
+    {
+        // The AVX2 paths add a Vector512's lanes as two Vector256 halves; on a machine with AVX-512 this
+        // holds them to Vector512.Sum, so both kinds of machine give the same bits.
+        var random = new Random(21);
+        for (int round = 0; round < 10_000; round++)
+        {
+            var lanes = new float[16];
+            for (int l = 0; l < 16; l++)
+            {
+                lanes[l] = (float)((random.NextDouble() - 0.5) * Math.Pow(2, random.Next(-20, 20)));
+            }
+
+            var lower = Vector256.Create(lanes.AsSpan(0, 8));
+            var upper = Vector256.Create(lanes.AsSpan(8, 8));
+            float expected = Vector512.Sum(Vector512.Create(lower, upper));
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(HardEStep.SumOfHalves(lower, upper)));
+        }
     }
 
     [Theory]
