@@ -49,6 +49,9 @@ internal static class RepairRun
             case "cost":
                 Cost(args[2], Option(args, "--rounds", 5));
                 break;
+            case "trace":
+                Trace(Option(args, "--seed", 1), Option(args, "--points", 1_000_000), Array.IndexOf(args, "--arrival") < 0);
+                break;
             case "long":
                 Long(Option(args, "--points", 10_000_000), seeds);
                 break;
@@ -89,6 +92,158 @@ internal static class RepairRun
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// One seed's run on the blobs (runs of 10,000 per blob unless <c>--arrival</c>), the repair on: each
+    /// move and reseed with the point it happened at and the blob then arriving, and at the end each blob
+    /// that has no centroid of its own or more than one, with its share of the objective above its spread's.
+    /// </summary>
+    private static void Trace(int seed, int count, bool runs)
+    {
+        const int D = 16, K = 64;
+        var generator = new BlobStream(D, K, side: 30, seed: 1234);
+        var points = new float[count * D];
+        var labels = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            labels[i] = generator.Next(points.AsSpan(i * D, D));
+        }
+
+        float[] data = points;
+        int[] dataLabels = labels;
+        if (runs)
+        {
+            (data, dataLabels) = RunsOfWithLabels(points, labels, D, K, 10_000);
+        }
+
+        var model = new ClusterModel(new ModelSettings(K, D) { Seed = (ulong)seed, Repair = true, RepairEvery = Every, ReseedRatio = ReseedRatio });
+        model.Seed(data.AsSpan(0, Seeding * D));
+        for (int start = 0; start < count;)
+        {
+            int n = start == 0 ? Seeding : Math.Min(Batch, count - start);
+            ReadOnlySpan<float> batch = data.AsSpan(start * D, n * D);
+            var statistics = new ClusterStatistics(K, D);
+            HardEStep.Accumulate(model.Current, batch, statistics);
+            double[] before = model.Centroids.ToArray();
+            double[] weights = model.Weights.ToArray();
+            ModelUpdate update = model.Apply(statistics, 1, batch);
+            if (Environment.GetEnvironmentVariable("TRACE_FROM") is { } from && start >= int.Parse(from, CultureInfo.InvariantCulture) && start < int.Parse(from, CultureInfo.InvariantCulture) + 20_000)
+            {
+                int bestC = -1;
+                double bestGain = 0;
+                for (int c = 0; c < K; c++)
+                {
+                    long m = statistics.Counts[c];
+                    if (m < 8)
+                    {
+                        continue;
+                    }
+
+                    double between = 0;
+                    for (int j = 0; j < D; j++)
+                    {
+                        double diff = before[(c * D) + j] - (statistics.SumOf(c)[j] / m);
+                        between += diff * diff;
+                    }
+
+                    double gain = weights[c] * m / (weights[c] + m) * between;
+                    if (gain > bestGain)
+                    {
+                        (bestGain, bestC) = (gain, c);
+                    }
+                }
+
+                double least = double.PositiveInfinity;
+                string leastText = "";
+                long[] held = model.ToState().HeldUntil!;
+                for (int c = 0; c < K; c++)
+                {
+                    for (int o = 0; o < K; o++)
+                    {
+                        if (o == c || held[c] >= model.Version)
+                        {
+                            continue;
+                        }
+
+                        double dist = 0;
+                        for (int j = 0; j < D; j++)
+                        {
+                            double diff = model.Centroids[(c * D) + j] - model.Centroids[(o * D) + j];
+                            dist += diff * diff;
+                        }
+
+                        double w = model.Weights[c] * model.Weights[o] / (model.Weights[c] + model.Weights[o]) * dist;
+                        if (w < least)
+                        {
+                            least = w;
+                            leastText = string.Create(CultureInfo.InvariantCulture, $"{c}(w {model.Weights[c]:F0} blob {NearestBlob(generator, model.Centroids.Slice(c * D, D), D)})+{o}(w {model.Weights[o]:F0} blob {NearestBlob(generator, model.Centroids.Slice(o * D, D), D)})");
+                        }
+                    }
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"STEP point {start} v {model.Version} blob {dataLabels[start]} recent {bestC} (w {weights[Math.Max(bestC, 0)]:F0} n {(bestC >= 0 ? statistics.Counts[bestC] : 0)}) gain {bestGain:G4} least {least:G4} {leastText} held {held.Count(h => h >= model.Version)}"));
+            }
+
+            foreach (ClusterEvent e in update.Events.Where(e => e.Kind != ClusterEventKind.Seeded))
+            {
+                ReadOnlySpan<double> mu = e.Kind == ClusterEventKind.Removed ? before.AsSpan(e.Slot * D, D) : model.Centroids.Slice(e.Slot * D, D);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"EVENT point {start} blob {dataLabels[start]}..{dataLabels[start + n - 1]} {e.Kind} slot {e.Slot} w {(e.Kind == ClusterEventKind.Removed ? weights[e.Slot] : model.Weights[e.Slot]):F0} near-blob {NearestBlob(generator, mu, D)} {e.Reason}"));
+            }
+
+            start += n;
+        }
+
+        var owners = new int[K];
+        for (int c = 0; c < K; c++)
+        {
+            owners[NearestBlob(generator, model.Centroids.Slice(c * D, D), D)]++;
+        }
+
+        var assigned = new int[count];
+        var distances = new float[count];
+        HardEStep.Assign(model.Current, points, assigned, distances);
+        var error = new double[K];
+        var size = new int[K];
+        for (int i = 0; i < count; i++)
+        {
+            error[labels[i]] += distances[i];
+            size[labels[i]]++;
+        }
+
+        double total = distances.Sum(x => (double)x) / count;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT seed {seed} objective {total:G6}"));
+        for (int b = 0; b < K; b++)
+        {
+            double ideal = D * generator.Spread(b) * generator.Spread(b);
+            double excess = (error[b] / size[b]) - ideal;
+            if (owners[b] != 1 || excess > 0.05 * ideal)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"BLOB {b} centroids {owners[b]} mean-error {error[b] / size[b]:F2} spread-error {ideal:F2} share-of-objective-above {excess * size[b] / count:F3}"));
+            }
+        }
+    }
+
+    private static int NearestBlob(BlobStream generator, ReadOnlySpan<double> mu, int d)
+    {
+        int best = 0;
+        double bestDistance = double.PositiveInfinity;
+        for (int b = 0; b < generator.Count; b++)
+        {
+            double sum = 0;
+            for (int j = 0; j < d; j++)
+            {
+                double diff = mu[j] - generator.Centre(b)[j];
+                sum += diff * diff;
+            }
+
+            if (sum < bestDistance)
+            {
+                (best, bestDistance) = (b, sum);
+            }
+        }
+
+        return best;
     }
 
     /// <summary>The whole model step (E-step, M-step, repair) over the blobs file in arrival order, the repair off and on in turn; the fastest round of each.</summary>
@@ -333,7 +488,9 @@ internal static class RepairRun
         return sum / n;
     }
 
-    private static float[] RunsOf(float[] points, int[] labels, int d, int k, int run)
+    private static float[] RunsOf(float[] points, int[] labels, int d, int k, int run) => RunsOfWithLabels(points, labels, d, k, run).Points;
+
+    private static (float[] Points, int[] Labels) RunsOfWithLabels(float[] points, int[] labels, int d, int k, int run)
     {
         var byBlob = Enumerable.Range(0, k).Select(_ => new List<int>()).ToArray();
         for (int i = 0; i < labels.Length; i++)
@@ -342,6 +499,7 @@ internal static class RepairRun
         }
 
         var sorted = new float[points.Length];
+        var sortedLabels = new int[labels.Length];
         int next = 0;
         var taken = new int[k];
         while (next < labels.Length)
@@ -351,12 +509,13 @@ internal static class RepairRun
                 int end = Math.Min(taken[b] + run, byBlob[b].Count);
                 for (; taken[b] < end; taken[b]++)
                 {
+                    sortedLabels[next] = b;
                     points.AsSpan(byBlob[b][taken[b]] * d, d).CopyTo(sorted.AsSpan(next++ * d, d));
                 }
             }
         }
 
-        return sorted;
+        return (sorted, sortedLabels);
     }
 
     private static int Option(string[] args, string name, int fallback)
@@ -389,6 +548,12 @@ internal static class RepairRun
                 _spreads[c] = 0.5 + (1.5 * _random.NextDouble());
             }
         }
+
+        public int Count => _spreads.Length;
+
+        public double Spread(int blob) => _spreads[blob];
+
+        public ReadOnlySpan<double> Centre(int blob) => _centres.AsSpan(blob * _d, _d);
 
         public int Next(Span<float> point)
         {

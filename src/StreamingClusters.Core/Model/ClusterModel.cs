@@ -416,9 +416,16 @@ public sealed class ClusterModel
         }
 
         int d = Dimensions;
-        (int r, int s) = (move.Removed, move.From);
+        (int r, int s, int v) = (move.Removed, move.From, move.Receiver);
         long removedId = _ids[r];
         long fromId = _ids[s];
+
+        // The removed cluster's points go to its receiver: the two merge, weights, means and errors
+        // (e = e_r + e_v + Ward's cost), so neither the points nor their weight are lost. When the
+        // receiver is the cluster split, they merge into the part that keeps its id.
+        double removedWeight = _weights[r];
+        double removedInertia = _inertia[r];
+        double[] removedCentroid = _centroids.AsSpan(r * d, d).ToArray();
         events.Add(new ClusterEvent(
             ClusterEventKind.Removed, version, r, removedId, null,
             FormattableString.Invariant($"least utility {move.Utility:G4} (its points go to cluster {_ids[move.Receiver]})")));
@@ -426,6 +433,7 @@ public sealed class ClusterModel
         move.FromCentroid.CopyTo(_centroids, s * d);
         (_weights[r], _inertia[r]) = (move.NewWeight, move.NewInertia);
         (_weights[s], _inertia[s]) = (move.FromWeight, move.FromInertia);
+        Merge(v, removedCentroid, removedWeight, removedInertia);
         _ids[r] = _nextId++;
         string how = move.Split == RepairSplit.Recent ? "its points of the last batch, apart from its past" : "two groups of its points";
         events.Add(new ClusterEvent(
@@ -436,6 +444,30 @@ public sealed class ClusterModel
         _heldUntil[r] = hold;
         _heldUntil[s] = hold;
         _heldUntil[move.Receiver] = hold;
+    }
+
+    /// <summary>Folds a removed cluster (centroid, weight, error) into slot <paramref name="v"/>: the merged cluster's mean, total weight and error about that mean.</summary>
+    private void Merge(int v, double[] centroid, double weight, double inertia)
+    {
+        int d = Dimensions;
+        double kept = _weights[v];
+        double total = kept + weight;
+        if (!(total > 0))
+        {
+            return;
+        }
+
+        Span<double> mu = _centroids.AsSpan(v * d, d);
+        double between = 0;
+        for (int j = 0; j < d; j++)
+        {
+            double diff = centroid[j] - mu[j];
+            between += diff * diff;
+            mu[j] = ((kept * mu[j]) + (weight * centroid[j])) / total;
+        }
+
+        _inertia[v] += inertia + (kept * weight / total * between);
+        _weights[v] = total;
     }
 
     private void Remember(ClusterEvent e)

@@ -103,25 +103,25 @@ internal static class ClusterRepair
             return null;
         }
 
-        // The removal: the least utility bound w_c ‖μ_c − μ_ν‖² among clusters not held.
+        // The removal: the pair of clusters, one of them not held, whose merge costs least.
         int removed = -1;
         int receiver = -1;
         double utility = double.PositiveInfinity;
-        (int[] nearestOther, double[] nearestDistance) = NearestOthers(model.Centroids, k, d);
+        (int[] partner, double[] cost) = CheapestMerges(model.Centroids, model.Weights, k, d);
         for (int c = 0; c < k; c++)
         {
-            if (model.HeldUntil[c] >= version || model.Reseeded[c])
+            if (model.HeldUntil[c] >= version || model.Reseeded[c] || partner[c] < 0)
             {
                 continue;
             }
 
-            (int nearest, double distance) = (nearestOther[c], nearestDistance[c]);
-            double u = model.Weights[c] * distance;
-            if (u < utility)
+            // Of a pair, the lighter goes (its id retires; the heavier keeps its own).
+            double u = cost[c];
+            if (u < utility || (u == utility && removed >= 0 && model.Weights[c] < model.Weights[removed]))
             {
                 utility = u;
                 removed = c;
-                receiver = nearest;
+                receiver = partner[c];
             }
         }
 
@@ -279,38 +279,43 @@ internal static class ClusterRepair
     }
 
     /// <summary>
-    /// Each centroid's nearest other (ties to the lowest index) and squared distance, each pair computed
-    /// once: ‖μ_o − μ_c‖² has the bits of ‖μ_c − μ_o‖² (a negation is exact), and each cluster meets its
-    /// others in ascending order, as a scan per cluster would.
+    /// Each cluster's cheapest merge: the other cluster o (ties to the lowest index) and the error the
+    /// merge adds, w_c w_o / (w_c + w_o) ‖μ_c − μ_o‖² (Ward's cost; exact for discounted means). Each pair
+    /// is computed once: the cost is symmetric in its bits (‖μ_o − μ_c‖² is ‖μ_c − μ_o‖², a negation is
+    /// exact, and the weights' product and sum commute), and each cluster meets its others in ascending
+    /// order, as a scan per cluster would.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (int[] Nearest, double[] SquaredDistance) NearestOthers(double[] centroids, int k, int d)
+    private static (int[] Partner, double[] Cost) CheapestMerges(double[] centroids, double[] weights, int k, int d)
     {
-        var nearest = new int[k];
+        var partner = new int[k];
         var best = new double[k];
         Array.Fill(best, double.PositiveInfinity);
-        Array.Fill(nearest, -1);
+        Array.Fill(partner, -1);
         ref double origin = ref MemoryMarshal.GetArrayDataReference(centroids);
         for (int c = 0; c < k; c++)
         {
+            double wc = weights[c];
             for (int o = c + 1; o < k; o++)
             {
-                double sum = SquaredDistance(ref Unsafe.Add(ref origin, c * d), ref Unsafe.Add(ref origin, o * d), d);
+                double wo = weights[o];
+                double total = wc + wo;
+                double sum = total > 0 ? wc * wo / total * SquaredDistance(ref Unsafe.Add(ref origin, c * d), ref Unsafe.Add(ref origin, o * d), d) : 0;
                 if (sum < best[c])
                 {
                     best[c] = sum;
-                    nearest[c] = o;
+                    partner[c] = o;
                 }
 
                 if (sum < best[o])
                 {
                     best[o] = sum;
-                    nearest[o] = c;
+                    partner[o] = c;
                 }
             }
         }
 
-        return (nearest, best);
+        return (partner, best);
     }
 
     /// <summary>‖a − b‖² over d values, as the span overload sums it.</summary>
