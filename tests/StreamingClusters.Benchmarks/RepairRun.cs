@@ -339,7 +339,20 @@ internal static class RepairRun
                         t += Seeding - Batch;
                     }
 
-                    moves += Apply(model, target, n, Math.Pow(0.5, (double)n / HalfLife));
+                    if (Environment.GetEnvironmentVariable("TRACE_DRIFT") == seed.ToString(CultureInfo.InvariantCulture) && repair && after)
+                    {
+                        var statistics = new ClusterStatistics(K, D);
+                        HardEStep.Accumulate(model.Current, target.AsSpan(0, n * D), statistics);
+                        ModelUpdate update = model.Apply(statistics, Math.Pow(0.5, (double)n / HalfLife), target.AsSpan(0, n * D));
+                        moves += update.Events.Count(e => e.Kind is ClusterEventKind.SplitOff or ClusterEventKind.Reseeded);
+                        ArrivingGroupState? g = model.ToState().RepairGroup;
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"STEP {t - Before} counts {string.Join(',', statistics.Counts.ToArray())} weights {string.Join(',', model.Weights.ToArray().Select(w => w.ToString("F0", CultureInfo.InvariantCulture)))} group {g?.Slot} gain {g?.Gain:G4} least {model.ToState().RepairLeastUtility:G4} {string.Join(" | ", update.Events.Select(e => e.Reason))}"));
+                    }
+                    else
+                    {
+                        moves += Apply(model, target, n, Math.Pow(0.5, (double)n / HalfLife));
+                    }
+
                     if (after)
                     {
                         sinceBirth += n;

@@ -37,6 +37,9 @@ public sealed class ClusterModel
     /// <summary>The least utility the repair's last look found (a lower bound of the next, as moves remove the least): a recent split worth more looks at once; +∞ before any look.</summary>
     private double _lastLeastUtility = double.PositiveInfinity;
 
+    /// <summary>The group the repair follows, arriving at a cluster apart from its past; null when none (or after any move).</summary>
+    private ArrivingGroupState? _group;
+
     /// <summary>The latest changes of ids, oldest first, at most <see cref="RecentEventCapacity"/>.</summary>
     private readonly Queue<ClusterEvent> _recentEvents = new();
 
@@ -154,6 +157,7 @@ public sealed class ClusterModel
         }
 
         model._lastLeastUtility = state.RepairLeastUtility ?? double.PositiveInfinity;
+        model._group = state.RepairGroup is { } group && group.Slot >= 0 && group.Slot < k && group.Mean.Length == model.Dimensions && group.PastCentroid.Length == model.Dimensions ? group : null;
 
         foreach (ClusterEvent e in state.RecentEvents ?? [])
         {
@@ -184,6 +188,7 @@ public sealed class ClusterModel
         RecentEvents = [.. _recentEvents],
         HeldUntil = (long[])_heldUntil.Clone(),
         RepairLeastUtility = double.IsFinite(_lastLeastUtility) ? _lastLeastUtility : null,
+        RepairGroup = _group,
         RandomState = _random.GetState(),
     };
 
@@ -407,13 +412,18 @@ public sealed class ClusterModel
             HeldUntil = _heldUntil,
             Reseeded = reseeded,
             LastLeastUtility = _lastLeastUtility,
+            Group = _group,
         };
         RepairMove? found = ClusterRepair.Find(inputs, statistics, discount, version, version % Settings.RepairEvery == 0, recentPoints, _random);
         _lastLeastUtility = inputs.LastLeastUtility;
+        _group = inputs.Group;
         if (found is not { } move)
         {
             return;
         }
+
+        // A move changes the statistics the group was split from.
+        _group = null;
 
         int d = Dimensions;
         (int r, int s, int v) = (move.Removed, move.From, move.Receiver);

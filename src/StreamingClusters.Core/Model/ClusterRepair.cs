@@ -5,40 +5,43 @@ using StreamingClusters.Seeding;
 namespace StreamingClusters.Model;
 
 /// <summary>
-/// Repair of local optima while the stream runs (after breathing k-means, Fritzke 2020): the cluster of
-/// least utility is removed and a new one split off another, when the split's gain is worth more than
-/// what the removal costs. Two splits are weighed: the batch's points of a cluster apart from its past
-/// (a group arriving where a cluster already was: exact gain from the statistics, O(k d), every batch),
-/// and, at each look, two-means on the batch's points of the cluster of largest error (a cluster that
-/// holds two groups).
+/// Repair of local optima while the stream runs (after breathing k-means, Fritzke 2020): the pair of
+/// clusters whose merge costs least is merged, and the slot it frees takes a cluster split off another,
+/// when the split's gain is worth more than the merge's cost. Two splits are weighed: a group of points
+/// arriving at a cluster apart from its past (followed across batches: exact gain from the statistics,
+/// O(k d) per batch), and, at each look, two-means on the batch's points of the cluster of largest error
+/// (a cluster that holds two groups).
 /// </summary>
 /// <remarks>
 /// <para>
-/// Utility u_c = Σ (d₂ − d₁) over c's points is the error added if c vanished. Sending all of c's
-/// points to its nearest other centroid ν is one way of reassigning them, so u_c ≤ Σ (‖x − μ_ν‖² −
-/// ‖x − μ_c‖²) = w_c ‖μ_c − μ_ν‖², exactly, when μ_c is the (discounted) mean of its points. The
-/// repair takes that bound, read from the centroids and weights alone, as the cost of a removal:
-/// it never underrates a removal's cost, costs the E-step nothing, and is exact for clusters whose
-/// runner-up is one neighbour (a blob cut in two).
+/// The removal is a merge: the removed cluster's weight, mean and error fold into its partner's, so no
+/// point's weight is lost, and its cost is exact in the model's own (discounted) statistics: Ward's
+/// w_c w_o / (w_c + w_o) ‖μ_c − μ_o‖². The runner-up utility Σ (d₂ − d₁) would price another move
+/// (the points scattered to their runner-ups, no centroid moving); both are at most w_c ‖μ_c − μ_o‖²,
+/// and the next E-step lowers either. Ward's cost needs no runner-up from the E-step's kernels; the
+/// bound w_c ‖μ_c − μ_ν‖² used before, without the merge, lost the removed cluster's weight and left
+/// long-lived clusters light and cheap to remove.
 /// </para>
 /// <para>
 /// Error e_c is the model's discounted inertia, so the repair sees the recent past the M-step sees.
-/// The gain of splitting the cluster of largest error is measured, not assumed: two-means on its
-/// points in the batch (seeded by a D² draw and its mirror through the centroid), scaled from the
-/// sample to the cluster's weight. A move is made only when that gain is more than
-/// <see cref="Margin"/> times the removal's cost, and it holds the new cluster, the one it split off
-/// and the removed one's neighbour (which takes its points) still for a while: none of them can be
-/// removed by the next moves, so a move is never undone at once.
+/// A group arriving at a cluster is followed while the cluster keeps getting points: the cluster's
+/// weight and mean are exactly its past's (weight and centroid when the group began, discounted since)
+/// and the group's, so the split gains P N / (P + N) ‖μ_past − x̄_group‖², which grows with a real
+/// group and stays near d σ² for noise. The spread split's gain is measured, not assumed: two-means on
+/// the cluster's points in the batch, scaled from the sample to the cluster's weight. A move is made only
+/// when the gain is more than <see cref="Margin"/> (<see cref="RecentMargin"/> for an arriving group)
+/// times the merge's cost, and it holds the new cluster, the one it split off and the merge's receiver
+/// still for a while: none of them can be removed by the next moves, so a move is never undone at once.
 /// </para>
 /// </remarks>
 internal static class ClusterRepair
 {
     /// <summary>How many times the removal's cost a split's gain must be worth.</summary>
-    public const double Margin = 2;
+    public const double Margin = 1.5;
 
     /// <summary>
-    /// How many times the removal's cost a recent split's gain must be worth: its gain is exact (the
-    /// batch's own statistics), the cost an upper bound, so a gain just above the cost is real.
+    /// How many times the removal's cost an arriving group's split must be worth: both are exact in the
+    /// model's statistics, so a gain above the cost is real.
     /// </summary>
     public const double RecentMargin = 1;
 
@@ -68,37 +71,10 @@ internal static class ClusterRepair
             return null;
         }
 
-        // The recent split of each cluster: the batch's points apart from the cluster's past. Exact and
-        // O(k d): gain = (a w n / (a w + n)) ‖μ_before − x̄_batch‖², the between-groups error.
-        ReadOnlySpan<long> counts = statistics.Counts;
-        int recent = -1;
-        double recentGain = 0;
-        for (int c = 0; c < k; c++)
-        {
-            long n = counts[c];
-            double past = discount * model.PreviousWeights[c];
-            if (n < MinimumPoints || past <= 0 || model.Reseeded[c])
-            {
-                continue;
-            }
-
-            double between = 0;
-            ReadOnlySpan<double> sum = statistics.SumOf(c);
-            for (int j = 0; j < d; j++)
-            {
-                double diff = model.PreviousCentroids[(c * d) + j] - (sum[j] / n);
-                between += diff * diff;
-            }
-
-            double gain = past * n / (past + n) * between;
-            if (gain > recentGain)
-            {
-                recentGain = gain;
-                recent = c;
-            }
-        }
-
-        if (!look && !(recentGain > RecentMargin * model.LastLeastUtility))
+        ArrivingGroupState? group = FollowGroup(model, statistics, discount);
+        double groupGain = group?.Gain ?? 0;
+        model.Group = group;
+        if (!look && !(groupGain > RecentMargin * model.LastLeastUtility))
         {
             return null;
         }
@@ -131,24 +107,14 @@ internal static class ClusterRepair
             return null;
         }
 
-        if (recent >= 0 && recent != removed && recentGain > RecentMargin * utility)
+        if (group is not null && group.Slot != removed && groupGain > RecentMargin * utility)
         {
-            long n = counts[recent];
-            double past = discount * model.PreviousWeights[recent];
-            var mean = new double[d];
-            ReadOnlySpan<double> sum = statistics.SumOf(recent);
-            for (int j = 0; j < d; j++)
-            {
-                mean[j] = sum[j] / n;
-            }
-
-            // The batch's error about its own mean: its error about the old centroid less the between part.
-            double batchError = Math.Max(0, statistics.SquaredErrors[recent] - (n * SquaredDistance(mean, model.PreviousCentroids.AsSpan(recent * d, d))));
-            return new RepairMove(RepairSplit.Recent, removed, recent, receiver, utility, recentGain,
-                mean, model.PreviousCentroids.AsSpan(recent * d, d).ToArray(), n, batchError, past, discount * model.PreviousInertia[recent]);
+            return new RepairMove(RepairSplit.Recent, removed, group.Slot, receiver, utility, groupGain,
+                group.Mean, group.PastCentroid, group.Weight, group.Error, group.PastWeight, group.PastInertia);
         }
 
         // The spread split: the largest error among clusters with enough of the batch's points to measure it.
+        ReadOnlySpan<long> counts = statistics.Counts;
         int split = -1;
         for (int c = 0; c < k; c++)
         {
@@ -165,6 +131,120 @@ internal static class ClusterRepair
         }
 
         return SpreadSplit(model, split, removed, receiver, utility, points, random);
+    }
+
+    /// <summary>
+    /// The group followed after this batch. The followed cluster's points of the batch join its group
+    /// (dropped when it has fewer than <see cref="MinimumPoints"/> of them or was reseeded); a cluster's
+    /// points of the batch apart from its past (the followed one's too: a second group arriving where the
+    /// first did) start a new group when they alone are worth more. Exact and O(k d): the cluster's weight and mean are its past's and its group's, so the
+    /// gain is the between-groups error P N / (P + N) ‖μ_past − x̄_group‖².
+    /// </summary>
+    private static ArrivingGroupState? FollowGroup(RepairInputs model, Statistics.ClusterStatistics statistics, double discount)
+    {
+        int k = model.Weights.Length;
+        int d = model.Centroids.Length / k;
+        ReadOnlySpan<long> counts = statistics.Counts;
+        ArrivingGroupState? group = model.Group;
+        if (group is not null)
+        {
+            int g = group.Slot;
+            long n = counts[g];
+            if (n < MinimumPoints || model.Reseeded[g])
+            {
+                group = null;
+            }
+            else
+            {
+                // Chan's update: the group's (discounted) weight, mean and error about its mean with the batch's points.
+                double kept = discount * group.Weight;
+                double total = kept + n;
+                ReadOnlySpan<double> sum = statistics.SumOf(g);
+                var mean = new double[d];
+                double between = 0;
+                double spread = 0;
+                for (int j = 0; j < d; j++)
+                {
+                    double batchMean = sum[j] / n;
+                    double diff = group.Mean[j] - batchMean;
+                    between += diff * diff;
+                    double off = batchMean - model.PreviousCentroids[(g * d) + j];
+                    spread += off * off;
+                    mean[j] = ((kept * group.Mean[j]) + sum[j]) / total;
+                }
+
+                double batchError = Math.Max(0, statistics.SquaredErrors[g] - (n * spread));
+                group = group with
+                {
+                    PastWeight = discount * group.PastWeight,
+                    PastInertia = discount * group.PastInertia,
+                    Mean = mean,
+                    Weight = total,
+                    Error = (discount * group.Error) + batchError + (kept * n / total * between),
+                };
+            }
+        }
+
+        // The best new group: a cluster's points of the batch apart from its past.
+        int recent = -1;
+        double recentGain = 0;
+        for (int c = 0; c < k; c++)
+        {
+            long n = counts[c];
+            double past = discount * model.PreviousWeights[c];
+            if (n < MinimumPoints || past <= 0 || model.Reseeded[c])
+            {
+                continue;
+            }
+
+            double between = 0;
+            ReadOnlySpan<double> sum = statistics.SumOf(c);
+            for (int j = 0; j < d; j++)
+            {
+                double diff = model.PreviousCentroids[(c * d) + j] - (sum[j] / n);
+                between += diff * diff;
+            }
+
+            double gain = past * n / (past + n) * between;
+            if (gain > recentGain)
+            {
+                recentGain = gain;
+                recent = c;
+            }
+        }
+
+        if (recent < 0 || !(recentGain > (group?.Gain ?? 0)))
+        {
+            return group;
+        }
+
+        return NewGroup(model, statistics, discount, recent);
+    }
+
+    /// <summary>A group of one batch: cluster <paramref name="slot"/>'s points of the batch apart from its past.</summary>
+    private static ArrivingGroupState NewGroup(RepairInputs model, Statistics.ClusterStatistics statistics, double discount, int slot)
+    {
+        int d = model.Centroids.Length / model.Weights.Length;
+        long n = statistics.Counts[slot];
+        var mean = new double[d];
+        ReadOnlySpan<double> sum = statistics.SumOf(slot);
+        for (int j = 0; j < d; j++)
+        {
+            mean[j] = sum[j] / n;
+        }
+
+        // The batch's error about its own mean: its error about the old centroid less the between part.
+        ReadOnlySpan<double> before = model.PreviousCentroids.AsSpan(slot * d, d);
+        return new ArrivingGroupState
+        {
+            Slot = slot,
+            PastCentroid = before.ToArray(),
+            PastWeight = discount * model.PreviousWeights[slot],
+            PastInertia = discount * model.PreviousInertia[slot],
+            Mean = mean,
+            Weight = n,
+            Error = Math.Max(0, statistics.SquaredErrors[slot] - (n * SquaredDistance(mean, before))),
+        };
     }
 
     private static RepairMove? SpreadSplit(RepairInputs model, int split, int removed, int receiver, double utility, ReadOnlySpan<float> points, ModelRandom random)
@@ -412,6 +492,9 @@ internal sealed class RepairInputs
     public required long[] HeldUntil { get; init; }
 
     public required bool[] Reseeded { get; init; }
+
+    /// <summary>Gets or sets the group arriving apart from its cluster's past that the repair follows, or null.</summary>
+    public ArrivingGroupState? Group { get; set; }
 
     /// <summary>Gets or sets the least utility the last look found (+∞ before the first).</summary>
     public double LastLeastUtility { get; set; }
