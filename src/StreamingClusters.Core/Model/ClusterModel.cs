@@ -414,7 +414,9 @@ public sealed class ClusterModel
             LastLeastUtility = _lastLeastUtility,
             Group = _group,
         };
-        RepairMove? found = ClusterRepair.Find(inputs, statistics, discount, version, version % Settings.RepairEvery == 0, recentPoints, _random);
+        RepairMove? found = ClusterRepair.Find(
+            inputs, statistics, discount, version, look: version % Settings.RepairEvery == 0,
+            refresh: version % ((long)Settings.RepairEvery * ClusterRepair.RefreshEvery) == 0, recentPoints, _random);
         _lastLeastUtility = inputs.LastLeastUtility;
         _group = inputs.Group;
         if (found is not { } move)

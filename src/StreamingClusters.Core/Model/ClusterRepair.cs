@@ -45,6 +45,12 @@ internal static class ClusterRepair
     /// </summary>
     public const double RecentMargin = 1;
 
+    /// <summary>The share of the last look's least cost a candidate must pass for the cadence's look to be made.</summary>
+    public const double LookShare = 0.5;
+
+    /// <summary>Every how many of the cadence's looks one is made whatever the candidates.</summary>
+    public const int RefreshEvery = 16;
+
     /// <summary>The most points of a batch read to measure a split (the first ones, in arrival order).</summary>
     public const int MaxSample = 4096;
 
@@ -58,11 +64,12 @@ internal static class ClusterRepair
     /// <param name="statistics">The batch's statistics (against the version before).</param>
     /// <param name="discount">The discount the M-step applied.</param>
     /// <param name="version">The version being made.</param>
-    /// <param name="look">Whether to weigh every removal now (k² d flops); otherwise only when a recent split is worth the last look's least utility.</param>
+    /// <param name="look">Whether the cadence allows a look (k² d flops) now, made when a split could be worth <see cref="LookShare"/> of the last look's least cost; otherwise a look is made only when an arriving group is worth that whole cost.</param>
+    /// <param name="refresh">Whether to look now whatever the candidates (the cadence's refresh of the least cost).</param>
     /// <param name="points">The batch's points.</param>
     /// <param name="random">The model's generator.</param>
     /// <returns>The move, or null.</returns>
-    public static RepairMove? Find(RepairInputs model, Statistics.ClusterStatistics statistics, double discount, long version, bool look, ReadOnlySpan<float> points, ModelRandom random)
+    public static RepairMove? Find(RepairInputs model, Statistics.ClusterStatistics statistics, double discount, long version, bool look, bool refresh, ReadOnlySpan<float> points, ModelRandom random)
     {
         int k = model.Weights.Length;
         int d = model.Centroids.Length / k;
@@ -74,9 +81,25 @@ internal static class ClusterRepair
         ArrivingGroupState? group = FollowGroup(model, statistics, discount);
         double groupGain = group?.Gain ?? 0;
         model.Group = group;
-        if (!look && !(groupGain > RecentMargin * model.LastLeastUtility))
+        double last = model.LastLeastUtility;
+        if (!(groupGain > RecentMargin * last) && !refresh && double.IsFinite(last))
         {
-            return null;
+            // A look is worth its k² d flops only when a split could beat the merges' costs: an
+            // arriving group, or the largest error (a spread split gains less), against a part of the
+            // last look's least cost (centroids and weights move between looks).
+            double largest = 0;
+            for (int c = 0; c < k; c++)
+            {
+                if (statistics.Counts[c] >= MinimumPoints && !model.Reseeded[c])
+                {
+                    largest = Math.Max(largest, model.Inertia[c]);
+                }
+            }
+
+            if (!look || !(groupGain > RecentMargin * LookShare * last || largest > Margin * LookShare * last))
+            {
+                return null;
+            }
         }
 
         // The removal: the pair of clusters, one of them not held, whose merge costs least.
@@ -197,15 +220,8 @@ internal static class ClusterRepair
                 continue;
             }
 
-            double between = 0;
-            ReadOnlySpan<double> sum = statistics.SumOf(c);
-            for (int j = 0; j < d; j++)
-            {
-                double diff = model.PreviousCentroids[(c * d) + j] - (sum[j] / n);
-                between += diff * diff;
-            }
-
-            double gain = past * n / (past + n) * between;
+            // ‖μ − s / n‖² as ‖n μ − s‖² / n²: one division per cluster, not one per coordinate.
+            double gain = past * n / (past + n) * (ScaledSquaredDistance(model.PreviousCentroids.AsSpan(c * d, d), n, statistics.SumOf(c)) / ((double)n * n));
             if (gain > recentGain)
             {
                 recentGain = gain;
@@ -396,6 +412,20 @@ internal static class ClusterRepair
         }
 
         return (partner, best);
+    }
+
+    /// <summary>‖n μ − s‖², a coordinate at a time.</summary>
+    private static double ScaledSquaredDistance(ReadOnlySpan<double> mu, long n, ReadOnlySpan<double> sum)
+    {
+        double scale = n;
+        double total = 0;
+        for (int j = 0; j < mu.Length; j++)
+        {
+            double diff = (scale * mu[j]) - sum[j];
+            total += diff * diff;
+        }
+
+        return total;
     }
 
     /// <summary>‖a − b‖² over d values, as the span overload sums it.</summary>
