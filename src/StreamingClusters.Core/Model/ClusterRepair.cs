@@ -132,8 +132,7 @@ internal static class ClusterRepair
 
         if (group is not null && group.Slot != removed && groupGain > RecentMargin * utility)
         {
-            return new RepairMove(RepairSplit.Recent, removed, group.Slot, receiver, utility, groupGain,
-                group.Mean, group.PastCentroid, group.Weight, group.Error, group.PastWeight, group.PastInertia);
+            return ArrivingSplit(model, group, statistics, removed, receiver, utility, groupGain, points);
         }
 
         // The spread split: the largest error among clusters with enough of the batch's points to measure it.
@@ -261,6 +260,129 @@ internal static class ClusterRepair
             Weight = n,
             Error = Math.Max(0, statistics.SquaredErrors[slot] - (n * SquaredDistance(mean, before))),
         };
+    }
+
+    /// <summary>
+    /// The split of an arriving group off its cluster. The group's points of earlier batches stay in it;
+    /// of this batch's points of the cluster, those two-means (from the group's mean and the past
+    /// centroid) puts on the group's side join it, the others stay with the past: a group arriving
+    /// among the cluster's own points takes only its own. The cluster keeps the rest of its statistics
+    /// (its weight and sum less the group's).
+    /// </summary>
+    private static RepairMove ArrivingSplit(RepairInputs model, ArrivingGroupState group, Statistics.ClusterStatistics statistics, int removed, int receiver, double utility, double gain, ReadOnlySpan<float> points)
+    {
+        int k = model.Weights.Length;
+        int d = model.Centroids.Length / k;
+        int s = group.Slot;
+        long batchCount = statistics.Counts[s];
+        ReadOnlySpan<double> batchSum = statistics.SumOf(s);
+
+        // This batch's points of the cluster, as the E-step assigned them (against the version before).
+        int m = Math.Min(points.Length / d, MaxSample);
+        ReadOnlySpan<float> sample = points[..(m * d)];
+        var labels = new int[m];
+        var distances = new float[m];
+        HardEStep.Assign(new CentroidSet(model.PreviousCentroids, k), sample, labels, distances);
+        var members = new List<int>();
+        for (int i = 0; i < m; i++)
+        {
+            if (labels[i] == s)
+            {
+                members.Add(i);
+            }
+        }
+
+        double earlier = Math.Max(0, group.Weight - batchCount);
+        var newSum = new double[d];
+        for (int j = 0; j < d; j++)
+        {
+            newSum[j] = (group.Weight * group.Mean[j]) - batchSum[j];
+        }
+
+        double newWeight = earlier;
+        double newError = group.Weight > 0 ? group.Error * (earlier / group.Weight) : 0;
+        if (members.Count >= MinimumPoints)
+        {
+            double[] a = (double[])group.Mean.Clone();
+            double[] b = (double[])group.PastCentroid.Clone();
+            _ = TwoMeans(sample, d, members, a, b);
+            var sideSum = new double[d];
+            int side = 0;
+            foreach (int i in members)
+            {
+                ReadOnlySpan<float> x = sample.Slice(i * d, d);
+                if (SquaredDistance(x, a) <= SquaredDistance(x, b))
+                {
+                    side++;
+                    for (int j = 0; j < d; j++)
+                    {
+                        sideSum[j] += x[j];
+                    }
+                }
+            }
+
+            // From the sample to the batch: exact when the sample is the whole batch.
+            double scale = (double)batchCount / members.Count;
+            double sideError = 0;
+            if (side > 0)
+            {
+                var sideMean = new double[d];
+                for (int j = 0; j < d; j++)
+                {
+                    sideMean[j] = sideSum[j] / side;
+                }
+
+                foreach (int i in members)
+                {
+                    ReadOnlySpan<float> x = sample.Slice(i * d, d);
+                    if (SquaredDistance(x, a) <= SquaredDistance(x, b))
+                    {
+                        sideError += SquaredDistance(x, sideMean);
+                    }
+                }
+            }
+
+            for (int j = 0; j < d; j++)
+            {
+                newSum[j] += scale * sideSum[j];
+            }
+
+            newWeight += scale * side;
+            newError += scale * sideError;
+        }
+        else
+        {
+            for (int j = 0; j < d; j++)
+            {
+                newSum[j] += batchSum[j];
+            }
+
+            newWeight += batchCount;
+            newError = group.Error;
+        }
+
+        double weight = model.Weights[s];
+        if (!(newWeight > 0) || !(weight - newWeight > 0))
+        {
+            return new RepairMove(RepairSplit.Recent, removed, s, receiver, utility, gain,
+                group.Mean, group.PastCentroid, group.Weight, group.Error, group.PastWeight, group.PastInertia);
+        }
+
+        var newCentroid = new double[d];
+        var fromCentroid = new double[d];
+        double fromWeight = weight - newWeight;
+        double between = 0;
+        for (int j = 0; j < d; j++)
+        {
+            newCentroid[j] = newSum[j] / newWeight;
+            fromCentroid[j] = ((weight * model.Centroids[(s * d) + j]) - newSum[j]) / fromWeight;
+            double diff = newCentroid[j] - fromCentroid[j];
+            between += diff * diff;
+        }
+
+        double fromError = Math.Max(0, model.Inertia[s] - newError - (newWeight * fromWeight / weight * between));
+        return new RepairMove(RepairSplit.Recent, removed, s, receiver, utility, gain,
+            newCentroid, fromCentroid, newWeight, newError, fromWeight, fromError);
     }
 
     private static RepairMove? SpreadSplit(RepairInputs model, int split, int removed, int receiver, double utility, ReadOnlySpan<float> points, ModelRandom random)

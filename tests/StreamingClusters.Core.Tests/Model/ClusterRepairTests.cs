@@ -68,6 +68,31 @@ public class ClusterRepairTests
     }
 
     [Fact]
+    public void Apply_NewGroupArrivesAmongAClustersOwnPoints_SplitsOffOnlyItsOwn()
+    {
+        // Blob (20, 20) arrives mixed with blob (20, 0), whose centroid is its nearest: a split that took
+        // all of the cluster's batch points would leave the new centroid between the two, for good
+        // (no forgetting).
+        var sut = new ClusterModel(new ModelSettings(3, 2) { Seed = 9, Repair = true });
+        sut.SetCentroids([-0.8, 0, 0.8, 0, 20, 0]);
+        var random = new ModelRandom(5);
+        var events = new List<ClusterEvent>();
+        for (int b = 0; b < 20; b++)
+        {
+            events.AddRange(Streaming.Step(sut, Batch(random, blobs: [0, 1])).Events);
+        }
+
+        for (int b = 0; b < 10; b++)
+        {
+            events.AddRange(Streaming.Step(sut, Batch(random, blobs: [0, 1, 2])).Events);
+        }
+
+        ClusterEvent split = Assert.Single(events, e => e.Kind == ClusterEventKind.SplitOff);
+        Assert.Equal(2, split.FromId);
+        Assert.All(new[] { 0, 1, 2 }, blob => Assert.True(NearestDistance(sut, blob) < 0.3, $"blob {blob} is {NearestDistance(sut, blob)} from its nearest centroid"));
+    }
+
+    [Fact]
     public void Restore_WhileAGroupArrives_ContinuesBitForBit()
     {
         var sut = new ClusterModel(new ModelSettings(3, 2) { Seed = 9, Repair = true });
