@@ -26,6 +26,7 @@ internal sealed class CommandLineSwitches
         ("--batch-timeout", $"{Section}:BatchTimeout", "TIME", "longest a started batch waits (e.g. 500ms, 1s, 00:00:01)"),
         ("--half-life", $"{Section}:HalfLife", "H", "forgetting: 20000points, 50batches, 10m, or none"),
         ("--scaling", $"{Section}:Scaling", "none|standardize", "put columns in comparable units: standardize scales each to mean 0, std 1 (learnt from the seeding buffer, then fixed); centroids stay in the input's units"),
+        ("--repair", $"{Section}:Repair", "on|off", "repair local optima while running: merge the two clusters that cost least and split off the one that gains most (default on); off to measure its effect"),
         ("--seed", $"{Section}:Seed", "N", "random seed (seeding and reseeding)"),
         ("--parallelism", $"{Section}:Parallelism", "N", "E-step threads (0 = every core)"),
         ("--snapshot-out", $"{Section}:SnapshotPath", "PATH", "write the final snapshot as JSON to PATH"),
@@ -184,6 +185,14 @@ internal sealed class CommandLineSwitches
                 return $"--half-life '{value}' is not a half-life: give a count with its unit (20000points, 50batches), a duration (10m, 30s, 2h) or none.";
             case "--scaling" when !ScalingModes.TryParse(value, out _):
                 return $"--scaling must be none or standardize, not '{value}'.";
+            case "--repair":
+                if (value is not ("on" or "off"))
+                {
+                    return $"--repair must be on or off, not '{value}'.";
+                }
+
+                Settings[setting!] = value == "on" ? "true" : "false";
+                break;
             default:
                 Settings[setting!] = value ?? "true";
                 break;
