@@ -27,6 +27,7 @@ internal sealed class CommandLineSwitches
         ("--half-life", $"{Section}:HalfLife", "H", "forgetting: 20000points, 50batches, 10m, or none"),
         ("--scaling", $"{Section}:Scaling", "none|standardize", "put columns in comparable units: standardize scales each to mean 0, std 1 (learnt from the seeding buffer, then fixed); centroids stay in the input's units"),
         ("--model", $"{Section}:Model", "kmeans|gmm", "the model: kmeans (nearest centroid) or gmm (a Gaussian mixture with diagonal covariances and learnt priors; scores are log-likelihoods)"),
+        ("--repair", $"{Section}:Repair", "on|off", "repair local optima while running: merge the two clusters that cost least and split off the one that gains most (default on); off to measure its effect"),
         ("--seed", $"{Section}:Seed", "N", "random seed (seeding and reseeding)"),
         ("--parallelism", $"{Section}:Parallelism", "N", "E-step threads (0 = every core)"),
         ("--snapshot-out", $"{Section}:SnapshotPath", "PATH", "write the final snapshot as JSON to PATH"),
@@ -245,6 +246,14 @@ internal sealed class CommandLineSwitches
                 return $"--scaling must be none or standardize, not '{value}'.";
             case "--model" when !ModelKinds.TryParse(value, out _):
                 return $"--model must be kmeans or gmm, not '{value}'.";
+            case "--repair":
+                if (value is not ("on" or "off"))
+                {
+                    return $"--repair must be on or off, not '{value}'.";
+                }
+
+                Settings[setting!] = value == "on" ? "true" : "false";
+                break;
             default:
                 Settings[setting!] = value ?? "true";
                 break;

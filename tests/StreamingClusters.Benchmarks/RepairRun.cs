@@ -47,7 +47,10 @@ internal static class RepairRun
                 Drift(seeds);
                 break;
             case "cost":
-                Cost(args[2], Option(args, "--rounds", 5));
+                Cost(args[2], Option(args, "--rounds", 5), Option(args, "--passes", 3));
+                break;
+            case "trace":
+                Trace(Option(args, "--seed", 1), Option(args, "--points", 1_000_000), Array.IndexOf(args, "--arrival") < 0);
                 break;
             case "long":
                 Long(Option(args, "--points", 10_000_000), seeds);
@@ -91,34 +94,223 @@ internal static class RepairRun
         }
     }
 
-    /// <summary>The whole model step (E-step, M-step, repair) over the blobs file in arrival order, the repair off and on in turn; the fastest round of each.</summary>
-    private static void Cost(string path, int rounds)
+    /// <summary>
+    /// One seed's run on the blobs (runs of 10,000 per blob unless <c>--arrival</c>), the repair on: each
+    /// move and reseed with the point it happened at and the blob then arriving, and at the end each blob
+    /// that has no centroid of its own or more than one, with its share of the objective above its spread's.
+    /// </summary>
+    private static void Trace(int seed, int count, bool runs)
     {
         const int D = 16, K = 64;
-        float[] points = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
-        var best = new Dictionary<bool, double> { [false] = double.MaxValue, [true] = double.MaxValue };
-        var estep = new Dictionary<bool, double> { [false] = double.MaxValue, [true] = double.MaxValue };
-        for (int round = 0; round < rounds; round++)
+        var generator = new BlobStream(D, K, side: 30, seed: 1234);
+        var points = new float[count * D];
+        var labels = new int[count];
+        for (int i = 0; i < count; i++)
         {
-            foreach (bool repair in new[] { false, true })
+            labels[i] = generator.Next(points.AsSpan(i * D, D));
+        }
+
+        float[] data = points;
+        int[] dataLabels = labels;
+        if (runs)
+        {
+            (data, dataLabels) = RunsOfWithLabels(points, labels, D, K, 10_000);
+        }
+
+        var model = new ClusterModel(new ModelSettings(K, D) { Seed = (ulong)seed, Repair = true, RepairEvery = Every, ReseedRatio = ReseedRatio });
+        model.Seed(data.AsSpan(0, Seeding * D));
+        for (int start = 0; start < count;)
+        {
+            int n = start == 0 ? Seeding : Math.Min(Batch, count - start);
+            ReadOnlySpan<float> batch = data.AsSpan(start * D, n * D);
+            var statistics = new ClusterStatistics(K, D);
+            HardEStep.Accumulate(model.Current, batch, statistics);
+            double[] before = model.Centroids.ToArray();
+            double[] weights = model.Weights.ToArray();
+            ModelUpdate update = model.Apply(statistics, 1, batch);
+            if (Environment.GetEnvironmentVariable("TRACE_FROM") is { } from && start >= int.Parse(from, CultureInfo.InvariantCulture) && start < int.Parse(from, CultureInfo.InvariantCulture) + 20_000)
             {
-                var watch = Stopwatch.StartNew();
-                (ClusterModel model, _) = Stream(points, D, K, 1, repair, halfLife: 0);
-                best[repair] = Math.Min(best[repair], watch.Elapsed.TotalSeconds);
-                watch.Restart();
-                var statistics = new ClusterStatistics(K, D);
-                for (int start = 0; start < points.Length; start += Batch * D)
+                int bestC = -1;
+                double bestGain = 0;
+                for (int c = 0; c < K; c++)
                 {
-                    statistics.Clear();
-                    HardEStep.Accumulate(model.Current, points.AsSpan(start, Math.Min(Batch * D, points.Length - start)), statistics);
+                    long m = statistics.Counts[c];
+                    if (m < 8)
+                    {
+                        continue;
+                    }
+
+                    double between = 0;
+                    for (int j = 0; j < D; j++)
+                    {
+                        double diff = before[(c * D) + j] - (statistics.SumOf(c)[j] / m);
+                        between += diff * diff;
+                    }
+
+                    double gain = weights[c] * m / (weights[c] + m) * between;
+                    if (gain > bestGain)
+                    {
+                        (bestGain, bestC) = (gain, c);
+                    }
                 }
 
-                estep[repair] = Math.Min(estep[repair], watch.Elapsed.TotalSeconds);
+                double least = double.PositiveInfinity;
+                string leastText = "";
+                long[] held = model.ToState().HeldUntil!;
+                for (int c = 0; c < K; c++)
+                {
+                    for (int o = 0; o < K; o++)
+                    {
+                        if (o == c || held[c] >= model.Version)
+                        {
+                            continue;
+                        }
+
+                        double dist = 0;
+                        for (int j = 0; j < D; j++)
+                        {
+                            double diff = model.Centroids[(c * D) + j] - model.Centroids[(o * D) + j];
+                            dist += diff * diff;
+                        }
+
+                        double w = model.Weights[c] * model.Weights[o] / (model.Weights[c] + model.Weights[o]) * dist;
+                        if (w < least)
+                        {
+                            least = w;
+                            leastText = string.Create(CultureInfo.InvariantCulture, $"{c}(w {model.Weights[c]:F0} blob {NearestBlob(generator, model.Centroids.Slice(c * D, D), D)})+{o}(w {model.Weights[o]:F0} blob {NearestBlob(generator, model.Centroids.Slice(o * D, D), D)})");
+                        }
+                    }
+                }
+
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"STEP point {start} v {model.Version} blob {dataLabels[start]} recent {bestC} (w {weights[Math.Max(bestC, 0)]:F0} n {(bestC >= 0 ? statistics.Counts[bestC] : 0)}) gain {bestGain:G4} least {least:G4} {leastText} held {held.Count(h => h >= model.Version)}"));
+            }
+
+            foreach (ClusterEvent e in update.Events.Where(e => e.Kind != ClusterEventKind.Seeded))
+            {
+                ReadOnlySpan<double> mu = e.Kind == ClusterEventKind.Removed ? before.AsSpan(e.Slot * D, D) : model.Centroids.Slice(e.Slot * D, D);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"EVENT point {start} blob {dataLabels[start]}..{dataLabels[start + n - 1]} {e.Kind} slot {e.Slot} w {(e.Kind == ClusterEventKind.Removed ? weights[e.Slot] : model.Weights[e.Slot]):F0} near-blob {NearestBlob(generator, mu, D)} {e.Reason}"));
+            }
+
+            start += n;
+        }
+
+        var owners = new int[K];
+        for (int c = 0; c < K; c++)
+        {
+            owners[NearestBlob(generator, model.Centroids.Slice(c * D, D), D)]++;
+        }
+
+        var assigned = new int[count];
+        var distances = new float[count];
+        HardEStep.Assign(model.Current, points, assigned, distances);
+        var error = new double[K];
+        var size = new int[K];
+        for (int i = 0; i < count; i++)
+        {
+            error[labels[i]] += distances[i];
+            size[labels[i]]++;
+        }
+
+        double total = distances.Sum(x => (double)x) / count;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT seed {seed} objective {total:G6}"));
+        for (int b = 0; b < K; b++)
+        {
+            double ideal = D * generator.Spread(b) * generator.Spread(b);
+            double excess = (error[b] / size[b]) - ideal;
+            if (owners[b] != 1 || excess > 0.05 * ideal)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"BLOB {b} centroids {owners[b]} mean-error {error[b] / size[b]:F2} spread-error {ideal:F2} share-of-objective-above {excess * size[b] / count:F3}"));
+            }
+        }
+    }
+
+    private static int NearestBlob(BlobStream generator, ReadOnlySpan<double> mu, int d)
+    {
+        int best = 0;
+        double bestDistance = double.PositiveInfinity;
+        for (int b = 0; b < generator.Count; b++)
+        {
+            double sum = 0;
+            for (int j = 0; j < d; j++)
+            {
+                double diff = mu[j] - generator.Centre(b)[j];
+                sum += diff * diff;
+            }
+
+            if (sum < bestDistance)
+            {
+                (best, bestDistance) = (b, sum);
             }
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT whole-run off {best[false]:F3} s, on {best[true]:F3} s, ratio {best[true] / best[false]:F3}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT e-step alone off {estep[false]:F3} s, on {estep[true]:F3} s, ratio {estep[true] / estep[false]:F3}"));
+        return best;
+    }
+
+    /// <summary>
+    /// The model step's parts in thread CPU time (the machine is shared: time spent preempted does not
+    /// count), over <c>--passes</c> passes of the blobs file in arrival order: the E-step (statistics) and
+    /// the M-step with the reseed and the repair, the repair off and on in turn, one model each seeded
+    /// alike; per batch of 1,024, the median and the best of the rounds.
+    /// </summary>
+    private static void Cost(string path, int rounds, int passes)
+    {
+        const int D = 16, K = 64;
+        float[] points = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
+        int count = points.Length / D;
+        var estep = new Dictionary<bool, List<double>> { [false] = [], [true] = [] };
+        var mstep = new Dictionary<bool, List<double>> { [false] = [], [true] = [] };
+        long batches = 0;
+        for (int round = 0; round < rounds; round++)
+        {
+            foreach (bool repair in round % 2 == 0 ? new[] { false, true } : new[] { true, false })
+            {
+                var model = new ClusterModel(new ModelSettings(K, D) { Seed = 1, Repair = repair, RepairEvery = Every, ReseedRatio = ReseedRatio });
+                model.Seed(points.AsSpan(0, Seeding * D));
+                var statistics = new ClusterStatistics(K, D);
+                long e = 0, m = 0;
+                batches = 0;
+                for (int pass = 0; pass < passes; pass++)
+                {
+                    for (int start = 0; start < count; start += Batch)
+                    {
+                        ReadOnlySpan<float> batch = points.AsSpan(start * D, Math.Min(Batch, count - start) * D);
+                        long t0 = CpuNanoseconds();
+                        statistics.Clear();
+                        HardEStep.Accumulate(model.Current, batch, statistics);
+                        long t1 = CpuNanoseconds();
+                        model.Apply(statistics, 1, batch);
+                        long t2 = CpuNanoseconds();
+                        e += t1 - t0;
+                        m += t2 - t1;
+                        batches++;
+                    }
+                }
+
+                estep[repair].Add(e / 1000.0 / batches);
+                mstep[repair].Add(m / 1000.0 / batches);
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# {rounds} rounds of {batches} batches of {Batch} (d = {D}, k = {K}), thread CPU µs per batch, median (best)"));
+        foreach (bool repair in new[] { false, true })
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT repair {(repair ? "on" : "off")} e-step {Median(estep[repair]):F2} ({estep[repair].Min():F2}) m-step+repair {Median(mstep[repair]):F2} ({mstep[repair].Min():F2}) whole {Median(estep[repair]) + Median(mstep[repair]):F2}"));
+        }
+
+        double added = Median(mstep[true]) - Median(mstep[false]);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT repair adds {added:F2} µs per batch, {100 * added / (Median(estep[false]) + Median(mstep[false])):F1} % of the model step off"));
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static long CpuNanoseconds()
+    {
+        NativeMethods.ClockGetTime(NativeMethods.ClockThreadCpuTime, out NativeMethods.TimeSpec time);
+        return (time.Seconds * 1_000_000_000) + time.Nanoseconds;
     }
 
     private static void Drift(int seeds)
@@ -184,7 +376,20 @@ internal static class RepairRun
                         t += Seeding - Batch;
                     }
 
-                    moves += Apply(model, target, n, Math.Pow(0.5, (double)n / HalfLife));
+                    if (Environment.GetEnvironmentVariable("TRACE_DRIFT") == seed.ToString(CultureInfo.InvariantCulture) && repair && after)
+                    {
+                        var statistics = new ClusterStatistics(K, D);
+                        HardEStep.Accumulate(model.Current, target.AsSpan(0, n * D), statistics);
+                        ModelUpdate update = model.Apply(statistics, Math.Pow(0.5, (double)n / HalfLife), target.AsSpan(0, n * D));
+                        moves += update.Events.Count(e => e.Kind is ClusterEventKind.SplitOff or ClusterEventKind.Reseeded);
+                        ArrivingGroupState? g = model.ToState().RepairGroup;
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"STEP {t - Before} counts {string.Join(',', statistics.Counts.ToArray())} weights {string.Join(',', model.Weights.ToArray().Select(w => w.ToString("F0", CultureInfo.InvariantCulture)))} group {g?.Slot} gain {g?.Gain:G4} least {model.ToState().RepairLeastUtility:G4} {string.Join(" | ", update.Events.Select(e => e.Reason))}"));
+                    }
+                    else
+                    {
+                        moves += Apply(model, target, n, Math.Pow(0.5, (double)n / HalfLife));
+                    }
+
                     if (after)
                     {
                         sinceBirth += n;
@@ -333,7 +538,9 @@ internal static class RepairRun
         return sum / n;
     }
 
-    private static float[] RunsOf(float[] points, int[] labels, int d, int k, int run)
+    private static float[] RunsOf(float[] points, int[] labels, int d, int k, int run) => RunsOfWithLabels(points, labels, d, k, run).Points;
+
+    private static (float[] Points, int[] Labels) RunsOfWithLabels(float[] points, int[] labels, int d, int k, int run)
     {
         var byBlob = Enumerable.Range(0, k).Select(_ => new List<int>()).ToArray();
         for (int i = 0; i < labels.Length; i++)
@@ -342,6 +549,7 @@ internal static class RepairRun
         }
 
         var sorted = new float[points.Length];
+        var sortedLabels = new int[labels.Length];
         int next = 0;
         var taken = new int[k];
         while (next < labels.Length)
@@ -351,12 +559,13 @@ internal static class RepairRun
                 int end = Math.Min(taken[b] + run, byBlob[b].Count);
                 for (; taken[b] < end; taken[b]++)
                 {
+                    sortedLabels[next] = b;
                     points.AsSpan(byBlob[b][taken[b]] * d, d).CopyTo(sorted.AsSpan(next++ * d, d));
                 }
             }
         }
 
-        return sorted;
+        return (sorted, sortedLabels);
     }
 
     private static int Option(string[] args, string name, int fallback)
@@ -389,6 +598,12 @@ internal static class RepairRun
                 _spreads[c] = 0.5 + (1.5 * _random.NextDouble());
             }
         }
+
+        public int Count => _spreads.Length;
+
+        public double Spread(int blob) => _spreads[blob];
+
+        public ReadOnlySpan<double> Centre(int blob) => _centres.AsSpan(blob * _d, _d);
 
         public int Next(Span<float> point)
         {

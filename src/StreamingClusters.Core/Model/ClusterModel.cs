@@ -37,6 +37,9 @@ public sealed class ClusterModel
     /// <summary>The least utility the repair's last look found (a lower bound of the next, as moves remove the least): a recent split worth more looks at once; +∞ before any look.</summary>
     private double _lastLeastUtility = double.PositiveInfinity;
 
+    /// <summary>The group the repair follows, arriving at a cluster apart from its past; null when none (or after any move).</summary>
+    private ArrivingGroupState? _group;
+
     /// <summary>The latest changes of ids, oldest first, at most <see cref="RecentEventCapacity"/>.</summary>
     private readonly Queue<ClusterEvent> _recentEvents = new();
 
@@ -154,6 +157,7 @@ public sealed class ClusterModel
         }
 
         model._lastLeastUtility = state.RepairLeastUtility ?? double.PositiveInfinity;
+        model._group = state.RepairGroup is { } group && group.Slot >= 0 && group.Slot < k && group.Mean.Length == model.Dimensions && group.PastCentroid.Length == model.Dimensions ? group : null;
 
         foreach (ClusterEvent e in state.RecentEvents ?? [])
         {
@@ -184,6 +188,7 @@ public sealed class ClusterModel
         RecentEvents = [.. _recentEvents],
         HeldUntil = (long[])_heldUntil.Clone(),
         RepairLeastUtility = double.IsFinite(_lastLeastUtility) ? _lastLeastUtility : null,
+        RepairGroup = _group,
         RandomState = _random.GetState(),
     };
 
@@ -430,18 +435,32 @@ public sealed class ClusterModel
             HeldUntil = _heldUntil,
             Reseeded = reseeded,
             LastLeastUtility = _lastLeastUtility,
+            Group = _group,
         };
-        RepairMove? found = ClusterRepair.Find(inputs, statistics, discount, version, version % Settings.RepairEvery == 0, recentPoints, _random);
+        RepairMove? found = ClusterRepair.Find(
+            inputs, statistics, discount, version, look: version % Settings.RepairEvery == 0,
+            refresh: version % ((long)Settings.RepairEvery * ClusterRepair.RefreshEvery) == 0, recentPoints, _random);
         _lastLeastUtility = inputs.LastLeastUtility;
+        _group = inputs.Group;
         if (found is not { } move)
         {
             return;
         }
 
+        // A move changes the statistics the group was split from.
+        _group = null;
+
         int d = Dimensions;
-        (int r, int s) = (move.Removed, move.From);
+        (int r, int s, int v) = (move.Removed, move.From, move.Receiver);
         long removedId = _ids[r];
         long fromId = _ids[s];
+
+        // The removed cluster's points go to its receiver: the two merge, weights, means and errors
+        // (e = e_r + e_v + Ward's cost), so neither the points nor their weight are lost. When the
+        // receiver is the cluster split, they merge into the part that keeps its id.
+        double removedWeight = _weights[r];
+        double removedInertia = _inertia[r];
+        double[] removedCentroid = _centroids.AsSpan(r * d, d).ToArray();
         events.Add(new ClusterEvent(
             ClusterEventKind.Removed, version, r, removedId, null,
             FormattableString.Invariant($"least utility {move.Utility:G4} (its points go to cluster {_ids[move.Receiver]})")));
@@ -449,6 +468,7 @@ public sealed class ClusterModel
         move.FromCentroid.CopyTo(_centroids, s * d);
         (_weights[r], _inertia[r]) = (move.NewWeight, move.NewInertia);
         (_weights[s], _inertia[s]) = (move.FromWeight, move.FromInertia);
+        Merge(v, removedCentroid, removedWeight, removedInertia);
         _ids[r] = _nextId++;
         string how = move.Split == RepairSplit.Recent ? "its points of the last batch, apart from its past" : "two groups of its points";
         events.Add(new ClusterEvent(
@@ -459,6 +479,30 @@ public sealed class ClusterModel
         _heldUntil[r] = hold;
         _heldUntil[s] = hold;
         _heldUntil[move.Receiver] = hold;
+    }
+
+    /// <summary>Folds a removed cluster (centroid, weight, error) into slot <paramref name="v"/>: the merged cluster's mean, total weight and error about that mean.</summary>
+    private void Merge(int v, double[] centroid, double weight, double inertia)
+    {
+        int d = Dimensions;
+        double kept = _weights[v];
+        double total = kept + weight;
+        if (!(total > 0))
+        {
+            return;
+        }
+
+        Span<double> mu = _centroids.AsSpan(v * d, d);
+        double between = 0;
+        for (int j = 0; j < d; j++)
+        {
+            double diff = centroid[j] - mu[j];
+            between += diff * diff;
+            mu[j] = ((kept * mu[j]) + (weight * centroid[j])) / total;
+        }
+
+        _inertia[v] += inertia + (kept * weight / total * between);
+        _weights[v] = total;
     }
 
     private void Remember(ClusterEvent e)

@@ -42,6 +42,9 @@ public sealed record ClusterModelState
     /// <summary>Gets the least utility the repair's last look found, or null before any look.</summary>
     public double? RepairLeastUtility { get; init; }
 
+    /// <summary>Gets the group arriving at a cluster apart from its past that the repair follows, or null when none.</summary>
+    public ArrivingGroupState? RepairGroup { get; init; }
+
     /// <summary>Gets the random generator's state.</summary>
     public required ulong[] RandomState { get; init; }
 }

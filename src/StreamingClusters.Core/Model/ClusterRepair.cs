@@ -5,42 +5,51 @@ using StreamingClusters.Seeding;
 namespace StreamingClusters.Model;
 
 /// <summary>
-/// Repair of local optima while the stream runs (after breathing k-means, Fritzke 2020): the cluster of
-/// least utility is removed and a new one split off another, when the split's gain is worth more than
-/// what the removal costs. Two splits are weighed: the batch's points of a cluster apart from its past
-/// (a group arriving where a cluster already was: exact gain from the statistics, O(k d), every batch),
-/// and, at each look, two-means on the batch's points of the cluster of largest error (a cluster that
-/// holds two groups).
+/// Repair of local optima while the stream runs (after breathing k-means, Fritzke 2020): the pair of
+/// clusters whose merge costs least is merged, and the slot it frees takes a cluster split off another,
+/// when the split's gain is worth more than the merge's cost. Two splits are weighed: a group of points
+/// arriving at a cluster apart from its past (followed across batches: exact gain from the statistics,
+/// O(k d) per batch), and, at each look, two-means on the batch's points of the cluster of largest error
+/// (a cluster that holds two groups).
 /// </summary>
 /// <remarks>
 /// <para>
-/// Utility u_c = Σ (d₂ − d₁) over c's points is the error added if c vanished. Sending all of c's
-/// points to its nearest other centroid ν is one way of reassigning them, so u_c ≤ Σ (‖x − μ_ν‖² −
-/// ‖x − μ_c‖²) = w_c ‖μ_c − μ_ν‖², exactly, when μ_c is the (discounted) mean of its points. The
-/// repair takes that bound, read from the centroids and weights alone, as the cost of a removal:
-/// it never underrates a removal's cost, costs the E-step nothing, and is exact for clusters whose
-/// runner-up is one neighbour (a blob cut in two).
+/// The removal is a merge: the removed cluster's weight, mean and error fold into its partner's, so no
+/// point's weight is lost, and its cost is exact in the model's own (discounted) statistics: Ward's
+/// w_c w_o / (w_c + w_o) ‖μ_c − μ_o‖². The runner-up utility Σ (d₂ − d₁) would price another move
+/// (the points scattered to their runner-ups, no centroid moving); both are at most w_c ‖μ_c − μ_o‖²,
+/// and the next E-step lowers either. Ward's cost needs no runner-up from the E-step's kernels; the
+/// bound w_c ‖μ_c − μ_ν‖² used before, without the merge, lost the removed cluster's weight and left
+/// long-lived clusters light and cheap to remove.
 /// </para>
 /// <para>
 /// Error e_c is the model's discounted inertia, so the repair sees the recent past the M-step sees.
-/// The gain of splitting the cluster of largest error is measured, not assumed: two-means on its
-/// points in the batch (seeded by a D² draw and its mirror through the centroid), scaled from the
-/// sample to the cluster's weight. A move is made only when that gain is more than
-/// <see cref="Margin"/> times the removal's cost, and it holds the new cluster, the one it split off
-/// and the removed one's neighbour (which takes its points) still for a while: none of them can be
-/// removed by the next moves, so a move is never undone at once.
+/// A group arriving at a cluster is followed while the cluster keeps getting points: the cluster's
+/// weight and mean are exactly its past's (weight and centroid when the group began, discounted since)
+/// and the group's, so the split gains P N / (P + N) ‖μ_past − x̄_group‖², which grows with a real
+/// group and stays near d σ² for noise. The spread split's gain is measured, not assumed: two-means on
+/// the cluster's points in the batch, scaled from the sample to the cluster's weight. A move is made only
+/// when the gain is more than <see cref="Margin"/> (<see cref="RecentMargin"/> for an arriving group)
+/// times the merge's cost, and it holds the new cluster, the one it split off and the merge's receiver
+/// still for a while: none of them can be removed by the next moves, so a move is never undone at once.
 /// </para>
 /// </remarks>
 internal static class ClusterRepair
 {
     /// <summary>How many times the removal's cost a split's gain must be worth.</summary>
-    public const double Margin = 2;
+    public const double Margin = 1.5;
 
     /// <summary>
-    /// How many times the removal's cost a recent split's gain must be worth: its gain is exact (the
-    /// batch's own statistics), the cost an upper bound, so a gain just above the cost is real.
+    /// How many times the removal's cost an arriving group's split must be worth: both are exact in the
+    /// model's statistics, so a gain above the cost is real.
     /// </summary>
     public const double RecentMargin = 1;
+
+    /// <summary>The share of the last look's least cost a candidate must pass for the cadence's look to be made.</summary>
+    public const double LookShare = 0.5;
+
+    /// <summary>Every how many of the cadence's looks one is made whatever the candidates.</summary>
+    public const int RefreshEvery = 16;
 
     /// <summary>The most points of a batch read to measure a split (the first ones, in arrival order).</summary>
     public const int MaxSample = 4096;
@@ -55,11 +64,12 @@ internal static class ClusterRepair
     /// <param name="statistics">The batch's statistics (against the version before).</param>
     /// <param name="discount">The discount the M-step applied.</param>
     /// <param name="version">The version being made.</param>
-    /// <param name="look">Whether to weigh every removal now (k² d flops); otherwise only when a recent split is worth the last look's least utility.</param>
+    /// <param name="look">Whether the cadence allows a look (k² d flops) now, made when a split could be worth <see cref="LookShare"/> of the last look's least cost; otherwise a look is made only when an arriving group is worth that whole cost.</param>
+    /// <param name="refresh">Whether to look now whatever the candidates (the cadence's refresh of the least cost).</param>
     /// <param name="points">The batch's points.</param>
     /// <param name="random">The model's generator.</param>
     /// <returns>The move, or null.</returns>
-    public static RepairMove? Find(RepairInputs model, Statistics.ClusterStatistics statistics, double discount, long version, bool look, ReadOnlySpan<float> points, ModelRandom random)
+    public static RepairMove? Find(RepairInputs model, Statistics.ClusterStatistics statistics, double discount, long version, bool look, bool refresh, ReadOnlySpan<float> points, ModelRandom random)
     {
         int k = model.Weights.Length;
         int d = model.Centroids.Length / k;
@@ -68,60 +78,49 @@ internal static class ClusterRepair
             return null;
         }
 
-        // The recent split of each cluster: the batch's points apart from the cluster's past. Exact and
-        // O(k d): gain = (a w n / (a w + n)) ‖μ_before − x̄_batch‖², the between-groups error.
-        ReadOnlySpan<long> counts = statistics.Counts;
-        int recent = -1;
-        double recentGain = 0;
-        for (int c = 0; c < k; c++)
+        ArrivingGroupState? group = FollowGroup(model, statistics, discount);
+        double groupGain = group?.Gain ?? 0;
+        model.Group = group;
+        double last = model.LastLeastUtility;
+        if (!(groupGain > RecentMargin * last) && !refresh && double.IsFinite(last))
         {
-            long n = counts[c];
-            double past = discount * model.PreviousWeights[c];
-            if (n < MinimumPoints || past <= 0 || model.Reseeded[c])
+            // A look is worth its k² d flops only when a split could beat the merges' costs: an
+            // arriving group, or the largest error (a spread split gains less), against a part of the
+            // last look's least cost (centroids and weights move between looks).
+            double largest = 0;
+            for (int c = 0; c < k; c++)
             {
-                continue;
+                if (statistics.Counts[c] >= MinimumPoints && !model.Reseeded[c])
+                {
+                    largest = Math.Max(largest, model.Inertia[c]);
+                }
             }
 
-            double between = 0;
-            ReadOnlySpan<double> sum = statistics.SumOf(c);
-            for (int j = 0; j < d; j++)
+            if (!look || !(groupGain > RecentMargin * LookShare * last || largest > Margin * LookShare * last))
             {
-                double diff = model.PreviousCentroids[(c * d) + j] - (sum[j] / n);
-                between += diff * diff;
-            }
-
-            double gain = past * n / (past + n) * between;
-            if (gain > recentGain)
-            {
-                recentGain = gain;
-                recent = c;
+                return null;
             }
         }
 
-        if (!look && !(recentGain > RecentMargin * model.LastLeastUtility))
-        {
-            return null;
-        }
-
-        // The removal: the least utility bound w_c ‖μ_c − μ_ν‖² among clusters not held.
+        // The removal: the pair of clusters, one of them not held, whose merge costs least.
         int removed = -1;
         int receiver = -1;
         double utility = double.PositiveInfinity;
-        (int[] nearestOther, double[] nearestDistance) = NearestOthers(model.Centroids, k, d);
+        (int[] partner, double[] cost) = CheapestMerges(model.Centroids, model.Weights, k, d);
         for (int c = 0; c < k; c++)
         {
-            if (model.HeldUntil[c] >= version || model.Reseeded[c])
+            if (model.HeldUntil[c] >= version || model.Reseeded[c] || partner[c] < 0)
             {
                 continue;
             }
 
-            (int nearest, double distance) = (nearestOther[c], nearestDistance[c]);
-            double u = model.Weights[c] * distance;
-            if (u < utility)
+            // Of a pair, the lighter goes (its id retires; the heavier keeps its own).
+            double u = cost[c];
+            if (u < utility || (u == utility && removed >= 0 && model.Weights[c] < model.Weights[removed]))
             {
                 utility = u;
                 removed = c;
-                receiver = nearest;
+                receiver = partner[c];
             }
         }
 
@@ -131,24 +130,13 @@ internal static class ClusterRepair
             return null;
         }
 
-        if (recent >= 0 && recent != removed && recentGain > RecentMargin * utility)
+        if (group is not null && group.Slot != removed && groupGain > RecentMargin * utility)
         {
-            long n = counts[recent];
-            double past = discount * model.PreviousWeights[recent];
-            var mean = new double[d];
-            ReadOnlySpan<double> sum = statistics.SumOf(recent);
-            for (int j = 0; j < d; j++)
-            {
-                mean[j] = sum[j] / n;
-            }
-
-            // The batch's error about its own mean: its error about the old centroid less the between part.
-            double batchError = Math.Max(0, statistics.SquaredErrors[recent] - (n * SquaredDistance(mean, model.PreviousCentroids.AsSpan(recent * d, d))));
-            return new RepairMove(RepairSplit.Recent, removed, recent, receiver, utility, recentGain,
-                mean, model.PreviousCentroids.AsSpan(recent * d, d).ToArray(), n, batchError, past, discount * model.PreviousInertia[recent]);
+            return ArrivingSplit(model, group, statistics, removed, receiver, utility, groupGain, points);
         }
 
         // The spread split: the largest error among clusters with enough of the batch's points to measure it.
+        ReadOnlySpan<long> counts = statistics.Counts;
         int split = -1;
         for (int c = 0; c < k; c++)
         {
@@ -165,6 +153,236 @@ internal static class ClusterRepair
         }
 
         return SpreadSplit(model, split, removed, receiver, utility, points, random);
+    }
+
+    /// <summary>
+    /// The group followed after this batch. The followed cluster's points of the batch join its group
+    /// (dropped when it has fewer than <see cref="MinimumPoints"/> of them or was reseeded); a cluster's
+    /// points of the batch apart from its past (the followed one's too: a second group arriving where the
+    /// first did) start a new group when they alone are worth more. Exact and O(k d): the cluster's weight and mean are its past's and its group's, so the
+    /// gain is the between-groups error P N / (P + N) ‖μ_past − x̄_group‖².
+    /// </summary>
+    private static ArrivingGroupState? FollowGroup(RepairInputs model, Statistics.ClusterStatistics statistics, double discount)
+    {
+        int k = model.Weights.Length;
+        int d = model.Centroids.Length / k;
+        ReadOnlySpan<long> counts = statistics.Counts;
+        ArrivingGroupState? group = model.Group;
+        if (group is not null)
+        {
+            int g = group.Slot;
+            long n = counts[g];
+            if (n < MinimumPoints || model.Reseeded[g])
+            {
+                group = null;
+            }
+            else
+            {
+                // Chan's update: the group's (discounted) weight, mean and error about its mean with the batch's points.
+                double kept = discount * group.Weight;
+                double total = kept + n;
+                ReadOnlySpan<double> sum = statistics.SumOf(g);
+                var mean = new double[d];
+                double between = 0;
+                double spread = 0;
+                for (int j = 0; j < d; j++)
+                {
+                    double batchMean = sum[j] / n;
+                    double diff = group.Mean[j] - batchMean;
+                    between += diff * diff;
+                    double off = batchMean - model.PreviousCentroids[(g * d) + j];
+                    spread += off * off;
+                    mean[j] = ((kept * group.Mean[j]) + sum[j]) / total;
+                }
+
+                double batchError = Math.Max(0, statistics.SquaredErrors[g] - (n * spread));
+                group = group with
+                {
+                    PastWeight = discount * group.PastWeight,
+                    PastInertia = discount * group.PastInertia,
+                    Mean = mean,
+                    Weight = total,
+                    Error = (discount * group.Error) + batchError + (kept * n / total * between),
+                };
+            }
+        }
+
+        // The best new group: a cluster's points of the batch apart from its past.
+        int recent = -1;
+        double recentGain = 0;
+        for (int c = 0; c < k; c++)
+        {
+            long n = counts[c];
+            double past = discount * model.PreviousWeights[c];
+            if (n < MinimumPoints || past <= 0 || model.Reseeded[c])
+            {
+                continue;
+            }
+
+            // ‖μ − s / n‖² as ‖n μ − s‖² / n²: one division per cluster, not one per coordinate.
+            double gain = past * n / (past + n) * (ScaledSquaredDistance(model.PreviousCentroids.AsSpan(c * d, d), n, statistics.SumOf(c)) / ((double)n * n));
+            if (gain > recentGain)
+            {
+                recentGain = gain;
+                recent = c;
+            }
+        }
+
+        if (recent < 0 || !(recentGain > (group?.Gain ?? 0)))
+        {
+            return group;
+        }
+
+        return NewGroup(model, statistics, discount, recent);
+    }
+
+    /// <summary>A group of one batch: cluster <paramref name="slot"/>'s points of the batch apart from its past.</summary>
+    private static ArrivingGroupState NewGroup(RepairInputs model, Statistics.ClusterStatistics statistics, double discount, int slot)
+    {
+        int d = model.Centroids.Length / model.Weights.Length;
+        long n = statistics.Counts[slot];
+        var mean = new double[d];
+        ReadOnlySpan<double> sum = statistics.SumOf(slot);
+        for (int j = 0; j < d; j++)
+        {
+            mean[j] = sum[j] / n;
+        }
+
+        // The batch's error about its own mean: its error about the old centroid less the between part.
+        ReadOnlySpan<double> before = model.PreviousCentroids.AsSpan(slot * d, d);
+        return new ArrivingGroupState
+        {
+            Slot = slot,
+            PastCentroid = before.ToArray(),
+            PastWeight = discount * model.PreviousWeights[slot],
+            PastInertia = discount * model.PreviousInertia[slot],
+            Mean = mean,
+            Weight = n,
+            Error = Math.Max(0, statistics.SquaredErrors[slot] - (n * SquaredDistance(mean, before))),
+        };
+    }
+
+    /// <summary>
+    /// The split of an arriving group off its cluster. The group's points of earlier batches stay in it;
+    /// of this batch's points of the cluster, those two-means (from the group's mean and the past
+    /// centroid) puts on the group's side join it, the others stay with the past: a group arriving
+    /// among the cluster's own points takes only its own. The cluster keeps the rest of its statistics
+    /// (its weight and sum less the group's).
+    /// </summary>
+    private static RepairMove ArrivingSplit(RepairInputs model, ArrivingGroupState group, Statistics.ClusterStatistics statistics, int removed, int receiver, double utility, double gain, ReadOnlySpan<float> points)
+    {
+        int k = model.Weights.Length;
+        int d = model.Centroids.Length / k;
+        int s = group.Slot;
+        long batchCount = statistics.Counts[s];
+        ReadOnlySpan<double> batchSum = statistics.SumOf(s);
+
+        // This batch's points of the cluster, as the E-step assigned them (against the version before).
+        int m = Math.Min(points.Length / d, MaxSample);
+        ReadOnlySpan<float> sample = points[..(m * d)];
+        var labels = new int[m];
+        var distances = new float[m];
+        HardEStep.Assign(new CentroidSet(model.PreviousCentroids, k), sample, labels, distances);
+        var members = new List<int>();
+        for (int i = 0; i < m; i++)
+        {
+            if (labels[i] == s)
+            {
+                members.Add(i);
+            }
+        }
+
+        double earlier = Math.Max(0, group.Weight - batchCount);
+        var newSum = new double[d];
+        for (int j = 0; j < d; j++)
+        {
+            newSum[j] = (group.Weight * group.Mean[j]) - batchSum[j];
+        }
+
+        double newWeight = earlier;
+        double newError = group.Weight > 0 ? group.Error * (earlier / group.Weight) : 0;
+        if (members.Count >= MinimumPoints)
+        {
+            double[] a = (double[])group.Mean.Clone();
+            double[] b = (double[])group.PastCentroid.Clone();
+            _ = TwoMeans(sample, d, members, a, b);
+            var sideSum = new double[d];
+            int side = 0;
+            foreach (int i in members)
+            {
+                ReadOnlySpan<float> x = sample.Slice(i * d, d);
+                if (SquaredDistance(x, a) <= SquaredDistance(x, b))
+                {
+                    side++;
+                    for (int j = 0; j < d; j++)
+                    {
+                        sideSum[j] += x[j];
+                    }
+                }
+            }
+
+            // From the sample to the batch: exact when the sample is the whole batch.
+            double scale = (double)batchCount / members.Count;
+            double sideError = 0;
+            if (side > 0)
+            {
+                var sideMean = new double[d];
+                for (int j = 0; j < d; j++)
+                {
+                    sideMean[j] = sideSum[j] / side;
+                }
+
+                foreach (int i in members)
+                {
+                    ReadOnlySpan<float> x = sample.Slice(i * d, d);
+                    if (SquaredDistance(x, a) <= SquaredDistance(x, b))
+                    {
+                        sideError += SquaredDistance(x, sideMean);
+                    }
+                }
+            }
+
+            for (int j = 0; j < d; j++)
+            {
+                newSum[j] += scale * sideSum[j];
+            }
+
+            newWeight += scale * side;
+            newError += scale * sideError;
+        }
+        else
+        {
+            for (int j = 0; j < d; j++)
+            {
+                newSum[j] += batchSum[j];
+            }
+
+            newWeight += batchCount;
+            newError = group.Error;
+        }
+
+        double weight = model.Weights[s];
+        if (!(newWeight > 0) || !(weight - newWeight > 0))
+        {
+            return new RepairMove(RepairSplit.Recent, removed, s, receiver, utility, gain,
+                group.Mean, group.PastCentroid, group.Weight, group.Error, group.PastWeight, group.PastInertia);
+        }
+
+        var newCentroid = new double[d];
+        var fromCentroid = new double[d];
+        double fromWeight = weight - newWeight;
+        double between = 0;
+        for (int j = 0; j < d; j++)
+        {
+            newCentroid[j] = newSum[j] / newWeight;
+            fromCentroid[j] = ((weight * model.Centroids[(s * d) + j]) - newSum[j]) / fromWeight;
+            double diff = newCentroid[j] - fromCentroid[j];
+            between += diff * diff;
+        }
+
+        double fromError = Math.Max(0, model.Inertia[s] - newError - (newWeight * fromWeight / weight * between));
+        return new RepairMove(RepairSplit.Recent, removed, s, receiver, utility, gain,
+            newCentroid, fromCentroid, newWeight, newError, fromWeight, fromError);
     }
 
     private static RepairMove? SpreadSplit(RepairInputs model, int split, int removed, int receiver, double utility, ReadOnlySpan<float> points, ModelRandom random)
@@ -279,38 +497,57 @@ internal static class ClusterRepair
     }
 
     /// <summary>
-    /// Each centroid's nearest other (ties to the lowest index) and squared distance, each pair computed
-    /// once: ‖μ_o − μ_c‖² has the bits of ‖μ_c − μ_o‖² (a negation is exact), and each cluster meets its
-    /// others in ascending order, as a scan per cluster would.
+    /// Each cluster's cheapest merge: the other cluster o (ties to the lowest index) and the error the
+    /// merge adds, w_c w_o / (w_c + w_o) ‖μ_c − μ_o‖² (Ward's cost; exact for discounted means). Each pair
+    /// is computed once: the cost is symmetric in its bits (‖μ_o − μ_c‖² is ‖μ_c − μ_o‖², a negation is
+    /// exact, and the weights' product and sum commute), and each cluster meets its others in ascending
+    /// order, as a scan per cluster would.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (int[] Nearest, double[] SquaredDistance) NearestOthers(double[] centroids, int k, int d)
+    private static (int[] Partner, double[] Cost) CheapestMerges(double[] centroids, double[] weights, int k, int d)
     {
-        var nearest = new int[k];
+        var partner = new int[k];
         var best = new double[k];
         Array.Fill(best, double.PositiveInfinity);
-        Array.Fill(nearest, -1);
+        Array.Fill(partner, -1);
         ref double origin = ref MemoryMarshal.GetArrayDataReference(centroids);
         for (int c = 0; c < k; c++)
         {
+            double wc = weights[c];
             for (int o = c + 1; o < k; o++)
             {
-                double sum = SquaredDistance(ref Unsafe.Add(ref origin, c * d), ref Unsafe.Add(ref origin, o * d), d);
+                double wo = weights[o];
+                double total = wc + wo;
+                double sum = total > 0 ? wc * wo / total * SquaredDistance(ref Unsafe.Add(ref origin, c * d), ref Unsafe.Add(ref origin, o * d), d) : 0;
                 if (sum < best[c])
                 {
                     best[c] = sum;
-                    nearest[c] = o;
+                    partner[c] = o;
                 }
 
                 if (sum < best[o])
                 {
                     best[o] = sum;
-                    nearest[o] = c;
+                    partner[o] = c;
                 }
             }
         }
 
-        return (nearest, best);
+        return (partner, best);
+    }
+
+    /// <summary>‖n μ − s‖², a coordinate at a time.</summary>
+    private static double ScaledSquaredDistance(ReadOnlySpan<double> mu, long n, ReadOnlySpan<double> sum)
+    {
+        double scale = n;
+        double total = 0;
+        for (int j = 0; j < mu.Length; j++)
+        {
+            double diff = (scale * mu[j]) - sum[j];
+            total += diff * diff;
+        }
+
+        return total;
     }
 
     /// <summary>‖a − b‖² over d values, as the span overload sums it.</summary>
@@ -407,6 +644,9 @@ internal sealed class RepairInputs
     public required long[] HeldUntil { get; init; }
 
     public required bool[] Reseeded { get; init; }
+
+    /// <summary>Gets or sets the group arriving apart from its cluster's past that the repair follows, or null.</summary>
+    public ArrivingGroupState? Group { get; set; }
 
     /// <summary>Gets or sets the least utility the last look found (+∞ before the first).</summary>
     public double LastLeastUtility { get; set; }

@@ -68,6 +68,63 @@ public class ClusterRepairTests
     }
 
     [Fact]
+    public void Apply_NewGroupArrivesAmongAClustersOwnPoints_SplitsOffOnlyItsOwn()
+    {
+        // Blob (20, 20) arrives mixed with blob (20, 0), whose centroid is its nearest: a split that took
+        // all of the cluster's batch points would leave the new centroid between the two, for good
+        // (no forgetting).
+        var sut = new ClusterModel(new ModelSettings(3, 2) { Seed = 9, Repair = true });
+        sut.SetCentroids([-0.8, 0, 0.8, 0, 20, 0]);
+        var random = new ModelRandom(5);
+        var events = new List<ClusterEvent>();
+        for (int b = 0; b < 20; b++)
+        {
+            events.AddRange(Streaming.Step(sut, Batch(random, blobs: [0, 1])).Events);
+        }
+
+        for (int b = 0; b < 10; b++)
+        {
+            events.AddRange(Streaming.Step(sut, Batch(random, blobs: [0, 1, 2])).Events);
+        }
+
+        ClusterEvent split = Assert.Single(events, e => e.Kind == ClusterEventKind.SplitOff);
+        Assert.Equal(2, split.FromId);
+        Assert.All(new[] { 0, 1, 2 }, blob => Assert.True(NearestDistance(sut, blob) < 0.3, $"blob {blob} is {NearestDistance(sut, blob)} from its nearest centroid"));
+    }
+
+    [Fact]
+    public void Restore_WhileAGroupArrives_ContinuesBitForBit()
+    {
+        var sut = new ClusterModel(new ModelSettings(3, 2) { Seed = 9, Repair = true });
+        sut.SetCentroids([-0.8, 0, 0.8, 0, 20, 0]);
+        var random = new ModelRandom(6);
+        for (int b = 0; b < 20; b++)
+        {
+            Streaming.Step(sut, Batch(random, blobs: [0, 1]));
+        }
+
+        // The repair follows a group (here the noise of a converged cluster) across batches: a restore
+        // carries it, then blob (20, 20) arrives at the centroid of blob (20, 0).
+        ClusterModelState state = sut.ToState();
+        ClusterModel restored = ClusterModel.Restore(state);
+        var events = new List<ClusterEvent>();
+        for (int b = 0; b < 10; b++)
+        {
+            float[] batch = Batch(random, blobs: [2]);
+            ModelUpdate expected = Streaming.Step(sut, batch);
+            ModelUpdate actual = Streaming.Step(restored, batch);
+            Assert.Equal(expected.Events, actual.Events);
+            events.AddRange(actual.Events);
+        }
+
+        Assert.NotNull(state.RepairGroup);
+        Assert.True(Bitwise.Equal(sut.Centroids, restored.Centroids));
+        Assert.True(Bitwise.Equal(sut.Weights, restored.Weights));
+        Assert.Single(events, e => e.Kind == ClusterEventKind.SplitOff);
+        Assert.All(new[] { 1, 2 }, blob => Assert.True(NearestDistance(restored, blob) < 0.3, $"blob {blob} is {NearestDistance(restored, blob)} from its nearest centroid"));
+    }
+
+    [Fact]
     public void Apply_ConvergedStationaryStream_MakesNoMoves()
     {
         ClusterModel sut = CreateSut(Blobs, repair: true);

@@ -39,6 +39,51 @@ public sealed class MetricsEndpointTests
         Assert.Equal(0, Sample(after, "streamingclusters_reseeds_total"));
     }
 
+    [Fact]
+    public async Task Metrics_RepairMoves_CountsClusterEventsByKind()
+    {
+        // Batches of 16 (a split is measured on at least 8 of a cluster's points); the seeding buffer
+        // sees one group only, so both centroids start in it.
+        await using WorkerServer server = await WorkerServer.StartAsync("--batch-size", "16");
+        HttpClient client = server.Client;
+        using EventReader events = await OpenStreamAsync(client);
+        string before = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.All(Kinds, kind => Assert.Equal(0, Sample(before, "streamingclusters_cluster_events_total", $"kind=\"{kind}\"")));
+
+        // A second group arrives far away: the repair merges the two halves of the first and splits
+        // the second off the centroid it arrived at.
+        var body = new System.Text.StringBuilder();
+        for (int i = 0; i < 8; i++)
+        {
+            body.Append(CultureInfo.InvariantCulture, $"{0.1 * (i % 3)},{0.1 * (i % 2)}\n");
+        }
+
+        for (int i = 0; i < 32; i++)
+        {
+            body.Append(CultureInfo.InvariantCulture, $"{10 + (0.1 * (i % 3))},{10 + (0.1 * (i % 2))}\n");
+        }
+
+        using (HttpResponseMessage posted = await PostAsync(client, "/points", body.ToString()))
+        {
+            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        }
+
+        // The metrics count an event before it is published.
+        ServerEvent split = await events.NextEventAsync("cluster");
+        while (JsonDocument.Parse(split.Data!).RootElement.GetProperty("kind").GetString() != "splitOff")
+        {
+            split = await events.NextEventAsync("cluster");
+        }
+
+        string after = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Equal(2, Sample(after, "streamingclusters_cluster_events_total", "kind=\"seeded\""));
+        Assert.Equal(1, Sample(after, "streamingclusters_cluster_events_total", "kind=\"removed\""));
+        Assert.Equal(1, Sample(after, "streamingclusters_cluster_events_total", "kind=\"splitOff\""));
+        Assert.Equal(0, Sample(after, "streamingclusters_cluster_events_total", "kind=\"reseeded\""));
+    }
+
+    private static readonly string[] Kinds = ["seeded", "reseeded", "removed", "splitOff"];
+
     /// <summary>Reads the value of the one sample of <paramref name="name"/> (whose labels contain <paramref name="label"/>).</summary>
     private static double Sample(string metrics, string name, string label = "")
     {
