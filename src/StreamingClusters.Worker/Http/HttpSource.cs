@@ -1,4 +1,5 @@
 using StreamingClusters.Ingest;
+using StreamingClusters.Sources;
 
 namespace StreamingClusters.Worker.Http;
 
@@ -12,13 +13,31 @@ internal sealed class HttpSource
     /// <summary>The source name of HTTP bodies.</summary>
     public const string SourceName = "http";
 
+    private readonly DimensionGate _shape;
+
     public HttpSource(ClusteringPipeline pipeline, TimeProvider time)
     {
         Writer = new PointWriter(pipeline.Ingest, time, SourceName);
+        _shape = pipeline.Ingest.Dimensions;
     }
 
     /// <summary>Gets the writer of the bodies' points.</summary>
     public PointWriter Writer { get; }
+
+    /// <summary>
+    /// Names the stream's values from a body's CSV header, unless a source has named them already (as a
+    /// file source does with its header), when the body's points are as wide as the stream's.
+    /// </summary>
+    /// <param name="parser">The body's parser, once the body is read.</param>
+    /// <param name="dimensions">The body's values per point.</param>
+    public void NameColumns(RecordParser parser, int dimensions)
+    {
+        int stream = _shape.Dimensions;
+        if (parser.ColumnNames is { } names && names.Count == dimensions && (stream == 0 || stream == dimensions))
+        {
+            _shape.ProposeColumnNames(names);
+        }
+    }
 
     /// <summary>Counts and dead-letters the rejected records of a body.</summary>
     /// <param name="rejections">The rejections.</param>

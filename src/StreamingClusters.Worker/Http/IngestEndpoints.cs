@@ -51,6 +51,8 @@ internal static class IngestEndpoints
         int rejected = body.Rejections.Count;
         if (body.Count > 0)
         {
+            // Named before the points are written, so that the snapshot of the batch that takes them has the names.
+            source.NameColumns(parser, body.Dimensions);
             WriteResult? written;
             try
             {

@@ -69,4 +69,21 @@ public sealed class IngestEndpointsTests
                 return (json.RootElement.GetProperty("source").GetString()!, json.RootElement.GetProperty("record").GetInt64());
             }));
     }
+
+    [Fact]
+    public async Task Post_CsvWithHeader_SnapshotsNameTheColumns()
+    {
+        await using WorkerServer server = await WorkerServer.StartAsync();
+        using EventReader events = await OpenStreamAsync(server.Client);
+
+        // Eight points seed the model (buffer 8); the header names its two columns.
+        using (HttpResponseMessage posted = await PostAsync(server.Client, "/points", "temperature,pressure\n0,0\n0.1,0.2\n10,10\n10.1,9.9\n0.2,0.1\n9.9,10.2\n0.3,0\n10,10.1\n"))
+        {
+            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        }
+
+        ServerEvent seeded = await events.NextEventAsync();
+        using JsonDocument snapshot = JsonDocument.Parse(seeded.Data!);
+        Assert.Equal(["temperature", "pressure"], snapshot.RootElement.GetProperty("columns").EnumerateArray().Select(c => c.GetString()!));
+    }
 }
