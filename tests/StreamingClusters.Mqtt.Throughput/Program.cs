@@ -8,7 +8,7 @@
 //
 //   dotnet run --project tests/StreamingClusters.Mqtt.Throughput -c Release -- [readings] [rounds]
 // (readings for one reading per message; batches of 100 carry five times as many; a third argument, 1 or
-// 100, runs only that shape).
+// 100, runs only that shape; further arguments go to the worker, e.g. --StreamingClusters:Sources:0:MaxUnacknowledged=10000).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -21,6 +21,7 @@ using StreamingClusters.Worker.Tests.Mqtt;
 int readings = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
 int rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2;
 int[] shapes = args.Length > 2 ? [int.Parse(args[2], CultureInfo.InvariantCulture)] : [1, 100];
+string[] extra = args.Length > 3 ? args[3..] : [];
 await using Mosquitto broker = await Mosquitto.StartAsync();
 Console.WriteLine($"mosquitto on port {broker.Port}; {readings:N0} readings per run of one per message, {readings * 5:N0} of batches; {Environment.ProcessorCount} cores; load: {File.ReadAllText("/proc/loadavg").Trim()}");
 string workerDll = Path.Combine(AppContext.BaseDirectory, "StreamingClusters.Worker.dll");
@@ -36,7 +37,7 @@ try
             int messages = points / perMessage;
             double ceiling = await CeilingAsync(broker, messages, perMessage, round);
             Report("ceiling", perMessage, points, ceiling, null);
-            (double worker, string memory) = await WorkerAsync(broker, workerDll, dir.FullName, messages, perMessage, round);
+            (double worker, string memory) = await WorkerAsync(broker, workerDll, dir.FullName, messages, perMessage, round, extra);
             Report("worker", perMessage, points, worker, memory);
         }
     }
@@ -138,14 +139,14 @@ static MqttClientOptions WithBuffer(MqttClientOptions options)
     return options;
 }
 
-static async Task<(double Seconds, string Memory)> WorkerAsync(Mosquitto broker, string workerDll, string directory, int messages, int perMessage, int round)
+static async Task<(double Seconds, string Memory)> WorkerAsync(Mosquitto broker, string workerDll, string directory, int messages, int perMessage, int round, string[] extra)
 {
     string clientId = $"throughput-worker-{round}-{perMessage}";
     string[] args =
     [
         workerDll, "--mqtt-broker", broker.Url, "--mqtt-topic", "sensors/#", "--mqtt-client-id", clientId, "--clusters", "5",
         "--columns", "temperature,pressure,vibration,current,flow,rpm", "--checkpoint", Path.Combine(directory, clientId + ".ckpt"),
-        "--checkpoint-interval", "1s", "--urls", "http://127.0.0.1:0",
+        "--checkpoint-interval", "1s", "--urls", "http://127.0.0.1:0", .. extra,
     ];
 
     // A first start makes the session (and its subscription), then the readings are queued for it.
