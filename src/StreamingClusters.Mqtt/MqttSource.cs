@@ -180,6 +180,7 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
         if (_current is { } connection)
         {
             await connection.CloseAsync().ConfigureAwait(false);
+            MqttLog.Left(_logger, Name, _settings.DisplayBroker, Status.Acknowledged, Status.Messages);
         }
 
         _closing.Dispose();
