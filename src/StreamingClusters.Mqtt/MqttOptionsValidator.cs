@@ -14,7 +14,16 @@ internal sealed class MqttOptionsValidator(IConfiguration section) : IValidateOp
         {
             if (options.Sources[i].Kind == SourceKind.Mqtt)
             {
-                problems.AddRange(MqttSourceProvider.Settings(section, i).Problems(i));
+                MqttSourceOptions settings = MqttSourceProvider.Settings(section, i);
+                problems.AddRange(settings.Problems(i));
+                if (options.Seeding.IdleTimeout <= TimeSpan.Zero && settings.MaxUnacknowledged < options.Seeding.BufferSize)
+                {
+                    // Nothing is acknowledged before the model is seeded: the broker would stop sending first.
+                    problems.Add(
+                        $"StreamingClusters:Sources:{i}:MaxUnacknowledged ({settings.MaxUnacknowledged}) is below StreamingClusters:Seeding:BufferSize ({options.Seeding.BufferSize}) " +
+                        "with StreamingClusters:Seeding:IdleTimeout 0: the model would wait for points the broker holds back until the first are acknowledged. Raise MaxUnacknowledged or set an IdleTimeout.");
+                }
+
                 if (MqttSourceProvider.FormatOf(section, options.Sources[i], i) == RecordFormat.Csv && options.Sources[i].HasHeader == true)
                 {
                     problems.Add($"StreamingClusters:Sources:{i}:HasHeader cannot be true for an MQTT source: the lines of a message are records, columns are zero-based indexes.");

@@ -164,8 +164,6 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
             return;
         }
 
-        // The final checkpoint has been written by now (the pipeline has drained): acknowledge what it holds.
-        await AcknowledgeDueAsync(CancellationToken.None).ConfigureAwait(false);
         await _closing.CancelAsync().ConfigureAwait(false);
         foreach (Task? task in new[] { _connecting, _acknowledging })
         {
@@ -175,9 +173,14 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
             }
         }
 
+        // The final checkpoint has been written by now (the pipeline has drained): acknowledge what it
+        // holds, on the connection still open, after the loop has stopped so that the order is kept.
+        await AcknowledgeDueAsync(CancellationToken.None).ConfigureAwait(false);
+
         if (_current is { } connection)
         {
             await connection.CloseAsync().ConfigureAwait(false);
+            MqttLog.Left(_logger, Name, _settings.DisplayBroker, Status.Acknowledged, Status.Messages);
         }
 
         _closing.Dispose();

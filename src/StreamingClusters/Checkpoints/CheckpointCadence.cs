@@ -20,6 +20,9 @@ internal sealed class CheckpointCadence
     /// <summary>When the last checkpoint was written (or the stage started), in the clock's timestamps.</summary>
     private long _lastWritten;
 
+    /// <summary>Set once a batch has been taken that no checkpoint holds yet.</summary>
+    private bool _pending;
+
     /// <summary>Creates the cadence; the interval counts from now.</summary>
     /// <param name="store">Where checkpoints go.</param>
     /// <param name="model">The model whose state they hold.</param>
@@ -41,7 +44,37 @@ internal sealed class CheckpointCadence
     /// <summary>Writes a checkpoint if the interval has passed and the positions agree with the model.</summary>
     public void AfterBatch()
     {
-        if (_ledger.Aligned && _time.GetElapsedTime(_lastWritten) >= _interval)
+        _pending = true;
+        WriteIfDue();
+    }
+
+    /// <summary>
+    /// Gets how long a pause in the input must last before <see cref="WhenQuiet"/> writes the checkpoint of
+    /// the batches taken since the last one; null when there are none (or the positions do not agree with
+    /// the model). Without it, the last batches before a pause would wait for the next batch to be held by
+    /// a checkpoint — and a source that acknowledges only what a checkpoint holds (MQTT) may be waiting for
+    /// exactly that before it gets more input.
+    /// </summary>
+    public TimeSpan? DueIn
+    {
+        get
+        {
+            if (!_pending || !_ledger.Aligned)
+            {
+                return null;
+            }
+
+            TimeSpan left = _interval - _time.GetElapsedTime(_lastWritten);
+            return left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
+        }
+    }
+
+    /// <summary>The input has paused: writes the checkpoint of the batches taken since the last one, if due.</summary>
+    public void WhenQuiet() => WriteIfDue();
+
+    private void WriteIfDue()
+    {
+        if (_pending && _ledger.Aligned && _time.GetElapsedTime(_lastWritten) >= _interval)
         {
             Write();
             _lastWritten = _time.GetTimestamp();
@@ -74,6 +107,7 @@ internal sealed class CheckpointCadence
         Checkpoint checkpoint = Checkpoint();
         if (_store.Write(checkpoint))
         {
+            _pending = false;
             _ledger.Commit(checkpoint.Sources);
         }
     }

@@ -46,19 +46,32 @@ internal sealed class ModelStage : IBatchConsumer
     /// <summary>Gets the room left in the seeding buffer, so that the model seeds on exactly its configured number of points.</summary>
     public int NextBatchLimit => _model.PointsToSeed is > 0 and int room ? room : int.MaxValue;
 
-    /// <summary>Gets the pause after which a part-filled seeding buffer is seeded on, while there is one with new points.</summary>
-    public TimeSpan? QuietAfter => _seedWhenQuiet > TimeSpan.Zero && !_model.IsSeeded && _model.BufferedPoints > _quietBuffered ? _seedWhenQuiet : null;
+    /// <summary>
+    /// Gets the pause after which a part-filled seeding buffer is seeded on, while there is one with new
+    /// points; once seeded, the pause after which the batches taken since the last checkpoint are written
+    /// to one (see <see cref="CheckpointCadence.DueIn"/>).
+    /// </summary>
+    public TimeSpan? QuietAfter => !_model.IsSeeded
+        ? (_seedWhenQuiet > TimeSpan.Zero && _model.BufferedPoints > _quietBuffered ? _seedWhenQuiet : null)
+        : _checkpoints?.DueIn;
 
     /// <summary>Publishes the last batch's snapshot if it has not gone out yet; the batcher calls this before it waits for input.</summary>
     public void Idle() => _publisher.Flush();
 
     /// <summary>
-    /// The input has paused with the seeding buffer part-filled: a stream shorter than the buffer, or one
-    /// that has sent all it has for now. The model seeds on what it has, as it would at the end of the
-    /// input, if that holds at least k distinct points; else it waits for more.
+    /// The input has paused. Once seeded: the checkpoint of the batches since the last one is written, if
+    /// due. Before: the seeding buffer is part-filled (a stream shorter than the buffer, or one that has
+    /// sent all it has for now), and the model seeds on what it has, as it would at the end of the input,
+    /// if that holds at least k distinct points; else it waits for more.
     /// </summary>
     public void InputQuiet()
     {
+        if (_model.IsSeeded)
+        {
+            _checkpoints?.WhenQuiet();
+            return;
+        }
+
         int buffered = _quietBuffered = _model.BufferedPoints;
         try
         {

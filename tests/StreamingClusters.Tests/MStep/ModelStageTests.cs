@@ -23,6 +23,7 @@ public sealed class ModelStageTests : IDisposable
     private IDisposable? _subscription;
     private PipelineParts? _parts;
     private long _sequence;
+    private readonly FakeTimeProvider _time = new();
 
     public void Dispose() => _subscription?.Dispose();
 
@@ -30,7 +31,7 @@ public sealed class ModelStageTests : IDisposable
     {
         // The immediate scheduler hands every snapshot over on the stage's thread, as it is published.
         _parts = PipelineParts.Create(
-            options, _deadLetters, new FakeTimeProvider(), NullLoggerFactory.Instance, ImmediateScheduler.Instance, new StreamingClustersMetrics(), CheckpointFileSystem.Real);
+            options, _deadLetters, _time, NullLoggerFactory.Instance, ImmediateScheduler.Instance, new StreamingClustersMetrics(), CheckpointFileSystem.Real);
         _subscription = _parts.Snapshots.Snapshots.Subscribe(_snapshots.Add);
         return ModelStageFactory.Create(_parts, Dimensions, restored: null);
     }
@@ -61,6 +62,41 @@ public sealed class ModelStageTests : IDisposable
     }
 
     private static float[] Points(int seed) => TestData.Blobs(BatchSize, Dimensions, clusters: 2, seed: (ulong)seed);
+
+    [Fact]
+    public void InputQuiet_BatchesSinceTheLastCheckpointAndTheIntervalPassed_WritesItAndCommitsTheirPositions()
+    {
+        DirectoryInfo dir = Directory.CreateTempSubdirectory("sc-quiet-ckpt-");
+        try
+        {
+            StreamingClustersOptions options = Options(configured: true);
+            options.Checkpoint.Path = Path.Combine(dir.FullName, "model.ckpt");
+            options.Checkpoint.Interval = TimeSpan.FromSeconds(10);
+            ModelStage sut = CreateSut(options);
+            var committed = new List<long>();
+            _parts!.Ingest.Counters("test").Committed = committed.Add;
+            Assert.Null(sut.QuietAfter);
+
+            sut.Take(Batch(Points(1)));
+            Assert.Equal(TimeSpan.FromSeconds(10), sut.QuietAfter);
+            Assert.Equal(0, _parts.Checkpoints!.Status.Written);
+            _time.Advance(TimeSpan.FromSeconds(4));
+            Assert.Equal(TimeSpan.FromSeconds(6), sut.QuietAfter);
+            sut.InputQuiet();
+            Assert.Equal(0, _parts.Checkpoints.Status.Written);
+
+            _time.Advance(TimeSpan.FromSeconds(6));
+            sut.InputQuiet();
+
+            Assert.Equal(1, _parts.Checkpoints.Status.Written);
+            Assert.Equal([BatchSize * 10L], committed);
+            Assert.Null(sut.QuietAfter);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 
     [Fact]
     public void Take_AppliedBatch_ItsSnapshotWaitsForTheNextFlushAndGoesOutOnce()

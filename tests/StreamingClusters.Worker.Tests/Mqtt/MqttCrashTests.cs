@@ -60,6 +60,7 @@ public sealed partial class MqttCrashTests(ITestOutputHelper output) : IDisposab
         var lineage = new bool[Readings + 1];
         int covered = 0;
         var complete = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var arrived = new SemaphoreSlim(0);
         for (int seq = 1; seq <= position; seq++)
         {
             lineage[seq] = true;
@@ -91,6 +92,7 @@ public sealed partial class MqttCrashTests(ITestOutputHelper output) : IDisposab
                 }
             }
 
+            arrived.Release();
             return Task.CompletedTask;
         });
         await watcher.SubscribeAsync("out/assignments");
@@ -119,6 +121,20 @@ public sealed partial class MqttCrashTests(ITestOutputHelper output) : IDisposab
         using JsonDocument snapshot = JsonDocument.Parse(await File.ReadAllBytesAsync(final));
         JsonElement source = snapshot.RootElement.GetProperty("sources")[0];
         long appliedFinal = source.GetProperty("applied").GetInt64();
+        // The last assignments went out as the worker stopped: wait until they have all arrived.
+        while (true)
+        {
+            lock (applied)
+            {
+                if (appliedAtCheckpoint + applied.Count >= appliedFinal)
+                {
+                    break;
+                }
+            }
+
+            Assert.True(await arrived.WaitAsync(TimeSpan.FromMinutes(1)), "The stopped worker's last assignments never arrived.");
+        }
+
         int[] afterRestart;
         lock (applied)
         {

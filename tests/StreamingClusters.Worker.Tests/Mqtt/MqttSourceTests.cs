@@ -125,6 +125,30 @@ public sealed class MqttSourceTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_MoreReadingsThanTheWindow_CheckpointedInThePauseAndTheRestDelivered()
+    {
+        // The broker sends at most MaxUnacknowledged messages before it has their acknowledgements, and
+        // they are acknowledged only once a checkpoint holds them: the pause that follows a full window
+        // must bring that checkpoint (here 3 s after the last), or the stream would stall for good.
+        await using Mosquitto broker = await Mosquitto.StartAsync();
+        await using MqttWorker worker = await MqttWorker.StartAsync(
+            _dir.FullName,
+            "--mqtt-broker", broker.Url, "--mqtt-topic", "sensors/#", "--clusters", "2", "--seed", "7",
+            "--checkpoint", Path.Combine(_dir.FullName, "model.ckpt"), "--checkpoint-interval", "3s",
+            "--StreamingClusters:Sources:0:MaxUnacknowledged=1000");
+        await worker.LineAsync("MQTT mqtt-0: connected");
+        await using TestClient sensors = await TestClient.ConnectAsync(broker, "test-window");
+        for (int i = 0; i < 2500; i++)
+        {
+            await sensors.PublishAsync("sensors/m1", string.Create(CultureInfo.InvariantCulture, $"[{i % 2 * 10}, {i % 5}]"));
+        }
+
+        JsonElement done = await worker.HealthUntilAsync(h => MqttWorker.Source(h).GetProperty("acknowledged").GetInt64() == 2500);
+
+        Assert.Equal(2500, MqttWorker.Source(done).GetProperty("messages").GetInt64());
+    }
+
+    [Fact]
     public async Task Start_BrokerNotAnMqttAddress_RefusedNamingTheSetting()
     {
         WorkerProcess.Result run = await WorkerProcess.RunAsync(_dir.FullName, null, "--mqtt-broker", "http://127.0.0.1:1883", "--mqtt-topic", "a/#");
