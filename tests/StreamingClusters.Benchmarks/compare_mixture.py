@@ -9,7 +9,7 @@ compare_mixture.py quality [--n 200000] [--seeds 0,1,2,3,4]
     ARIs are against the generating components. K-means is read as a mixture (each cluster's mean, variances and
     share of the points) for its likelihood.
 
-compare_mixture.py estep [--n 65536] [--rounds 3] [--seconds 1]
+compare_mixture.py estep [--n 65536] [--rounds 3] [--seconds 1] [--centres 5]
     d = 16, k = 64: one set of points and one mixture (scikit-learn, 20 EM iterations on the points), then in
     alternate rounds ours (`mixture estep`: the soft E-step with its statistics, scoring only, the Vector256 and
     scalar layouts, and the hard E-step on the means) and GaussianMixture.predict_proba on the same points; both
@@ -136,14 +136,14 @@ def time_predict_proba(gm, x, seconds):
 def estep(args):
     d, k = 16, 64
     rng = np.random.default_rng(19)
-    centres = rng.uniform(-5, 5, size=(k, d))
+    centres = rng.uniform(-args.centres, args.centres, size=(k, d))
     spreads = rng.uniform(0.5, 2.5, size=(k, d))
     labels = rng.integers(0, k, size=args.n)
     x = (centres[labels] + spreads[labels] * rng.standard_normal((args.n, d))).astype(np.float32)
     x64 = x.astype(np.float64)
     gm = GaussianMixture(k, covariance_type="diag", max_iter=20, random_state=0).fit(x64)
     proba = gm.predict_proba(x64)
-    print(f"# {args.n} points, d = {d}, k = {k}; responsibilities >= 2^-24 per point: {np.mean(np.sum(proba >= 2.0 ** -24, axis=1)):.2f}, "
+    print(f"# {args.n} points, d = {d}, k = {k}, centres in [-{args.centres:g}, {args.centres:g}]; responsibilities >= 2^-24 per point: {np.mean(np.sum(proba >= 2.0 ** -24, axis=1)):.2f}, "
           f"max responsibility mean {np.mean(proba.max(axis=1)):.3f}; sklearn mean log-likelihood {gm.score(x64):.6f}")
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "points.f32")
@@ -185,6 +185,7 @@ def main():
     parser.add_argument("--seeds", default="0,1,2,3,4")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("--centres", type=float, default=5.0, help="estep: centres uniform in [-C, C]^16 (spreads 0.5 .. 2.5); smaller C, more overlap")
     args = parser.parse_args()
     if args.mode == "quality":
         args.n = args.n or 200_000
