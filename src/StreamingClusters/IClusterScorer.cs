@@ -37,7 +37,7 @@ public interface IClusterScorer
     long Score(ReadOnlySpan<float> points, Span<int> clusters, Span<float> scores, Span<float> responsibilities)
     {
         long version = Score(points, clusters, scores);
-        responsibilities[..clusters.Length].Fill(1);
+        responsibilities[..Math.Min(responsibilities.Length, clusters.Length)].Fill(1);
         return version;
     }
 }

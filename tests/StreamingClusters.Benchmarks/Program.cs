@@ -6,7 +6,8 @@ namespace StreamingClusters.Benchmarks;
 internal static class Program
 {
     /// <summary>
-    /// <c>pipeline …</c> runs the whole-run harness (<see cref="PipelineRun"/>); <c>seeding …</c> times the
+    /// <c>pipeline …</c> runs the whole-run harness (<see cref="PipelineRun"/>); <c>mixture …</c> the Gaussian
+    /// mixture's comparison with scikit-learn (<see cref="MixtureRun"/>); <c>seeding …</c> times the
     /// start-up seeding (<see cref="SeedingRun"/>); <c>parts</c> times one
     /// batch's steps apart (<see cref="PartsRun"/>);
     /// <c>--quick [--seconds S] [--points N] [--shapes 16x64,784x8] [--no-scalar] [--minibatch] [--no-estep]</c>
@@ -19,6 +20,12 @@ internal static class Program
         if (args.Length > 0 && args[0] == "pipeline")
         {
             PipelineRun.RunAsync(args).GetAwaiter().GetResult();
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "mixture")
+        {
+            MixtureRun.Run(args);
             return;
         }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics.Tensors;
 using StreamingClusters.Statistics;
 
 namespace StreamingClusters.Mixture;
@@ -64,27 +65,15 @@ public static class SoftEStep
             Span<long> counts = statistics.Counts;
             Span<double> mass = statistics.Mass;
             double logLikelihood = statistics.LogLikelihood;
-            ReadOnlySpan<float> means = model.Means;
             int pending = 0;
             for (int i = 0; i < n; i++)
             {
                 ReadOnlySpan<float> x = points.Slice(i * d, d);
                 int label;
                 float pointLogLikelihood;
-                if (Posterior(model, x, l, out label, out pointLogLikelihood))
+                if (Posterior(model, x, l, out label, out pointLogLikelihood, out float inverse))
                 {
-                    for (int c = 0; c < k; c++)
-                    {
-                        float gamma = l[c];
-                        if (gamma < Negligible)
-                        {
-                            continue;
-                        }
-
-                        mass[c] += gamma;
-                        AddMoments(x, means.Slice(c * d, d), gamma, first.AsSpan(c * d, d), second.AsSpan(c * d, d));
-                    }
-
+                    AddSignificant(model, x, l, inverse, mass, first, second);
                     pending++;
                 }
                 else
@@ -154,9 +143,9 @@ public static class SoftEStep
             {
                 ReadOnlySpan<float> x = points.Slice(i * d, d);
                 float top;
-                if (Posterior(model, x, l, out int label, out float pointLogLikelihood))
+                if (Posterior(model, x, l, out int label, out float pointLogLikelihood, out float inverse))
                 {
-                    top = l[label];
+                    top = l[label] * inverse;
                 }
                 else
                 {
@@ -203,27 +192,29 @@ public static class SoftEStep
     }
 
     /// <summary>
-    /// The responsibilities of one point in single precision, left in <paramref name="l"/>[0..k), by
-    /// log-sum-exp; false when the largest log-density is below <see cref="FarLogDensity"/>, −∞ or not a
+    /// The responsibilities of one point in single precision by log-sum-exp: γ_c = <paramref name="l"/>[c] ×
+    /// <paramref name="inverse"/> (left unnormalised, so that only the components used are scaled); false when the largest log-density is below <see cref="FarLogDensity"/>, −∞ or not a
     /// number (the caller then takes the point in double precision).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool Posterior(MixtureComponents model, ReadOnlySpan<float> x, Span<float> l, out int label, out float logLikelihood)
+    private static bool Posterior(MixtureComponents model, ReadOnlySpan<float> x, Span<float> l, out int label, out float logLikelihood, out float inverse)
     {
+        inverse = 0;
         LogDensities(model, x, l);
         int k = model.Clusters;
-        int kp = model.PaddedClusters;
-        ref float lr = ref MemoryMarshal.GetReference(l);
-        float max = float.NegativeInfinity;
-        label = 0;
-        for (int c = 0; c < k; c++)
+        float max;
+        float sum;
+        if (model.Lanes == 16 && Vector512.IsHardwareAccelerated)
         {
-            // Strictly greater: ties go to the lowest index, as the hard E-step's do.
-            if (Unsafe.Add(ref lr, c) > max)
-            {
-                max = Unsafe.Add(ref lr, c);
-                label = c;
-            }
+            (label, max, sum) = SoftEStepVector512.Normalise(l, model.PaddedClusters, FarLogDensity);
+        }
+        else if (model.Lanes == 8 && Vector256.IsHardwareAccelerated)
+        {
+            (label, max, sum) = SoftEStepVector256.Normalise(l, model.PaddedClusters, FarLogDensity);
+        }
+        else
+        {
+            (label, max, sum) = NormaliseScalar(l, k, FarLogDensity);
         }
 
         if (!(max > FarLogDensity))
@@ -232,53 +223,41 @@ public static class SoftEStep
             return false;
         }
 
-        float sum;
-        int at = 0;
-        if (model.Lanes == 16 && Vector512.IsHardwareAccelerated)
-        {
-            var top = Vector512.Create(max);
-            Vector512<float> total = Vector512<float>.Zero;
-            for (; at < kp; at += 16)
-            {
-                Vector512<float> e = Vector512.Exp(Vector512.LoadUnsafe(ref lr, (nuint)at) - top);
-                e.StoreUnsafe(ref lr, (nuint)at);
-                total += e;
-            }
-
-            sum = Vector512.Sum(total);
-        }
-        else if (model.Lanes == 8 && Vector256.IsHardwareAccelerated)
-        {
-            var top = Vector256.Create(max);
-            Vector256<float> total = Vector256<float>.Zero;
-            for (; at < kp; at += 8)
-            {
-                Vector256<float> e = Vector256.Exp(Vector256.LoadUnsafe(ref lr, (nuint)at) - top);
-                e.StoreUnsafe(ref lr, (nuint)at);
-                total += e;
-            }
-
-            sum = Vector256.Sum(total);
-        }
-        else
-        {
-            sum = 0;
-            for (; at < kp; at++)
-            {
-                float e = MathF.Exp(Unsafe.Add(ref lr, at) - max);
-                Unsafe.Add(ref lr, at) = e;
-                sum += e;
-            }
-        }
-
         logLikelihood = max + MathF.Log(sum);
-        float inverse = 1 / sum;
+        inverse = 1 / sum;
+        return true;
+    }
+
+    /// <summary>
+    /// The scalar twin of the vector paths' Normalise: the first component of the largest log-density, and,
+    /// unless that is at most <paramref name="far"/>, exp(l − max) in place and its sum.
+    /// </summary>
+    private static (int Label, float Max, float Sum) NormaliseScalar(Span<float> l, int k, float far)
+    {
+        int label = 0;
+        float max = float.NegativeInfinity;
         for (int c = 0; c < k; c++)
         {
-            Unsafe.Add(ref lr, c) *= inverse;
+            if (l[c] > max)
+            {
+                max = l[c];
+                label = c;
+            }
         }
 
-        return true;
+        if (!(max > far))
+        {
+            return (label, max, 0);
+        }
+
+        float sum = 0;
+        for (int c = 0; c < l.Length; c++)
+        {
+            l[c] = MathF.Exp(l[c] - max);
+            sum += l[c];
+        }
+
+        return (label, max, sum);
     }
 
     /// <summary>The responsibilities of a far point in double precision; returns its log-likelihood.</summary>
@@ -347,6 +326,94 @@ public static class SoftEStep
         }
 
         return logLikelihood;
+    }
+
+    /// <summary>
+    /// Adds the point's mass and moments to every component whose responsibility γ_c = e_c × inverse is at
+    /// least <see cref="Negligible"/>: found a vector at a time by comparing e_c with Negligible / inverse, so
+    /// that the components of no account cost one comparison per vector, not a branch each.
+    /// </summary>
+    private static void AddSignificant(MixtureComponents model, ReadOnlySpan<float> x, Span<float> e, float inverse, Span<double> mass, float[] first, float[] second)
+    {
+        int kp = model.PaddedClusters;
+        ReadOnlySpan<float> means = model.Means;
+        float threshold = Negligible / inverse;
+        ref float er = ref MemoryMarshal.GetReference(e);
+        if (model.Lanes == 16 && Vector512.IsHardwareAccelerated && x.Length % 16 == 0)
+        {
+            // Whole vectors of coordinates (d = 16, 32, …): the moments of a component in place, no call or slice each.
+            int d = x.Length;
+            ref float xr = ref MemoryMarshal.GetReference(x);
+            ref float mr = ref MemoryMarshal.GetReference(means);
+            ref float fr = ref MemoryMarshal.GetArrayDataReference(first);
+            ref float sr = ref MemoryMarshal.GetArrayDataReference(second);
+            ref double wr = ref MemoryMarshal.GetReference(mass);
+            var limit = Vector512.Create(threshold);
+            for (int start = 0; start < kp; start += 16)
+            {
+                ulong hits = Vector512.GreaterThanOrEqual(Vector512.LoadUnsafe(ref er, (nuint)start), limit).ExtractMostSignificantBits();
+                for (; hits != 0; hits &= hits - 1)
+                {
+                    int c = start + BitOperations.TrailingZeroCount(hits);
+                    float gamma = Unsafe.Add(ref er, c) * inverse;
+                    Unsafe.Add(ref wr, c) += gamma;
+                    var g = Vector512.Create(gamma);
+                    nuint row = (nuint)(c * d);
+                    for (int j = 0; j < d; j += 16)
+                    {
+                        nuint at = row + (nuint)j;
+                        Vector512<float> t = Vector512.LoadUnsafe(ref xr, (nuint)j) - Vector512.LoadUnsafe(ref mr, at);
+                        Vector512<float> gt = g * t;
+                        (Vector512.LoadUnsafe(ref fr, at) + gt).StoreUnsafe(ref fr, at);
+                        Vector512.FusedMultiplyAdd(gt, t, Vector512.LoadUnsafe(ref sr, at)).StoreUnsafe(ref sr, at);
+                    }
+                }
+            }
+        }
+        else if (model.Lanes == 16 && Vector512.IsHardwareAccelerated)
+        {
+            var limit = Vector512.Create(threshold);
+            for (int start = 0; start < kp; start += 16)
+            {
+                ulong hits = Vector512.GreaterThanOrEqual(Vector512.LoadUnsafe(ref er, (nuint)start), limit).ExtractMostSignificantBits();
+                for (; hits != 0; hits &= hits - 1)
+                {
+                    int c = start + BitOperations.TrailingZeroCount(hits);
+                    AddComponent(c, Unsafe.Add(ref er, c) * inverse, x, means, mass, first, second);
+                }
+            }
+        }
+        else if (model.Lanes == 8 && Vector256.IsHardwareAccelerated)
+        {
+            var limit = Vector256.Create(threshold);
+            for (int start = 0; start < kp; start += 8)
+            {
+                uint hits = Vector256.GreaterThanOrEqual(Vector256.LoadUnsafe(ref er, (nuint)start), limit).ExtractMostSignificantBits();
+                for (; hits != 0; hits &= hits - 1)
+                {
+                    int c = start + BitOperations.TrailingZeroCount(hits);
+                    AddComponent(c, Unsafe.Add(ref er, c) * inverse, x, means, mass, first, second);
+                }
+            }
+        }
+        else
+        {
+            for (int c = 0; c < model.Clusters; c++)
+            {
+                if (e[c] >= threshold)
+                {
+                    AddComponent(c, e[c] * inverse, x, means, mass, first, second);
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddComponent(int c, float gamma, ReadOnlySpan<float> x, ReadOnlySpan<float> means, Span<double> mass, float[] first, float[] second)
+    {
+        int d = x.Length;
+        mass[c] += gamma;
+        AddMoments(x, means.Slice(c * d, d), gamma, first.AsSpan(c * d, d), second.AsSpan(c * d, d));
     }
 
     /// <summary>first += γ(x − μ), second += γ(x − μ)², coordinate by coordinate.</summary>

@@ -62,4 +62,58 @@ internal static class SoftEStepVector256
             Vector256.FusedMultiplyAdd(-half, q, Vector256.LoadUnsafe(ref constants, (nuint)c)).StoreUnsafe(ref l, (nuint)c);
         }
     }
+
+    /// <summary>
+    /// Over the log-densities of every padded component (a multiple of 8; padding is −∞): the first
+    /// component of the largest, and, unless that is at most <paramref name="far"/>, exp(l − max) in place
+    /// and its sum. One pass for the maximum, one for the exponentials, no call per point.
+    /// </summary>
+    /// <param name="l">The log-densities, PaddedClusters of them.</param>
+    /// <param name="kp">PaddedClusters.</param>
+    /// <param name="far">The log-density below which the caller takes the point in double precision.</param>
+    /// <returns>The most likely component, its log-density and Σ exp(l − max).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (int Label, float Max, float Sum) Normalise(Span<float> l, int kp, float far)
+    {
+        const int W = 8;
+        ref float lr = ref MemoryMarshal.GetReference(l);
+        Vector256<float> top = Vector256.LoadUnsafe(ref lr);
+        for (int c = W; c < kp; c += W)
+        {
+            top = Vector256.Max(top, Vector256.LoadUnsafe(ref lr, (nuint)c));
+        }
+
+        float max = MaxOf(Vector128.Max(top.GetLower(), top.GetUpper()));
+
+        // The first lane equal to the maximum; a NaN maximum matches nothing and leaves label 0.
+        int label = 0;
+        var wanted = Vector256.Create(max);
+        for (int c = 0; c < kp; c += W)
+        {
+            uint hits = Vector256.Equals(Vector256.LoadUnsafe(ref lr, (nuint)c), wanted).ExtractMostSignificantBits();
+            if (hits != 0)
+            {
+                label = c + BitOperations.TrailingZeroCount(hits);
+                break;
+            }
+        }
+
+        if (!(max > far))
+        {
+            return (label, max, 0);
+        }
+
+        Vector256<float> total = Vector256<float>.Zero;
+        for (int c = 0; c < kp; c += W)
+        {
+            Vector256<float> e = Vector256.Exp(Vector256.LoadUnsafe(ref lr, (nuint)c) - wanted);
+            e.StoreUnsafe(ref lr, (nuint)c);
+            total += e;
+        }
+
+        return (label, max, Vector256.Sum(total));
+    }
+
+    private static float MaxOf(Vector128<float> v) =>
+        MathF.Max(MathF.Max(v.GetElement(0), v.GetElement(1)), MathF.Max(v.GetElement(2), v.GetElement(3)));
 }

@@ -99,13 +99,17 @@ public interface IStreamingModel
     /// <param name="points">n × d values, row-major.</param>
     /// <param name="labels">n slots for each point's most likely cluster.</param>
     /// <param name="scores">n slots for each point's score (<see cref="ScoreKind"/>).</param>
-    /// <param name="responsibilities">n slots for the responsibility of each point's most likely cluster.</param>
+    /// <param name="responsibilities">n slots for the responsibility of each point's most likely cluster, or empty.</param>
     /// <returns>The version scored against.</returns>
     /// <exception cref="InvalidOperationException">The model is not seeded yet.</exception>
     long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores, Span<float> responsibilities)
     {
         long version = Score(points, labels, scores);
-        responsibilities[..labels.Length].Fill(1);
+        if (!responsibilities.IsEmpty)
+        {
+            responsibilities[..(points.Length / Dimensions)].Fill(1);
+        }
+
         return version;
     }
 

@@ -83,6 +83,24 @@ public sealed class MixtureStreamingModelTests
     }
 
     [Fact]
+    public void Score_KMeansThroughTheInterface_HardAssignmentHasResponsibilityOneAndNoMixtureParameters()
+    {
+        (float[] points, _) = Stream(BufferSize + 10, 6);
+        IStreamingModel sut = KMeansStreamingModel.Create(Settings, Options(), new SerialEStep<HardEStepWork, StreamingClusters.Statistics.ClusterStatistics>(K, D, ShardSize, MaxBatch), new ManualClock());
+        sut.Step(points, BufferSize);
+        var labels = new int[10];
+        var scores = new float[10];
+        var top = new float[10];
+
+        sut.Score(points[(BufferSize * D)..], labels, scores, top);
+
+        Assert.All(top, r => Assert.Equal(1f, r));
+        Assert.Equal(ScoreKind.SquaredDistance, sut.ScoreKind);
+        Assert.True(sut.Variances.IsEmpty && sut.Priors.IsEmpty);
+        Assert.Null(sut.MeanLogLikelihood);
+    }
+
+    [Fact]
     public void Restore_StateTakenMidStream_GoesOnBitForBit()
     {
         (float[] points, _) = Stream(BufferSize + 600, 3);

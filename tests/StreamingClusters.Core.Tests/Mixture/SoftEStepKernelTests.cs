@@ -70,6 +70,53 @@ public sealed class SoftEStepKernelTests
 
     [Theory]
     [MemberData(nameof(Lanes))]
+    public void Accumulate_EveryPath_GivesTheReferenceMassesAndMoments(int lanes)
+    {
+        var random = new ModelRandom(13);
+        for (int run = 0; run < 10; run++)
+        {
+            // Whole vectors of coordinates (16, 32) take a path of their own.
+            int k = 1 + random.NextInt32(40);
+            int d = run < 2 ? 16 * (run + 1) : 1 + random.NextInt32(17);
+            const int n = 300;
+            (double[] means, double[] variances, double[] priors) = MixtureData.Overlapping(random, k, d);
+            (float[] points, _) = MixtureData.Draw(random, means, variances, priors, n);
+            var statistics = new MixtureStatistics(k, d);
+            var r = new double[n * k];
+
+            SoftEStep.Accumulate(new MixtureComponents(means, variances, priors, 0, lanes), points, statistics);
+
+            double likelihood = DiagonalGaussianMixtureEM.Responsibilities(points, means, variances, priors, r);
+            Assert.Equal(likelihood, statistics.LogLikelihood, Math.Abs(likelihood) * 1e-5);
+            Assert.Equal(n, statistics.TotalCount);
+            for (int c = 0; c < k; c++)
+            {
+                double mass = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    mass += r[(i * k) + c];
+                }
+
+                Assert.Equal(mass, statistics.Mass[c], 1e-3);
+                for (int j = 0; j < d; j++)
+                {
+                    double first = 0, second = 0;
+                    for (int i = 0; i < n; i++)
+                    {
+                        double t = points[(i * d) + j] - means[(c * d) + j];
+                        first += r[(i * k) + c] * t;
+                        second += r[(i * k) + c] * t * t;
+                    }
+
+                    Assert.Equal(first, statistics.First[(c * d) + j], 1e-2);
+                    Assert.Equal(second, statistics.Second[(c * d) + j], Math.Max(1e-2, second * 1e-4));
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Lanes))]
     public void Score_PointFarBeyondSinglePrecision_IsTakenInDoubleAndStaysFinite(int lanes)
     {
         double[] means = [0, 0, 10, 10];
