@@ -107,7 +107,7 @@ def report(args):
                   and ours.get(("kernel-lanes", d, k)) == kl), default=None)
         print(f"kernels on {widths.get(kl, kl)}" + (f"; FMA peak at that width {kp:.1f} GFLOP/s" if kp and kl > 1 else ""))
     print("points/s, one core (numpy: one BLAS thread); ratios are ours / numpy of the same run;"
-          " % peak against the widest width's peak, % width against the peak at the kernel's own width")
+          " % peak against the widest width's peak, % width against the peak at the kernel's own width (each the best of the run)")
     header = ("d", "k", "kernel", "E-step", "scalar", "% peak", "% width", "numpy 1T", "kernel/np", "E-step/np", "numpy 2T", "kernel/np2T")
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
@@ -117,7 +117,9 @@ def report(args):
         scalar = ours.get(("scalar-points-per-s", d, k))
         np1 = numpy1.get(("numpy-points-per-s", d, k))
         np2 = numpy_all.get(("numpy-points-per-s", d, k))
-        width_peak = ours.get(("fma-peak-kernel-width-gflops", d, k))
+        lanes_here = ours.get(("kernel-lanes", d, k))
+        width_peak = max((v for (what, dd, kk), v in ours.items() if what == "fma-peak-kernel-width-gflops"
+                          and ours.get(("kernel-lanes", dd, kk)) == lanes_here), default=None)
         fraction = kernel * 2 * d * k / (peak * 1e9) if kernel else None
         width_fraction = kernel * 2 * d * k / (width_peak * 1e9) if kernel and width_peak else None
         na = "" if d * k >= 1024 else " (n/a)"

@@ -102,6 +102,17 @@ public sealed class CentroidSet
                         }
                     }
                 }
+                else if (lanes == 8 && Avx.IsSupported)
+                {
+                    blockedColumns = d / 8 * 8;
+                    for (; blocked + 8 <= end; blocked += 8)
+                    {
+                        for (int j = 0; j < blockedColumns; j += 8)
+                        {
+                            Transpose8(ref Unsafe.Add(ref from, (blocked * d) + j), d, ref Unsafe.Add(ref to, (j * width) + (blocked - tile)), width);
+                        }
+                    }
+                }
 
                 for (int j = 0; j < d; j++)
                 {
@@ -211,6 +222,34 @@ public sealed class CentroidSet
     }
 
     /// <summary>
+    /// The Vector256 twin of <see cref="Transpose16"/> for machines without AVX-512: an 8 × 8 block,
+    /// pairs then pairs of pairs interleaved within each 128-bit half, then the halves exchanged
+    /// (24 shuffles for 64 values).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(ref float source, int sourceStride, ref float target, int targetStride)
+    {
+        nuint step = (nuint)sourceStride;
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref source), r1 = Vector256.LoadUnsafe(ref source, step);
+        Vector256<float> r2 = Vector256.LoadUnsafe(ref source, 2 * step), r3 = Vector256.LoadUnsafe(ref source, 3 * step);
+        Vector256<float> r4 = Vector256.LoadUnsafe(ref source, 4 * step), r5 = Vector256.LoadUnsafe(ref source, 5 * step);
+        Vector256<float> r6 = Vector256.LoadUnsafe(ref source, 6 * step), r7 = Vector256.LoadUnsafe(ref source, 7 * step);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        nuint stride = (nuint)targetStride;
+        Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref target);
+        Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref target, stride);
+        Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref target, 2 * stride);
+        Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref target, 3 * stride);
+        Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref target, 4 * stride);
+        Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref target, 5 * stride);
+        Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref target, 6 * stride);
+        Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref target, 7 * stride);
+    }
+
+    /// <summary>
     /// Rounds the centroids to single precision (to nearest, as a cast does) and tells whether every
     /// rounded value is at most <see cref="NearestCentroidKernel.TameMagnitude"/> in magnitude; NaN is not.
     /// </summary>
@@ -236,6 +275,21 @@ public sealed class CentroidSet
             }
 
             within = Vector512.EqualsAll(allWithin.AsUInt32(), Vector512<uint>.AllBitsSet);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var limit = Vector256.Create(Limit);
+            var allWithin = Vector256<float>.AllBitsSet;
+            for (; i <= from.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                Vector256<float> narrowed = Vector256.Narrow(
+                    Vector256.LoadUnsafe(ref source, (nuint)i),
+                    Vector256.LoadUnsafe(ref source, (nuint)(i + Vector256<double>.Count)));
+                narrowed.StoreUnsafe(ref target, (nuint)i);
+                allWithin &= Vector256.LessThanOrEqual(Vector256.Abs(narrowed), limit);
+            }
+
+            within = Vector256.EqualsAll(allWithin.AsUInt32(), Vector256<uint>.AllBitsSet);
         }
 
         for (; i < from.Length; i++)
