@@ -435,17 +435,31 @@ public sealed class ClusterModel
         // The removed cluster's points go to its receiver: the two merge, weights, means and errors
         // (e = e_r + e_v + Ward's cost), so neither the points nor their weight are lost. When the
         // receiver is the cluster split, they merge into the part that keeps its id.
-        double removedWeight = _weights[r];
-        double removedInertia = _inertia[r];
-        double[] removedCentroid = _centroids.AsSpan(r * d, d).ToArray();
+        // When the removed cluster is the one split (a group arriving at a dead mode's centroid), what
+        // is removed is its past: the slot passes to the group. A starving cluster (no receiver) is
+        // dropped: its points have stopped arriving.
+        bool relocation = r == s;
+        double removedWeight = relocation ? move.FromWeight : _weights[r];
+        double removedInertia = relocation ? move.FromInertia : _inertia[r];
+        double[] removedCentroid = relocation ? move.FromCentroid : _centroids.AsSpan(r * d, d).ToArray();
         events.Add(new ClusterEvent(
             ClusterEventKind.Removed, version, r, removedId, null,
-            FormattableString.Invariant($"least utility {move.Utility:G4} (its points go to cluster {_ids[move.Receiver]})")));
+            v >= 0
+                ? FormattableString.Invariant($"least utility {move.Utility:G4} (its points go to cluster {_ids[v]})")
+                : "starving: its points have stopped arriving (its past is dropped)"));
+        if (!relocation)
+        {
+            move.FromCentroid.CopyTo(_centroids, s * d);
+            (_weights[s], _inertia[s]) = (move.FromWeight, move.FromInertia);
+        }
+
         move.NewCentroid.CopyTo(_centroids, r * d);
-        move.FromCentroid.CopyTo(_centroids, s * d);
         (_weights[r], _inertia[r]) = (move.NewWeight, move.NewInertia);
-        (_weights[s], _inertia[s]) = (move.FromWeight, move.FromInertia);
-        Merge(v, removedCentroid, removedWeight, removedInertia);
+        if (v >= 0)
+        {
+            Merge(v, removedCentroid, removedWeight, removedInertia);
+        }
+
         _ids[r] = _nextId++;
         string how = move.Split == RepairSplit.Recent ? "its points of the last batch, apart from its past" : "two groups of its points";
         events.Add(new ClusterEvent(
@@ -455,7 +469,10 @@ public sealed class ClusterModel
         long hold = version + Settings.RepairHold;
         _heldUntil[r] = hold;
         _heldUntil[s] = hold;
-        _heldUntil[move.Receiver] = hold;
+        if (v >= 0)
+        {
+            _heldUntil[v] = hold;
+        }
     }
 
     /// <summary>Folds a removed cluster (centroid, weight, error) into slot <paramref name="v"/>: the merged cluster's mean, total weight and error about that mean.</summary>

@@ -45,6 +45,18 @@ internal static class ClusterRepair
     /// </summary>
     public const double RecentMargin = 1;
 
+    /// <summary>
+    /// The points per batch a cluster's weight must lead one to expect, under forgetting, for a batch
+    /// that gives it almost none to mark it as starving: its mode has died.
+    /// </summary>
+    public const double StarvingExpected = 20;
+
+    /// <summary>The share of its expected points below which a batch leaves a cluster starving (one eighth).</summary>
+    public const double StarvingShare = 8;
+
+    /// <summary>How many times its cluster's error per point a split's gain must be worth (a group of noise gains about one).</summary>
+    public const double NoiseFloor = 25;
+
     /// <summary>The share of the last look's least cost a candidate must pass for the cadence's look to be made.</summary>
     public const double LookShare = 0.5;
 
@@ -98,7 +110,10 @@ internal static class ClusterRepair
 
             if (!look || !(groupGain > RecentMargin * LookShare * last || largest > Margin * LookShare * last))
             {
-                return null;
+                if (!AnyStarving(model, statistics, discount))
+                {
+                    return null;
+                }
             }
         }
 
@@ -114,13 +129,17 @@ internal static class ClusterRepair
                 continue;
             }
 
-            // Of a pair, the lighter goes (its id retires; the heavier keeps its own).
-            double u = cost[c];
+            // Of a pair, the lighter goes (its id retires; the heavier keeps its own). A starving
+            // cluster's merge costs only its past, which the forgetting is taking away: nothing.
+            // Its past is dropped, not merged: its points have stopped arriving, and merged they would
+            // pull a live neighbour toward a dead place.
+            bool starving = IsStarving(model, statistics, discount, c);
+            double u = starving ? 0 : cost[c];
             if (u < utility || (u == utility && removed >= 0 && model.Weights[c] < model.Weights[removed]))
             {
                 utility = u;
                 removed = c;
-                receiver = partner[c];
+                receiver = starving ? -1 : partner[c];
             }
         }
 
@@ -130,9 +149,20 @@ internal static class ClusterRepair
             return null;
         }
 
-        if (group is not null && group.Slot != removed && groupGain > RecentMargin * utility)
+        if (group is not null && groupGain > NoiseFloor * PerPointError(model, group.Slot))
         {
-            return ArrivingSplit(model, group, statistics, removed, receiver, utility, groupGain, points);
+            // The group's own past may be the cheapest to give up (a dead mode's centroid that a new
+            // one arrives at): then the slot passes to the group and the past merges into its partner.
+            (int pastReceiver, double pastCost) = model.HeldUntil[group.Slot] < version ? PastMerge(model, group, statistics, discount) : (-1, double.PositiveInfinity);
+            if (pastCost < utility && groupGain > RecentMargin * pastCost)
+            {
+                return ArrivingSplit(model, group, statistics, group.Slot, pastReceiver, pastCost, groupGain, points);
+            }
+
+            if (group.Slot != removed && groupGain > RecentMargin * utility)
+            {
+                return ArrivingSplit(model, group, statistics, removed, receiver, utility, groupGain, points);
+            }
         }
 
         // The spread split: the largest error among clusters with enough of the batch's points to measure it.
@@ -154,6 +184,88 @@ internal static class ClusterRepair
 
         return SpreadSplit(model, split, removed, receiver, utility, points, random);
     }
+
+    /// <summary>
+    /// Whether cluster <paramref name="c"/> is starving: under forgetting its weight w leads one to
+    /// expect λ = w (1 − a) of the batch's points (its share in the steady state), at least
+    /// <see cref="StarvingExpected"/>, and the batch gave it at most λ / <see cref="StarvingShare"/>
+    /// (for λ = 20, at most 2: a live cluster gets so few with probability 5 × 10⁻⁷).
+    /// </summary>
+    private static bool IsStarving(RepairInputs model, Statistics.ClusterStatistics statistics, double discount, int c)
+    {
+        double expected = model.Weights[c] * (1 - discount);
+        return discount < 1 && expected >= StarvingExpected && statistics.Counts[c] * StarvingShare <= expected;
+    }
+
+    private static bool AnyStarving(RepairInputs model, Statistics.ClusterStatistics statistics, double discount)
+    {
+        for (int c = 0; c < model.Weights.Length; c++)
+        {
+            if (IsStarving(model, statistics, discount, c) && !model.Reseeded[c])
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The cheapest merge of a group's past (its centroid and weight before the group) into another
+    /// cluster; or, when the past is starving (of the batch's points of the cluster, those that lie
+    /// on its side, read from where their mean falls between the past and the group, are at most
+    /// 1 / <see cref="StarvingShare"/> of the λ = P (1 − a) its weight leads one to expect, λ at least
+    /// <see cref="StarvingExpected"/>), no receiver (the past is dropped) at no cost.
+    /// </summary>
+    private static (int Receiver, double Cost) PastMerge(RepairInputs model, ArrivingGroupState group, Statistics.ClusterStatistics statistics, double discount)
+    {
+        int k = model.Weights.Length;
+        int d = model.Centroids.Length / k;
+        double expected = group.PastWeight * (1 - discount);
+        long n = statistics.Counts[group.Slot];
+        if (discount < 1 && expected >= StarvingExpected && n > 0)
+        {
+            // The batch's mean as (1 − t) x̄_group + t μ_past: t n of its points are the past's.
+            ReadOnlySpan<double> sum = statistics.SumOf(group.Slot);
+            double along = 0;
+            double span = 0;
+            for (int j = 0; j < d; j++)
+            {
+                double axis = group.PastCentroid[j] - group.Mean[j];
+                along += ((sum[j] / n) - group.Mean[j]) * axis;
+                span += axis * axis;
+            }
+
+            double share = span > 0 ? Math.Clamp(along / span, 0, 1) : 1;
+            if (share * n * StarvingShare <= expected)
+            {
+                return (-1, 0);
+            }
+        }
+
+        int best = -1;
+        double cost = double.PositiveInfinity;
+        for (int o = 0; o < k; o++)
+        {
+            double total = group.PastWeight + model.Weights[o];
+            if (o == group.Slot || !(total > 0))
+            {
+                continue;
+            }
+
+            double c = group.PastWeight * model.Weights[o] / total * SquaredDistance(group.PastCentroid, model.Centroids.AsSpan(o * d, d));
+            if (c < cost)
+            {
+                (best, cost) = (o, c);
+            }
+        }
+
+        return (best, cost);
+    }
+
+    /// <summary>Cluster <paramref name="c"/>'s error per unit of weight (0 for an empty cluster).</summary>
+    private static double PerPointError(RepairInputs model, int c) =>
+        model.Weights[c] > 0 ? model.Inertia[c] / model.Weights[c] : 0;
 
     /// <summary>
     /// The group followed after this batch. The followed cluster's points of the batch join its group
@@ -443,7 +555,7 @@ internal static class ClusterRepair
 
         double weight = model.Weights[split];
         double gain = weight * (before - after) / members.Count;
-        if (!(gain > Margin * utility))
+        if (!(gain > Margin * utility) || !(gain > NoiseFloor * PerPointError(model, split)))
         {
             return null;
         }
@@ -656,7 +768,7 @@ internal sealed class RepairInputs
 /// <param name="Split">How the cluster is split.</param>
 /// <param name="Removed">The slot of least utility, whose cluster is removed and which takes the split-off.</param>
 /// <param name="From">The slot split in two.</param>
-/// <param name="Receiver">The removed cluster's nearest neighbour, which takes its points.</param>
+/// <param name="Receiver">The cluster the removed one merges into, or −1 when its past is dropped (starving).</param>
 /// <param name="Utility">The removal's cost (the utility bound).</param>
 /// <param name="Gain">The split's gain.</param>
 /// <param name="NewCentroid">Where the split-off goes.</param>

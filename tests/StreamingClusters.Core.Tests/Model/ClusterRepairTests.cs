@@ -92,6 +92,44 @@ public class ClusterRepairTests
         Assert.All(new[] { 0, 1, 2 }, blob => Assert.True(NearestDistance(sut, blob) < 0.3, $"blob {blob} is {NearestDistance(sut, blob)} from its nearest centroid"));
     }
 
+    [Theory]
+    [InlineData(-20.0, -20.0)] // arrives at a live mode's centroid, among its points: the dead mode's slot is taken
+    [InlineData(0.0, 35.0)] // arrives at the dead mode's centroid: the slot passes to it, the past merges away
+    public void Apply_ModeDiesAndAnotherIsBorn_TheNewbornHasItsOwnCentroidWithinFourBatches(double x, double y)
+    {
+        // Forgetting with a half-life of 20 batches; blob (0, 20) dies and a mode is born at (x, y).
+        double discount = Math.Pow(0.5, 1.0 / 20);
+        ClusterModel sut = CreateSut(Blobs, repair: true);
+        var random = new ModelRandom(8);
+        for (int b = 0; b < 60; b++)
+        {
+            Streaming.Step(sut, Batch(random), discount);
+        }
+
+        double[] places = [0, 0, 20, 0, 20, 20, x, y];
+        var events = new List<ClusterEvent>();
+        for (int b = 0; b < 4; b++)
+        {
+            float[] batch = new float[BatchSize * 2];
+            for (int i = 0; i < BatchSize; i++)
+            {
+                int place = random.NextInt32(4);
+                batch[2 * i] = (float)(places[2 * place] + random.NextGaussian());
+                batch[(2 * i) + 1] = (float)(places[(2 * place) + 1] + random.NextGaussian());
+            }
+
+            events.AddRange(Streaming.Step(sut, batch, discount).Events);
+        }
+
+        ClusterEvent removed = Assert.Single(events, e => e.Kind == ClusterEventKind.Removed);
+        Assert.Equal(3, removed.OldId);
+        Assert.StartsWith("starving", removed.Reason, StringComparison.Ordinal);
+        Assert.Single(events, e => e.Kind == ClusterEventKind.SplitOff);
+        Assert.All(Enumerable.Range(0, 4), p => Assert.True(
+            Enumerable.Range(0, 4).Min(c => Math.Sqrt(Math.Pow(sut.Centroids[2 * c] - places[2 * p], 2) + Math.Pow(sut.Centroids[(2 * c) + 1] - places[(2 * p) + 1], 2))) < 0.5,
+            $"place ({places[2 * p]}, {places[(2 * p) + 1]}) has no centroid within 0.5"));
+    }
+
     [Fact]
     public void Restore_WhileAGroupArrives_ContinuesBitForBit()
     {
