@@ -648,12 +648,26 @@ internal static class ClusterRepair
         return (partner, best);
     }
 
-    /// <summary>‖n μ − s‖², a coordinate at a time.</summary>
+    /// <summary>‖n μ − s‖², a vector of coordinates at a time (lanes summed at the end), then one by one.</summary>
     private static double ScaledSquaredDistance(ReadOnlySpan<double> mu, long n, ReadOnlySpan<double> sum)
     {
         double scale = n;
+        int j = 0;
         double total = 0;
-        for (int j = 0; j < mu.Length; j++)
+        if (Vector.IsHardwareAccelerated && mu.Length >= Vector<double>.Count)
+        {
+            var scaleVector = new Vector<double>(scale);
+            var acc = Vector<double>.Zero;
+            for (; j <= mu.Length - Vector<double>.Count; j += Vector<double>.Count)
+            {
+                Vector<double> diff = (scaleVector * new Vector<double>(mu[j..])) - new Vector<double>(sum[j..]);
+                acc += diff * diff;
+            }
+
+            total = Vector.Sum(acc);
+        }
+
+        for (; j < mu.Length; j++)
         {
             double diff = (scale * mu[j]) - sum[j];
             total += diff * diff;
