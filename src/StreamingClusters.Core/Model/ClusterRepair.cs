@@ -320,6 +320,8 @@ internal static class ClusterRepair
         }
 
         // The best new group: a cluster's points of the batch apart from its past.
+        ref double previous = ref MemoryMarshal.GetArrayDataReference(model.PreviousCentroids);
+        ref double sums = ref MemoryMarshal.GetReference(statistics.Sums);
         int recent = -1;
         double recentGain = 0;
         for (int c = 0; c < k; c++)
@@ -332,7 +334,7 @@ internal static class ClusterRepair
             }
 
             // ‖μ − s / n‖² as ‖n μ − s‖² / n²: one division per cluster, not one per coordinate.
-            double gain = past * n / (past + n) * (ScaledSquaredDistance(model.PreviousCentroids.AsSpan(c * d, d), n, statistics.SumOf(c)) / ((double)n * n));
+            double gain = past * n / (past + n) * (ScaledSquaredDistance(ref previous, ref sums, c * d, d, n) / ((double)n * n));
             if (gain > recentGain)
             {
                 recentGain = gain;
@@ -648,28 +650,29 @@ internal static class ClusterRepair
         return (partner, best);
     }
 
-    /// <summary>‖n μ − s‖², a vector of coordinates at a time (lanes summed at the end), then one by one.</summary>
-    private static double ScaledSquaredDistance(ReadOnlySpan<double> mu, long n, ReadOnlySpan<double> sum)
+    /// <summary>‖n μ − s‖² over the d values from <paramref name="offset"/>, a vector of coordinates at a time (lanes summed at the end), then one by one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double ScaledSquaredDistance(ref double mu, ref double sum, int offset, int d, long n)
     {
         double scale = n;
         int j = 0;
         double total = 0;
-        if (Vector.IsHardwareAccelerated && mu.Length >= Vector<double>.Count)
+        if (Vector.IsHardwareAccelerated && d >= Vector<double>.Count)
         {
             var scaleVector = new Vector<double>(scale);
             var acc = Vector<double>.Zero;
-            for (; j <= mu.Length - Vector<double>.Count; j += Vector<double>.Count)
+            for (; j <= d - Vector<double>.Count; j += Vector<double>.Count)
             {
-                Vector<double> diff = (scaleVector * new Vector<double>(mu[j..])) - new Vector<double>(sum[j..]);
+                Vector<double> diff = (scaleVector * Vector.LoadUnsafe(ref mu, (nuint)(offset + j))) - Vector.LoadUnsafe(ref sum, (nuint)(offset + j));
                 acc += diff * diff;
             }
 
             total = Vector.Sum(acc);
         }
 
-        for (; j < mu.Length; j++)
+        for (; j < d; j++)
         {
-            double diff = (scale * mu[j]) - sum[j];
+            double diff = (scale * Unsafe.Add(ref mu, offset + j)) - Unsafe.Add(ref sum, offset + j);
             total += diff * diff;
         }
 
