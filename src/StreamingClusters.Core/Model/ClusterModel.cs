@@ -34,6 +34,9 @@ public sealed class ClusterModel
     /// <summary>Per slot, the last version a repair may not remove the cluster in (held still beside a move).</summary>
     private readonly long[] _heldUntil;
 
+    /// <summary>Per slot, the cluster's weight after the last batch that gave it its share (its weight since, when it gets none, tells a paused mode from a dead one).</summary>
+    private readonly double[] _fedWeights;
+
     /// <summary>The least utility the repair's last look found (a lower bound of the next, as moves remove the least): a recent split worth more looks at once; +∞ before any look.</summary>
     private double _lastLeastUtility = double.PositiveInfinity;
 
@@ -70,6 +73,7 @@ public sealed class ClusterModel
         _nextInertia = new double[settings.Clusters];
         _ids = new long[settings.Clusters];
         _heldUntil = new long[settings.Clusters];
+        _fedWeights = new double[settings.Clusters];
         _random = random;
     }
 
@@ -156,6 +160,8 @@ public sealed class ClusterModel
             held.CopyTo(model._heldUntil, 0);
         }
 
+        (state.FedWeights is { } fed && fed.Length == k ? fed : state.Weights).CopyTo(model._fedWeights, 0);
+
         model._lastLeastUtility = state.RepairLeastUtility ?? double.PositiveInfinity;
         model._group = state.RepairGroup is { } group && group.Slot >= 0 && group.Slot < k && group.Mean.Length == model.Dimensions && group.PastCentroid.Length == model.Dimensions ? group : null;
 
@@ -187,6 +193,7 @@ public sealed class ClusterModel
         NextId = _nextId,
         RecentEvents = [.. _recentEvents],
         HeldUntil = (long[])_heldUntil.Clone(),
+        FedWeights = (double[])_fedWeights.Clone(),
         RepairLeastUtility = double.IsFinite(_lastLeastUtility) ? _lastLeastUtility : null,
         RepairGroup = _group,
         RandomState = _random.GetState(),
@@ -291,10 +298,19 @@ public sealed class ClusterModel
         }
 
         _seedingEvents = null;
+        long[]? idsBefore = Settings.Repair ? (long[])_ids.Clone() : null;
         IReadOnlyList<ReseedEvent> reseeds = ReseedStarved(recentPoints, version, events);
         if (Settings.Repair)
         {
             RepairOnce(statistics, discount, reseeds, recentPoints, version, events);
+            for (int c = 0; c < Clusters; c++)
+            {
+                // A cluster a move or a reseed made or changed starts afresh.
+                if (ClusterRepair.Fed(_weights[c], statistics.Counts[c], discount) || _ids[c] != idsBefore![c] || _heldUntil[c] == version + Settings.RepairHold)
+                {
+                    _fedWeights[c] = _weights[c];
+                }
+            }
         }
 
         Version = version;
@@ -410,6 +426,7 @@ public sealed class ClusterModel
             PreviousWeights = _nextWeights,
             PreviousInertia = _nextInertia,
             HeldUntil = _heldUntil,
+            FedWeights = _fedWeights,
             Reseeded = reseeded,
             LastLeastUtility = _lastLeastUtility,
             Group = _group,

@@ -54,6 +54,13 @@ internal static class ClusterRepair
     /// <summary>The share of its expected points below which a batch leaves a cluster starving (one eighth).</summary>
     public const double StarvingShare = 8;
 
+    /// <summary>
+    /// How far a cluster's weight must have fallen since it last got its share for it to count as
+    /// starving: a half-life without its points, so that a mode that pauses (a machine idle for a
+    /// while, a regime that comes back) is not taken for one that has died.
+    /// </summary>
+    public const double StarvingDecay = 0.5;
+
     /// <summary>How many times its cluster's error per point a split's gain must be worth (a group of noise gains about one).</summary>
     public const double NoiseFloor = 25;
 
@@ -189,13 +196,26 @@ internal static class ClusterRepair
     /// Whether cluster <paramref name="c"/> is starving: under forgetting its weight w leads one to
     /// expect λ = w (1 − a) of the batch's points (its share in the steady state), at least
     /// <see cref="StarvingExpected"/>, and the batch gave it at most λ / <see cref="StarvingShare"/>
-    /// (for λ = 20, at most 2: a live cluster gets so few with probability 5 × 10⁻⁷).
+    /// (for λ = 20, at most 2: a live cluster gets so few with probability 5 × 10⁻⁷), and its weight has
+    /// fallen to <see cref="StarvingDecay"/> of what it was when it last got its share.
     /// </summary>
     private static bool IsStarving(RepairInputs model, Statistics.ClusterStatistics statistics, double discount, int c)
     {
         double expected = model.Weights[c] * (1 - discount);
-        return discount < 1 && expected >= StarvingExpected && statistics.Counts[c] * StarvingShare <= expected;
+        return discount < 1 && expected >= StarvingExpected && statistics.Counts[c] * StarvingShare <= expected
+            && model.Weights[c] <= StarvingDecay * model.FedWeights[c];
     }
+
+    /// <summary>
+    /// Whether a cluster got its share of the batch (more than 1 / <see cref="StarvingShare"/> of the
+    /// points its weight leads one to expect), or the model does not forget.
+    /// </summary>
+    /// <param name="weight">The cluster's weight after the M-step.</param>
+    /// <param name="count">Its points in the batch.</param>
+    /// <param name="discount">The discount the M-step applied.</param>
+    /// <returns>Whether its weight now counts as the weight it was last fed at.</returns>
+    public static bool Fed(double weight, long count, double discount) =>
+        discount >= 1 || count * StarvingShare > weight * (1 - discount);
 
     private static bool AnyStarving(RepairInputs model, Statistics.ClusterStatistics statistics, double discount)
     {
@@ -215,7 +235,9 @@ internal static class ClusterRepair
     /// cluster; or, when the past is starving (of the batch's points of the cluster, those that lie
     /// on its side, read from where their mean falls between the past and the group, are at most
     /// 1 / <see cref="StarvingShare"/> of the λ = P (1 − a) its weight leads one to expect, λ at least
-    /// <see cref="StarvingExpected"/>), no receiver (the past is dropped) at no cost.
+    /// <see cref="StarvingExpected"/>, and the group has been followed for a half-life: P has fallen to
+    /// <see cref="StarvingDecay"/> of its weight when the group began), no receiver (the past is dropped)
+    /// at no cost.
     /// </summary>
     private static (int Receiver, double Cost) PastMerge(RepairInputs model, ArrivingGroupState group, Statistics.ClusterStatistics statistics, double discount)
     {
@@ -223,7 +245,7 @@ internal static class ClusterRepair
         int d = model.Centroids.Length / k;
         double expected = group.PastWeight * (1 - discount);
         long n = statistics.Counts[group.Slot];
-        if (discount < 1 && expected >= StarvingExpected && n > 0)
+        if (discount < 1 && expected >= StarvingExpected && n > 0 && group.PastWeight <= StarvingDecay * group.PastStartWeight)
         {
             // The batch's mean as (1 − t) x̄_group + t μ_past: t n of its points are the past's.
             ReadOnlySpan<double> sum = statistics.SumOf(group.Slot);
@@ -369,6 +391,7 @@ internal static class ClusterRepair
             Slot = slot,
             PastCentroid = before.ToArray(),
             PastWeight = discount * model.PreviousWeights[slot],
+            PastStartWeight = discount * model.PreviousWeights[slot],
             PastInertia = discount * model.PreviousInertia[slot],
             Mean = mean,
             Weight = n,
@@ -771,6 +794,9 @@ internal sealed class RepairInputs
     public required double[] PreviousInertia { get; init; }
 
     public required long[] HeldUntil { get; init; }
+
+    /// <summary>Gets each cluster's weight when it last got its share of a batch (see <see cref="ClusterRepair.Fed"/>).</summary>
+    public required double[] FedWeights { get; init; }
 
     public required bool[] Reseeded { get; init; }
 

@@ -92,23 +92,67 @@ public class ClusterRepairTests
         Assert.All(new[] { 0, 1, 2 }, blob => Assert.True(NearestDistance(sut, blob) < 0.3, $"blob {blob} is {NearestDistance(sut, blob)} from its nearest centroid"));
     }
 
-    [Theory]
-    [InlineData(-20.0, -20.0)] // arrives at a live mode's centroid, among its points: the dead mode's slot is taken
-    [InlineData(0.0, 35.0)] // arrives at the dead mode's centroid: the slot passes to it, the past merges away
-    public void Apply_ModeDiesAndAnotherIsBorn_TheNewbornHasItsOwnCentroidWithinFourBatches(double x, double y)
+    [Fact]
+    public void Apply_ModeDiesAndAnotherIsBornAmongALiveModesPoints_TheDeadClusterIsDroppedForIt()
     {
-        // Forgetting with a half-life of 20 batches; blob (0, 20) dies and a mode is born at (x, y).
-        double discount = Math.Pow(0.5, 1.0 / 20);
+        // Forgetting with a half-life of 4 batches; blob (0, 20) dies and a mode is born at (−20, −20),
+        // whose points first go to the centroid of blob (0, 0).
         ClusterModel sut = CreateSut(Blobs, repair: true);
         var random = new ModelRandom(8);
-        for (int b = 0; b < 60; b++)
-        {
-            Streaming.Step(sut, Batch(random), discount);
-        }
+        RunWithPlaces(sut, random, Blobs, batches: 40);
 
-        double[] places = [0, 0, 20, 0, 20, 20, x, y];
+        double[] places = [0, 0, 20, 0, 20, 20, -20, -20];
+        List<ClusterEvent> events = RunWithPlaces(sut, random, places, batches: 16);
+
+        ClusterEvent removed = Assert.Single(events, e => e.Kind == ClusterEventKind.Removed);
+        Assert.Equal(3, removed.OldId);
+        Assert.StartsWith("starving", removed.Reason, StringComparison.Ordinal);
+        Assert.Single(events, e => e.Kind == ClusterEventKind.SplitOff);
+        Assert.All(Enumerable.Range(0, 3), p => Assert.True(NearestDistance(sut, places[2 * p], places[(2 * p) + 1]) < 0.3));
+
+        // The newborn's first batches went to blob (0, 0)'s centroid with its points: its own centroid
+        // still carries some of them, fading with the forgetting.
+        Assert.InRange(NearestDistance(sut, -20, -20), 0, 2);
+    }
+
+    [Fact]
+    public void Apply_ModeDiesAndAnotherIsBornNearIt_ItsCentroidSlidesToTheNewborn()
+    {
+        // The newborn at (0, 35) is nearest the dead blob (0, 20)'s centroid, which gets all its points
+        // and slides to it as the dead mode's past fades (the cluster is fed, so not starving).
+        ClusterModel sut = CreateSut(Blobs, repair: true);
+        var random = new ModelRandom(8);
+        RunWithPlaces(sut, random, Blobs, batches: 40);
+
+        double[] places = [0, 0, 20, 0, 20, 20, 0, 35];
+        RunWithPlaces(sut, random, places, batches: 16);
+
+        Assert.All(Enumerable.Range(0, 4), p => Assert.True(
+            NearestDistance(sut, places[2 * p], places[(2 * p) + 1]) < (p == 3 ? 1.5 : 0.3),
+            $"place ({places[2 * p]}, {places[(2 * p) + 1]}) is {NearestDistance(sut, places[2 * p], places[(2 * p) + 1])} from its nearest centroid"));
+    }
+
+    [Fact]
+    public void Apply_ModePausesForLessThanAHalfLife_KeepsItsCluster()
+    {
+        // A machine idle for a while: blob (0, 20) sends nothing for 3 batches of a half-life of 4.
+        ClusterModel sut = CreateSut(Blobs, repair: true);
+        var random = new ModelRandom(8);
+        RunWithPlaces(sut, random, Blobs, batches: 40);
+
+        List<ClusterEvent> events = RunWithPlaces(sut, random, [0, 0, 20, 0, 20, 20, 20, 20], batches: 3);
+        events.AddRange(RunWithPlaces(sut, random, Blobs, batches: 10));
+
+        Assert.All(events, e => Assert.Equal(ClusterEventKind.Seeded, e.Kind));
+        Assert.Equal([0L, 1, 2, 3], sut.Ids.ToArray());
+    }
+
+    /// <summary>Batches of points about the four places given (one may repeat another), a half-life of 4 batches.</summary>
+    private static List<ClusterEvent> RunWithPlaces(ClusterModel model, ModelRandom random, double[] places, int batches)
+    {
+        double discount = Math.Pow(0.5, 1.0 / 4);
         var events = new List<ClusterEvent>();
-        for (int b = 0; b < 4; b++)
+        for (int b = 0; b < batches; b++)
         {
             float[] batch = new float[BatchSize * 2];
             for (int i = 0; i < BatchSize; i++)
@@ -118,17 +162,14 @@ public class ClusterRepairTests
                 batch[(2 * i) + 1] = (float)(places[(2 * place) + 1] + random.NextGaussian());
             }
 
-            events.AddRange(Streaming.Step(sut, batch, discount).Events);
+            events.AddRange(Streaming.Step(model, batch, discount).Events);
         }
 
-        ClusterEvent removed = Assert.Single(events, e => e.Kind == ClusterEventKind.Removed);
-        Assert.Equal(3, removed.OldId);
-        Assert.StartsWith("starving", removed.Reason, StringComparison.Ordinal);
-        Assert.Single(events, e => e.Kind == ClusterEventKind.SplitOff);
-        Assert.All(Enumerable.Range(0, 4), p => Assert.True(
-            Enumerable.Range(0, 4).Min(c => Math.Sqrt(Math.Pow(sut.Centroids[2 * c] - places[2 * p], 2) + Math.Pow(sut.Centroids[(2 * c) + 1] - places[(2 * p) + 1], 2))) < 0.5,
-            $"place ({places[2 * p]}, {places[(2 * p) + 1]}) has no centroid within 0.5"));
+        return events;
     }
+
+    private static double NearestDistance(ClusterModel model, double x, double y) =>
+        Enumerable.Range(0, model.Clusters).Min(c => Math.Sqrt(Math.Pow(model.Centroids[2 * c] - x, 2) + Math.Pow(model.Centroids[(2 * c) + 1] - y, 2)));
 
     [Fact]
     public void Restore_WhileAGroupArrives_ContinuesBitForBit()
