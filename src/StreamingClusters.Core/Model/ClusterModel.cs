@@ -298,18 +298,23 @@ public sealed class ClusterModel
         }
 
         _seedingEvents = null;
-        long[]? idsBefore = Settings.Repair ? (long[])_ids.Clone() : null;
         IReadOnlyList<ReseedEvent> reseeds = ReseedStarved(recentPoints, version, events);
         if (Settings.Repair)
         {
             RepairOnce(statistics, discount, reseeds, recentPoints, version, events);
+            // A cluster a move made or changed (held from this version) starts afresh, as does a reseeded one.
+            long moved = version + Settings.RepairHold;
             for (int c = 0; c < Clusters; c++)
             {
-                // A cluster a move or a reseed made or changed starts afresh.
-                if (ClusterRepair.Fed(_weights[c], statistics.Counts[c], discount) || _ids[c] != idsBefore![c] || _heldUntil[c] == version + Settings.RepairHold)
+                if (ClusterRepair.Fed(_weights[c], statistics.Counts[c], discount) || _heldUntil[c] == moved)
                 {
                     _fedWeights[c] = _weights[c];
                 }
+            }
+
+            foreach (ReseedEvent reseed in reseeds)
+            {
+                _fedWeights[reseed.Cluster] = _weights[reseed.Cluster];
             }
         }
 

@@ -61,7 +61,7 @@ internal static class ClusterRepair
     /// </summary>
     public const double StarvingDecay = 0.5;
 
-    /// <summary>How many times its cluster's error per point a split's gain must be worth (a group of noise gains about one).</summary>
+    /// <summary>How many times the error per point of what it splits (an arriving group's: its cluster's past) a split's gain must be worth (a group of noise gains about one).</summary>
     public const double NoiseFloor = 25;
 
     /// <summary>The share of the last look's least cost a candidate must pass for the cadence's look to be made.</summary>
@@ -156,7 +156,8 @@ internal static class ClusterRepair
             return null;
         }
 
-        if (group is not null && groupGain > NoiseFloor * PerPointError(model, group.Slot))
+        // The group's gain against noise in its cluster's past (the cluster's error now holds the group's own).
+        if (group is not null && groupGain > NoiseFloor * (group.PastWeight > 0 ? group.PastInertia / group.PastWeight : 0))
         {
             // The group's own past may be the cheapest to give up (a dead mode's centroid that a new
             // one arrives at): then the slot passes to the group and the past merges into its partner.
