@@ -18,7 +18,7 @@ namespace StreamingClusters.Benchmarks;
 /// <item><c>repair drift [--seeds N]</c>: k = 4, d = 4, half-life 20,000 points; mode 3 dies and a mode is
 /// born 30 away from mode 0; prints the points after the newborn's first until it has a centroid of its
 /// own (nearest to it and to no other live mode, within 1 of its centre), in half-lives.</item>
-/// <item><c>repair long [--points N]</c>: a stationary stream of N blob points; prints the id changes in each half.</item>
+/// <item><c>repair long [--points N] [--half-life H]</c>: a stationary stream of N blob points (forgetting with a half-life of H points if given); prints the id changes in each half.</item>
 /// </list>
 /// </summary>
 internal static class RepairRun
@@ -41,7 +41,10 @@ internal static class RepairRun
         switch (args[1])
         {
             case "blobs":
-                Blobs(args[2], seeds, Option(args, "--points", 1_000_000));
+                Blobs(args[2], seeds, Option(args, "--points", 1_000_000), Option(args, "--dimensions", 16), Option(args, "--clusters", 64), Array.IndexOf(args, "--no-runs") < 0);
+                break;
+            case "file":
+                FromFile(args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture), seeds, Option(args, "--passes", 1));
                 break;
             case "drift":
                 Drift(seeds);
@@ -53,16 +56,16 @@ internal static class RepairRun
                 Trace(Option(args, "--seed", 1), Option(args, "--points", 1_000_000), Array.IndexOf(args, "--arrival") < 0);
                 break;
             case "long":
-                Long(Option(args, "--points", 10_000_000), seeds);
+                Long(Option(args, "--points", 10_000_000), seeds, Option(args, "--half-life", 0));
                 break;
             default:
                 throw new ArgumentException($"No such run: {args[1]}.");
         }
     }
 
-    private static void Blobs(string path, int seeds, int count)
+    private static void Blobs(string path, int seeds, int count, int dimensions, int clusters, bool runs)
     {
-        const int D = 16, K = 64;
+        int D = dimensions, K = clusters;
         var generator = new BlobStream(D, K, side: 30, seed: 1234);
         var points = new float[count * D];
         var labels = new int[count];
@@ -76,10 +79,10 @@ internal static class RepairRun
             file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(points.AsSpan()));
         }
 
-        float[] sorted = RunsOf(points, labels, D, K, 10_000);
         Console.WriteLine($"# {count} points, d = {D}, k = {K}, data in {path}; objective = mean squared distance over all points");
         Console.WriteLine("RESULT seed order repair objective moves seconds");
-        foreach ((string order, float[] data) in new[] { ("arrival", points), ("runs", sorted) })
+        (string, float[])[] orders = runs ? [("arrival", points), ("runs", RunsOf(points, labels, D, K, 10_000))] : [("arrival", points)];
+        foreach ((string order, float[] data) in orders)
         {
             for (int seed = 1; seed <= seeds; seed++)
             {
@@ -244,6 +247,38 @@ internal static class RepairRun
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// A data file of float32 rows (d values each, row-major, e.g. Fashion-MNIST from compare_repair.py
+    /// --write-fashion-mnist) streamed in its order, <c>--passes</c> times, with the repair off and on:
+    /// each seed's objective (mean squared distance over all rows) after each pass.
+    /// </summary>
+    private static void FromFile(string path, int d, int k, int seeds, int passes)
+    {
+        float[] points = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
+        int count = points.Length / d;
+        Console.WriteLine($"# {count} rows, d = {d}, k = {k}, from {path}; objective = mean squared distance over all rows");
+        Console.WriteLine("RESULT seed repair pass objective moves seconds");
+        for (int seed = 1; seed <= seeds; seed++)
+        {
+            foreach (bool repair in new[] { false, true })
+            {
+                var watch = Stopwatch.StartNew();
+                var model = new ClusterModel(new ModelSettings(k, d) { Seed = (ulong)seed, Repair = repair, RepairEvery = Every, ReseedRatio = ReseedRatio });
+                model.Seed(points.AsSpan(0, Seeding * d));
+                int moves = Apply(model, points, 0, Seeding, 0);
+                for (int pass = 1; pass <= passes; pass++)
+                {
+                    for (int start = pass == 1 ? Seeding : 0; start < count; start += Batch)
+                    {
+                        moves += Apply(model, points, start, Math.Min(Batch, count - start), 0);
+                    }
+
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT {seed} {(repair ? "on" : "off")} {pass} {Objective(model, points):G6} {moves} {watch.Elapsed.TotalSeconds:F1}"));
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -418,7 +453,7 @@ internal static class RepairRun
         }
     }
 
-    private static void Long(int count, int seeds)
+    private static void Long(int count, int seeds, int halfLife)
     {
         const int D = 16, K = 64;
         Console.WriteLine("RESULT seed points id-changes-first-half id-changes-second-half seconds");
@@ -435,7 +470,7 @@ internal static class RepairRun
             var watch = Stopwatch.StartNew();
             model.Seed(buffer);
             int first = 0, second = 0;
-            first += IdChanges(model, buffer, Seeding);
+            first += IdChanges(model, buffer, Seeding, halfLife);
             var batch = new float[Batch * D];
             for (long t = Seeding; t < count; t += Batch)
             {
@@ -444,7 +479,7 @@ internal static class RepairRun
                     generator.Next(batch.AsSpan(i * D, D));
                 }
 
-                int changes = IdChanges(model, batch, Batch);
+                int changes = IdChanges(model, batch, Batch, halfLife);
                 if (t < count / 2)
                 {
                     first += changes;
@@ -459,11 +494,11 @@ internal static class RepairRun
         }
     }
 
-    private static int IdChanges(ClusterModel model, float[] batch, int n)
+    private static int IdChanges(ClusterModel model, float[] batch, int n, int halfLife)
     {
         var statistics = new ClusterStatistics(model.Clusters, model.Dimensions);
         HardEStep.Accumulate(model.Current, batch.AsSpan(0, n * model.Dimensions), statistics);
-        ModelUpdate update = model.Apply(statistics, 1, batch.AsSpan(0, n * model.Dimensions));
+        ModelUpdate update = model.Apply(statistics, halfLife == 0 ? 1 : Math.Pow(0.5, (double)n / halfLife), batch.AsSpan(0, n * model.Dimensions));
         return update.Events.Count(e => e.Kind != ClusterEventKind.Seeded);
     }
 

@@ -16,6 +16,9 @@ public sealed record ArrivingGroupState
     /// <summary>Gets the cluster's weight before the group began, discounted since.</summary>
     public required double PastWeight { get; init; }
 
+    /// <summary>Gets the cluster's weight when the group began (0 in a state written before it was kept).</summary>
+    public double PastStartWeight { get; init; }
+
     /// <summary>Gets the cluster's error before the group began, discounted since.</summary>
     public required double PastInertia { get; init; }
 

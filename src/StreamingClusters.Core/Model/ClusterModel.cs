@@ -34,6 +34,9 @@ public sealed class ClusterModel
     /// <summary>Per slot, the last version a repair may not remove the cluster in (held still beside a move).</summary>
     private readonly long[] _heldUntil;
 
+    /// <summary>Per slot, the cluster's weight after the last batch that gave it its share (its weight since, when it gets none, tells a paused mode from a dead one).</summary>
+    private readonly double[] _fedWeights;
+
     /// <summary>The least utility the repair's last look found (a lower bound of the next, as moves remove the least): a recent split worth more looks at once; +∞ before any look.</summary>
     private double _lastLeastUtility = double.PositiveInfinity;
 
@@ -70,6 +73,7 @@ public sealed class ClusterModel
         _nextInertia = new double[settings.Clusters];
         _ids = new long[settings.Clusters];
         _heldUntil = new long[settings.Clusters];
+        _fedWeights = new double[settings.Clusters];
         _random = random;
     }
 
@@ -156,6 +160,8 @@ public sealed class ClusterModel
             held.CopyTo(model._heldUntil, 0);
         }
 
+        (state.FedWeights is { } fed && fed.Length == k ? fed : state.Weights).CopyTo(model._fedWeights, 0);
+
         model._lastLeastUtility = state.RepairLeastUtility ?? double.PositiveInfinity;
         model._group = state.RepairGroup is { } group && group.Slot >= 0 && group.Slot < k && group.Mean.Length == model.Dimensions && group.PastCentroid.Length == model.Dimensions ? group : null;
 
@@ -187,6 +193,7 @@ public sealed class ClusterModel
         NextId = _nextId,
         RecentEvents = [.. _recentEvents],
         HeldUntil = (long[])_heldUntil.Clone(),
+        FedWeights = (double[])_fedWeights.Clone(),
         RepairLeastUtility = double.IsFinite(_lastLeastUtility) ? _lastLeastUtility : null,
         RepairGroup = _group,
         RandomState = _random.GetState(),
@@ -295,6 +302,20 @@ public sealed class ClusterModel
         if (Settings.Repair)
         {
             RepairOnce(statistics, discount, reseeds, recentPoints, version, events);
+            // A cluster a move made or changed (held from this version) starts afresh, as does a reseeded one.
+            long moved = version + Settings.RepairHold;
+            for (int c = 0; c < Clusters; c++)
+            {
+                if (ClusterRepair.Fed(_weights[c], statistics.Counts[c], discount) || _heldUntil[c] == moved)
+                {
+                    _fedWeights[c] = _weights[c];
+                }
+            }
+
+            foreach (ReseedEvent reseed in reseeds)
+            {
+                _fedWeights[reseed.Cluster] = _weights[reseed.Cluster];
+            }
         }
 
         Version = version;
@@ -433,6 +454,7 @@ public sealed class ClusterModel
             PreviousWeights = _nextWeights,
             PreviousInertia = _nextInertia,
             HeldUntil = _heldUntil,
+            FedWeights = _fedWeights,
             Reseeded = reseeded,
             LastLeastUtility = _lastLeastUtility,
             Group = _group,
@@ -458,17 +480,31 @@ public sealed class ClusterModel
         // The removed cluster's points go to its receiver: the two merge, weights, means and errors
         // (e = e_r + e_v + Ward's cost), so neither the points nor their weight are lost. When the
         // receiver is the cluster split, they merge into the part that keeps its id.
-        double removedWeight = _weights[r];
-        double removedInertia = _inertia[r];
-        double[] removedCentroid = _centroids.AsSpan(r * d, d).ToArray();
+        // When the removed cluster is the one split (a group arriving at a dead mode's centroid), what
+        // is removed is its past: the slot passes to the group. A starving cluster (no receiver) is
+        // dropped: its points have stopped arriving.
+        bool relocation = r == s;
+        double removedWeight = relocation ? move.FromWeight : _weights[r];
+        double removedInertia = relocation ? move.FromInertia : _inertia[r];
+        double[] removedCentroid = relocation ? move.FromCentroid : _centroids.AsSpan(r * d, d).ToArray();
         events.Add(new ClusterEvent(
             ClusterEventKind.Removed, version, r, removedId, null,
-            FormattableString.Invariant($"least utility {move.Utility:G4} (its points go to cluster {_ids[move.Receiver]})")));
+            v >= 0
+                ? FormattableString.Invariant($"least utility {move.Utility:G4} (its points go to cluster {_ids[v]})")
+                : "starving: its points have stopped arriving (its past is dropped)"));
+        if (!relocation)
+        {
+            move.FromCentroid.CopyTo(_centroids, s * d);
+            (_weights[s], _inertia[s]) = (move.FromWeight, move.FromInertia);
+        }
+
         move.NewCentroid.CopyTo(_centroids, r * d);
-        move.FromCentroid.CopyTo(_centroids, s * d);
         (_weights[r], _inertia[r]) = (move.NewWeight, move.NewInertia);
-        (_weights[s], _inertia[s]) = (move.FromWeight, move.FromInertia);
-        Merge(v, removedCentroid, removedWeight, removedInertia);
+        if (v >= 0)
+        {
+            Merge(v, removedCentroid, removedWeight, removedInertia);
+        }
+
         _ids[r] = _nextId++;
         string how = move.Split == RepairSplit.Recent ? "its points of the last batch, apart from its past" : "two groups of its points";
         events.Add(new ClusterEvent(
@@ -478,7 +514,10 @@ public sealed class ClusterModel
         long hold = version + Settings.RepairHold;
         _heldUntil[r] = hold;
         _heldUntil[s] = hold;
-        _heldUntil[move.Receiver] = hold;
+        if (v >= 0)
+        {
+            _heldUntil[v] = hold;
+        }
     }
 
     /// <summary>Folds a removed cluster (centroid, weight, error) into slot <paramref name="v"/>: the merged cluster's mean, total weight and error about that mean.</summary>

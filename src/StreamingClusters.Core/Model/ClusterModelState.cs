@@ -39,6 +39,9 @@ public sealed record ClusterModelState
     /// <summary>Gets, per slot, the version up to which a repair leaves the cluster still; null when none is held.</summary>
     public long[]? HeldUntil { get; init; }
 
+    /// <summary>Gets each cluster's weight when it last got its share of a batch (the repair's starving test); null in a state written before it was kept (the weights then).</summary>
+    public double[]? FedWeights { get; init; }
+
     /// <summary>Gets the least utility the repair's last look found, or null before any look.</summary>
     public double? RepairLeastUtility { get; init; }
 

@@ -45,6 +45,25 @@ internal static class ClusterRepair
     /// </summary>
     public const double RecentMargin = 1;
 
+    /// <summary>
+    /// The points per batch a cluster's weight must lead one to expect, under forgetting, for a batch
+    /// that gives it almost none to mark it as starving: its mode has died.
+    /// </summary>
+    public const double StarvingExpected = 20;
+
+    /// <summary>The share of its expected points below which a batch leaves a cluster starving (one eighth).</summary>
+    public const double StarvingShare = 8;
+
+    /// <summary>
+    /// How far a cluster's weight must have fallen since it last got its share for it to count as
+    /// starving: a half-life without its points, so that a mode that pauses (a machine idle for a
+    /// while, a regime that comes back) is not taken for one that has died.
+    /// </summary>
+    public const double StarvingDecay = 0.5;
+
+    /// <summary>How many times the error per point of what it splits (an arriving group's: its cluster's past) a split's gain must be worth (a group of noise gains about one).</summary>
+    public const double NoiseFloor = 25;
+
     /// <summary>The share of the last look's least cost a candidate must pass for the cadence's look to be made.</summary>
     public const double LookShare = 0.5;
 
@@ -98,7 +117,10 @@ internal static class ClusterRepair
 
             if (!look || !(groupGain > RecentMargin * LookShare * last || largest > Margin * LookShare * last))
             {
-                return null;
+                if (!AnyStarving(model, statistics, discount))
+                {
+                    return null;
+                }
             }
         }
 
@@ -114,13 +136,17 @@ internal static class ClusterRepair
                 continue;
             }
 
-            // Of a pair, the lighter goes (its id retires; the heavier keeps its own).
-            double u = cost[c];
+            // Of a pair, the lighter goes (its id retires; the heavier keeps its own). A starving
+            // cluster's merge costs only its past, which the forgetting is taking away: nothing.
+            // Its past is dropped, not merged: its points have stopped arriving, and merged they would
+            // pull a live neighbour toward a dead place.
+            bool starving = IsStarving(model, statistics, discount, c);
+            double u = starving ? 0 : cost[c];
             if (u < utility || (u == utility && removed >= 0 && model.Weights[c] < model.Weights[removed]))
             {
                 utility = u;
                 removed = c;
-                receiver = partner[c];
+                receiver = starving ? -1 : partner[c];
             }
         }
 
@@ -130,9 +156,21 @@ internal static class ClusterRepair
             return null;
         }
 
-        if (group is not null && group.Slot != removed && groupGain > RecentMargin * utility)
+        // The group's gain against noise in its cluster's past (the cluster's error now holds the group's own).
+        if (group is not null && groupGain > NoiseFloor * (group.PastWeight > 0 ? group.PastInertia / group.PastWeight : 0))
         {
-            return ArrivingSplit(model, group, statistics, removed, receiver, utility, groupGain, points);
+            // The group's own past may be the cheapest to give up (a dead mode's centroid that a new
+            // one arrives at): then the slot passes to the group and the past merges into its partner.
+            (int pastReceiver, double pastCost) = model.HeldUntil[group.Slot] < version ? PastMerge(model, group, statistics, discount) : (-1, double.PositiveInfinity);
+            if (pastCost < utility && groupGain > RecentMargin * pastCost)
+            {
+                return ArrivingSplit(model, group, statistics, group.Slot, pastReceiver, pastCost, groupGain, points);
+            }
+
+            if (group.Slot != removed && groupGain > RecentMargin * utility)
+            {
+                return ArrivingSplit(model, group, statistics, removed, receiver, utility, groupGain, points);
+            }
         }
 
         // The spread split: the largest error among clusters with enough of the batch's points to measure it.
@@ -154,6 +192,103 @@ internal static class ClusterRepair
 
         return SpreadSplit(model, split, removed, receiver, utility, points, random);
     }
+
+    /// <summary>
+    /// Whether cluster <paramref name="c"/> is starving: under forgetting its weight w leads one to
+    /// expect λ = w (1 − a) of the batch's points (its share in the steady state), at least
+    /// <see cref="StarvingExpected"/>, and the batch gave it at most λ / <see cref="StarvingShare"/>
+    /// (for λ = 20, at most 2: a live cluster gets so few with probability 5 × 10⁻⁷), and its weight has
+    /// fallen to <see cref="StarvingDecay"/> of what it was when it last got its share.
+    /// </summary>
+    private static bool IsStarving(RepairInputs model, Statistics.ClusterStatistics statistics, double discount, int c)
+    {
+        double expected = model.Weights[c] * (1 - discount);
+        return discount < 1 && expected >= StarvingExpected && statistics.Counts[c] * StarvingShare <= expected
+            && model.Weights[c] <= StarvingDecay * model.FedWeights[c];
+    }
+
+    /// <summary>
+    /// Whether a cluster got its share of the batch (more than 1 / <see cref="StarvingShare"/> of the
+    /// points its weight leads one to expect), or the model does not forget.
+    /// </summary>
+    /// <param name="weight">The cluster's weight after the M-step.</param>
+    /// <param name="count">Its points in the batch.</param>
+    /// <param name="discount">The discount the M-step applied.</param>
+    /// <returns>Whether its weight now counts as the weight it was last fed at.</returns>
+    public static bool Fed(double weight, long count, double discount) =>
+        discount >= 1 || count * StarvingShare > weight * (1 - discount);
+
+    private static bool AnyStarving(RepairInputs model, Statistics.ClusterStatistics statistics, double discount)
+    {
+        for (int c = 0; c < model.Weights.Length; c++)
+        {
+            if (IsStarving(model, statistics, discount, c) && !model.Reseeded[c])
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// The cheapest merge of a group's past (its centroid and weight before the group) into another
+    /// cluster; or, when the past is starving (of the batch's points of the cluster, those that lie
+    /// on its side, read from where their mean falls between the past and the group, are at most
+    /// 1 / <see cref="StarvingShare"/> of the λ = P (1 − a) its weight leads one to expect, λ at least
+    /// <see cref="StarvingExpected"/>, and the group has been followed for a half-life: P has fallen to
+    /// <see cref="StarvingDecay"/> of its weight when the group began), no receiver (the past is dropped)
+    /// at no cost.
+    /// </summary>
+    private static (int Receiver, double Cost) PastMerge(RepairInputs model, ArrivingGroupState group, Statistics.ClusterStatistics statistics, double discount)
+    {
+        int k = model.Weights.Length;
+        int d = model.Centroids.Length / k;
+        double expected = group.PastWeight * (1 - discount);
+        long n = statistics.Counts[group.Slot];
+        if (discount < 1 && expected >= StarvingExpected && n > 0 && group.PastWeight <= StarvingDecay * group.PastStartWeight)
+        {
+            // The batch's mean as (1 − t) x̄_group + t μ_past: t n of its points are the past's.
+            ReadOnlySpan<double> sum = statistics.SumOf(group.Slot);
+            double along = 0;
+            double span = 0;
+            for (int j = 0; j < d; j++)
+            {
+                double axis = group.PastCentroid[j] - group.Mean[j];
+                along += ((sum[j] / n) - group.Mean[j]) * axis;
+                span += axis * axis;
+            }
+
+            double share = span > 0 ? Math.Clamp(along / span, 0, 1) : 1;
+            if (share * n * StarvingShare <= expected)
+            {
+                return (-1, 0);
+            }
+        }
+
+        int best = -1;
+        double cost = double.PositiveInfinity;
+        for (int o = 0; o < k; o++)
+        {
+            double total = group.PastWeight + model.Weights[o];
+            if (o == group.Slot || !(total > 0))
+            {
+                continue;
+            }
+
+            double c = group.PastWeight * model.Weights[o] / total * SquaredDistance(group.PastCentroid, model.Centroids.AsSpan(o * d, d));
+            if (c < cost)
+            {
+                (best, cost) = (o, c);
+            }
+        }
+
+        return (best, cost);
+    }
+
+    /// <summary>Cluster <paramref name="c"/>'s error per unit of weight (0 for an empty cluster).</summary>
+    private static double PerPointError(RepairInputs model, int c) =>
+        model.Weights[c] > 0 ? model.Inertia[c] / model.Weights[c] : 0;
 
     /// <summary>
     /// The group followed after this batch. The followed cluster's points of the batch join its group
@@ -208,6 +343,8 @@ internal static class ClusterRepair
         }
 
         // The best new group: a cluster's points of the batch apart from its past.
+        ref double previous = ref MemoryMarshal.GetArrayDataReference(model.PreviousCentroids);
+        ref double sums = ref MemoryMarshal.GetReference(statistics.Sums);
         int recent = -1;
         double recentGain = 0;
         for (int c = 0; c < k; c++)
@@ -220,7 +357,7 @@ internal static class ClusterRepair
             }
 
             // ‖μ − s / n‖² as ‖n μ − s‖² / n²: one division per cluster, not one per coordinate.
-            double gain = past * n / (past + n) * (ScaledSquaredDistance(model.PreviousCentroids.AsSpan(c * d, d), n, statistics.SumOf(c)) / ((double)n * n));
+            double gain = past * n / (past + n) * (ScaledSquaredDistance(ref previous, ref sums, c * d, d, n) / ((double)n * n));
             if (gain > recentGain)
             {
                 recentGain = gain;
@@ -255,6 +392,7 @@ internal static class ClusterRepair
             Slot = slot,
             PastCentroid = before.ToArray(),
             PastWeight = discount * model.PreviousWeights[slot],
+            PastStartWeight = discount * model.PreviousWeights[slot],
             PastInertia = discount * model.PreviousInertia[slot],
             Mean = mean,
             Weight = n,
@@ -443,7 +581,7 @@ internal static class ClusterRepair
 
         double weight = model.Weights[split];
         double gain = weight * (before - after) / members.Count;
-        if (!(gain > Margin * utility))
+        if (!(gain > Margin * utility) || !(gain > NoiseFloor * PerPointError(model, split)))
         {
             return null;
         }
@@ -536,14 +674,29 @@ internal static class ClusterRepair
         return (partner, best);
     }
 
-    /// <summary>‖n μ − s‖², a coordinate at a time.</summary>
-    private static double ScaledSquaredDistance(ReadOnlySpan<double> mu, long n, ReadOnlySpan<double> sum)
+    /// <summary>‖n μ − s‖² over the d values from <paramref name="offset"/>, a vector of coordinates at a time (lanes summed at the end), then one by one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double ScaledSquaredDistance(ref double mu, ref double sum, int offset, int d, long n)
     {
         double scale = n;
+        int j = 0;
         double total = 0;
-        for (int j = 0; j < mu.Length; j++)
+        if (Vector.IsHardwareAccelerated && d >= Vector<double>.Count)
         {
-            double diff = (scale * mu[j]) - sum[j];
+            var scaleVector = new Vector<double>(scale);
+            var acc = Vector<double>.Zero;
+            for (; j <= d - Vector<double>.Count; j += Vector<double>.Count)
+            {
+                Vector<double> diff = (scaleVector * Vector.LoadUnsafe(ref mu, (nuint)(offset + j))) - Vector.LoadUnsafe(ref sum, (nuint)(offset + j));
+                acc += diff * diff;
+            }
+
+            total = Vector.Sum(acc);
+        }
+
+        for (; j < d; j++)
+        {
+            double diff = (scale * Unsafe.Add(ref mu, offset + j)) - Unsafe.Add(ref sum, offset + j);
             total += diff * diff;
         }
 
@@ -643,6 +796,9 @@ internal sealed class RepairInputs
 
     public required long[] HeldUntil { get; init; }
 
+    /// <summary>Gets each cluster's weight when it last got its share of a batch (see <see cref="ClusterRepair.Fed"/>).</summary>
+    public required double[] FedWeights { get; init; }
+
     public required bool[] Reseeded { get; init; }
 
     /// <summary>Gets or sets the group arriving apart from its cluster's past that the repair follows, or null.</summary>
@@ -656,7 +812,7 @@ internal sealed class RepairInputs
 /// <param name="Split">How the cluster is split.</param>
 /// <param name="Removed">The slot of least utility, whose cluster is removed and which takes the split-off.</param>
 /// <param name="From">The slot split in two.</param>
-/// <param name="Receiver">The removed cluster's nearest neighbour, which takes its points.</param>
+/// <param name="Receiver">The cluster the removed one merges into, or −1 when its past is dropped (starving).</param>
 /// <param name="Utility">The removal's cost (the utility bound).</param>
 /// <param name="Gain">The split's gain.</param>
 /// <param name="NewCentroid">Where the split-off goes.</param>

@@ -18,12 +18,17 @@ public sealed record ModelSettings(int Clusters, int Dimensions)
 
     /// <summary>
     /// Gets a value indicating whether the model repairs local optima while it runs: after each M-step
-    /// it may move the centroid of least utility to beside the one of largest error.
+    /// it may merge the two clusters that cost least to merge (or drop one whose points have stopped
+    /// arriving) and split a new one off where a group is arriving or beside the cluster of largest error.
     /// </summary>
     /// <value>The default value is false (the library's option turns it on).</value>
     public bool Repair { get; init; }
 
-    /// <summary>Gets how often the repair looks for a move: at every version divisible by this.</summary>
+    /// <summary>
+    /// Gets how often the repair may look for the cheapest merge: at a version divisible by this, when an
+    /// arriving group or the largest error could beat half the last look's least cost, and at every 16th
+    /// such version regardless. A group worth the whole last least cost is looked at in any version.
+    /// </summary>
     /// <value>The default value is 4 (with batches of 1,024 points, every 4,096 points; a look costs k² d flops).</value>
     public int RepairEvery { get; init; } = 4;
 

@@ -77,8 +77,9 @@ public sealed class StreamingClustersOptions : IValidatableObject
 
     /// <summary>
     /// Gets or sets a value indicating whether the model repairs local optima while it runs: when the
-    /// gain is real, the centroid of least utility moves to beside the one of largest error (a
-    /// <c>removed</c> and a <c>splitOff</c> cluster event).
+    /// gain is larger than the cost, the two clusters whose merge costs least merge (or a cluster whose
+    /// points have stopped arriving is dropped) and a new one is split off where a group is arriving or
+    /// beside the cluster of largest error (a <c>removed</c> and a <c>splitOff</c> cluster event).
     /// </summary>
     /// <value>The default value is <see langword="true"/>. K-means only: the Gaussian mixture reseeds starved components but has no repair.</value>
     public bool Repair { get; set; } = true;

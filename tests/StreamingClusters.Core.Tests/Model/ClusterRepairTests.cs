@@ -93,6 +93,85 @@ public class ClusterRepairTests
     }
 
     [Fact]
+    public void Apply_ModeDiesAndAnotherIsBornAmongALiveModesPoints_TheDeadClusterIsDroppedForIt()
+    {
+        // Forgetting with a half-life of 4 batches; blob (0, 20) dies and a mode is born at (−20, −20),
+        // whose points first go to the centroid of blob (0, 0).
+        ClusterModel sut = CreateSut(Blobs, repair: true);
+        var random = new ModelRandom(8);
+        RunWithPlaces(sut, random, Blobs, batches: 40);
+
+        double[] places = [0, 0, 20, 0, 20, 20, -20, -20];
+        List<ClusterEvent> events = RunWithPlaces(sut, random, places, batches: 16);
+
+        ClusterEvent removed = Assert.Single(events, e => e.Kind == ClusterEventKind.Removed);
+        Assert.Equal(3, removed.OldId);
+        Assert.StartsWith("starving", removed.Reason, StringComparison.Ordinal);
+        Assert.Single(events, e => e.Kind == ClusterEventKind.SplitOff);
+        Assert.All(Enumerable.Range(0, 3), p => Assert.True(NearestDistance(sut, places[2 * p], places[(2 * p) + 1]) < 0.3));
+
+        // The newborn's first batches went to blob (0, 0)'s centroid with its points: its own centroid
+        // still carries some of them, fading with the forgetting.
+        Assert.InRange(NearestDistance(sut, -20, -20), 0, 2);
+    }
+
+    [Fact]
+    public void Apply_ModeDiesAndAnotherIsBornNearIt_ItsCentroidSlidesToTheNewborn()
+    {
+        // The newborn at (0, 35) is nearest the dead blob (0, 20)'s centroid, which gets all its points
+        // and slides to it as the dead mode's past fades (the cluster is fed, so not starving).
+        ClusterModel sut = CreateSut(Blobs, repair: true);
+        var random = new ModelRandom(8);
+        RunWithPlaces(sut, random, Blobs, batches: 40);
+
+        double[] places = [0, 0, 20, 0, 20, 20, 0, 35];
+        RunWithPlaces(sut, random, places, batches: 16);
+
+        Assert.All(Enumerable.Range(0, 4), p => Assert.True(
+            NearestDistance(sut, places[2 * p], places[(2 * p) + 1]) < (p == 3 ? 1.5 : 0.3),
+            $"place ({places[2 * p]}, {places[(2 * p) + 1]}) is {NearestDistance(sut, places[2 * p], places[(2 * p) + 1])} from its nearest centroid"));
+    }
+
+    [Fact]
+    public void Apply_ModePausesForLessThanAHalfLife_KeepsItsCluster()
+    {
+        // A machine idle for a while: blob (0, 20) sends nothing for 3 batches of a half-life of 4.
+        ClusterModel sut = CreateSut(Blobs, repair: true);
+        var random = new ModelRandom(8);
+        RunWithPlaces(sut, random, Blobs, batches: 40);
+
+        List<ClusterEvent> events = RunWithPlaces(sut, random, [0, 0, 20, 0, 20, 20, 20, 20], batches: 3);
+        events.AddRange(RunWithPlaces(sut, random, Blobs, batches: 10));
+
+        Assert.All(events, e => Assert.Equal(ClusterEventKind.Seeded, e.Kind));
+        Assert.Equal([0L, 1, 2, 3], sut.Ids.ToArray());
+    }
+
+    /// <summary>Batches of points about the four places given (one may repeat another), a half-life of 4 batches.</summary>
+    private static List<ClusterEvent> RunWithPlaces(ClusterModel model, ModelRandom random, double[] places, int batches)
+    {
+        double discount = Math.Pow(0.5, 1.0 / 4);
+        var events = new List<ClusterEvent>();
+        for (int b = 0; b < batches; b++)
+        {
+            float[] batch = new float[BatchSize * 2];
+            for (int i = 0; i < BatchSize; i++)
+            {
+                int place = random.NextInt32(4);
+                batch[2 * i] = (float)(places[2 * place] + random.NextGaussian());
+                batch[(2 * i) + 1] = (float)(places[(2 * place) + 1] + random.NextGaussian());
+            }
+
+            events.AddRange(Streaming.Step(model, batch, discount).Events);
+        }
+
+        return events;
+    }
+
+    private static double NearestDistance(ClusterModel model, double x, double y) =>
+        Enumerable.Range(0, model.Clusters).Min(c => Math.Sqrt(Math.Pow(model.Centroids[2 * c] - x, 2) + Math.Pow(model.Centroids[(2 * c) + 1] - y, 2)));
+
+    [Fact]
     public void Restore_WhileAGroupArrives_ContinuesBitForBit()
     {
         var sut = new ClusterModel(new ModelSettings(3, 2) { Seed = 9, Repair = true });

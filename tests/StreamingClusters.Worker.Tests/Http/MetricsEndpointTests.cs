@@ -68,11 +68,12 @@ public sealed class MetricsEndpointTests
             Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
         }
 
-        // The metrics count an event before it is published.
-        ServerEvent split = await events.NextEventAsync("cluster");
+        // The metrics count an event before it is published. (A guard, not a measure: a repair that never
+        // moves fails here instead of hanging the run.)
+        ServerEvent split = await events.NextEventAsync("cluster").WaitAsync(TimeSpan.FromMinutes(1));
         while (JsonDocument.Parse(split.Data!).RootElement.GetProperty("kind").GetString() != "splitOff")
         {
-            split = await events.NextEventAsync("cluster");
+            split = await events.NextEventAsync("cluster").WaitAsync(TimeSpan.FromMinutes(1));
         }
 
         string after = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
