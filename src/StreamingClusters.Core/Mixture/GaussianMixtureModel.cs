@@ -34,10 +34,8 @@ public sealed class GaussianMixtureModel
     /// <summary>The least variance of each coordinate; empty until seeded or configured.</summary>
     private double[] _floor = [];
 
-    /// <summary>Each slot's component id: set when the model is seeded, replaced when the slot is reseeded; never reused.</summary>
-    private readonly long[] _ids;
-    private long _nextId;
-    private readonly Queue<ClusterEvent> _recentEvents = new();
+    /// <summary>Each slot's component id (set when the model is seeded, replaced when the slot is reseeded; never reused) and the latest changes of ids.</summary>
+    private readonly ClusterIdentities _ids;
     private List<(int Slot, string Reason)>? _seedingEvents;
 
     /// <summary>The committed version; null until seeded. Replaced, never mutated.</summary>
@@ -68,7 +66,7 @@ public sealed class GaussianMixtureModel
         _nextWeights = new double[settings.Clusters];
         _priors = new double[settings.Clusters];
         _inertia = new double[settings.Clusters];
-        _ids = new long[settings.Clusters];
+        _ids = new ClusterIdentities(settings.Clusters);
         _random = random;
     }
 
@@ -116,13 +114,13 @@ public sealed class GaussianMixtureModel
     public ReadOnlySpan<double> Inertia => _inertia;
 
     /// <summary>Gets each slot's component id.</summary>
-    public ReadOnlySpan<long> Ids => _ids;
+    public ReadOnlySpan<long> Ids => _ids.Ids;
 
     /// <summary>Gets the least variance of each coordinate (empty before seeding).</summary>
     public ReadOnlySpan<double> VarianceFloor => _floor;
 
     /// <summary>Gets the latest changes of ids, oldest first, restored ones included.</summary>
-    public IReadOnlyCollection<ClusterEvent> RecentEvents => _recentEvents;
+    public IReadOnlyCollection<ClusterEvent> RecentEvents => _ids.Recent;
 
     /// <summary>Gets the discounted sum of the applied points' log-likelihoods (each under the version it was assigned against).</summary>
     public double LogLikelihood { get; private set; }
@@ -161,20 +159,7 @@ public sealed class GaussianMixtureModel
         model.PointsApplied = state.PointsApplied;
         model.LogLikelihood = mixture.LogLikelihood;
         model.LogLikelihoodWeight = mixture.LogLikelihoodWeight;
-        if (state.Ids is { } ids && ids.Length == k)
-        {
-            ids.CopyTo(model._ids, 0);
-            model._nextId = state.NextId;
-        }
-        else if (state.Seeded)
-        {
-            model.NumberComponents();
-        }
-
-        foreach (ClusterEvent e in state.RecentEvents ?? [])
-        {
-            model.Remember(e);
-        }
+        model._ids.Restore(state.Ids, state.NextId, state.Seeded, state.RecentEvents);
 
         if (state.Seeded)
         {
@@ -195,9 +180,9 @@ public sealed class GaussianMixtureModel
         Weights = (double[])_weights.Clone(),
         Inertia = (double[])_inertia.Clone(),
         PointsApplied = PointsApplied,
-        Ids = (long[])_ids.Clone(),
-        NextId = _nextId,
-        RecentEvents = [.. _recentEvents],
+        Ids = _ids.Ids.ToArray(),
+        NextId = _ids.Next,
+        RecentEvents = [.. _ids.Recent],
         RandomState = _random.GetState(),
     };
 
@@ -292,7 +277,7 @@ public sealed class GaussianMixtureModel
         bestPriors.CopyTo(_priors, 0);
         Array.Clear(_weights);
         ComputeInertia();
-        NumberComponents();
+        _ids.Number();
         _current = Build(Version);
         string reason = FormattableString.Invariant($"k-means++ and {iterations} EM iterations on the first {n} points (best of {Math.Max(1, Options.SeedingStarts)} starts)");
         _seedingEvents = [.. Enumerable.Range(0, k).Select(c => (c, reason))];
@@ -317,7 +302,7 @@ public sealed class GaussianMixtureModel
         priors.CopyTo(_priors);
         _floor = varianceFloor.IsEmpty ? [.. Enumerable.Repeat(double.Epsilon, Dimensions)] : varianceFloor.ToArray();
         ComputeInertia();
-        NumberComponents();
+        _ids.Number();
         _current = Build(Version);
         _seedingEvents = [.. Enumerable.Range(0, Clusters).Select(c => (c, "configured component"))];
     }
@@ -378,7 +363,7 @@ public sealed class GaussianMixtureModel
         _current = Build(Version);
         foreach (ClusterEvent e in events)
         {
-            Remember(e);
+            _ids.Remember(e);
         }
 
         return new ModelUpdate(Version, statistics.TotalCount, discount, statistics.TotalSquaredError, reseeds) { Events = events };
@@ -589,37 +574,15 @@ public sealed class GaussianMixtureModel
                 _variances[(c * d) + j] = Math.Max(_floor[j], spread[j] / liveMass);
             }
 
-            events.Add(new ReseedEvent(c, _weights[c], minLive) { RetiredId = _ids[c], NewId = _nextId });
-            clusterEvents.Add(new ClusterEvent(
-                ClusterEventKind.Reseeded, version, c, _ids[c], _nextId,
-                FormattableString.Invariant($"starved: weight {_weights[c]:G4} below {ratio:G4} of the largest ({max:G4})")));
-            _ids[c] = _nextId++;
+            events.Add(_ids.Reseed(
+                c, version, _weights[c], minLive,
+                FormattableString.Invariant($"starved: weight {_weights[c]:G4} below {ratio:G4} of the largest ({max:G4})"), clusterEvents));
             _weights[c] = minLive;
             sampler.AddCentre(recentPoints, x);
         }
 
         UpdatePriors();
         return events;
-    }
-
-    private void Remember(ClusterEvent e)
-    {
-        if (_recentEvents.Count == ClusterModel.RecentEventCapacity)
-        {
-            _recentEvents.Dequeue();
-        }
-
-        _recentEvents.Enqueue(e);
-    }
-
-    private void NumberComponents()
-    {
-        for (int c = 0; c < _ids.Length; c++)
-        {
-            _ids[c] = c;
-        }
-
-        _nextId = _ids.Length;
     }
 
     private void EnsureUnseeded()

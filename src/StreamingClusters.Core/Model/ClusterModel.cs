@@ -25,11 +25,8 @@ public sealed class ClusterModel
     private double[] _nextInertia;
     private readonly ModelRandom _random;
 
-    /// <summary>Each slot's cluster id: set when the model is seeded, replaced when the slot is reseeded; never reused.</summary>
-    private readonly long[] _ids;
-
-    /// <summary>The id the next new cluster gets.</summary>
-    private long _nextId;
+    /// <summary>Each slot's cluster id (set when the model is seeded, replaced when the slot is reseeded or split off; never reused) and the latest changes of ids.</summary>
+    private readonly ClusterIdentities _ids;
 
     /// <summary>Per slot, the last version a repair may not remove the cluster in (held still beside a move).</summary>
     private readonly long[] _heldUntil;
@@ -42,9 +39,6 @@ public sealed class ClusterModel
 
     /// <summary>The group the repair follows, arriving at a cluster apart from its past; null when none (or after any move).</summary>
     private ArrivingGroupState? _group;
-
-    /// <summary>The latest changes of ids, oldest first, at most <see cref="RecentEventCapacity"/>.</summary>
-    private readonly Queue<ClusterEvent> _recentEvents = new();
 
     /// <summary>The seeding's events, made when the centroids are set and stamped with the version of the first update.</summary>
     private List<(int Slot, string Reason)>? _seedingEvents;
@@ -71,7 +65,7 @@ public sealed class ClusterModel
         _nextWeights = new double[settings.Clusters];
         _inertia = new double[settings.Clusters];
         _nextInertia = new double[settings.Clusters];
-        _ids = new long[settings.Clusters];
+        _ids = new ClusterIdentities(settings.Clusters);
         _heldUntil = new long[settings.Clusters];
         _fedWeights = new double[settings.Clusters];
         _random = random;
@@ -112,13 +106,13 @@ public sealed class ClusterModel
     public ReadOnlySpan<double> Inertia => _inertia;
 
     /// <summary>Gets each slot's cluster id (all 0 before seeding).</summary>
-    public ReadOnlySpan<long> Ids => _ids;
+    public ReadOnlySpan<long> Ids => _ids.Ids;
 
     /// <summary>The most changes of ids kept in <see cref="RecentEvents"/> and the state.</summary>
-    public const int RecentEventCapacity = 256;
+    public const int RecentEventCapacity = ClusterIdentities.RecentEventCapacity;
 
     /// <summary>Gets the latest changes of ids, oldest first (at most <see cref="RecentEventCapacity"/>), restored ones included.</summary>
-    public IReadOnlyCollection<ClusterEvent> RecentEvents => _recentEvents;
+    public IReadOnlyCollection<ClusterEvent> RecentEvents => _ids.Recent;
 
     /// <summary>Restores a model from its state.</summary>
     /// <param name="state">A state taken by <see cref="ToState"/>.</param>
@@ -145,15 +139,7 @@ public sealed class ClusterModel
 
         model.Version = state.Version;
         model.PointsApplied = state.PointsApplied;
-        if (state.Ids is { } ids && ids.Length == k)
-        {
-            ids.CopyTo(model._ids, 0);
-            model._nextId = state.NextId;
-        }
-        else if (state.Seeded)
-        {
-            model.NumberClusters();
-        }
+        model._ids.Restore(state.Ids, state.NextId, state.Seeded, state.RecentEvents);
 
         if (state.HeldUntil is { } held && held.Length == k)
         {
@@ -164,11 +150,6 @@ public sealed class ClusterModel
 
         model._lastLeastUtility = state.RepairLeastUtility ?? double.PositiveInfinity;
         model._group = state.RepairGroup is { } group && group.Slot >= 0 && group.Slot < k && group.Mean.Length == model.Dimensions && group.PastCentroid.Length == model.Dimensions ? group : null;
-
-        foreach (ClusterEvent e in state.RecentEvents ?? [])
-        {
-            model.Remember(e);
-        }
 
         if (state.Seeded)
         {
@@ -189,9 +170,9 @@ public sealed class ClusterModel
         Weights = (double[])_weights.Clone(),
         Inertia = (double[])_inertia.Clone(),
         PointsApplied = PointsApplied,
-        Ids = (long[])_ids.Clone(),
-        NextId = _nextId,
-        RecentEvents = [.. _recentEvents],
+        Ids = _ids.Ids.ToArray(),
+        NextId = _ids.Next,
+        RecentEvents = [.. _ids.Recent],
         HeldUntil = (long[])_heldUntil.Clone(),
         FedWeights = (double[])_fedWeights.Clone(),
         RepairLeastUtility = double.IsFinite(_lastLeastUtility) ? _lastLeastUtility : null,
@@ -244,7 +225,7 @@ public sealed class ClusterModel
         }
 
         centroids.CopyTo(_centroids);
-        NumberClusters();
+        _ids.Number();
         _seedingEvents = [.. Enumerable.Range(0, Clusters).Select(c => (c, "configured centroid"))];
         _current = new CentroidSet(_centroids, Clusters, Version);
     }
@@ -323,7 +304,7 @@ public sealed class ClusterModel
         _current = new CentroidSet(_centroids, Clusters, Version);
         foreach (ClusterEvent e in events)
         {
-            Remember(e);
+            _ids.Remember(e);
         }
 
         return new ModelUpdate(Version, statistics.TotalCount, discount, statistics.TotalSquaredError, reseeds) { Events = events };
@@ -505,7 +486,7 @@ public sealed class ClusterModel
             Merge(v, removedCentroid, removedWeight, removedInertia);
         }
 
-        _ids[r] = _nextId++;
+        _ids.Renew(r);
         string how = move.Split == RepairSplit.Recent ? "its points of the last batch, apart from its past" : "two groups of its points";
         events.Add(new ClusterEvent(
             ClusterEventKind.SplitOff, version, r, null, _ids[r],
@@ -542,16 +523,6 @@ public sealed class ClusterModel
 
         _inertia[v] += inertia + (kept * weight / total * between);
         _weights[v] = total;
-    }
-
-    private void Remember(ClusterEvent e)
-    {
-        if (_recentEvents.Count == RecentEventCapacity)
-        {
-            _recentEvents.Dequeue();
-        }
-
-        _recentEvents.Enqueue(e);
     }
 
     private IReadOnlyList<ReseedEvent> ReseedStarved(ReadOnlySpan<float> recentPoints, long version, List<ClusterEvent> clusterEvents)
@@ -610,28 +581,15 @@ public sealed class ClusterModel
                 mu[j] = x[j];
             }
 
-            events.Add(new ReseedEvent(c, _weights[c], minLive) { RetiredId = _ids[c], NewId = _nextId });
-            clusterEvents.Add(new ClusterEvent(
-                ClusterEventKind.Reseeded, version, c, _ids[c], _nextId,
-                FormattableString.Invariant($"starved: weight {_weights[c]:G4} below {ratio:G4} of the largest ({max:G4})")));
-            _ids[c] = _nextId++;
+            events.Add(_ids.Reseed(
+                c, version, _weights[c], minLive,
+                FormattableString.Invariant($"starved: weight {_weights[c]:G4} below {ratio:G4} of the largest ({max:G4})"), clusterEvents));
             _weights[c] = minLive;
             _inertia[c] = 0;
             sampler.AddCentre(recentPoints, x);
         }
 
         return events;
-    }
-
-    /// <summary>Gives the first clusters the ids 0 … k − 1.</summary>
-    private void NumberClusters()
-    {
-        for (int c = 0; c < _ids.Length; c++)
-        {
-            _ids[c] = c;
-        }
-
-        _nextId = _ids.Length;
     }
 
     private void EnsureUnseeded()
