@@ -340,6 +340,9 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
         private readonly IMqttClient _client;
         private readonly TaskCompletionSource<string?> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Whether an acknowledgement failed on this connection (read and written by one acknowledger at a time).</summary>
+        private bool _failed;
+
         public Connection(MqttSource source)
         {
             _source = source;
@@ -393,7 +396,7 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
 
         public async Task<bool> TryAcknowledgeAsync(MqttApplicationMessageReceivedEventArgs arguments)
         {
-            if (!_client.IsConnected)
+            if (_failed || !_client.IsConnected)
             {
                 return false;
             }
@@ -410,6 +413,8 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
             catch (Exception)
 #pragma warning restore CA1031
             {
+                // Those after it are dropped at once, not each after its own timeout: one wait per connection.
+                _failed = true;
                 return false;
             }
         }
