@@ -49,7 +49,7 @@ internal sealed class MqttPublisher : IHostedService, IAsyncDisposable
     /// <param name="section">The <c>StreamingClusters</c> section.</param>
     /// <returns>The settings.</returns>
     public static MqttPublishOptions Settings(IConfiguration section) =>
-        DurationConfiguration.Normalise(section, DurationConfiguration.StreamingClustersKeys).GetSection(MqttPublishOptions.SectionName).Get<MqttPublishOptions>() ?? new MqttPublishOptions();
+        DurationConfiguration.Normalise(section, MqttDurations.StreamingClustersKeys).GetSection(MqttPublishOptions.SectionName).Get<MqttPublishOptions>() ?? new MqttPublishOptions();
 
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -43,6 +43,9 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
     private readonly MqttMessageReader _reader;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    // Unbounded, yet bounded in practice: MQTTnet reads the socket into its own unbounded queue whatever the
+    // handler does (awaiting there would not slow the broker), so what bounds both queues is the broker's
+    // window, ReceiveMaximum = MaxUnacknowledged, as a message is acknowledged only once committed.
     private readonly Channel<Received> _received = Channel.CreateUnbounded<Received>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Queue<Pending> _pending = new();
     private readonly SemaphoreSlim _commitSignal = new(0, 1);
@@ -175,7 +178,7 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
 
         // The final checkpoint has been written by now (the pipeline has drained): acknowledge what it
         // holds, on the connection still open, after the loop has stopped so that the order is kept.
-        await AcknowledgeDueAsync(CancellationToken.None).ConfigureAwait(false);
+        await AcknowledgeDueAsync().ConfigureAwait(false);
 
         if (_current is { } connection)
         {
@@ -240,6 +243,13 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
             }
             catch (OperationCanceledException) when (closing.IsCancellationRequested)
             {
+                // Closing: DisposeAsync leaves the broker on the connection that is current; one still
+                // connecting is not, and is let go here.
+                if (_current != connection)
+                {
+                    connection.Dispose();
+                }
+
                 return;
             }
 #pragma warning disable CA1031 // Any failure to connect is retried after a delay, and logged.
@@ -273,17 +283,23 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
             while (true)
             {
                 await _commitSignal.WaitAsync(closing).ConfigureAwait(false);
-                await AcknowledgeDueAsync(closing).ConfigureAwait(false);
+                await AcknowledgeDueAsync().ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (closing.IsCancellationRequested)
         {
-            // Closing: DisposeAsync sent the last ones.
+            // Closing, between two rounds (a round is never cut short): DisposeAsync sends the last ones.
         }
     }
 
     /// <summary>Acknowledges, in the order received, every message at or before the committed position, each on the connection that received it.</summary>
-    private async Task AcknowledgeDueAsync(CancellationToken cancellationToken)
+    /// <remarks>
+    /// Called by one caller at a time (the acknowledging loop, then <see cref="DisposeAsync"/> once the loop
+    /// has stopped). A message leaves the queue only once its acknowledgement is sent or counted as
+    /// dropped, and closing does not interrupt a send (each is bounded by its own timeout), so no message
+    /// is skipped and none is acknowledged after a later one.
+    /// </remarks>
+    private async Task AcknowledgeDueAsync()
     {
         long committed = Volatile.Read(ref _committed);
         while (true)
@@ -295,11 +311,9 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
                 {
                     return;
                 }
-
-                _pending.Dequeue();
             }
 
-            if (due.Connection != _current || !await due.Connection.TryAcknowledgeAsync(due.Arguments, cancellationToken).ConfigureAwait(false))
+            if (due.Connection != _current || !await due.Connection.TryAcknowledgeAsync(due.Arguments).ConfigureAwait(false))
             {
                 // The connection that received it has ended: the broker sends the message again.
                 Status.AcknowledgementDropped();
@@ -308,15 +322,26 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
             {
                 Status.AcknowledgementSent();
             }
+
+            lock (_pending)
+            {
+                _pending.Dequeue();
+            }
         }
     }
 
     /// <summary>One connection to the broker: its own client, so that acknowledgements stay on it.</summary>
     private sealed class Connection : IDisposable
     {
+        /// <summary>The longest an acknowledgement's send may take before it counts as dropped.</summary>
+        private static readonly TimeSpan AcknowledgementTimeout = TimeSpan.FromSeconds(5);
+
         private readonly MqttSource _source;
         private readonly IMqttClient _client;
         private readonly TaskCompletionSource<string?> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Whether an acknowledgement failed on this connection (read and written by one acknowledger at a time).</summary>
+        private bool _failed;
 
         public Connection(MqttSource source)
         {
@@ -369,22 +394,27 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
             return result;
         }
 
-        public async Task<bool> TryAcknowledgeAsync(MqttApplicationMessageReceivedEventArgs arguments, CancellationToken cancellationToken)
+        public async Task<bool> TryAcknowledgeAsync(MqttApplicationMessageReceivedEventArgs arguments)
         {
-            if (!_client.IsConnected)
+            if (_failed || !_client.IsConnected)
             {
                 return false;
             }
 
             try
             {
-                await arguments.AcknowledgeAsync(cancellationToken).ConfigureAwait(false);
+                // Not cut short by closing (that would skip this message and let later ones go first);
+                // a send that hangs gives up after a while and counts as dropped.
+                using var timeout = new CancellationTokenSource(AcknowledgementTimeout);
+                await arguments.AcknowledgeAsync(timeout.Token).ConfigureAwait(false);
                 return true;
             }
-#pragma warning disable CA1031 // A connection that broke under the send: the broker sends the message again.
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+#pragma warning disable CA1031 // A connection that broke under the send, or a send that timed out: the broker sends the message again.
+            catch (Exception)
 #pragma warning restore CA1031
             {
+                // Those after it are dropped at once, not each after its own timeout: one wait per connection.
+                _failed = true;
                 return false;
             }
         }

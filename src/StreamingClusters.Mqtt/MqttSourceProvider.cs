@@ -34,7 +34,7 @@ internal sealed class MqttSourceProvider : IPointSourceProvider, IAsyncDisposabl
     /// <param name="index">The source's position.</param>
     /// <returns>The settings.</returns>
     public static MqttSourceOptions Settings(IConfiguration section, int index) =>
-        DurationConfiguration.Normalise(section, DurationConfiguration.StreamingClustersKeys)
+        DurationConfiguration.Normalise(section, MqttDurations.StreamingClustersKeys)
             .GetSection(string.Create(CultureInfo.InvariantCulture, $"Sources:{index}"))
             .Get<MqttSourceOptions>() ?? new MqttSourceOptions();
 

@@ -180,9 +180,6 @@ internal sealed class CommandLineSwitches
         return result;
     }
 
-    /// <summary>Gets the --mqtt-topic filters given so far.</summary>
-    public IReadOnlyList<string> MqttTopics => _mqttTopics;
-
     /// <summary>Gets a value indicating whether --mqtt-broker was given.</summary>
     public bool Mqtt => Settings.ContainsKey($"{Section}:Sources:0:Broker");
 

@@ -64,7 +64,7 @@ if (!serving)
 IHostApplicationBuilder builder = serving ? web! : generic!;
 string[] refused =
 [
-    .. DurationConfiguration.Problems(builder.Configuration.GetSection(StreamingClustersOptions.SectionName), DurationConfiguration.StreamingClustersKeys),
+    .. DurationConfiguration.Problems(builder.Configuration.GetSection(StreamingClustersOptions.SectionName), StreamingClusters.Mqtt.MqttDurations.StreamingClustersKeys),
     .. DurationConfiguration.Problems(builder.Configuration.GetSection("HostOptions"), DurationConfiguration.HostOptionsKeys),
 ];
 if (refused.Length > 0)

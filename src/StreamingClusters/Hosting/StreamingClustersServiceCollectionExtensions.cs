@@ -65,6 +65,7 @@ public static class StreamingClustersServiceCollectionExtensions
     {
         options.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StreamingClustersOptions>, StreamingClustersOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StreamingClustersOptions>, SourceProvidersValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IDeadLetterSink>(sp =>
         {

@@ -13,11 +13,10 @@ namespace StreamingClusters.Options;
 /// </summary>
 internal static class DurationConfiguration
 {
-    /// <summary>The duration keys of the <c>StreamingClusters</c> section; <c>*</c> stands for any one segment.</summary>
+    /// <summary>The library's duration keys of the <c>StreamingClusters</c> section; <c>*</c> stands for any one segment. A package that adds settings (MQTT) passes its own as well.</summary>
     public static readonly string[] StreamingClustersKeys =
     [
         "BatchTimeout", "Checkpoint:Interval", "Seeding:IdleTimeout", "Sources:*:PollInterval",
-        "Sources:*:SessionExpiry", "Sources:*:ReconnectDelay", "Sources:*:MaxReconnectDelay", "MqttPublish:SnapshotInterval", "MqttPublish:ReconnectDelay", "MqttPublish:MaxReconnectDelay",
     ];
 
     /// <summary>The duration keys of the host's <c>HostOptions</c> section.</summary>

@@ -184,6 +184,19 @@ public sealed class StreamingClustersOptionsTests
     public void ParsedScaling_EitherCase_IsTheMode(string setting, ScalingMode expected) =>
         Assert.Equal(expected, Bind(new() { ["StreamingClusters:Scaling"] = setting }).Value.ParsedScaling);
 
+    [Fact]
+    public void Validate_SourceKindWithoutProvider_IsRefusedNamingTheSetting()
+    {
+        IOptions<StreamingClustersOptions> options = Bind(new()
+        {
+            ["StreamingClusters:Sources:0:Kind"] = "Mqtt",
+        });
+
+        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => options.Value);
+
+        Assert.StartsWith("StreamingClusters:Sources:0:Kind is Mqtt, but no provider of Mqtt sources is registered", Assert.Single(error.Failures), StringComparison.Ordinal);
+    }
+
     private static IOptions<StreamingClustersOptions> Bind(Dictionary<string, string?> settings)
     {
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
