@@ -98,8 +98,9 @@ public sealed class ClusteringPipeline : IClusterScorer
     public long Score(ReadOnlySpan<float> points, Span<int> clusters, Span<float> squaredDistances) =>
         (_model?.Model ?? throw new InvalidOperationException("The model is not seeded yet.")).Score(points, clusters, squaredDistances);
 
-    /// <inheritdoc/>
-    public Model.ScoreKind ScoreKind => _parts.Options.ParsedModel == ModelKind.GaussianMixture ? Model.ScoreKind.LogLikelihood : Model.ScoreKind.SquaredDistance;
+    /// <summary>Gets the model's kind of score; before the model is made (the first point's dimension unknown), the configured model's.</summary>
+    public Model.ScoreKind ScoreKind =>
+        _model?.Model.ScoreKind ?? (_parts.Options.ParsedModel == ModelKind.GaussianMixture ? Model.ScoreKind.LogLikelihood : Model.ScoreKind.SquaredDistance);
 
     /// <inheritdoc/>
     public long Score(ReadOnlySpan<float> points, Span<int> clusters, Span<float> scores, Span<float> responsibilities) =>

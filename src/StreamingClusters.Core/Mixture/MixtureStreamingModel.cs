@@ -7,11 +7,9 @@ namespace StreamingClusters.Mixture;
 /// Streaming soft EM for a Gaussian mixture with diagonal covariances and learnt priors: the E-step gives
 /// each point its responsibilities (<see cref="SoftEStep"/>), the M-step folds the batch's statistics in
 /// with the stream's discount (<see cref="GaussianMixtureModel"/>). Scores are log-likelihoods; labels the
-/// most likely component. The same loop, runners, checkpoint and snapshots as k-means. (It names
-/// <see cref="IStreamingModel"/> again so that its variances, priors and scores implement the interface's
-/// members that k-means leaves at their defaults.)
+/// most likely component. The same loop, runners, checkpoint and snapshots as k-means.
 /// </summary>
-public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, MixtureStatistics>, IStreamingModel
+public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, MixtureStatistics>
 {
     private readonly GaussianMixtureModel _model;
 
@@ -53,16 +51,16 @@ public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, Mixtur
     public override IReadOnlyCollection<ClusterEvent> RecentEvents => _model.RecentEvents;
 
     /// <summary>Gets <see cref="ScoreKind.LogLikelihood"/>.</summary>
-    public ScoreKind ScoreKind => ScoreKind.LogLikelihood;
+    public override ScoreKind ScoreKind => ScoreKind.LogLikelihood;
 
     /// <summary>Gets each component's variances, k × d, row-major.</summary>
-    public ReadOnlySpan<double> Variances => _model.Variances;
+    public override ReadOnlySpan<double> Variances => _model.Variances;
 
     /// <summary>Gets each component's prior.</summary>
-    public ReadOnlySpan<double> Priors => _model.Priors;
+    public override ReadOnlySpan<double> Priors => _model.Priors;
 
     /// <summary>Gets the stream's discounted mean log-likelihood per point, or null before any point is applied.</summary>
-    public double? MeanLogLikelihood => _model.MeanLogLikelihood;
+    public override double? MeanLogLikelihood => _model.MeanLogLikelihood;
 
     /// <summary>Creates a mixture that seeds on the first points.</summary>
     /// <param name="settings">The shape and the choices shared with k-means.</param>
@@ -106,7 +104,7 @@ public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, Mixtur
     /// <param name="responsibilities">Empty, or n slots for the responsibility of each point's most likely component.</param>
     /// <returns>The version scored against.</returns>
     /// <exception cref="InvalidOperationException">The model is not seeded yet.</exception>
-    public long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores, Span<float> responsibilities)
+    public override long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores, Span<float> responsibilities)
     {
         MixtureComponents model = _model.Published ?? throw new InvalidOperationException("The model is not seeded yet.");
         SoftEStep.Score(model, points, labels, scores, responsibilities);
