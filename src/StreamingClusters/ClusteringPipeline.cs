@@ -89,7 +89,7 @@ public sealed class ClusteringPipeline : IClusterScorer
     public Task Completion => _completion.Task;
 
     /// <inheritdoc/>
-    public long Version => _model?.Model.Current?.Version ?? -1;
+    public long Version => _model?.Model.CurrentVersion ?? -1;
 
     /// <summary>Gets how far the model is from its seeding while it waits to seed; null before the first point's dimension is known and once seeded.</summary>
     public SeedingProgress? Seeding => _model?.Model is { IsSeeded: false } model ? new SeedingProgress(model.BufferedPoints, _parts.Options.Seeding.BufferSize) : null;

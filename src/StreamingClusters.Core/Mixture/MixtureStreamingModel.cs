@@ -13,14 +13,13 @@ public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, Mixtur
 {
     private readonly GaussianMixtureModel _model;
 
-    /// <summary>The means as a centroid set, per version (for readers that ask for the nearest mean).</summary>
+    /// <summary>The means as a centroid set, made when a reader asks for a version's (not each batch).</summary>
     private volatile CentroidSet? _centroids;
 
     private MixtureStreamingModel(GaussianMixtureModel model, StreamingModelOptions options, IEStepRunner<SoftEStepWork, MixtureStatistics> runner, TimeProvider time, StreamingModelState? restored)
         : base(model.Clusters, model.Dimensions, options, runner, time, restored)
     {
         _model = model;
-        PublishCentroids();
     }
 
     /// <summary>Gets the mixture's parameters.</summary>
@@ -32,8 +31,30 @@ public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, Mixtur
     /// <inheritdoc/>
     public override long Version => _model.Version;
 
-    /// <summary>Gets the means of the version scorers read, as centroids; null before seeding.</summary>
-    public override CentroidSet? Current => _centroids;
+    /// <summary>Gets the means of the version scorers read, as centroids; null before seeding. Made from the published version on first reading, once per version.</summary>
+    public override CentroidSet? Current
+    {
+        get
+        {
+            MixtureComponents? published = _model.Published;
+            if (published is null)
+            {
+                return null;
+            }
+
+            CentroidSet? centroids = _centroids;
+            if (centroids is null || centroids.Version != published.Version)
+            {
+                centroids = new CentroidSet(published.MeansDouble, published.Clusters, published.Version);
+                _centroids = centroids;
+            }
+
+            return centroids;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override long? CurrentVersion => _model.Published?.Version;
 
     /// <summary>Gets the means, k × d, row-major.</summary>
     public override ReadOnlySpan<double> Centroids => _model.Means;
@@ -118,15 +139,12 @@ public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, Mixtur
     protected override void Seed(ReadOnlySpan<float> buffer)
     {
         _model.Seed(buffer, Options.SeedingParallelism);
-        PublishCentroids();
     }
 
     /// <inheritdoc/>
     protected override ModelUpdate Update(MixtureStatistics statistics, double discount, ReadOnlySpan<float> points)
     {
-        ModelUpdate update = _model.Apply(statistics, discount, points);
-        PublishCentroids();
-        return update;
+        return _model.Apply(statistics, discount, points);
     }
 
     /// <inheritdoc/>
@@ -134,7 +152,4 @@ public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, Mixtur
 
     /// <inheritdoc/>
     protected override StreamingModelState CompleteState(StreamingModelState state) => state with { Mixture = _model.ToMixtureState() };
-
-    private void PublishCentroids() =>
-        _centroids = _model.IsSeeded ? new CentroidSet(_model.Means, _model.Clusters, _model.Version) : null;
 }

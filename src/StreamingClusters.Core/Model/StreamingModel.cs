@@ -73,6 +73,9 @@ public abstract class StreamingModel<TWork, TStatistics> : IStreamingModel
     public abstract CentroidSet? Current { get; }
 
     /// <inheritdoc/>
+    public virtual long? CurrentVersion => Current?.Version;
+
+    /// <inheritdoc/>
     public abstract ReadOnlySpan<double> Centroids { get; }
 
     /// <inheritdoc/>

@@ -80,6 +80,9 @@ public sealed class ScaledStreamingModel : IStreamingModel
     /// <summary>Gets the version scorers read, in the standardised space; null before seeding.</summary>
     public CentroidSet? Current => _model.Current;
 
+    /// <inheritdoc/>
+    public long? CurrentVersion => _model.CurrentVersion;
+
     /// <summary>Gets the centroids in the input's units, k × d, row-major.</summary>
     public ReadOnlySpan<double> Centroids
     {

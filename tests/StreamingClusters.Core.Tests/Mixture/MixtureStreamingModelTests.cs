@@ -36,6 +36,23 @@ public sealed class MixtureStreamingModelTests
     }
 
     [Fact]
+    public void CurrentVersion_EachBatch_IsThePublishedVersionAndCurrentIsMadeForIt()
+    {
+        (float[] points, _) = Stream(BufferSize + 100, 5);
+        MixtureStreamingModel sut = CreateSut();
+        Assert.Null(sut.CurrentVersion);
+        Assert.Null(sut.Current);
+
+        sut.Step(points, BufferSize);
+        sut.Step(points.AsSpan(BufferSize * D).ToArray(), 100);
+
+        Assert.Equal(sut.Version, sut.CurrentVersion);
+        CentroidSet current = sut.Current!;
+        Assert.Equal(sut.Version, current.Version);
+        Assert.Same(current, sut.Current);
+    }
+
+    [Fact]
     public void ScaledStreamingModel_OverAMixture_ForwardsItsScoreKindPriorsVariancesAndResponsibilities()
     {
         // A decorator sees the mixture's own members, not the interface's k-means defaults.
