@@ -76,7 +76,7 @@ public sealed class ClusteringPipeline : IClusterScorer
     /// <summary>Gets every new model version; new subscribers get the latest at once.</summary>
     public IObservable<CentroidSnapshot> Snapshots => _parts.Snapshots.Snapshots;
 
-    /// <summary>Gets each batch's assignments (cluster and squared distance of every point).</summary>
+    /// <summary>Gets each batch's assignments (cluster and score of every point: squared distance, or log-likelihood for a mixture).</summary>
     public IObservable<AssignmentBlock> Assignments => _parts.Assignments.Assignments;
 
     /// <summary>Gets the changes of the clusters' ids (seeded, split off, removed, reseeded): recent history first, then each new one.</summary>
