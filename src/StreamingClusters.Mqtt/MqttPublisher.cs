@@ -240,8 +240,13 @@ internal sealed class MqttPublisher : IHostedService, IAsyncDisposable
         }
     }
 
-    /// <summary>One batch's assignments as JSON: <c>{"version", "dimensions", "points": [[…]], "clusters": […], "squaredDistances": […]}</c>.</summary>
-    private static byte[] Serialize(AssignmentBlock block)
+    /// <summary>
+    /// One batch's assignments as JSON: <c>{"version", "dimensions", "points": [[…]], "clusters": […], "squaredDistances": […]}</c>
+    /// for k-means, with <c>"logLikelihoods": […]</c> in place of <c>"squaredDistances"</c> for a Gaussian mixture.
+    /// </summary>
+    /// <param name="block">The block.</param>
+    /// <returns>The UTF-8 JSON.</returns>
+    internal static byte[] Serialize(AssignmentBlock block)
     {
         var buffer = new ArrayBufferWriter<byte>(64 + (block.Count * block.Dimensions * 12));
         using (var json = new Utf8JsonWriter(buffer))
@@ -270,8 +275,9 @@ internal sealed class MqttPublisher : IHostedService, IAsyncDisposable
             }
 
             json.WriteEndArray();
-            json.WriteStartArray("squaredDistances");
-            foreach (float d in block.SquaredDistances.Span)
+            bool mixture = block.SquaredDistances.IsEmpty && !block.LogLikelihoods.IsEmpty;
+            json.WriteStartArray(mixture ? "logLikelihoods" : "squaredDistances");
+            foreach (float d in (mixture ? block.LogLikelihoods : block.SquaredDistances).Span)
             {
                 json.WriteNumberValue(d);
             }

@@ -76,7 +76,7 @@ public sealed class ClusteringPipeline : IClusterScorer
     /// <summary>Gets every new model version; new subscribers get the latest at once.</summary>
     public IObservable<CentroidSnapshot> Snapshots => _parts.Snapshots.Snapshots;
 
-    /// <summary>Gets each batch's assignments (cluster and squared distance of every point).</summary>
+    /// <summary>Gets each batch's assignments (cluster and score of every point: squared distance, or log-likelihood for a mixture).</summary>
     public IObservable<AssignmentBlock> Assignments => _parts.Assignments.Assignments;
 
     /// <summary>Gets the changes of the clusters' ids (seeded, split off, removed, reseeded): recent history first, then each new one.</summary>
@@ -89,7 +89,7 @@ public sealed class ClusteringPipeline : IClusterScorer
     public Task Completion => _completion.Task;
 
     /// <inheritdoc/>
-    public long Version => _model?.Model.Current?.Version ?? -1;
+    public long Version => _model?.Model.CurrentVersion ?? -1;
 
     /// <summary>Gets how far the model is from its seeding while it waits to seed; null before the first point's dimension is known and once seeded.</summary>
     public SeedingProgress? Seeding => _model?.Model is { IsSeeded: false } model ? new SeedingProgress(model.BufferedPoints, _parts.Options.Seeding.BufferSize) : null;
@@ -98,8 +98,9 @@ public sealed class ClusteringPipeline : IClusterScorer
     public long Score(ReadOnlySpan<float> points, Span<int> clusters, Span<float> squaredDistances) =>
         (_model?.Model ?? throw new InvalidOperationException("The model is not seeded yet.")).Score(points, clusters, squaredDistances);
 
-    /// <inheritdoc/>
-    public Model.ScoreKind ScoreKind => _parts.Options.ParsedModel == ModelKind.GaussianMixture ? Model.ScoreKind.LogLikelihood : Model.ScoreKind.SquaredDistance;
+    /// <summary>Gets the model's kind of score; before the model is made (the first point's dimension unknown), the configured model's.</summary>
+    public Model.ScoreKind ScoreKind =>
+        _model?.Model.ScoreKind ?? (_parts.Options.ParsedModel == ModelKind.GaussianMixture ? Model.ScoreKind.LogLikelihood : Model.ScoreKind.SquaredDistance);
 
     /// <inheritdoc/>
     public long Score(ReadOnlySpan<float> points, Span<int> clusters, Span<float> scores, Span<float> responsibilities) =>

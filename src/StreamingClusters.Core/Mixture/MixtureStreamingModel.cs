@@ -7,22 +7,19 @@ namespace StreamingClusters.Mixture;
 /// Streaming soft EM for a Gaussian mixture with diagonal covariances and learnt priors: the E-step gives
 /// each point its responsibilities (<see cref="SoftEStep"/>), the M-step folds the batch's statistics in
 /// with the stream's discount (<see cref="GaussianMixtureModel"/>). Scores are log-likelihoods; labels the
-/// most likely component. The same loop, runners, checkpoint and snapshots as k-means. (It names
-/// <see cref="IStreamingModel"/> again so that its variances, priors and scores implement the interface's
-/// members that k-means leaves at their defaults.)
+/// most likely component. The same loop, runners, checkpoint and snapshots as k-means.
 /// </summary>
-public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, MixtureStatistics>, IStreamingModel
+public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, MixtureStatistics>
 {
     private readonly GaussianMixtureModel _model;
 
-    /// <summary>The means as a centroid set, per version (for readers that ask for the nearest mean).</summary>
+    /// <summary>The means as a centroid set, made when a reader asks for a version's (not each batch).</summary>
     private volatile CentroidSet? _centroids;
 
     private MixtureStreamingModel(GaussianMixtureModel model, StreamingModelOptions options, IEStepRunner<SoftEStepWork, MixtureStatistics> runner, TimeProvider time, StreamingModelState? restored)
         : base(model.Clusters, model.Dimensions, options, runner, time, restored)
     {
         _model = model;
-        PublishCentroids();
     }
 
     /// <summary>Gets the mixture's parameters.</summary>
@@ -34,8 +31,30 @@ public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, Mixtur
     /// <inheritdoc/>
     public override long Version => _model.Version;
 
-    /// <summary>Gets the means of the version scorers read, as centroids; null before seeding.</summary>
-    public override CentroidSet? Current => _centroids;
+    /// <summary>Gets the means of the version scorers read, as centroids; null before seeding. Made from the published version on first reading, once per version.</summary>
+    public override CentroidSet? Current
+    {
+        get
+        {
+            MixtureComponents? published = _model.Published;
+            if (published is null)
+            {
+                return null;
+            }
+
+            CentroidSet? centroids = _centroids;
+            if (centroids is null || centroids.Version != published.Version)
+            {
+                centroids = new CentroidSet(published.MeansDouble, published.Clusters, published.Version);
+                _centroids = centroids;
+            }
+
+            return centroids;
+        }
+    }
+
+    /// <inheritdoc/>
+    public override long? CurrentVersion => _model.Published?.Version;
 
     /// <summary>Gets the means, k × d, row-major.</summary>
     public override ReadOnlySpan<double> Centroids => _model.Means;
@@ -53,16 +72,16 @@ public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, Mixtur
     public override IReadOnlyCollection<ClusterEvent> RecentEvents => _model.RecentEvents;
 
     /// <summary>Gets <see cref="ScoreKind.LogLikelihood"/>.</summary>
-    public ScoreKind ScoreKind => ScoreKind.LogLikelihood;
+    public override ScoreKind ScoreKind => ScoreKind.LogLikelihood;
 
     /// <summary>Gets each component's variances, k × d, row-major.</summary>
-    public ReadOnlySpan<double> Variances => _model.Variances;
+    public override ReadOnlySpan<double> Variances => _model.Variances;
 
     /// <summary>Gets each component's prior.</summary>
-    public ReadOnlySpan<double> Priors => _model.Priors;
+    public override ReadOnlySpan<double> Priors => _model.Priors;
 
     /// <summary>Gets the stream's discounted mean log-likelihood per point, or null before any point is applied.</summary>
-    public double? MeanLogLikelihood => _model.MeanLogLikelihood;
+    public override double? MeanLogLikelihood => _model.MeanLogLikelihood;
 
     /// <summary>Creates a mixture that seeds on the first points.</summary>
     /// <param name="settings">The shape and the choices shared with k-means.</param>
@@ -106,7 +125,7 @@ public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, Mixtur
     /// <param name="responsibilities">Empty, or n slots for the responsibility of each point's most likely component.</param>
     /// <returns>The version scored against.</returns>
     /// <exception cref="InvalidOperationException">The model is not seeded yet.</exception>
-    public long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores, Span<float> responsibilities)
+    public override long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores, Span<float> responsibilities)
     {
         MixtureComponents model = _model.Published ?? throw new InvalidOperationException("The model is not seeded yet.");
         SoftEStep.Score(model, points, labels, scores, responsibilities);
@@ -120,15 +139,12 @@ public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, Mixtur
     protected override void Seed(ReadOnlySpan<float> buffer)
     {
         _model.Seed(buffer, Options.SeedingParallelism);
-        PublishCentroids();
     }
 
     /// <inheritdoc/>
     protected override ModelUpdate Update(MixtureStatistics statistics, double discount, ReadOnlySpan<float> points)
     {
-        ModelUpdate update = _model.Apply(statistics, discount, points);
-        PublishCentroids();
-        return update;
+        return _model.Apply(statistics, discount, points);
     }
 
     /// <inheritdoc/>
@@ -136,7 +152,4 @@ public sealed class MixtureStreamingModel : StreamingModel<SoftEStepWork, Mixtur
 
     /// <inheritdoc/>
     protected override StreamingModelState CompleteState(StreamingModelState state) => state with { Mixture = _model.ToMixtureState() };
-
-    private void PublishCentroids() =>
-        _centroids = _model.IsSeeded ? new CentroidSet(_model.Means, _model.Clusters, _model.Version) : null;
 }

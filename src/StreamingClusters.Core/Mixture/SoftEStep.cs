@@ -201,7 +201,6 @@ public static class SoftEStep
     {
         inverse = 0;
         LogDensities(model, x, l);
-        int k = model.Clusters;
         float max;
         float sum;
         if (model.Lanes == 16 && Vector512.IsHardwareAccelerated)
@@ -214,7 +213,7 @@ public static class SoftEStep
         }
         else
         {
-            (label, max, sum) = NormaliseScalar(l, k, FarLogDensity);
+            (label, max, sum) = NormaliseScalar(l, FarLogDensity);
         }
 
         if (!(max > FarLogDensity))
@@ -229,19 +228,30 @@ public static class SoftEStep
     }
 
     /// <summary>
-    /// The scalar twin of the vector paths' Normalise: the first component of the largest log-density, and,
-    /// unless that is at most <paramref name="far"/>, exp(l − max) in place and its sum.
+    /// The scalar twin of the vector paths' Normalise, with their bits: the first component of the largest
+    /// log-density (a NaN anywhere makes the maximum NaN, as Vector512.Max does), and, unless that is at most
+    /// <paramref name="far"/>, exp(l − max) in place and its sum. The exponentials are Vector128.Exp's, four
+    /// components at a time, and component c adds into lane c mod 16 of four Vector128 accumulators that meet
+    /// in <see cref="SumLanes"/>, as on the vector paths. What is not checked: a test holds the three paths
+    /// to the same bits on an x64 machine with FMA (with and without AVX-512); on a machine without fused
+    /// multiply-add (x64 before AVX2) or on Arm64, Vector128.Exp's polynomial and MathF.FusedMultiplyAdd's
+    /// emulation may round differently, so the scalar path's bits are the vector paths' only as far as those are.
     /// </summary>
-    private static (int Label, float Max, float Sum) NormaliseScalar(Span<float> l, int k, float far)
+    internal static (int Label, float Max, float Sum) NormaliseScalar(Span<float> l, float far)
     {
-        int label = 0;
         float max = float.NegativeInfinity;
-        for (int c = 0; c < k; c++)
+        for (int c = 0; c < l.Length; c++)
         {
-            if (l[c] > max)
+            max = MathF.Max(max, l[c]);
+        }
+
+        int label = 0;
+        for (int c = 0; c < l.Length; c++)
+        {
+            if (l[c] == max)
             {
-                max = l[c];
                 label = c;
+                break;
             }
         }
 
@@ -250,15 +260,37 @@ public static class SoftEStep
             return (label, max, 0);
         }
 
-        float sum = 0;
-        for (int c = 0; c < l.Length; c++)
+        var wanted = Vector128.Create(max);
+        Span<Vector128<float>> quarters = stackalloc Vector128<float>[4];
+        quarters.Clear();
+        Span<float> four = stackalloc float[4];
+        for (int c = 0; c < l.Length; c += 4)
         {
-            l[c] = MathF.Exp(l[c] - max);
-            sum += l[c];
+            int m = Math.Min(4, l.Length - c);
+            four.Fill(float.NegativeInfinity);
+            l.Slice(c, m).CopyTo(four);
+            Vector128<float> e = Vector128.Exp(Vector128.Create((ReadOnlySpan<float>)four) - wanted);
+            e.CopyTo(four);
+            four[..m].CopyTo(l.Slice(c, m));
+            quarters[(c >> 2) & 3] += e;
         }
 
-        return (label, max, sum);
+        return (label, max, SumLanes(quarters[0], quarters[1], quarters[2], quarters[3]));
     }
+
+    /// <summary>
+    /// Adds sixteen lanes, given as four quarters, in one fixed order: pairs within each quarter, then the
+    /// quarters' sums pairwise, then the halves ((a₀+a₁)+(a₂+a₃) per quarter, (Q₀+Q₁)+(Q₂+Q₃)). Written out
+    /// element by element, so that no path depends on how the JIT lowers Vector*.Sum; it is the order of
+    /// Vector512.Sum on x64 (a test holds it to that), so an AVX-512 machine's bits are what they were.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static float SumLanes(Vector128<float> q0, Vector128<float> q1, Vector128<float> q2, Vector128<float> q3) =>
+        (Quarter(q0) + Quarter(q1)) + (Quarter(q2) + Quarter(q3));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Quarter(Vector128<float> q) =>
+        (q.GetElement(0) + q.GetElement(1)) + (q.GetElement(2) + q.GetElement(3));
 
     /// <summary>The responsibilities of a far point in double precision; returns its log-likelihood.</summary>
     private static double PosteriorFar(MixtureComponents model, ReadOnlySpan<float> x, Span<double> gamma, out int label)

@@ -21,7 +21,8 @@ internal static class SoftEStepScalar
                 q = MathF.FusedMultiplyAdd(u, u, q);
             }
 
-            logDensities[c] = model.LogConstants[c] - (0.5f * q);
+            // One rounding, as the vector kernels' fused −½q + constant.
+            logDensities[c] = MathF.FusedMultiplyAdd(-0.5f, q, model.LogConstants[c]);
         }
     }
 }

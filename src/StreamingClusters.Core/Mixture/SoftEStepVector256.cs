@@ -103,15 +103,26 @@ internal static class SoftEStepVector256
             return (label, max, 0);
         }
 
-        Vector256<float> total = Vector256<float>.Zero;
-        for (int c = 0; c < kp; c += W)
+        // As if on 16 lanes: component c adds into lane c mod 16 (the lower accumulator holds lanes 0-7, the
+        // upper 8-15; a missing upper half past kp adds nothing, as the −∞ padding of a 16-lane layout adds
+        // exp(−∞) = 0), and the lanes meet in SoftEStep.SumLanes's fixed tree, so that the bits are the
+        // Vector512 path's.
+        Vector256<float> lower = Vector256<float>.Zero;
+        Vector256<float> upper = Vector256<float>.Zero;
+        for (int c = 0; c < kp; c += 2 * W)
         {
             Vector256<float> e = Vector256.Exp(Vector256.LoadUnsafe(ref lr, (nuint)c) - wanted);
             e.StoreUnsafe(ref lr, (nuint)c);
-            total += e;
+            lower += e;
+            if (c + W < kp)
+            {
+                e = Vector256.Exp(Vector256.LoadUnsafe(ref lr, (nuint)(c + W)) - wanted);
+                e.StoreUnsafe(ref lr, (nuint)(c + W));
+                upper += e;
+            }
         }
 
-        return (label, max, Vector256.Sum(total));
+        return (label, max, SoftEStep.SumLanes(lower.GetLower(), lower.GetUpper(), upper.GetLower(), upper.GetUpper()));
     }
 
     private static float MaxOf(Vector128<float> v) =>

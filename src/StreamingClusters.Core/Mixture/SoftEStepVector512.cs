@@ -104,6 +104,8 @@ internal static class SoftEStepVector512
             return (label, max, 0);
         }
 
+        // Component c adds into lane c mod 16 and the lanes meet in SoftEStep.SumLanes's fixed tree, as on
+        // the Vector256 and scalar paths, so that every width gives the same bits.
         Vector512<float> total = Vector512<float>.Zero;
         for (int c = 0; c < kp; c += W)
         {
@@ -112,7 +114,7 @@ internal static class SoftEStepVector512
             total += e;
         }
 
-        return (label, max, Vector512.Sum(total));
+        return (label, max, SoftEStep.SumLanes(total.GetLower().GetLower(), total.GetLower().GetUpper(), total.GetUpper().GetLower(), total.GetUpper().GetUpper()));
     }
 
     private static float MaxOf(Vector128<float> v) =>

@@ -26,6 +26,9 @@ public interface IStreamingModel
     /// <summary>Gets the version scorers read, from any thread; null before seeding.</summary>
     CentroidSet? Current { get; }
 
+    /// <summary>Gets the version of <see cref="Current"/>, from any thread, without making it; null before seeding.</summary>
+    long? CurrentVersion { get; }
+
     /// <summary>Gets the centroids (the means), k × d, row-major.</summary>
     ReadOnlySpan<double> Centroids { get; }
 

@@ -73,6 +73,9 @@ public abstract class StreamingModel<TWork, TStatistics> : IStreamingModel
     public abstract CentroidSet? Current { get; }
 
     /// <inheritdoc/>
+    public virtual long? CurrentVersion => Current?.Version;
+
+    /// <inheritdoc/>
     public abstract ReadOnlySpan<double> Centroids { get; }
 
     /// <inheritdoc/>
@@ -113,6 +116,30 @@ public abstract class StreamingModel<TWork, TStatistics> : IStreamingModel
 
     /// <inheritdoc/>
     public abstract long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores);
+
+    /// <inheritdoc/>
+    public virtual ScoreKind ScoreKind => ScoreKind.SquaredDistance;
+
+    /// <inheritdoc/>
+    public virtual ReadOnlySpan<double> Variances => [];
+
+    /// <inheritdoc/>
+    public virtual ReadOnlySpan<double> Priors => [];
+
+    /// <inheritdoc/>
+    public virtual double? MeanLogLikelihood => null;
+
+    /// <inheritdoc/>
+    public virtual long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores, Span<float> responsibilities)
+    {
+        long version = Score(points, labels, scores);
+        if (!responsibilities.IsEmpty)
+        {
+            responsibilities[..(points.Length / Dimensions)].Fill(1);
+        }
+
+        return version;
+    }
 
     /// <inheritdoc/>
     public ModelStep Step(float[] points, int count, Action? meanwhile = null)

@@ -28,6 +28,10 @@ public sealed class ScaledStreamingModel : IStreamingModel
     /// <summary>The standardised points the model reads; the model's step points are a view of it.</summary>
     private float[] _scaled = [];
 
+    /// <summary>The variances in the input's units, as of <see cref="_variancesVersion"/>.</summary>
+    private double[] _variances = [];
+    private long _variancesVersion = -1;
+
     /// <summary>The input-unit twin of the model's step points (a batch's buffer, or the seeding buffer).</summary>
     private float[] _stepPoints = [];
 
@@ -76,6 +80,9 @@ public sealed class ScaledStreamingModel : IStreamingModel
     /// <summary>Gets the version scorers read, in the standardised space; null before seeding.</summary>
     public CentroidSet? Current => _model.Current;
 
+    /// <inheritdoc/>
+    public long? CurrentVersion => _model.CurrentVersion;
+
     /// <summary>Gets the centroids in the input's units, k × d, row-major.</summary>
     public ReadOnlySpan<double> Centroids
     {
@@ -112,6 +119,48 @@ public sealed class ScaledStreamingModel : IStreamingModel
     public ReadOnlySpan<long> Counts => _model.Counts;
 
     /// <inheritdoc/>
+    public ScoreKind ScoreKind => _model.ScoreKind;
+
+    /// <summary>Gets each cluster's variances in the input's units (the standardised ones times each column's spread squared), k × d; empty for k-means.</summary>
+    public ReadOnlySpan<double> Variances
+    {
+        get
+        {
+            ReadOnlySpan<double> scaled = _model.Variances;
+            if (_scaling is null || scaled.IsEmpty)
+            {
+                return scaled;
+            }
+
+            if (_variancesVersion != _model.Version || _variances.Length != scaled.Length)
+            {
+                if (_variances.Length != scaled.Length)
+                {
+                    _variances = new double[scaled.Length];
+                }
+
+                ReadOnlySpan<double> std = _scaling.Std;
+                int d = std.Length;
+                for (int i = 0; i < scaled.Length; i++)
+                {
+                    double s = std[i % d];
+                    _variances[i] = scaled[i] * s * s;
+                }
+
+                _variancesVersion = _model.Version;
+            }
+
+            return _variances;
+        }
+    }
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<double> Priors => _model.Priors;
+
+    /// <summary>Gets the model's discounted mean log-likelihood per point, in the standardised space (as its scores); null for k-means.</summary>
+    public double? MeanLogLikelihood => _model.MeanLogLikelihood;
+
+    /// <inheritdoc/>
     public ReadOnlySpan<long> Ids => _model.Ids;
 
     /// <inheritdoc/>
@@ -141,19 +190,28 @@ public sealed class ScaledStreamingModel : IStreamingModel
     /// <param name="scores">n slots for each point's squared distance in the standardised space.</param>
     /// <returns>The version scored against.</returns>
     /// <exception cref="InvalidOperationException">The model is not seeded yet.</exception>
-    public long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores)
+    public long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores) => Score(points, labels, scores, default);
+
+    /// <summary>Scores points given in the input's units, with the responsibility of each one's most likely cluster; the scores are in the standardised space.</summary>
+    /// <param name="points">n × d values in the input's units, row-major.</param>
+    /// <param name="labels">n slots for each point's most likely cluster.</param>
+    /// <param name="scores">n slots for each point's score (<see cref="ScoreKind"/>) in the standardised space.</param>
+    /// <param name="responsibilities">n slots for the responsibility of each point's most likely cluster, or empty.</param>
+    /// <returns>The version scored against.</returns>
+    /// <exception cref="InvalidOperationException">The model is not seeded yet.</exception>
+    public long Score(ReadOnlySpan<float> points, Span<int> labels, Span<float> scores, Span<float> responsibilities)
     {
         ColumnScaling? scaling = Volatile.Read(ref _scaling);
         if (scaling is null || points.IsEmpty)
         {
-            return _model.Score(points, labels, scores);
+            return _model.Score(points, labels, scores, responsibilities);
         }
 
         float[] scaled = ArrayPool<float>.Shared.Rent(points.Length);
         try
         {
             scaling.Transform(points, scaled);
-            return _model.Score(scaled.AsSpan(0, points.Length), labels, scores);
+            return _model.Score(scaled.AsSpan(0, points.Length), labels, scores, responsibilities);
         }
         finally
         {

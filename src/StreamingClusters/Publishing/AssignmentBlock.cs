@@ -1,7 +1,8 @@
 namespace StreamingClusters.Publishing;
 
 /// <summary>
-/// The hard assignments of one mini-batch: each point's nearest cluster and squared distance, against
+/// The assignments of one mini-batch: each point's nearest (most likely) cluster and its score, the squared
+/// distance for k-means or the log-likelihood for a Gaussian mixture, against
 /// model version <see cref="Version"/> (the version before the batch's own M-step). For callers that
 /// score points (anomaly detection) rather than watch centroids.
 /// </summary>

@@ -36,6 +36,56 @@ public sealed class MixtureStreamingModelTests
     }
 
     [Fact]
+    public void CurrentVersion_EachBatch_IsThePublishedVersionAndCurrentIsMadeForIt()
+    {
+        (float[] points, _) = Stream(BufferSize + 100, 5);
+        MixtureStreamingModel sut = CreateSut();
+        Assert.Null(sut.CurrentVersion);
+        Assert.Null(sut.Current);
+
+        sut.Step(points, BufferSize);
+        sut.Step(points.AsSpan(BufferSize * D).ToArray(), 100);
+
+        Assert.Equal(sut.Version, sut.CurrentVersion);
+        CentroidSet current = sut.Current!;
+        Assert.Equal(sut.Version, current.Version);
+        Assert.Same(current, sut.Current);
+    }
+
+    [Fact]
+    public void ScaledStreamingModel_OverAMixture_ForwardsItsScoreKindPriorsVariancesAndResponsibilities()
+    {
+        // A decorator sees the mixture's own members, not the interface's k-means defaults.
+        (float[] points, _) = Stream(BufferSize, 3);
+        MixtureStreamingModel inner = CreateSut();
+        var scaling = StreamingClusters.Scaling.ColumnScaling.Fit(points, D);
+        IStreamingModel sut = new StreamingClusters.Scaling.ScaledStreamingModel(inner, BufferSize, scaling);
+
+        sut.Step(points, BufferSize);
+
+        Assert.Equal(ScoreKind.LogLikelihood, sut.ScoreKind);
+        Assert.Equal(inner.Priors.ToArray(), sut.Priors.ToArray());
+        Assert.Equal(inner.MeanLogLikelihood, sut.MeanLogLikelihood);
+        for (int i = 0; i < K * D; i++)
+        {
+            double std = scaling.Std[i % D];
+            Assert.Equal(inner.Variances[i] * std * std, sut.Variances[i], 1e-9);
+        }
+
+        const int n = 50;
+        var labels = new int[n];
+        var scores = new float[n];
+        var top = new float[n];
+        sut.Score(points.AsSpan(0, n * D), labels, scores, top);
+        var scaled = new float[n * D];
+        scaling.Transform(points.AsSpan(0, n * D), scaled);
+        var expected = new float[n];
+        inner.Score(scaled, new int[n], new float[n], expected);
+        Assert.Equal(expected, top);
+        Assert.Contains(top, r => r < 1);
+    }
+
+    [Fact]
     public void Step_BufferFills_SeedsByEMAndAppliesTheBufferAsOneBatch()
     {
         (float[] points, _) = Stream(BufferSize, 1);
