@@ -90,12 +90,15 @@ internal static class ModelStageFactory
         StreamingModelOptions streaming = StreamingOptions(options, ingest);
         if (restored is not null)
         {
-            var state = new StreamingModelState { Model = restored.Model, Counts = restored.Counts, LastApplied = restored.LastApplied, Mixture = restored.Mixture };
-            return MixtureStreamingModel.Restore(state, settings, mixture, streaming, runner, time);
+            return MixtureStreamingModel.Restore(StateOf(restored), settings, mixture, streaming, runner, time);
         }
 
         return MixtureStreamingModel.Create(settings, mixture, streaming, runner, time);
     }
+
+    /// <summary>The model's part of a checkpoint (a k-means checkpoint has no mixture section; a mismatch was refused before).</summary>
+    private static StreamingModelState StateOf(Checkpoint restored) =>
+        new() { Model = restored.Model, Counts = restored.Counts, LastApplied = restored.LastApplied, Mixture = restored.Mixture };
 
     private static ModelSettings Settings(StreamingClustersOptions options, int dimensions) => new(options.Clusters, dimensions)
     {
@@ -132,8 +135,7 @@ internal static class ModelStageFactory
         if (restored is not null)
         {
             // The shape was checked against the configuration; the options in force are the configured ones.
-            var state = new StreamingModelState { Model = restored.Model, Counts = restored.Counts, LastApplied = restored.LastApplied };
-            return KMeansStreamingModel.Restore(state, settings, streaming, runner, time);
+            return KMeansStreamingModel.Restore(StateOf(restored), settings, streaming, runner, time);
         }
 
         double[]? centroids = options.InitialCentroids?.SelectMany(c => c).ToArray();
