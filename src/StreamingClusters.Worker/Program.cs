@@ -211,14 +211,7 @@ static HostApplicationBuilder CreateGenericBuilder(string contentRoot, CommandLi
     // under the content root (in a checkout, the repository with its build output: some 280 folders)
     // before the first record is read, for a change that would only reach the log levels.
     // DOTNET_hostBuilder__reloadConfigOnChange=true still turns it on.
-    ConfigurationManager? initial = null;
-    if (switches.Input is not null)
-    {
-        initial = new ConfigurationManager();
-        initial["hostBuilder:reloadConfigOnChange"] = "false";
-    }
-
-    HostApplicationBuilder generic = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = contentRoot, Args = [], Configuration = initial });
+    HostApplicationBuilder generic = WorkerHostDefaults.CreateBuilder(contentRoot, reloadOnChange: switches.Input is null);
     Layer(generic.Configuration, switches);
     return generic;
 }
