@@ -25,7 +25,8 @@ namespace StreamingClusters.Benchmarks;
 /// </summary>
 internal static class PartsRun
 {
-    public static void Run()
+    /// <param name="repair">Whether the model stage's model repairs (the default); `parts --no-repair` times it without.</param>
+    public static void Run(bool repair = true)
     {
         const int D = 16, K = 64, B = 1024, Batches = 64;
         var data = new Shape(D, K, B * Batches, seed: 777);
@@ -72,7 +73,7 @@ internal static class PartsRun
             }
         });
         Time("ingest checked copy (B points)", () => _ = PointValidator.CopyIfAllWithin(Batch(), blocks[nextBlock = (nextBlock + 1) % blocks.Length], 1e15f));
-        ModelStageParts(data, centroids, K, D, B, Batches);
+        ModelStageParts(data, centroids, K, D, B, Batches, repair);
 
         // The pipeline's E-step of one batch (4 shards of 256), on the caller alone and with one
         // helper thread; wall clock, since the helper's time is part of it.
@@ -95,7 +96,7 @@ internal static class PartsRun
     /// The model thread's whole step of one batch (ModelStage.Take at Parallelism 1: E-step, M-step,
     /// accounting, snapshot, publishing) and the snapshot alone, on a stage as the pipeline builds it.
     /// </summary>
-    private static void ModelStageParts(Shape data, double[] centroids, int k, int d, int b, int batches)
+    private static void ModelStageParts(Shape data, double[] centroids, int k, int d, int b, int batches, bool repair)
     {
         var options = new StreamingClustersOptions
         {
@@ -104,6 +105,7 @@ internal static class PartsRun
             BatchSize = b,
             Parallelism = 1,
             Seed = 1,
+            Repair = repair,
             InitialCentroids = Enumerable.Range(0, k).Select(c => centroids.AsSpan(c * d, d).ToArray()).ToArray(),
         };
         PipelineParts parts = PipelineParts.Create(
@@ -115,7 +117,7 @@ internal static class PartsRun
         long sequence = 0;
         try
         {
-            Time("model stage Take (Parallelism 1)", () =>
+            Time($"model stage Take (Parallelism 1, repair {(repair ? "on" : "off")})", () =>
             {
                 var pointBlock = new PointBlock(source, d, b, ingest.Buffers);
                 data.Points.AsSpan((int)(sequence % batches) * b * d, b * d).CopyTo(pointBlock.NextSlots(b));

@@ -37,7 +37,7 @@ internal static class Program
 
         if (args.Length > 0 && args[0] == "parts")
         {
-            PartsRun.Run();
+            PartsRun.Run(repair: !args.Contains("--no-repair"));
             return;
         }
 
