@@ -126,7 +126,7 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
 
                 var settings = new ModelSettings(model.AsEnumerable(makePathsRelative: true).Where(p => p.Value is not null));
                 declared.Add(model.Key);
-                problems.AddRange(Create(model.Key, settings, where, persist: false).Problems);
+                problems.AddRange(Create(model.Key, settings, where, persist: false).Problems.Select(p => p.StartsWith(where, StringComparison.Ordinal) ? p : $"{where}: {p}"));
             }
 
             foreach ((string name, ModelSettings settings, string file) in Persisted())

@@ -53,7 +53,7 @@ internal static class ModelConfiguration
         }
 
         var given = new HashSet<string>(settings.Values.Keys.Select(Head), StringComparer.OrdinalIgnoreCase);
-        var values = new List<KeyValuePair<string, string?>>();
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach ((string key, string? value) in section.AsEnumerable(makePathsRelative: true))
         {
             string head = Head(key);
@@ -62,11 +62,15 @@ internal static class ModelConfiguration
                 && ModelSettings.Keys.Contains(head, StringComparer.OrdinalIgnoreCase)
                 && !(given.Contains(head) && head.Equals(nameof(StreamingClustersOptions.InitialCentroids), StringComparison.OrdinalIgnoreCase)))
             {
-                values.Add(new($"{StreamingClustersOptions.SectionName}:{key}", value));
+                values[$"{StreamingClustersOptions.SectionName}:{key}"] = value;
             }
         }
 
-        values.AddRange(settings.Values.Select(p => new KeyValuePair<string, string?>($"{StreamingClustersOptions.SectionName}:{p.Key}", p.Value)));
+        foreach ((string key, string? value) in settings.Values)
+        {
+            values[$"{StreamingClustersOptions.SectionName}:{key}"] = value;
+        }
+
         IConfigurationSection layered = new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection(StreamingClustersOptions.SectionName);
         found.AddRange(DurationConfiguration.Problems(layered, DurationConfiguration.StreamingClustersKeys));
         if (found.Count > 0)
@@ -90,7 +94,8 @@ internal static class ModelConfiguration
         options.SnapshotPath = null;
         options.DeadLetterPath = null;
         options.Checkpoint = new CheckpointOptions { Interval = top.Checkpoint.Interval, StartFresh = top.Checkpoint.StartFresh };
-        ValidateOptionsResult result = new StreamingClustersOptionsValidator().Validate(name, options);
+        // Validated under the default name, so that the messages are those of start-up.
+        ValidateOptionsResult result = new StreamingClustersOptionsValidator().Validate(Microsoft.Extensions.Options.Options.DefaultName, options);
         if (result.Failed)
         {
             found.AddRange(result.Failures);
