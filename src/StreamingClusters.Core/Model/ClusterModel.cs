@@ -181,8 +181,9 @@ public sealed class ClusterModel
     };
 
     /// <summary>
-    /// Seeds the centroids from a buffer of the first points: greedy k-means++, then Lloyd iterations
-    /// on the buffer. Weights stay 0: apply the buffer as the first batch afterwards so it is not lost.
+    /// Seeds the centroids from a buffer of the first points: greedy k-means++, then Lloyd iterations on
+    /// the buffer, the best of <see cref="ModelSettings.SeedingStarts"/> such starts, then breathing k-means
+    /// (<see cref="BufferSeeding"/>). Weights stay 0: apply the buffer as the first batch afterwards so it is not lost.
     /// </summary>
     /// <param name="buffer">n × d values, row-major, n ≥ k distinct points.</param>
     /// <exception cref="InsufficientDistinctPointsException">The buffer holds fewer than k distinct points.</exception>
@@ -195,16 +196,26 @@ public sealed class ClusterModel
     public void Seed(ReadOnlySpan<float> buffer, int parallelism)
     {
         EnsureUnseeded();
-        double[] seeds = KMeansPlusPlus.Seed(buffer, Dimensions, Clusters, _random, Settings.SeedingCandidates, parallelism);
-        if (Settings.RefineIterations > 0)
+        var plan = new BufferSeedingPlan
         {
-            seeds = BatchKMeans.Lloyd(buffer, seeds, Clusters, Settings.RefineIterations).Centroids;
-        }
-
-        SetCentroids(seeds);
+            Candidates = Settings.SeedingCandidates,
+            RefineIterations = Settings.RefineIterations,
+            Starts = Settings.SeedingStarts,
+            Breaths = Settings.SeedingBreaths,
+            BreathingDepth = Settings.BreathingDepth,
+        };
+        LastSeeding = BufferSeeding.Seed(buffer, Dimensions, Clusters, _random, plan, parallelism);
+        SetCentroids(LastSeeding.Centroids);
         string reason = FormattableString.Invariant($"k-means++ on the first {buffer.Length / Dimensions} points");
+        if (plan.Starts > 1 || LastSeeding.BreathsTried > 0)
+        {
+            reason += FormattableString.Invariant($" (best of {plan.Starts} start{(plan.Starts == 1 ? "" : "s")}, {LastSeeding.BreathsKept} of {LastSeeding.BreathsTried} breaths kept)");
+        }
         _seedingEvents = [.. Enumerable.Range(0, Clusters).Select(c => (c, reason))];
     }
+
+    /// <summary>Gets how this model's seeding went (null unless <see cref="Seed(ReadOnlySpan{float}, int)"/> ran in this process).</summary>
+    public BufferSeedingResult? LastSeeding { get; private set; }
 
     /// <summary>Sets the centroids directly (from configuration); weights stay 0.</summary>
     /// <param name="centroids">k × d finite values.</param>
