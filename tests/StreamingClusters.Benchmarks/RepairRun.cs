@@ -75,6 +75,9 @@ internal static class RepairRun
             case "seeding":
                 SeedingOnly(args, args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture), seeds);
                 break;
+            case "seeding-cost":
+                SeedingCost(args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture), seeds);
+                break;
             case "drift":
                 Drift(seeds);
                 break;
@@ -359,6 +362,32 @@ internal static class RepairRun
 
             Console.WriteLine(line.ToString());
         }
+    }
+
+    /// <summary>
+    /// The seeding's cost (<c>repair seeding-cost DATA d k [--seeds N]</c>): ClusterModel.Seed on the first
+    /// 8,192 rows on one thread, thread CPU time, one start without breaths and the chosen seeding (default
+    /// the model's) in alternating order, seeds 1 … N; the median and the least of each, and their ratio.
+    /// </summary>
+    private static void SeedingCost(string path, int d, int k, int seeds)
+    {
+        float[] points = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path.Length > 0 ? path : throw new ArgumentException("No data file.")).AsSpan(0, Seeding * d * sizeof(float))).ToArray();
+        ModelSettings chosen = Settings(k, d, 0, repair: true);
+        ModelSettings single = chosen with { SeedingStarts = 1, SeedingBreaths = 0 };
+        var cpu = new Dictionary<bool, List<double>> { [false] = [], [true] = [] };
+        for (int seed = 1; seed <= seeds; seed++)
+        {
+            foreach (bool breathing in seed % 2 == 0 ? new[] { true, false } : new[] { false, true })
+            {
+                var model = new ClusterModel((breathing ? chosen : single) with { Seed = (ulong)seed });
+                long before = CpuNanoseconds();
+                model.Seed(points);
+                cpu[breathing].Add((CpuNanoseconds() - before) / 1e6);
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# d = {d}, k = {k}, {Seeding} rows of {path}; chosen: starts {chosen.SeedingStarts}, breaths {chosen.SeedingBreaths}, depth {chosen.BreathingDepth}, refine {chosen.RefineIterations}, candidates {chosen.SeedingCandidates}; thread CPU ms over {seeds} seeds"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT one-start median {Median(cpu[false]):F1} least {cpu[false].Min():F1} chosen median {Median(cpu[true]):F1} least {cpu[true].Min():F1} ratio-of-medians {Median(cpu[true]) / Median(cpu[false]):F2}"));
     }
 
     /// <summary>
