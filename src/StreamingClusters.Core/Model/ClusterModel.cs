@@ -37,6 +37,9 @@ public sealed class ClusterModel
     /// <summary>The least utility the repair's last look found (a lower bound of the next, as moves remove the least): a recent split worth more looks at once; +∞ before any look.</summary>
     private double _lastLeastUtility = double.PositiveInfinity;
 
+    /// <summary>The spread splits the repair measured and refused in a row (0 after any move), and the first version it may measure one again.</summary>
+    private (int Misses, long Resumes) _spreadBackoff;
+
     /// <summary>The group the repair follows, arriving at a cluster apart from its past; null when none (or after any move).</summary>
     private ArrivingGroupState? _group;
 
@@ -149,6 +152,7 @@ public sealed class ClusterModel
         (state.FedWeights is { } fed && fed.Length == k ? fed : state.Weights).CopyTo(model._fedWeights, 0);
 
         model._lastLeastUtility = state.RepairLeastUtility ?? double.PositiveInfinity;
+        model._spreadBackoff = (state.RepairSpreadMisses ?? 0, state.RepairSpreadResumes ?? 0);
         model._group = state.RepairGroup is { } group && group.Slot >= 0 && group.Slot < k && group.Mean.Length == model.Dimensions && group.PastCentroid.Length == model.Dimensions ? group : null;
 
         if (state.Seeded)
@@ -176,6 +180,8 @@ public sealed class ClusterModel
         HeldUntil = (long[])_heldUntil.Clone(),
         FedWeights = (double[])_fedWeights.Clone(),
         RepairLeastUtility = double.IsFinite(_lastLeastUtility) ? _lastLeastUtility : null,
+        RepairSpreadMisses = _spreadBackoff.Misses,
+        RepairSpreadResumes = _spreadBackoff.Resumes,
         RepairGroup = _group,
         RandomState = _random.GetState(),
     };
@@ -450,19 +456,23 @@ public sealed class ClusterModel
             Reseeded = reseeded,
             LastLeastUtility = _lastLeastUtility,
             Group = _group,
+            SpreadMisses = _spreadBackoff.Misses,
+            SpreadResumes = _spreadBackoff.Resumes,
         };
         RepairMove? found = ClusterRepair.Find(
             inputs, statistics, discount, version, look: version % Settings.RepairEvery == 0,
-            refresh: version % ((long)Settings.RepairEvery * ClusterRepair.RefreshEvery) == 0, recentPoints, _random);
+            refresh: version % ((long)Settings.RepairEvery * ClusterRepair.RefreshEvery) == 0, recentPoints, _random, Settings.RepairEvery);
         _lastLeastUtility = inputs.LastLeastUtility;
         _group = inputs.Group;
+        _spreadBackoff = (inputs.SpreadMisses, inputs.SpreadResumes);
         if (found is not { } move)
         {
             return;
         }
 
-        // A move changes the statistics the group was split from.
+        // A move changes the statistics the group was split from, and the clusters a spread split was refused on.
         _group = null;
+        _spreadBackoff = (0, 0);
 
         int d = Dimensions;
         (int r, int s, int v) = (move.Removed, move.From, move.Receiver);
