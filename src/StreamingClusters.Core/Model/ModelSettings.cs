@@ -70,9 +70,9 @@ public sealed record ModelSettings(int Clusters, int Dimensions)
     /// </summary>
     /// <value>
     /// The default value is 20. A breath costs two Lloyd runs on the buffer (k + m and k centroids) and a
-    /// pass for the utilities; breathing usually stops after 5–8 breaths, about 3× one start's cost
-    /// (Fashion-MNIST, d = 784, k = 10: 1.5 s of CPU instead of 0.5 s; d = 16, k = 64: 0.05 s instead of
-    /// 0.015 s). On Fashion-MNIST every seed's start then lies in the basin of an optimum 0.5 % below batch
+    /// pass for the utilities; breathing usually stops after 5–8 breaths, 1.5–3× one start's cost
+    /// (Fashion-MNIST, d = 784, k = 10: 1.5 s of CPU instead of 0.5 s; d = 16, k = 64: 0.04 s instead of
+    /// 0.02 s; d = 32, k = 256: 0.20 s instead of 0.14 s). On Fashion-MNIST every seed's start then lies in the basin of an optimum 0.5 % below batch
     /// k-means' best of three starts, where one start left the streamed mean 0.5 % above it.
     /// </value>
     public int SeedingBreaths { get; init; } = 20;

@@ -35,13 +35,13 @@ public sealed class SeedingOptions
     /// <summary>
     /// Gets or sets the most breathing k-means breaths tried on the kept start before the stream begins
     /// (Fritzke's breathing k-means: five centroids breathed in beside those of largest error, five of least
-    /// utility breathed out, Lloyd after each, kept if the buffer's objective drops; five fewer after each
-    /// breath that does not pay, so it usually stops after 5–8 breaths); 0 for none. The k-means model's only.
+    /// utility breathed out, Lloyd after each, kept if the buffer's objective drops; one fewer in and out after
+    /// each breath that does not pay, so it usually stops after 5–8 breaths); 0 for none. The k-means model's only.
     /// </summary>
     /// <value>
     /// The default value is 20. On Fashion-MNIST (k = 10) every seed's start then lies in the basin of an
     /// optimum 0.5 % below batch k-means' best of three; seeding costs up to 40 Lloyd runs on the buffer more
-    /// (about 3× one start's time: 1.5 s instead of 0.5 s there, 0.05 s instead of 0.015 s at d = 16, k = 64).
+    /// (1.5–3× one start's time: 1.5 s of CPU instead of 0.5 s there, 0.04 s instead of 0.02 s at d = 16, k = 64).
     /// </value>
     [Range(0, 1000)]
     public int Breaths { get; set; } = 20;
