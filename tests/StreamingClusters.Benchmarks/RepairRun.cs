@@ -11,7 +11,7 @@ namespace StreamingClusters.Benchmarks;
 /// The repair's figures (issue 16), the model alone in one thread as the pipeline drives it: seeding
 /// buffer of 8,192 points applied as the first batch, then batches of 1,024.
 /// <list type="bullet">
-/// <item><c>repair blobs DATA [--seeds N] [--points N]</c>: writes N points of 64 Gaussian blobs (d = 16,
+/// <item><c>repair blobs DATA [--seeds N] [--first-seed F] [--points N] [--runs-only] [--on-only]</c>: writes N points of 64 Gaussian blobs (d = 16,
 /// spreads 0.5–2) to DATA (float32, row-major) and prints each seed's objective (mean squared distance
 /// over all the points) with the repair off and on, in arrival order and sorted into runs of 10,000
 /// per blob; compare_repair.py gives batch k-means' on the same file.</item>
@@ -32,8 +32,34 @@ internal static class RepairRun
     /// <summary>Gets the starved-cluster ratio (<c>--reseed-ratio X</c>, default the model's).</summary>
     private static double ReseedRatio { get; set; } = new ModelSettings(1, 1).ReseedRatio;
 
+    /// <summary>Gets the seeding's starts, breaths, depth and refinement (<c>--starts</c>, <c>--breaths</c>, <c>--depth</c>, <c>--refine</c>, <c>--candidates</c>; default the model's).</summary>
+    private static ModelSettings SeedingChoices { get; set; } = new(1, 1);
+
+    /// <summary>The settings of a run: the model's defaults with the repair's cadence, reseed ratio and seeding as chosen on the command line.</summary>
+    private static ModelSettings Settings(int k, int d, ulong seed, bool repair) => new(k, d)
+    {
+        Seed = seed,
+        Repair = repair,
+        RepairEvery = Every,
+        ReseedRatio = ReseedRatio,
+        SeedingStarts = SeedingChoices.SeedingStarts,
+        SeedingBreaths = SeedingChoices.SeedingBreaths,
+        BreathingDepth = SeedingChoices.BreathingDepth,
+        RefineIterations = SeedingChoices.RefineIterations,
+        SeedingCandidates = SeedingChoices.SeedingCandidates,
+    };
+
     public static void Run(string[] args)
     {
+        var defaults = new ModelSettings(1, 1);
+        SeedingChoices = defaults with
+        {
+            SeedingStarts = Option(args, "--starts", defaults.SeedingStarts),
+            SeedingBreaths = Option(args, "--breaths", defaults.SeedingBreaths),
+            BreathingDepth = Option(args, "--depth", defaults.BreathingDepth),
+            RefineIterations = Option(args, "--refine", defaults.RefineIterations),
+            SeedingCandidates = Option(args, "--candidates", defaults.SeedingCandidates),
+        };
         Every = Option(args, "--every", Every);
         int ratio = Array.IndexOf(args, "--reseed-ratio");
         ReseedRatio = ratio >= 0 ? double.Parse(args[ratio + 1], CultureInfo.InvariantCulture) : ReseedRatio;
@@ -41,10 +67,16 @@ internal static class RepairRun
         switch (args[1])
         {
             case "blobs":
-                Blobs(args[2], seeds, Option(args, "--points", 1_000_000), Option(args, "--dimensions", 16), Option(args, "--clusters", 64), Array.IndexOf(args, "--no-runs") < 0);
+                Blobs(args[2], seeds, Option(args, "--points", 1_000_000), Option(args, "--dimensions", 16), Option(args, "--clusters", 64), Array.IndexOf(args, "--no-runs") < 0, Option(args, "--first-seed", 1), Array.IndexOf(args, "--runs-only") >= 0, Array.IndexOf(args, "--on-only") >= 0);
                 break;
             case "file":
                 FromFile(args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture), seeds, Option(args, "--passes", 1));
+                break;
+            case "seeding":
+                SeedingOnly(args, args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture), seeds);
+                break;
+            case "seeding-cost":
+                SeedingCost(args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture), seeds);
                 break;
             case "drift":
                 Drift(seeds);
@@ -63,7 +95,7 @@ internal static class RepairRun
         }
     }
 
-    private static void Blobs(string path, int seeds, int count, int dimensions, int clusters, bool runs)
+    private static void Blobs(string path, int seeds, int count, int dimensions, int clusters, bool runs, int firstSeed, bool runsOnly, bool onOnly)
     {
         int D = dimensions, K = clusters;
         var generator = new BlobStream(D, K, side: 30, seed: 1234);
@@ -81,12 +113,12 @@ internal static class RepairRun
 
         Console.WriteLine($"# {count} points, d = {D}, k = {K}, data in {path}; objective = mean squared distance over all points");
         Console.WriteLine("RESULT seed order repair objective moves seconds");
-        (string, float[])[] orders = runs ? [("arrival", points), ("runs", RunsOf(points, labels, D, K, 10_000))] : [("arrival", points)];
+        (string, float[])[] orders = runsOnly ? [("runs", RunsOf(points, labels, D, K, 10_000))] : runs ? [("arrival", points), ("runs", RunsOf(points, labels, D, K, 10_000))] : [("arrival", points)];
         foreach ((string order, float[] data) in orders)
         {
-            for (int seed = 1; seed <= seeds; seed++)
+            for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
             {
-                foreach (bool repair in new[] { false, true })
+                foreach (bool repair in onOnly ? new[] { true } : new[] { false, true })
                 {
                     var watch = Stopwatch.StartNew();
                     (ClusterModel model, int moves) = Stream(data, D, K, (ulong)seed, repair, halfLife: 0);
@@ -120,7 +152,7 @@ internal static class RepairRun
             (data, dataLabels) = RunsOfWithLabels(points, labels, D, K, 10_000);
         }
 
-        var model = new ClusterModel(new ModelSettings(K, D) { Seed = (ulong)seed, Repair = true, RepairEvery = Every, ReseedRatio = ReseedRatio });
+        var model = new ClusterModel(Settings(K, D, (ulong)seed, repair: true));
         model.Seed(data.AsSpan(0, Seeding * D));
         for (int start = 0; start < count;)
         {
@@ -185,7 +217,7 @@ internal static class RepairRun
                     }
                 }
 
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"STEP point {start} v {model.Version} blob {dataLabels[start]} recent {bestC} (w {weights[Math.Max(bestC, 0)]:F0} n {(bestC >= 0 ? statistics.Counts[bestC] : 0)}) gain {bestGain:G4} least {least:G4} {leastText} held {held.Count(h => h >= model.Version)}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"STEP point {start} v {model.Version} blob {dataLabels[start]} recent {bestC} (w {weights[Math.Max(bestC, 0)]:F0} n {(bestC >= 0 ? statistics.Counts[bestC] : 0)}) gain {bestGain:G4} least {least:G4} {leastText} held {held.Count(h => h >= model.Version)}: {string.Join(' ', Enumerable.Range(0, K).Where(c => held[c] >= model.Version).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c}(w {model.Weights[c]:F0} blob {NearestBlob(generator, model.Centroids.Slice(c * D, D), D)} until {held[c]})")))}"));
             }
 
             foreach (ClusterEvent e in update.Events.Where(e => e.Kind != ClusterEventKind.Seeded))
@@ -265,7 +297,7 @@ internal static class RepairRun
             foreach (bool repair in new[] { false, true })
             {
                 var watch = Stopwatch.StartNew();
-                var model = new ClusterModel(new ModelSettings(k, d) { Seed = (ulong)seed, Repair = repair, RepairEvery = Every, ReseedRatio = ReseedRatio });
+                var model = new ClusterModel(Settings(k, d, (ulong)seed, repair));
                 model.Seed(points.AsSpan(0, Seeding * d));
                 int moves = Apply(model, points, 0, Seeding, 0);
                 for (int pass = 1; pass <= passes; pass++)
@@ -279,6 +311,83 @@ internal static class RepairRun
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The seeding alone and its effect (<c>repair seeding DATA d k [--starts S] [--breaths B] [--depth m]
+    /// [--refine R] [--passes P] [--full-lloyd I] [--first-seed F]</c>): per seed, the buffer objective the
+    /// start reaches (mean squared distance over the buffer), the seeding's process CPU and wall time, then the
+    /// objective over all rows after each pass with the repair on; with <c>--full-lloyd</c>, also batch
+    /// Lloyd's objective on all rows from the seeded centroids after at most I iterations (the basin the start lies in).
+    /// </summary>
+    private static void SeedingOnly(string[] args, string path, int d, int k, int seeds)
+    {
+        float[] points = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
+        int count = points.Length / d;
+        int passes = Option(args, "--passes", 1);
+        int fullLloyd = Option(args, "--full-lloyd", 0);
+        int first = Option(args, "--first-seed", 1);
+        ModelSettings settings = Settings(k, d, 0, Array.IndexOf(args, "--repair-off") < 0);
+        int parallelism = Option(args, "--parallelism", 1);
+        Console.WriteLine($"# {count} rows, d = {d}, k = {k}, from {path}; starts {settings.SeedingStarts}, breaths {settings.SeedingBreaths}, depth {settings.BreathingDepth}, refine {settings.RefineIterations}, candidates {settings.SeedingCandidates}, repair {settings.Repair}, parallelism {parallelism}");
+        Console.WriteLine("RESULT seed buffer-objective seeding-cpu-s seeding-wall-s start breaths-kept breaths-tried lloyd-iterations pass objective... [full-lloyd iterations objective]");
+        for (int seed = first; seed < first + seeds; seed++)
+        {
+            var model = new ClusterModel(settings with { Seed = (ulong)seed });
+            TimeSpan before = Process.GetCurrentProcess().TotalProcessorTime;
+            var wall = Stopwatch.StartNew();
+            model.Seed(points.AsSpan(0, Seeding * d), parallelism);
+            double cpu = (Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds;
+            double wallSeconds = wall.Elapsed.TotalSeconds;
+            var line = new System.Text.StringBuilder();
+            StreamingClusters.Seeding.BufferSeedingResult result = model.LastSeeding!;
+            line.Append(CultureInfo.InvariantCulture, $"RESULT {seed} {result.Objective / Seeding:G7} {cpu:F3} {wallSeconds:F3} {result.Start} {result.BreathsKept} {result.BreathsTried} {result.LloydIterations}");
+            double[] seeded = model.Centroids.ToArray();
+            Apply(model, points, 0, Seeding, 0);
+            for (int pass = 1; pass <= passes; pass++)
+            {
+                for (int start = pass == 1 ? Seeding : 0; start < count; start += Batch)
+                {
+                    Apply(model, points, start, Math.Min(Batch, count - start), 0);
+                }
+
+                line.Append(CultureInfo.InvariantCulture, $" {pass} {Objective(model, points):G7}");
+            }
+
+            if (fullLloyd > 0)
+            {
+                Reference.LloydResult full = Reference.BatchKMeans.Lloyd(points, seeded, k, fullLloyd);
+                line.Append(CultureInfo.InvariantCulture, $" full {full.Iterations} {full.Objective[^1] / count:G7}");
+            }
+
+            Console.WriteLine(line.ToString());
+        }
+    }
+
+    /// <summary>
+    /// The seeding's cost (<c>repair seeding-cost DATA d k [--seeds N]</c>): ClusterModel.Seed on the first
+    /// 8,192 rows on one thread, thread CPU time, one start without breaths and the chosen seeding (default
+    /// the model's) in alternating order, seeds 1 … N; the median and the least of each, and their ratio.
+    /// </summary>
+    private static void SeedingCost(string path, int d, int k, int seeds)
+    {
+        float[] points = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path.Length > 0 ? path : throw new ArgumentException("No data file.")).AsSpan(0, Seeding * d * sizeof(float))).ToArray();
+        ModelSettings chosen = Settings(k, d, 0, repair: true);
+        ModelSettings single = chosen with { SeedingStarts = 1, SeedingBreaths = 0 };
+        var cpu = new Dictionary<bool, List<double>> { [false] = [], [true] = [] };
+        for (int seed = 1; seed <= seeds; seed++)
+        {
+            foreach (bool breathing in seed % 2 == 0 ? new[] { true, false } : new[] { false, true })
+            {
+                var model = new ClusterModel((breathing ? chosen : single) with { Seed = (ulong)seed });
+                long before = CpuNanoseconds();
+                model.Seed(points);
+                cpu[breathing].Add((CpuNanoseconds() - before) / 1e6);
+            }
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"# d = {d}, k = {k}, {Seeding} rows of {path}; chosen: starts {chosen.SeedingStarts}, breaths {chosen.SeedingBreaths}, depth {chosen.BreathingDepth}, refine {chosen.RefineIterations}, candidates {chosen.SeedingCandidates}; thread CPU ms over {seeds} seeds"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RESULT one-start median {Median(cpu[false]):F1} least {cpu[false].Min():F1} chosen median {Median(cpu[true]):F1} least {cpu[true].Min():F1} ratio-of-medians {Median(cpu[true]) / Median(cpu[false]):F2}"));
     }
 
     /// <summary>
@@ -299,7 +408,7 @@ internal static class RepairRun
         {
             foreach (bool repair in round % 2 == 0 ? new[] { false, true } : new[] { true, false })
             {
-                var model = new ClusterModel(new ModelSettings(K, D) { Seed = 1, Repair = repair, RepairEvery = Every, ReseedRatio = ReseedRatio });
+                var model = new ClusterModel(Settings(K, D, 1, repair));
                 model.Seed(points.AsSpan(0, Seeding * D));
                 var statistics = new ClusterStatistics(K, D);
                 long e = 0, m = 0;
@@ -377,7 +486,7 @@ internal static class RepairRun
                     centres[(4 * D) + j] = centres[j] + (30 * direction[j] / Math.Sqrt(norm));
                 }
 
-                var model = new ClusterModel(new ModelSettings(K, D) { Seed = (ulong)seed, Repair = repair });
+                var model = new ClusterModel(Settings(K, D, (ulong)seed, repair));
                 var batch = new float[Batch * D];
                 long sinceBirth = -1;
                 long found = -1;
@@ -460,7 +569,7 @@ internal static class RepairRun
         for (int seed = 1; seed <= seeds; seed++)
         {
             var generator = new BlobStream(D, K, side: 30, seed: 1234);
-            var model = new ClusterModel(new ModelSettings(K, D) { Seed = (ulong)seed, Repair = true });
+            var model = new ClusterModel(Settings(K, D, (ulong)seed, repair: true));
             var buffer = new float[Seeding * D];
             for (int i = 0; i < Seeding; i++)
             {
@@ -534,7 +643,7 @@ internal static class RepairRun
 
     private static (ClusterModel Model, int Moves) Stream(float[] points, int d, int k, ulong seed, bool repair, int halfLife)
     {
-        var model = new ClusterModel(new ModelSettings(k, d) { Seed = seed, Repair = repair, RepairEvery = Every, ReseedRatio = ReseedRatio });
+        var model = new ClusterModel(Settings(k, d, seed, repair));
         int count = points.Length / d;
         model.Seed(points.AsSpan(0, Seeding * d));
         int moves = Apply(model, points, 0, Seeding, halfLife);

@@ -33,6 +33,8 @@ public sealed class SnapshotPinTests
         { "configured centroids", 2, "49713E901EF7E037D6ECECD622E980B7" },
         { "repair", 1, "F1717D5BD34C43B9126E4CCFABDF9752" },
         { "repair", 2, "F1717D5BD34C43B9126E4CCFABDF9752" },
+        { "breathing", 1, "99C6FFA7099AC83E72843ACDCC98D1DC" },
+        { "breathing", 2, "99C6FFA7099AC83E72843ACDCC98D1DC" },
     };
 
     [Theory]
@@ -70,6 +72,12 @@ public sealed class SnapshotPinTests
             Assert.Equal(options.Clusters, events.Count(e => e.Kind == ClusterEventKind.Seeded));
         }
 
+        if (run == "breathing")
+        {
+            // A breath is kept: the start is not the one k-means++ and Lloyd alone made.
+            Assert.All(events.Where(e => e.Kind == ClusterEventKind.Seeded), e => Assert.True(System.Text.RegularExpressions.Regex.IsMatch(e.Reason, @"\(best of 1 start, [1-9][0-9]* of [0-9]+ breaths kept\)$"), e.Reason));
+        }
+
         Assert.Equal(expected, Hash(snapshots));
     }
 
@@ -77,8 +85,9 @@ public sealed class SnapshotPinTests
     {
         StreamingClustersOptions options = ClusteringPipelineTests.Options(parallelism);
 
-        // The runs recorded before the repair existed keep their bits with it off.
+        // The runs recorded before the repair and the seeding's breaths existed keep their bits with them off.
         options.Repair = false;
+        options.Seeding.Breaths = 0;
         switch (run)
         {
             case "plain":
@@ -105,6 +114,14 @@ public sealed class SnapshotPinTests
                 options.Repair = true;
                 options.Clusters = 6;
                 return (options, [.. TestData.Blobs(1_500, Dimensions, clusters: 3, seed: 18), .. TestData.Blobs(12_000, Dimensions, clusters: 6, seed: 19)]);
+            case "breathing":
+                // Breathing k-means on the seeding buffer (the default breaths) after one plain k-means++
+                // start, then the stream with the repair: twelve places, six clusters.
+                options.Repair = true;
+                options.Seeding.Breaths = new SeedingOptions().Breaths;
+                options.Seeding.Candidates = 1;
+                options.Clusters = 6;
+                return (options, TestData.Blobs(12_000, Dimensions, clusters: 12, seed: 22));
             default:
                 throw new ArgumentOutOfRangeException(nameof(run), run, "No such run.");
         }

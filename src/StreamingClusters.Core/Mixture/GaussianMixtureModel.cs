@@ -198,7 +198,8 @@ public sealed class GaussianMixtureModel
     };
 
     /// <summary>
-    /// Seeds from a buffer of the first points: the k-means seeding (k-means++, then Lloyd iterations),
+    /// Seeds from a buffer of the first points: one k-means start (<see cref="BufferSeeding.Start"/>: k-means++,
+    /// then Lloyd iterations; the k-means model's starts and breaths do not apply, EM's starts take their place),
     /// each component's variances and prior from its points, then batch EM on the buffer until its mean
     /// log-likelihood moves less than <see cref="MixtureOptions.SeedingTolerance"/>; of
     /// <see cref="MixtureOptions.SeedingStarts"/> such starts the one of the highest likelihood is kept.
@@ -254,11 +255,7 @@ public sealed class GaussianMixtureModel
         double[] bestMeans = new double[k * d], bestVariances = new double[k * d], bestPriors = new double[k];
         for (int start = 0; start < Math.Max(1, Options.SeedingStarts); start++)
         {
-            double[] means = KMeansPlusPlus.Seed(buffer, d, k, _random, Settings.SeedingCandidates, parallelism);
-            if (Settings.RefineIterations > 0)
-            {
-                means = BatchKMeans.Lloyd(buffer, means, k, Settings.RefineIterations).Centroids;
-            }
+            double[] means = BufferSeeding.Start(buffer, d, k, _random, Settings.SeedingCandidates, Settings.RefineIterations, parallelism);
 
             StartFrom(buffer, means, columnVariance);
             (int run, double likelihood) = RefineByEM(buffer);

@@ -37,6 +37,9 @@ public sealed class ClusterModel
     /// <summary>The least utility the repair's last look found (a lower bound of the next, as moves remove the least): a recent split worth more looks at once; +∞ before any look.</summary>
     private double _lastLeastUtility = double.PositiveInfinity;
 
+    /// <summary>The spread splits the repair measured and refused in a row (0 after any move), and the first version it may measure one again.</summary>
+    private (int Misses, long Resumes) _spreadBackoff;
+
     /// <summary>The group the repair follows, arriving at a cluster apart from its past; null when none (or after any move).</summary>
     private ArrivingGroupState? _group;
 
@@ -149,6 +152,7 @@ public sealed class ClusterModel
         (state.FedWeights is { } fed && fed.Length == k ? fed : state.Weights).CopyTo(model._fedWeights, 0);
 
         model._lastLeastUtility = state.RepairLeastUtility ?? double.PositiveInfinity;
+        model._spreadBackoff = (state.RepairSpreadMisses ?? 0, state.RepairSpreadResumes ?? 0);
         model._group = state.RepairGroup is { } group && group.Slot >= 0 && group.Slot < k && group.Mean.Length == model.Dimensions && group.PastCentroid.Length == model.Dimensions ? group : null;
 
         if (state.Seeded)
@@ -176,13 +180,16 @@ public sealed class ClusterModel
         HeldUntil = (long[])_heldUntil.Clone(),
         FedWeights = (double[])_fedWeights.Clone(),
         RepairLeastUtility = double.IsFinite(_lastLeastUtility) ? _lastLeastUtility : null,
+        RepairSpreadMisses = _spreadBackoff.Misses,
+        RepairSpreadResumes = _spreadBackoff.Resumes,
         RepairGroup = _group,
         RandomState = _random.GetState(),
     };
 
     /// <summary>
-    /// Seeds the centroids from a buffer of the first points: greedy k-means++, then Lloyd iterations
-    /// on the buffer. Weights stay 0: apply the buffer as the first batch afterwards so it is not lost.
+    /// Seeds the centroids from a buffer of the first points: greedy k-means++, then Lloyd iterations on
+    /// the buffer, the best of <see cref="ModelSettings.SeedingStarts"/> such starts, then breathing k-means
+    /// (<see cref="BufferSeeding"/>). Weights stay 0: apply the buffer as the first batch afterwards so it is not lost.
     /// </summary>
     /// <param name="buffer">n × d values, row-major, n ≥ k distinct points.</param>
     /// <exception cref="InsufficientDistinctPointsException">The buffer holds fewer than k distinct points.</exception>
@@ -195,16 +202,26 @@ public sealed class ClusterModel
     public void Seed(ReadOnlySpan<float> buffer, int parallelism)
     {
         EnsureUnseeded();
-        double[] seeds = KMeansPlusPlus.Seed(buffer, Dimensions, Clusters, _random, Settings.SeedingCandidates, parallelism);
-        if (Settings.RefineIterations > 0)
+        var plan = new BufferSeedingPlan
         {
-            seeds = BatchKMeans.Lloyd(buffer, seeds, Clusters, Settings.RefineIterations).Centroids;
-        }
-
-        SetCentroids(seeds);
+            Candidates = Settings.SeedingCandidates,
+            RefineIterations = Settings.RefineIterations,
+            Starts = Settings.SeedingStarts,
+            Breaths = Settings.SeedingBreaths,
+            BreathingDepth = Settings.BreathingDepth,
+        };
+        LastSeeding = BufferSeeding.Seed(buffer, Dimensions, Clusters, _random, plan, parallelism);
+        SetCentroids(LastSeeding.Centroids);
         string reason = FormattableString.Invariant($"k-means++ on the first {buffer.Length / Dimensions} points");
+        if (plan.Starts > 1 || LastSeeding.BreathsTried > 0)
+        {
+            reason += FormattableString.Invariant($" (best of {plan.Starts} start{(plan.Starts == 1 ? "" : "s")}, {LastSeeding.BreathsKept} of {LastSeeding.BreathsTried} breaths kept)");
+        }
         _seedingEvents = [.. Enumerable.Range(0, Clusters).Select(c => (c, reason))];
     }
+
+    /// <summary>Gets how this model's seeding went (null unless <see cref="Seed(ReadOnlySpan{float}, int)"/> ran in this process).</summary>
+    public BufferSeedingResult? LastSeeding { get; private set; }
 
     /// <summary>Sets the centroids directly (from configuration); weights stay 0.</summary>
     /// <param name="centroids">k × d finite values.</param>
@@ -439,19 +456,23 @@ public sealed class ClusterModel
             Reseeded = reseeded,
             LastLeastUtility = _lastLeastUtility,
             Group = _group,
+            SpreadMisses = _spreadBackoff.Misses,
+            SpreadResumes = _spreadBackoff.Resumes,
         };
         RepairMove? found = ClusterRepair.Find(
             inputs, statistics, discount, version, look: version % Settings.RepairEvery == 0,
-            refresh: version % ((long)Settings.RepairEvery * ClusterRepair.RefreshEvery) == 0, recentPoints, _random);
+            refresh: version % ((long)Settings.RepairEvery * ClusterRepair.RefreshEvery) == 0, recentPoints, _random, Settings.RepairEvery);
         _lastLeastUtility = inputs.LastLeastUtility;
         _group = inputs.Group;
+        _spreadBackoff = (inputs.SpreadMisses, inputs.SpreadResumes);
         if (found is not { } move)
         {
             return;
         }
 
-        // A move changes the statistics the group was split from.
+        // A move changes the statistics the group was split from, and the clusters a spread split was refused on.
         _group = null;
+        _spreadBackoff = (0, 0);
 
         int d = Dimensions;
         (int r, int s, int v) = (move.Removed, move.From, move.Receiver);

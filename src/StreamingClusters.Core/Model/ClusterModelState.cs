@@ -45,6 +45,12 @@ public sealed record ClusterModelState
     /// <summary>Gets the least utility the repair's last look found, or null before any look.</summary>
     public double? RepairLeastUtility { get; init; }
 
+    /// <summary>Gets the spread splits the repair measured and refused in a row; null in a state written before it was kept (none).</summary>
+    public int? RepairSpreadMisses { get; init; }
+
+    /// <summary>Gets the first version the repair may measure a spread split in again; null in a state written before it was kept (any).</summary>
+    public long? RepairSpreadResumes { get; init; }
+
     /// <summary>Gets the group arriving at a cluster apart from its past that the repair follows, or null when none.</summary>
     public ArrivingGroupState? RepairGroup { get; init; }
 

@@ -33,6 +33,13 @@ namespace StreamingClusters.Model;
 /// times the merge's cost, and it holds the new cluster, the one it split off and the merge's receiver
 /// still for a while: none of them can be removed by the next moves, so a move is never undone at once.
 /// </para>
+/// <para>
+/// A spread split measured and refused is remembered: on data whose clusters overlap or that has none,
+/// the largest error is always large next to the merges' costs (both grow with the weights), and each
+/// measure (an E-step of the batch and two-means) would be refused again. After n refusals in a row none
+/// is measured, nor does the largest error open the cadence's look, for RepairEvery × 2^min(n, 4)
+/// versions; any move starts afresh. Arriving groups are weighed at every batch as before.
+/// </para>
 /// </remarks>
 internal static class ClusterRepair
 {
@@ -70,6 +77,12 @@ internal static class ClusterRepair
     /// <summary>Every how many of the cadence's looks one is made whatever the candidates.</summary>
     public const int RefreshEvery = 16;
 
+    /// <summary>
+    /// The most doublings of the wait after spread splits measured and refused in a row: after the n-th,
+    /// none is measured (nor lets the cadence look) for RepairEvery × 2^min(n, this) versions.
+    /// </summary>
+    public const int MaxSpreadBackoff = 4;
+
     /// <summary>The most points of a batch read to measure a split (the first ones, in arrival order).</summary>
     public const int MaxSample = 4096;
 
@@ -88,7 +101,8 @@ internal static class ClusterRepair
     /// <param name="points">The batch's points.</param>
     /// <param name="random">The model's generator.</param>
     /// <returns>The move, or null.</returns>
-    public static RepairMove? Find(RepairInputs model, Statistics.ClusterStatistics statistics, double discount, long version, bool look, bool refresh, ReadOnlySpan<float> points, ModelRandom random)
+    /// <param name="every">The cadence's interval in versions (the unit of the spread split's back-off).</param>
+    public static RepairMove? Find(RepairInputs model, Statistics.ClusterStatistics statistics, double discount, long version, bool look, bool refresh, ReadOnlySpan<float> points, ModelRandom random, int every)
     {
         int k = model.Weights.Length;
         int d = model.Centroids.Length / k;
@@ -101,6 +115,11 @@ internal static class ClusterRepair
         double groupGain = group?.Gain ?? 0;
         model.Group = group;
         double last = model.LastLeastUtility;
+
+        // After spread splits measured and refused in a row (clusters whose error is large next to the
+        // merges' costs but that do not split: data without clusters, overlapping ones), the largest
+        // error waits before it is measured again or lets the cadence look.
+        bool spreadDue = version >= model.SpreadResumes;
         if (!(groupGain > RecentMargin * last) && !refresh && double.IsFinite(last))
         {
             // A look is worth its k² d flops only when a split could beat the merges' costs: an
@@ -115,7 +134,7 @@ internal static class ClusterRepair
                 }
             }
 
-            if (!look || !(groupGain > RecentMargin * LookShare * last || largest > Margin * LookShare * last))
+            if (!look || !(groupGain > RecentMargin * LookShare * last || (spreadDue && largest > Margin * LookShare * last)))
             {
                 if (!AnyStarving(model, statistics, discount))
                 {
@@ -185,12 +204,19 @@ internal static class ClusterRepair
         }
 
         // A split can gain at most the cluster's whole error.
-        if (split < 0 || !(model.Inertia[split] > Margin * utility))
+        if (!spreadDue || split < 0 || !(model.Inertia[split] > Margin * utility))
         {
             return null;
         }
 
-        return SpreadSplit(model, split, removed, receiver, utility, points, random);
+        RepairMove? spread = SpreadSplit(model, split, removed, receiver, utility, points, random);
+        if (spread is null)
+        {
+            model.SpreadMisses++;
+            model.SpreadResumes = version + ((long)every << Math.Min(model.SpreadMisses, MaxSpreadBackoff));
+        }
+
+        return spread;
     }
 
     /// <summary>
@@ -806,6 +832,12 @@ internal sealed class RepairInputs
 
     /// <summary>Gets or sets the least utility the last look found (+∞ before the first).</summary>
     public double LastLeastUtility { get; set; }
+
+    /// <summary>Gets or sets the spread splits measured and refused in a row (0 after any move).</summary>
+    public int SpreadMisses { get; set; }
+
+    /// <summary>Gets or sets the first version a spread split may be measured in again.</summary>
+    public long SpreadResumes { get; set; }
 }
 
 /// <summary>A repair's move: the cluster removed, the one split and where the two halves go.</summary>

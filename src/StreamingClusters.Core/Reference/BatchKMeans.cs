@@ -3,7 +3,7 @@ using StreamingClusters.Statistics;
 
 namespace StreamingClusters.Reference;
 
-/// <summary>The outcome of <see cref="BatchKMeans.Lloyd"/>.</summary>
+/// <summary>The outcome of <see cref="BatchKMeans.Lloyd(ReadOnlySpan{float}, ReadOnlySpan{double}, int, int)"/>.</summary>
 /// <param name="Centroids">k × d centroids, row-major.</param>
 /// <param name="Objective">The objective Σ‖x − μ_c(x)‖² after each iteration's E-step, first to last.</param>
 /// <param name="Iterations">The number of M-steps taken.</param>
@@ -22,13 +22,26 @@ public static class BatchKMeans
     /// <param name="clusters">The number of clusters k.</param>
     /// <param name="maxIterations">The most M-steps to take.</param>
     /// <returns>The centroids, the objective after each E-step, and whether it converged.</returns>
-    public static LloydResult Lloyd(ReadOnlySpan<float> points, ReadOnlySpan<double> initial, int clusters, int maxIterations)
+    public static LloydResult Lloyd(ReadOnlySpan<float> points, ReadOnlySpan<double> initial, int clusters, int maxIterations) =>
+        Lloyd(points, initial, clusters, maxIterations, new ClusterStatistics(clusters, initial.Length / clusters));
+
+    /// <summary>
+    /// As the public overload, leaving in <paramref name="statistics"/> those of the last E-step (against the
+    /// returned centroids) and, if given, each point's cluster in that E-step in <paramref name="labels"/>.
+    /// </summary>
+    /// <param name="points">n × d values, row-major.</param>
+    /// <param name="initial">k × d starting centroids.</param>
+    /// <param name="clusters">The number of clusters k.</param>
+    /// <param name="maxIterations">The most M-steps to take.</param>
+    /// <param name="statistics">Statistics of shape (k, d), overwritten.</param>
+    /// <param name="labels">Null, or n slots for each point's cluster.</param>
+    /// <returns>The centroids, the objective after each E-step, and whether it converged.</returns>
+    internal static LloydResult Lloyd(ReadOnlySpan<float> points, ReadOnlySpan<double> initial, int clusters, int maxIterations, ClusterStatistics statistics, int[]? labels = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxIterations);
         int d = initial.Length / clusters;
         int n = points.Length / d;
         double[] centroids = initial.ToArray();
-        var statistics = new ClusterStatistics(clusters, d);
         var assignments = new int[n];
         var previous = new int[n];
         var objective = new List<double>();
@@ -53,6 +66,11 @@ public static class BatchKMeans
             MeanStep(statistics, centroids);
             (assignments, previous) = (previous, assignments);
             iteration++;
+        }
+
+        if (labels is not null)
+        {
+            assignments.CopyTo(labels, 0);
         }
 
         return new LloydResult(centroids, objective, iteration, converged);

@@ -107,6 +107,8 @@ internal static class ModelStageFactory
         Repair = options.Repair,
         SeedingCandidates = options.Seeding.Candidates,
         RefineIterations = options.Seeding.RefineIterations,
+        SeedingStarts = options.Seeding.Starts,
+        SeedingBreaths = options.Seeding.Breaths,
     };
 
     /// <summary>The E-step runner: serial, or parallel over <see cref="StreamingClustersOptions.EffectiveParallelism"/> threads (the same bits).</summary>

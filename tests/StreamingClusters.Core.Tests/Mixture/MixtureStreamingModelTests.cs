@@ -239,6 +239,8 @@ public sealed class MixtureStreamingModelTests
         kmeans.Score(points, hard, new float[n]);
 
         Assert.True(learnt > truthLikelihood - 0.05, $"mean log-likelihood {learnt:F4} against {truthLikelihood:F4} under the generating mixture");
-        Assert.True(AdjustedRandIndex.Of(truth, labels) > AdjustedRandIndex.Of(truth, hard) + 0.05, $"ARI {AdjustedRandIndex.Of(truth, labels):F3} against k-means' {AdjustedRandIndex.Of(truth, hard):F3}");
+        // K-means from one start stopped at 0.833 here, a local optimum; with breathing on its seeding
+        // buffer it reaches 0.992, and what is left is its spherical clusters' boundaries.
+        Assert.True(AdjustedRandIndex.Of(truth, labels) > AdjustedRandIndex.Of(truth, hard), $"ARI {AdjustedRandIndex.Of(truth, labels):F3} against k-means' {AdjustedRandIndex.Of(truth, hard):F3}");
     }
 }

@@ -242,6 +242,59 @@ public class ClusterRepairTests
     }
 
     [Fact]
+    public void Apply_UniformPointsWithoutClusters_RefusedSpreadSplitsBackOff_AndRestoreKeepsTheBackOff()
+    {
+        // Points uniform in a cube (d = 16, k = 16): every cluster's error is large next to the merges'
+        // costs, and no spread split pays. After refusals in a row the repair waits RepairEvery × 2^min(n, 4) versions.
+        const int D = 16;
+        var sut = new ClusterModel(new ModelSettings(16, D) { Seed = 5, Repair = true });
+        var random = new ModelRandom(6);
+        float[] Uniform() => [.. Enumerable.Range(0, BatchSize * D).Select(_ => (float)((2 * random.NextDouble()) - 1))];
+        sut.Seed(Uniform());
+        var events = new List<ClusterEvent>();
+        var misses = new List<int>();
+        for (int b = 0; b < 200; b++)
+        {
+            events.AddRange(Streaming.Step(sut, Uniform()).Events);
+            misses.Add(sut.ToState().RepairSpreadMisses!.Value);
+        }
+
+        ClusterModelState state = sut.ToState();
+        Assert.All(events, e => Assert.Equal(ClusterEventKind.Seeded, e.Kind));
+        Assert.True(state.RepairSpreadMisses >= 4, $"{state.RepairSpreadMisses} refusals in a row: {string.Join(' ', misses)}");
+        Assert.InRange(state.RepairSpreadResumes!.Value - state.Version, 1, 4L << ClusterRepair.MaxSpreadBackoff);
+
+        // Each refusal waits at least as long as the one before, up to the cap: in 200 versions at most
+        // 4 + 8 + 16 + 32 + 64 + 64 + … versions apart, far fewer than the 50 looks of the cadence.
+        int measured = misses.Zip(misses.Skip(1), (a, c) => c > a ? 1 : 0).Sum() + (misses[0] > 0 ? 1 : 0);
+        Assert.InRange(measured, 4, 8);
+
+        ClusterModel restored = ClusterModel.Restore(state);
+        for (int b = 0; b < 100; b++)
+        {
+            float[] batch = Uniform();
+            Streaming.Step(sut, batch);
+            Streaming.Step(restored, batch);
+        }
+
+        Bitwise.AssertEqual(sut.ToState(), restored.ToState());
+        Assert.Equal(sut.ToState().RepairSpreadResumes, restored.ToState().RepairSpreadResumes);
+    }
+
+    [Fact]
+    public void Restore_StateWithoutTheBackOff_MeasuresSpreadSplitsAtOnce()
+    {
+        ClusterModel sut = CreateSut(Planted, repair: true);
+        ClusterModelState state = sut.ToState() with { RepairSpreadMisses = null, RepairSpreadResumes = null };
+
+        ClusterModel restored = ClusterModel.Restore(state);
+        List<ClusterEvent> events = Run(restored, batches: 30, seed: 1);
+
+        Assert.Equal((0, 0L), (restored.ToState().RepairSpreadMisses, restored.ToState().RepairSpreadResumes));
+        Assert.Single(events, e => e.Kind == ClusterEventKind.SplitOff);
+    }
+
+    [Fact]
     public void ToState_RecentEvents_KeepsTheLatestUpToItsCapacity()
     {
         ClusterModel sut = CreateSut(Planted, repair: true);

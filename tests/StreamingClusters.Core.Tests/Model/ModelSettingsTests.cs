@@ -13,6 +13,9 @@ public class ModelSettingsTests
         Assert.Equal(0.01, settings.ReseedRatio);
         Assert.Equal(24, settings.SeedingCandidates);
         Assert.Equal(20, settings.RefineIterations);
+        Assert.Equal(1, settings.SeedingStarts);
+        Assert.Equal(20, settings.SeedingBreaths);
+        Assert.Equal(5, settings.BreathingDepth);
         settings.Validate();
     }
 
@@ -32,5 +35,18 @@ public class ModelSettingsTests
 
         Assert.Equal(name, error.ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => new ClusterModel(settings));
+    }
+
+    [Theory]
+    [InlineData(0, 20, 5, "SeedingStarts")]
+    [InlineData(1, -1, 5, "SeedingBreaths")]
+    [InlineData(1, 20, -1, "BreathingDepth")]
+    public void Validate_SeedingPlanOutOfRange_ThrowsNamingIt(int starts, int breaths, int depth, string name)
+    {
+        var settings = new ModelSettings(4, 2) { SeedingStarts = starts, SeedingBreaths = breaths, BreathingDepth = depth };
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(settings.Validate);
+
+        Assert.Equal(name, error.ParamName);
     }
 }

@@ -146,6 +146,28 @@ public sealed class ModelStageTests : IDisposable
         Assert.Equal(2 * BatchSize * 10, snapshot.Sources[0].Position);
     }
 
+    [Theory]
+    [InlineData(1, 0, false)]
+    [InlineData(2, 3, true)]
+    public void Take_SeedingStartsAndBreaths_ReachTheModelsSeeding(int starts, int breaths, bool named)
+    {
+        StreamingClustersOptions options = Options(configured: false);
+        options.Seeding.Starts = starts;
+        options.Seeding.Breaths = breaths;
+        ModelStage sut = CreateSut(options);
+
+        sut.Take(Batch(Points(1)));
+        sut.Take(Batch(Points(2)));
+        sut.Idle();
+
+        Assert.Equal(2, sut.Model.RecentEvents.Count);
+        Assert.All(sut.Model.RecentEvents, e =>
+        {
+            Assert.StartsWith("k-means++ on the first ", e.Reason, StringComparison.Ordinal);
+            Assert.Equal(named, e.Reason.Contains("(best of 2 starts, ", StringComparison.Ordinal));
+        });
+    }
+
     [Fact]
     public void Take_UpdateWouldBeNonFinite_EveryPointIsRejectedAndDeadLettered()
     {

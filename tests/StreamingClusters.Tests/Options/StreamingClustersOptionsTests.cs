@@ -70,6 +70,34 @@ public sealed class StreamingClustersOptionsTests
     }
 
     [Fact]
+    public void Validate_SeedingStartsAndBreathsOutOfRange_EachMessageNamesItsSetting()
+    {
+        IOptions<StreamingClustersOptions> options = Bind(new()
+        {
+            ["StreamingClusters:Seeding:Starts"] = "0",
+            ["StreamingClusters:Seeding:Breaths"] = "-1",
+        });
+
+        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => options.Value);
+
+        Assert.Equal(
+            [
+                "Starts: The field StreamingClustersOptions.Seeding.Starts must be between 1 and 100.",
+                "Breaths: The field StreamingClustersOptions.Seeding.Breaths must be between 0 and 1000.",
+            ],
+            error.Failures.Order().Reverse());
+    }
+
+    [Fact]
+    public void SeedingStartsAndBreaths_Defaults_AreTheModelSettingsDefaults()
+    {
+        var defaults = new StreamingClusters.Model.ModelSettings(1, 1);
+        var seeding = new SeedingOptions();
+
+        Assert.Equal((defaults.SeedingStarts, defaults.SeedingBreaths), (seeding.Starts, seeding.Breaths));
+    }
+
+    [Fact]
     public void Validate_InitialCentroidsOfTheWrongShape_NamesTheCentroid()
     {
         IOptions<StreamingClustersOptions> options = Bind(new()
