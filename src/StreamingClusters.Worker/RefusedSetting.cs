@@ -14,6 +14,16 @@ internal static partial class RefusedSetting
     /// <returns>The message, naming the setting by its key.</returns>
     public static string Describe(string failure)
     {
+        // A declared model's failure, "StreamingClusters:Models:{name}: " before the validator's text:
+        // the setting is named under the model's section.
+        Match model = ModelPrefix().Match(failure);
+        if (model.Success)
+        {
+            string section = model.Groups["section"].Value;
+            string rest = Describe(failure[model.Length..]);
+            return rest.StartsWith("StreamingClusters:", StringComparison.Ordinal) ? section + rest["StreamingClusters".Length..] : $"{section}: {rest}";
+        }
+
         Match range = RangeMessage().Match(failure);
         if (range.Success)
         {
@@ -26,6 +36,9 @@ internal static partial class RefusedSetting
 
     [GeneratedRegex(@"^[\w.]+: The field StreamingClustersOptions\.(?<path>[\w.]+) must be (?<rest>.*)$", RegexOptions.CultureInvariant)]
     private static partial Regex RangeMessage();
+
+    [GeneratedRegex(@"^(?<section>StreamingClusters:Models:[a-z0-9_-]+): ", RegexOptions.CultureInvariant)]
+    private static partial Regex ModelPrefix();
 
     [GeneratedRegex(@"^[\w.]+: (?=StreamingClusters:)", RegexOptions.CultureInvariant)]
     private static partial Regex MemberPrefix();

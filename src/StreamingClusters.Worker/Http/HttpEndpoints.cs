@@ -36,10 +36,11 @@ internal static partial class HttpEndpoints
     {
         builder.Services.AddOptions<HttpOptions>().Bind(builder.Configuration.GetSection(HttpOptions.SectionName)).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<HttpOptions>>(new HttpOptionsValidator(OpenAddresses(builder.Configuration)));
-        builder.Services.AddSingleton<HttpSource>();
         builder.Services.AddSingleton<ApiKeyFilter>();
         builder.Services.AddSingleton<IngestLimitFilter>();
         DashboardEndpoints.AddRecentRejections(builder.Services);
+        // Named models beside the default one, under /models/{name}; declared ones under StreamingClusters:Models.
+        builder.Services.AddStreamingClustersModels(builder.Configuration.GetSection(StreamingClusters.Options.StreamingClustersOptions.SectionName));
         builder.Services.Configure<KestrelServerOptions>(o => KestrelLimits.Bind(builder.Configuration.GetSection(KestrelLimits.SectionName), o.Limits));
         // ASP.NET Core's own meters give requests by route and status (the 503s and 413s among them) and
         // Kestrel's open connections, next to the model's.
@@ -58,6 +59,7 @@ internal static partial class HttpEndpoints
     public static void MapHttpEndpoints(this WebApplication app)
     {
         app.UseJsonErrors();
+        CatalogEndpoints.Map(app);
         IngestEndpoints.Map(app);
         ModelEndpoints.Map(app);
         ScoreEndpoints.Map(app);

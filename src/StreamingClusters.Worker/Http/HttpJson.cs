@@ -68,6 +68,24 @@ internal sealed record ErrorResponse(string Error, IReadOnlyList<RecordError>? E
 /// <param name="Recent">The last rejections, newest first.</param>
 internal sealed record RecentRejectionsResponse(int Kept, IReadOnlyList<RecentRejection> Recent);
 
+/// <summary>One model in GET /models and the answer of PUT /models/{name}.</summary>
+/// <param name="Name">Its name.</param>
+/// <param name="Clusters">k.</param>
+/// <param name="Dimensions">d: configured, or learnt from the first valid point; 0 until then.</param>
+/// <param name="Model">KMeans or GaussianMixture.</param>
+/// <param name="Version">The latest snapshot's version, or −1 before seeding.</param>
+/// <param name="PointsApplied">Points applied to it, every source together.</param>
+/// <param name="PointsRejected">Records rejected and dead-lettered, every source together.</param>
+internal sealed record ModelSummary(string Name, int Clusters, int Dimensions, string Model, long Version, long PointsApplied, long PointsRejected)
+{
+    public static ModelSummary Of(StreamingClusters.Models.ModelInfo m) =>
+        new(m.Name, m.Clusters, m.Dimensions, m.Model, m.Version, m.PointsApplied, m.PointsRejected);
+}
+
+/// <summary>The answer of GET /models.</summary>
+/// <param name="Models">The models, by name.</param>
+internal sealed record ModelsResponse(IReadOnlyList<ModelSummary> Models);
+
 /// <summary>The JSON of the HTTP answers.</summary>
 internal static class HttpJson
 {
@@ -90,6 +108,8 @@ internal static class HttpJson
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(RecentRejectionsResponse))]
+[JsonSerializable(typeof(ModelSummary))]
+[JsonSerializable(typeof(ModelsResponse))]
 internal sealed partial class HttpJsonContext : JsonSerializerContext
 {
 }

@@ -4,14 +4,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using StreamingClusters.Ingest;
-using StreamingClusters.Options;
+using StreamingClusters.Models;
 using StreamingClusters.Sources;
 
 namespace StreamingClusters.Worker.Http;
 
 /// <summary>
-/// POST /points: a CSV or JSON-lines body into the pipeline, all valid points or none, counted as the
-/// source <c>http</c>. The answer gives the points accepted and the records rejected, with the first
+/// POST /points (the model <c>default</c>) and POST /models/{name}/points: a CSV or JSON-lines body into
+/// the model, all valid points or none, counted as the model's source <c>http</c>. The answer gives the points accepted and the records rejected, with the first
 /// reasons: 200 when any record was accepted (or the body held none), 422 when every record was rejected.
 /// </summary>
 internal static class IngestEndpoints
@@ -19,28 +19,41 @@ internal static class IngestEndpoints
     /// <summary>How many rejections an answer lists.</summary>
     public const int ErrorsShown = 5;
 
-    public static void Map(IEndpointRouteBuilder app) =>
-        app.MapPost("/points", PostAsync).AddEndpointFilter<ApiKeyFilter>().AddIngestLimit();
+    /// <summary>The source name of HTTP bodies, in snapshots, in <c>/metrics</c> and in dead letters; in-process writers keep the source <c>writer</c>.</summary>
+    public const string SourceName = "http";
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/points", (HttpContext context, IModelCatalog catalog, IOptions<HttpOptions> http, CancellationToken cancellationToken) =>
+            PostAsync(context, catalog, ModelName.Default, http, cancellationToken)).AddEndpointFilter<ApiKeyFilter>().AddIngestLimit();
+        app.MapPost("/models/{name}/points", PostAsync).AddEndpointFilter<ApiKeyFilter>().AddIngestLimit();
+    }
 
     private static async Task<IResult> PostAsync(
         HttpContext context,
-        HttpSource source,
+        IModelCatalog catalog,
+        string name,
         IOptions<HttpOptions> http,
-        IOptions<StreamingClustersOptions> pipeline,
         CancellationToken cancellationToken)
     {
         HttpOptions options = http.Value;
-        PointWriter writer = source.Writer;
+        (IModelHandle? model, IResult? missing) = await ModelRoute.FindAsync(catalog, name, cancellationToken);
+        if (model is null)
+        {
+            return missing!;
+        }
+
         (RecordParser? parser, byte[]? bytes, IResult? refusal) = await ReadRequestAsync(context, options, cancellationToken);
         if (parser is null || bytes is null)
         {
             return refusal!;
         }
 
+        ModelInfo info = await model.DescribeAsync(cancellationToken);
         RecordBody body;
         try
         {
-            body = RecordBody.Read(bytes, parser, writer.Dimensions, pipeline.Value.MaxRecordLength, pipeline.Value.MaxAbsoluteValue);
+            body = RecordBody.Read(bytes, parser, info.Dimensions, info.MaxRecordLength, info.MaxAbsoluteValue);
         }
         catch (InvalidDataException ex)
         {
@@ -51,12 +64,10 @@ internal static class IngestEndpoints
         int rejected = body.Rejections.Count;
         if (body.Count > 0)
         {
-            // Named before the points are written, so that the snapshot of the batch that takes them has the names.
-            source.NameColumns(parser, body.Dimensions);
             WriteResult? written;
             try
             {
-                written = await writer.TryWriteAsync(body.Points, body.Dimensions, options.IngestWait, cancellationToken);
+                written = await model.TryWriteAsync(SourceName, body.Points, body.Dimensions, parser.ColumnNames, options.IngestWait, cancellationToken);
             }
             catch (ArgumentException ex)
             {
@@ -77,7 +88,10 @@ internal static class IngestEndpoints
             rejected += result.Rejected;
         }
 
-        await source.RejectAsync(body.Rejections, cancellationToken);
+        if (body.Rejections.Count > 0)
+        {
+            await model.RejectAsync(SourceName, [.. body.Rejections.Select(r => new RecordRejection(r.Line, r.Reason, RecordBody.Text(r with { Raw = r.Raw[..Math.Min(r.Raw.Length, SourceIngest.MaxRawLength)] })))], cancellationToken);
+        }
         var answer = new IngestResponse(accepted, rejected, body.FirstErrors(ErrorsShown), body.HeaderLine);
         if (accepted == 0 && rejected > 0)
         {

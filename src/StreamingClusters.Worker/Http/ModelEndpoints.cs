@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StreamingClusters.Model;
+using StreamingClusters.Models;
 using StreamingClusters.Options;
 using StreamingClusters.Publishing;
 
@@ -16,7 +17,8 @@ namespace StreamingClusters.Worker.Http;
 
 /// <summary>
 /// GET /model (the latest snapshot) and GET /model/stream (every snapshot, as server-sent events whose
-/// <c>id</c> is the snapshot's version). A client that reconnects with <c>Last-Event-ID</c> is sent the
+/// <c>id</c> is the snapshot's version), of the model <c>default</c>; GET /models/{name} and
+/// GET /models/{name}/stream, the same of a named model. A client that reconnects with <c>Last-Event-ID</c> is sent the
 /// latest snapshot only if it is newer than the one it had, then every snapshot as usual. Between
 /// them go the clusters' id changes as named events (<c>event: cluster</c>, no <c>id</c>, so that
 /// <c>Last-Event-ID</c> stays a snapshot's version): the recent history first, then each new one; a
@@ -30,19 +32,33 @@ internal static partial class ModelEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/model", GetModel);
-        app.MapGet("/model/stream", StreamAsync);
+        app.MapGet("/model", (HttpContext context, IModelCatalog catalog, IOptions<HttpOptions> http, CancellationToken cancellationToken) =>
+            GetModelAsync(context, catalog, ModelName.Default, http, cancellationToken));
+        app.MapGet("/models/{name}", GetModelAsync);
+        app.MapGet(
+            "/model/stream",
+            (HttpContext context, IModelCatalog catalog, IOptions<HttpOptions> http, IHostApplicationLifetime lifetime, ILoggerFactory loggers, TimeProvider time, string? interval, CancellationToken cancellationToken) =>
+                StreamAsync(context, catalog, ModelName.Default, http, lifetime, loggers, time, interval, cancellationToken));
+        app.MapGet("/models/{name}/stream", StreamAsync);
     }
 
-    private static IResult GetModel(HttpContext context, ClusteringPipeline pipeline, IOptions<HttpOptions> http) =>
-        pipeline.Latest is { } snapshot
+    private static async Task<IResult> GetModelAsync(HttpContext context, IModelCatalog catalog, string name, IOptions<HttpOptions> http, CancellationToken cancellationToken)
+    {
+        (IModelHandle? model, IResult? missing) = await ModelRoute.FindAsync(catalog, name, cancellationToken);
+        if (model is null)
+        {
+            return missing!;
+        }
+
+        return await model.LatestAsync(cancellationToken) is { } snapshot
             ? Results.Bytes(Json(snapshot), "application/json")
             : IngestEndpoints.Unavailable(context, http.Value, "the model is not seeded yet");
+    }
 
     private static async Task StreamAsync(
         HttpContext context,
-        IObservable<CentroidSnapshot> snapshots,
-        IObservable<ClusterEvent> clusterEvents,
+        IModelCatalog catalog,
+        string name,
         IOptions<HttpOptions> http,
         IHostApplicationLifetime lifetime,
         ILoggerFactory loggers,
@@ -50,6 +66,15 @@ internal static partial class ModelEndpoints
         string? interval,
         CancellationToken cancellationToken)
     {
+        (IModelHandle? model, IResult? missing) = await ModelRoute.FindAsync(catalog, name, cancellationToken);
+        if (model is null)
+        {
+            await missing!.ExecuteAsync(context);
+            return;
+        }
+
+        IObservable<CentroidSnapshot> snapshots = model.Snapshots;
+        IObservable<ClusterEvent> clusterEvents = model.Events;
         TimeSpan throttle = http.Value.SnapshotStreamInterval;
         if (interval is not null && !(Duration.TryParse(interval, out throttle) && throttle >= TimeSpan.Zero))
         {

@@ -2,44 +2,54 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
-using StreamingClusters.Options;
+using StreamingClusters.Models;
 using StreamingClusters.Sources;
 
 namespace StreamingClusters.Worker.Http;
 
 /// <summary>
-/// POST /score: the nearest cluster of each point of a CSV or JSON-lines body, against the latest model (for a
+/// POST /score (the model <c>default</c>) and POST /models/{name}/score: the nearest cluster of each point of a CSV or JSON-lines body, against the latest model (for a
 /// Gaussian mixture the most likely component, its responsibility and the point's log-likelihood).
 /// </summary>
 internal static class ScoreEndpoints
 {
-    public static void Map(IEndpointRouteBuilder app) =>
-        app.MapPost("/score", PostAsync).AddEndpointFilter<ApiKeyFilter>().AddIngestLimit();
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/score", (HttpContext context, IModelCatalog catalog, IOptions<HttpOptions> http, CancellationToken cancellationToken) =>
+            PostAsync(context, catalog, ModelName.Default, http, cancellationToken)).AddEndpointFilter<ApiKeyFilter>().AddIngestLimit();
+        app.MapPost("/models/{name}/score", PostAsync).AddEndpointFilter<ApiKeyFilter>().AddIngestLimit();
+    }
 
     private static async Task<IResult> PostAsync(
         HttpContext context,
-        ClusteringPipeline pipeline,
-        IClusterScorer scorer,
+        IModelCatalog catalog,
+        string name,
         IOptions<HttpOptions> http,
-        IOptions<StreamingClustersOptions> settings,
         CancellationToken cancellationToken)
     {
         HttpOptions options = http.Value;
+        (IModelHandle? model, IResult? missing) = await ModelRoute.FindAsync(catalog, name, cancellationToken);
+        if (model is null)
+        {
+            return missing!;
+        }
+
         (RecordParser? parser, byte[]? bytes, IResult? refusal) = await IngestEndpoints.ReadRequestAsync(context, options, cancellationToken);
         if (parser is null || bytes is null)
         {
             return refusal!;
         }
 
-        if (pipeline.Latest is not { } model)
+        if (await model.LatestAsync(cancellationToken) is not { } latest)
         {
             return IngestEndpoints.Unavailable(context, options, "the model is not seeded yet");
         }
 
+        ModelInfo info = await model.DescribeAsync(cancellationToken);
         RecordBody body;
         try
         {
-            body = RecordBody.Read(bytes, parser, model.Dimensions, settings.Value.MaxRecordLength, settings.Value.MaxAbsoluteValue);
+            body = RecordBody.Read(bytes, parser, latest.Dimensions, info.MaxRecordLength, info.MaxAbsoluteValue);
         }
         catch (InvalidDataException ex)
         {
@@ -55,18 +65,31 @@ internal static class ScoreEndpoints
                 statusCode: StatusCodes.Status400BadRequest);
         }
 
-        int count = body.Count;
-        int[] clusters = new int[count];
-        float[] scores = new float[count];
-        float[] responsibilities = new float[count];
-        bool mixture = scorer.ScoreKind == Model.ScoreKind.LogLikelihood;
-        long version = count == 0 ? scorer.Version : scorer.Score(body.Points, clusters, scores, responsibilities);
+        ModelScores? scored;
+        try
+        {
+            scored = await model.ScoreAsync(body.Points, latest.Dimensions, cancellationToken);
+        }
+        catch (ArgumentException ex)
+        {
+            return IngestEndpoints.Error(StatusCodes.Status400BadRequest, ex.Message);
+        }
+
+        if (scored is null)
+        {
+            return IngestEndpoints.Unavailable(context, options, "the model is not seeded yet");
+        }
+
+        int count = scored.Clusters.Length;
+        bool mixture = scored.Kind == Model.ScoreKind.LogLikelihood;
         var results = new ScoreResult[count];
         for (int i = 0; i < count; i++)
         {
-            results[i] = mixture ? new ScoreResult(clusters[i], null, responsibilities[i], scores[i]) : new ScoreResult(clusters[i], scores[i]);
+            results[i] = mixture
+                ? new ScoreResult(scored.Clusters[i], null, scored.Responsibilities[i], scored.Scores[i])
+                : new ScoreResult(scored.Clusters[i], scored.Scores[i]);
         }
 
-        return Results.Json(new ScoreResponse(version, results), HttpJson.Context.ScoreResponse);
+        return Results.Json(new ScoreResponse(scored.Version, results), HttpJson.Context.ScoreResponse);
     }
 }

@@ -7,6 +7,7 @@ using System.Diagnostics.Metrics;
 using StreamingClusters.Diagnostics;
 using StreamingClusters.Hosting;
 using StreamingClusters.Ingest;
+using StreamingClusters.Models;
 using StreamingClusters.Options;
 using StreamingClusters.Publishing;
 using StreamingClusters.Sinks;
@@ -59,6 +60,32 @@ public static class StreamingClustersServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         return AddPipeline(services, services.AddOptions<StreamingClustersOptions>().Configure(configure));
+    }
+
+    /// <summary>
+    /// Adds named models beside the model of the top-level settings: <see cref="IModelCatalog"/> lists,
+    /// finds and creates them in this process (<see cref="LocalModelCatalog"/>), the models declared under
+    /// <c>StreamingClusters:Models:{name}</c> are made at start, and every model is drained at stop. Call
+    /// after <see cref="AddStreamingClusters(IServiceCollection, IConfiguration, Action{StreamingClustersOptions}?)"/>.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The <c>StreamingClusters</c> section, which every model's settings are layered over.</param>
+    /// <returns>The services, for chaining.</returns>
+    public static IServiceCollection AddStreamingClustersModels(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.TryAddSingleton(sp => new LocalModelCatalog(
+            configuration,
+            sp.GetRequiredService<ClusteringPipeline>(),
+            sp.GetRequiredService<IOptions<StreamingClustersOptions>>(),
+            sp.GetRequiredService<IDeadLetterSink>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<StreamingClustersMetrics>()));
+        services.TryAddSingleton<IModelCatalog>(sp => sp.GetRequiredService<LocalModelCatalog>());
+        services.AddHostedService(sp => sp.GetRequiredService<LocalModelCatalog>());
+        return services;
     }
 
     private static IServiceCollection AddPipeline(IServiceCollection services, OptionsBuilder<StreamingClustersOptions> options)

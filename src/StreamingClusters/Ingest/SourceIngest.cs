@@ -12,7 +12,8 @@ namespace StreamingClusters.Ingest;
 /// </summary>
 public sealed class SourceIngest
 {
-    private const int MaxRawLength = 1024;
+    /// <summary>The longest raw text of a rejected record that is kept, in characters (in bytes for UTF-8 records).</summary>
+    internal const int MaxRawLength = 1024;
     private readonly ChannelWriter<PointBlock> _channel;
     private readonly PointBudget _budget;
     private readonly DimensionGate _gate;

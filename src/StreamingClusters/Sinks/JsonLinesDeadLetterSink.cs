@@ -8,7 +8,8 @@ namespace StreamingClusters.Sinks;
 
 /// <summary>
 /// Appends every rejected record to a file as one JSON line:
-/// <c>{"source":…,"record":…,"reason":…,"raw":…,"time":…}</c>, the time in ISO 8601 UTC.
+/// <c>{"source":…,"record":…,"reason":…,"raw":…,"time":…}</c>, the time in ISO 8601 UTC, with <c>"model"</c> first
+/// for a named model's records.
 /// Writes are buffered and serialised by a lock, so any source's thread may write; <see cref="FlushAsync"/>
 /// writes the buffer out and forces it to disk.
 /// </summary>
@@ -66,6 +67,11 @@ public sealed class JsonLinesDeadLetterSink : IDeadLetterSink, IDisposable, IAsy
             _line.ResetWrittenCount();
             _json.Reset();
             _json.WriteStartObject();
+            if (record.Model is { } model)
+            {
+                _json.WriteString("model"u8, model);
+            }
+
             _json.WriteString("source"u8, record.Source);
             _json.WriteNumber("record"u8, record.Record);
             _json.WriteString("reason"u8, record.Reason);

@@ -30,7 +30,7 @@ public sealed partial class LoggingDeadLetterSink : IDeadLetterSink
         long n = Interlocked.Increment(ref _count);
         if (n <= LoggedInFull)
         {
-            Rejected(record.Source, record.Record, record.Reason, record.Raw);
+            Rejected(record.Model is null ? record.Source : $"{record.Source} of model {record.Model}", record.Record, record.Reason, record.Raw);
         }
         else if (n == LoggedInFull + 1)
         {

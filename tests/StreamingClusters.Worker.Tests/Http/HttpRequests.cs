@@ -19,10 +19,19 @@ internal static class HttpRequests
     public static async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response) =>
         await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync());
 
-    /// <summary>Opens GET /model/stream (with a query and a Last-Event-ID if given) and returns its reader.</summary>
-    public static async Task<EventReader> OpenStreamAsync(HttpClient client, string query = "", string? lastEventId = null)
+    public static async Task<HttpResponseMessage> PutJsonAsync(HttpClient client, string path, string json)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/model/stream" + query, UriKind.Relative));
+        using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(path, UriKind.Relative))
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>Opens GET /model/stream, or another stream at <paramref name="path"/> (with a query and a Last-Event-ID if given), and returns its reader.</summary>
+    public static async Task<EventReader> OpenStreamAsync(HttpClient client, string query = "", string? lastEventId = null, string path = "/model/stream")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path + query, UriKind.Relative));
         if (lastEventId is not null)
         {
             request.Headers.Add("Last-Event-ID", lastEventId);

@@ -1,0 +1,71 @@
+using StreamingClusters.Ingest;
+using StreamingClusters.Model;
+using StreamingClusters.Publishing;
+
+namespace StreamingClusters.Models;
+
+/// <summary>
+/// One named model: write points to it, read and watch its snapshots and cluster events, score points
+/// against it. Wherever the model runs, the contract is the one of the in-process pipeline.
+/// </summary>
+public interface IModelHandle
+{
+    /// <summary>Gets the model's name.</summary>
+    string Name { get; }
+
+    /// <summary>Gets every new model version; a new subscriber gets the latest at once.</summary>
+    IObservable<CentroidSnapshot> Snapshots { get; }
+
+    /// <summary>Gets the changes of the clusters' ids: recent history first, then each new one.</summary>
+    IObservable<ClusterEvent> Events { get; }
+
+    /// <summary>Describes the model: its shape, its limits on records and its progress.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The description.</returns>
+    ValueTask<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Gets the latest snapshot.</summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The latest snapshot, or null before the model is seeded.</returns>
+    ValueTask<CentroidSnapshot?> LatestAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes points all or nothing, counted as <paramref name="source"/>, with the contract of
+    /// <see cref="IPointWriter.TryWriteAsync"/>: if room for every valid point does not free up within
+    /// <paramref name="wait"/>, nothing is taken (not even counted) and the result is null.
+    /// </summary>
+    /// <param name="source">The source the points are counted and dead-lettered as (<c>http</c>, say).</param>
+    /// <param name="points">count × d values, row-major.</param>
+    /// <param name="dimensions">d; must match the model's once that is known.</param>
+    /// <param name="columns">The names of the d columns (a CSV header), proposed for the model's columns unless a source named them already; null when unnamed.</param>
+    /// <param name="wait">How long to wait for room.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>How many points were accepted and rejected, or null when the model stayed full.</returns>
+    /// <exception cref="ArgumentException">The points' dimension is not the model's.</exception>
+    /// <exception cref="InvalidOperationException">The model no longer accepts points (it is stopping).</exception>
+    Task<WriteResult?> TryWriteAsync(
+        string source,
+        ReadOnlyMemory<float> points,
+        int dimensions,
+        IReadOnlyList<string>? columns,
+        TimeSpan wait,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Counts and dead-letters, as <paramref name="source"/>, records the caller could not read as points
+    /// (an HTTP body's bad lines), so that one source holds a body's points and its rejections.
+    /// </summary>
+    /// <param name="source">The source they are counted as.</param>
+    /// <param name="rejections">The records.</param>
+    /// <param name="cancellationToken">Cancels sending their count on; they are counted all the same.</param>
+    /// <returns>A task that completes when they are counted.</returns>
+    ValueTask RejectAsync(string source, IReadOnlyList<RecordRejection> rejections, CancellationToken cancellationToken = default);
+
+    /// <summary>Scores points against the latest model (<see cref="IClusterScorer"/>).</summary>
+    /// <param name="points">count × d values in the input's units, row-major.</param>
+    /// <param name="dimensions">d; must be the model's.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The scores, or null before the model is seeded.</returns>
+    /// <exception cref="ArgumentException">The points' dimension is not the model's.</exception>
+    ValueTask<ModelScores?> ScoreAsync(ReadOnlyMemory<float> points, int dimensions, CancellationToken cancellationToken = default);
+}

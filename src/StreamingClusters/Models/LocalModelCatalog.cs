@@ -1,0 +1,297 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StreamingClusters.Diagnostics;
+using StreamingClusters.Options;
+using StreamingClusters.Sinks;
+
+namespace StreamingClusters.Models;
+
+/// <summary>
+/// The named models of one process, each a <see cref="ClusteringPipeline"/> of its own beside the model
+/// of the top-level settings (<c>default</c>, run by the host's <see cref="Hosting.StreamingClustersService"/>).
+/// At start it makes the models declared under <c>StreamingClusters:Models:{name}</c> and, when checkpoints
+/// are on, those created by <see cref="CreateAsync"/> in an earlier run (their settings are kept in
+/// <c>{checkpoint folder}/{name}/model.json</c>, their checkpoint beside them); at stop it drains every
+/// one of them, as the default model is drained.
+/// </summary>
+public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, IDisposable
+{
+    /// <summary>The section below the top-level one where models are declared.</summary>
+    public const string ModelsSection = "Models";
+
+    private readonly IConfiguration _section;
+    private readonly StreamingClustersOptions _top;
+    private readonly IDeadLetterSink _deadLetters;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly StreamingClustersMetrics _metrics;
+    private readonly LocalModel _default;
+
+    /// <summary>The models by name, the default among them; a model is added once, never removed.</summary>
+    private readonly ConcurrentDictionary<string, LocalModel> _models = new(StringComparer.Ordinal);
+
+    /// <summary>The runs of the named models, added under <see cref="_creating"/>.</summary>
+    private readonly List<Task> _runs = [];
+
+    /// <summary>Serialises creations, so that two requests for one name make one model.</summary>
+    private readonly SemaphoreSlim _creating = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _abandon = new();
+
+    /// <summary>Creates the catalog; the named models are made at <see cref="StartAsync"/>.</summary>
+    /// <param name="section">The top-level <c>StreamingClusters</c> section, which every model's settings are layered over.</param>
+    /// <param name="pipeline">The pipeline of the model <c>default</c>.</param>
+    /// <param name="options">The top-level settings, validated.</param>
+    /// <param name="deadLetters">The service's dead-letter sink, which every model writes to.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="loggers">Logging.</param>
+    /// <param name="metrics">The default model's metrics, whose instruments the named models record into with their own <c>model</c> tag.</param>
+    public LocalModelCatalog(
+        IConfiguration section,
+        ClusteringPipeline pipeline,
+        IOptions<StreamingClustersOptions> options,
+        IDeadLetterSink deadLetters,
+        TimeProvider time,
+        ILoggerFactory loggers,
+        StreamingClustersMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(deadLetters);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(loggers);
+        ArgumentNullException.ThrowIfNull(metrics);
+        _section = section;
+        _top = options.Value;
+        _deadLetters = deadLetters;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<LocalModelCatalog>();
+        _metrics = metrics;
+        _default = new LocalModel(ModelName.Default, ModelSettings.Empty, _top, pipeline, time);
+        _models[ModelName.Default] = _default;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IReadOnlyList<ModelInfo>> ListAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IReadOnlyList<ModelInfo>>([.. _models.Values.OrderBy(m => m.Name, StringComparer.Ordinal).Select(m => m.Describe())]);
+
+    /// <inheritdoc/>
+    public ValueTask<IModelHandle?> FindAsync(string name, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<IModelHandle?>(name is not null && _models.TryGetValue(name, out LocalModel? model) ? model : null);
+
+    /// <inheritdoc/>
+    public async ValueTask<ModelCreation> CreateAsync(string name, ModelSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (ModelName.Problem(name) is { } problem)
+        {
+            return new ModelCreation(ModelCreationOutcome.Refused, null, [problem]);
+        }
+
+        await _creating.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return Create(name, settings, $"{StreamingClustersOptions.SectionName}:{ModelsSection}:{name}", persist: true);
+        }
+        finally
+        {
+            _creating.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var declared = new HashSet<string>(StringComparer.Ordinal);
+        await _creating.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (IConfigurationSection model in _section.GetSection(ModelsSection).GetChildren())
+            {
+                string where = $"{StreamingClustersOptions.SectionName}:{ModelsSection}:{model.Key}";
+                if (model.Key == ModelName.Default || ModelName.Problem(model.Key) is not null)
+                {
+                    problems.Add(model.Key == ModelName.Default
+                        ? $"{where}: 'default' is the model of the top-level StreamingClusters settings; give the named model another name."
+                        : $"{where}: {ModelName.Problem(model.Key)}");
+                    continue;
+                }
+
+                var settings = new ModelSettings(model.AsEnumerable(makePathsRelative: true).Where(p => p.Value is not null));
+                declared.Add(model.Key);
+                problems.AddRange(Create(model.Key, settings, where, persist: false).Problems.Select(p => p.StartsWith(where, StringComparison.Ordinal) ? p : $"{where}: {p}"));
+            }
+
+            foreach ((string name, ModelSettings settings, string file) in Persisted())
+            {
+                if (!declared.Contains(name))
+                {
+                    problems.AddRange(Create(name, settings, file, persist: false).Problems.Select(p => $"{p} (the settings of the model '{name}', created by PUT, in {file})"));
+                }
+            }
+        }
+        finally
+        {
+            _creating.Release();
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException(ModelsSection, typeof(StreamingClustersOptions), problems);
+        }
+    }
+
+    /// <summary>Stops every named model and waits until each has drained; see <see cref="Hosting.StreamingClustersService.StopAsync"/>.</summary>
+    /// <param name="cancellationToken">The host's shutdown time-out: past it, the drains are abandoned at the next batch boundary.</param>
+    /// <returns>A task that completes when every named model has stopped.</returns>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Task all;
+        await _creating.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+            all = Task.WhenAll(_runs);
+        }
+        finally
+        {
+            _creating.Release();
+        }
+
+        try
+        {
+            await all.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await _abandon.CancelAsync().ConfigureAwait(false);
+            await all.ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _creating.Dispose();
+        _stopping.Dispose();
+        _abandon.Dispose();
+    }
+
+    /// <summary>Makes a model, unless one of that name exists; called under <see cref="_creating"/>.</summary>
+    private ModelCreation Create(string name, ModelSettings settings, string where, bool persist)
+    {
+        if (_models.TryGetValue(name, out LocalModel? existing))
+        {
+            return existing.Settings.Equals(settings)
+                ? new ModelCreation(ModelCreationOutcome.Exists, existing.Describe(), [])
+                : new ModelCreation(
+                    ModelCreationOutcome.Conflict,
+                    existing.Describe(),
+                    [$"the model '{name}' exists with other settings ({(existing.Settings.Values.Count == 0 ? "the top-level ones" : existing.Settings.ToString())}); a model's settings do not change once it is made"]);
+        }
+
+        if (_stopping.IsCancellationRequested)
+        {
+            throw new InvalidOperationException("The service is stopping: no model is made now.");
+        }
+
+        StreamingClustersOptions? options = ModelConfiguration.Create(_section, _top, name, settings, where, out IReadOnlyList<string> problems);
+        if (options is null)
+        {
+            return new ModelCreation(ModelCreationOutcome.Refused, null, problems);
+        }
+
+        if (ModelConfiguration.ModelDirectory(_top, name) is { } directory)
+        {
+            Directory.CreateDirectory(directory);
+            if (persist)
+            {
+                WriteSettings(Path.Combine(directory, ModelConfiguration.SettingsFileName), settings);
+            }
+        }
+
+        var pipeline = new ClusteringPipeline(options, new ModelDeadLetterSink(_deadLetters, name), _time, _loggers, metrics: _metrics.ForModel(name));
+        var model = new LocalModel(name, settings, options, pipeline, _time);
+        _models[name] = model;
+        _runs.Add(RunAsync(model));
+        LogCreated(_logger, name, options.Clusters, options.Dimensions, options.Model);
+        return new ModelCreation(ModelCreationOutcome.Created, model.Describe(), []);
+    }
+
+    private async Task RunAsync(LocalModel model)
+    {
+        await Task.Yield();
+        try
+        {
+            await model.Pipeline.RunAsync([], stopWhenSourcesEnd: false, _stopping.Token, _abandon.Token).ConfigureAwait(false);
+            if (model.Pipeline.CheckpointStatus is { IsFailing: true } checkpoint)
+            {
+                LogFinalCheckpointMissing(_logger, model.Name, checkpoint.Path, checkpoint.LastError);
+            }
+        }
+#pragma warning disable CA1031 // One model's failure is logged with its cause; the others and the service go on.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogFailed(_logger, ex, model.Name, ex.Message);
+        }
+    }
+
+    /// <summary>Lists the models created by PUT in earlier runs: each folder beside the checkpoint with a model name and a settings file.</summary>
+    private IEnumerable<(string Name, ModelSettings Settings, string File)> Persisted()
+    {
+        if (ModelConfiguration.CheckpointDirectory(_top) is not { } root || !Directory.Exists(root))
+        {
+            yield break;
+        }
+
+        foreach (string directory in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileName(directory);
+            string file = Path.Combine(directory, ModelConfiguration.SettingsFileName);
+            if (ModelName.IsValid(name) && name != ModelName.Default && File.Exists(file))
+            {
+                ModelSettings settings;
+                try
+                {
+                    settings = ModelSettings.FromJson(File.ReadAllBytes(file));
+                }
+                catch (FormatException ex)
+                {
+                    throw new OptionsValidationException(ModelsSection, typeof(StreamingClustersOptions), [$"The settings of the model '{name}' in {file} cannot be read: {ex.Message}"]);
+                }
+
+                yield return (name, settings, file);
+            }
+        }
+    }
+
+    /// <summary>Writes a model's settings atomically (a temporary file, flushed, then renamed), so that a crash leaves the old file or the new one.</summary>
+    private static void WriteSettings(string path, ModelSettings settings)
+    {
+        string temporary = path + ".tmp";
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            file.Write(settings.ToJson());
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "Model '{Name}' made: k = {Clusters}, d = {Dimensions} (0: from the first point), model {Model}")]
+    private static partial void LogCreated(ILogger logger, string name, int clusters, int dimensions, string model);
+
+    [LoggerMessage(EventId = 601, Level = LogLevel.Error, Message = "Model '{Name}' stopped: {Reason}")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string name, string reason);
+
+    [LoggerMessage(EventId = 602, Level = LogLevel.Error, Message = "Model '{Name}' ended without its final checkpoint: {Path} could not be written ({Error})")]
+    private static partial void LogFinalCheckpointMissing(ILogger logger, string name, string path, string? error);
+}

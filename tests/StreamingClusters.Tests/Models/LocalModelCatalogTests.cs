@@ -1,0 +1,183 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StreamingClusters.Diagnostics;
+using StreamingClusters.Ingest;
+using StreamingClusters.Models;
+using StreamingClusters.Options;
+using StreamingClusters.Publishing;
+using StreamingClusters.Tests.TestDoubles;
+
+namespace StreamingClusters.Tests.Models;
+
+/// <summary>Named models in one process, behind <see cref="IModelCatalog"/>: made, refused, fed, drained and made again.</summary>
+public sealed class LocalModelCatalogTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("sc-catalog-");
+    private readonly RecordingDeadLetterSink _deadLetters = new();
+
+    [Fact]
+    public async Task CreateAsync_InitialCentroidsOfItsOwn_ReplaceTheTopLevelOnesWholeAndItLearnsOnlyItsPoints()
+    {
+        using LocalModelCatalog sut = CreateSut(new()
+        {
+            ["InitialCentroids:0:0"] = "0",
+            ["InitialCentroids:0:1"] = "0",
+            ["InitialCentroids:1:0"] = "10",
+            ["InitialCentroids:1:1"] = "10",
+        });
+        await sut.StartAsync(CancellationToken.None);
+
+        ModelCreation created = await sut.CreateAsync("three", ModelSettings.FromJson("""{"Clusters": 3, "InitialCentroids": [[0, 0], [10, 10], [20, 20]]}"""u8));
+        IModelHandle model = (await sut.FindAsync("three"))!;
+        WriteResult? written = await model.TryWriteAsync("test", new float[] { 0.2f, 0, 10, 10.2f, 20.2f, 20, 0, 0.2f, 10, 9.8f, 19.8f, 20 }, 2, null, TimeSpan.FromSeconds(10));
+        await sut.StopAsync(CancellationToken.None);
+
+        Assert.Equal(ModelCreationOutcome.Created, created.Outcome);
+        Assert.Equal(new ModelInfo("three", 3, 2, "KMeans", -1, 0, 0, 65_536, 1e15), created.Model);
+        Assert.Equal(new WriteResult(6, 0), written);
+        CentroidSnapshot final = (await model.LatestAsync())!;
+        Assert.Equal((3, 6L), (final.Clusters, final.PointsApplied));
+        Assert.Equal([[0.1, 0.1], [10, 10], [20, 20]], final.Centroids.Select(c => c.Select(v => Math.Round(v, 4)).ToArray()));
+        IReadOnlyList<ModelInfo> models = await sut.ListAsync();
+        Assert.Equal(["default", "three"], models.Select(m => m.Name));
+        Assert.Equal((2, 0L), (models[0].Clusters, models[0].PointsApplied));
+        Assert.Equal(6L, models[1].PointsApplied);
+    }
+
+    [Fact]
+    public async Task CreateAsync_SameSettingsAgain_Exists_OtherSettings_Conflict_DefaultIsTheTopLevelOne()
+    {
+        using LocalModelCatalog sut = CreateSut();
+        await sut.StartAsync(CancellationToken.None);
+
+        ModelCreation first = await sut.CreateAsync("m", ModelSettings.FromJson("""{"Clusters": 3, "Seeding": {"BufferSize": 9}}"""u8));
+        ModelCreation same = await sut.CreateAsync("m", ModelSettings.FromJson("""{"seeding": {"buffersize": "9"}, "clusters": 3}"""u8));
+        ModelCreation other = await sut.CreateAsync("m", ModelSettings.FromJson("""{"Clusters": 4}"""u8));
+        ModelCreation defaultSame = await sut.CreateAsync("default", ModelSettings.Empty);
+        ModelCreation defaultOther = await sut.CreateAsync("default", ModelSettings.FromJson("""{"Clusters": 4}"""u8));
+        await sut.StopAsync(CancellationToken.None);
+
+        Assert.Equal(
+            [ModelCreationOutcome.Created, ModelCreationOutcome.Exists, ModelCreationOutcome.Conflict, ModelCreationOutcome.Exists, ModelCreationOutcome.Conflict],
+            new[] { first, same, other, defaultSame, defaultOther }.Select(c => c.Outcome));
+        Assert.Equal("the model 'm' exists with other settings (Clusters=3, Seeding:BufferSize=9); a model's settings do not change once it is made", Assert.Single(other.Problems));
+        Assert.Equal(3, other.Model!.Clusters);
+    }
+
+    [Theory]
+    [InlineData("Bad", """{}""", "'Bad' is not a model name: give 1 to 64 characters, lower-case letters, digits, '-' and '_', beginning with a letter or a digit.")]
+    [InlineData("m", """{"Clusters": 0}""", "Clusters: The field StreamingClustersOptions.Clusters must be between 1 and 65536.")]
+    [InlineData("m", """{"ReseedRatio": 2}""", "ReseedRatio: StreamingClusters:ReseedRatio must be in [0, 1) (got 2).")]
+    [InlineData("m", """{"Seeding": {"IdleTimeout": "soon"}}""", "StreamingClusters:Seeding:IdleTimeout 'soon' is not a duration")]
+    [InlineData("m", """{"Clusters": "many"}""", "Failed to convert configuration value 'many' at 'StreamingClusters:Clusters' to type 'System.Int32'.")]
+    [InlineData("m", """{"DeadLetterPath": "x"}""", "StreamingClusters:Models:m:DeadLetterPath is not a setting a model has of its own")]
+    public async Task CreateAsync_NameOrSettingRefused_RefusedNamingItAndNothingMade(string name, string settings, string expected)
+    {
+        using LocalModelCatalog sut = CreateSut();
+
+        ModelCreation refused = await sut.CreateAsync(name, ModelSettings.FromJson(System.Text.Encoding.UTF8.GetBytes(settings)));
+
+        Assert.Equal(ModelCreationOutcome.Refused, refused.Outcome);
+        Assert.Null(refused.Model);
+        Assert.StartsWith(expected, Assert.Single(refused.Problems), StringComparison.Ordinal);
+        Assert.Null(await sut.FindAsync(name));
+    }
+
+    [Fact]
+    public async Task RejectAsync_NamedModel_CountedOnItsSourceAndDeadLetteredWithItsName()
+    {
+        using LocalModelCatalog sut = CreateSut();
+        await sut.StartAsync(CancellationToken.None);
+        await sut.CreateAsync("m", ModelSettings.Empty);
+        IModelHandle model = (await sut.FindAsync("m"))!;
+
+        await model.RejectAsync("http", [new RecordRejection(3, "not a number", "x,1")]);
+        ModelInfo info = await model.DescribeAsync();
+        await sut.StopAsync(CancellationToken.None);
+
+        RejectedRecord record = Assert.Single(_deadLetters.Records);
+        Assert.Equal(new RejectedRecord("http", 3, "not a number", "x,1") { Model = "m" }, record);
+        Assert.Equal((0L, 1L), (info.PointsApplied, info.PointsRejected));
+    }
+
+    [Fact]
+    public async Task StartAsync_DeclaredModels_MadeLayeredOverTheTopLevel_RefusedOnesNamed()
+    {
+        using LocalModelCatalog sut = CreateSut(new() { ["Models:cfg:Clusters"] = "3" });
+        await sut.StartAsync(CancellationToken.None);
+        ModelInfo cfg = await (await sut.FindAsync("cfg"))!.DescribeAsync();
+        await sut.StopAsync(CancellationToken.None);
+        using LocalModelCatalog refused = CreateSut(new() { ["Models:bad:Clusters"] = "0", ["Models:default:Clusters"] = "3" });
+
+        OptionsValidationException ex = await Assert.ThrowsAsync<OptionsValidationException>(() => refused.StartAsync(CancellationToken.None));
+
+        Assert.Equal((3, 2), (cfg.Clusters, cfg.Dimensions));
+        Assert.Equal(
+            [
+                "StreamingClusters:Models:bad: Clusters: The field StreamingClustersOptions.Clusters must be between 1 and 65536.",
+                "StreamingClusters:Models:default: 'default' is the model of the top-level StreamingClusters settings; give the named model another name.",
+            ],
+            ex.Failures.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task StartAsync_CheckpointsOn_AModelCreatedEarlierIsMadeAgainFromItsSettingsAndState()
+    {
+        var checkpoints = new Dictionary<string, string?> { ["Checkpoint:Path"] = Path.Combine(_dir.FullName, "model.ckpt"), ["Checkpoint:Interval"] = "00:00:00" };
+        ModelSettings settings = ModelSettings.FromJson("""{"Clusters": 3, "InitialCentroids": [[0, 0], [10, 10], [20, 20]]}"""u8);
+        using (LocalModelCatalog first = CreateSut(checkpoints))
+        {
+            await first.StartAsync(CancellationToken.None);
+            await first.CreateAsync("kept", settings);
+            await (await first.FindAsync("kept"))!.TryWriteAsync("test", new float[] { 0.2f, 0, 10, 10.2f, 20.2f, 20, 0, 0.2f }, 2, null, TimeSpan.FromSeconds(10));
+            await first.StopAsync(CancellationToken.None);
+        }
+
+        using LocalModelCatalog second = CreateSut(checkpoints);
+        await second.StartAsync(CancellationToken.None);
+        IModelHandle kept = (await second.FindAsync("kept"))!;
+        await kept.TryWriteAsync("test", new float[] { 10, 9.8f, 19.8f, 20 }, 2, null, TimeSpan.FromSeconds(10));
+        await second.StopAsync(CancellationToken.None);
+
+        Assert.True(File.Exists(Path.Combine(_dir.FullName, "kept", "model.json")));
+        Assert.True(File.Exists(Path.Combine(_dir.FullName, "kept", "model.ckpt")));
+        Assert.Equal(ModelCreationOutcome.Exists, (await second.CreateAsync("kept", settings)).Outcome);
+        CentroidSnapshot final = (await kept.LatestAsync())!;
+        Assert.Equal(6L, final.PointsApplied);
+        Assert.Equal([[0.1, 0.1], [10, 10], [20, 20]], final.Centroids.Select(c => c.Select(v => Math.Round(v, 4)).ToArray()));
+    }
+
+    public void Dispose() => _dir.Delete(recursive: true);
+
+    private LocalModelCatalog CreateSut(Dictionary<string, string?>? more = null)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Clusters"] = "2",
+            ["Dimensions"] = "2",
+            ["BatchSize"] = "4",
+            ["Parallelism"] = "1",
+        };
+        foreach ((string key, string? value) in more ?? [])
+        {
+            values[key] = value;
+        }
+
+        IConfigurationSection section = new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(p => new KeyValuePair<string, string?>($"StreamingClusters:{p.Key}", p.Value)))
+            .Build()
+            .GetSection("StreamingClusters");
+        var top = new StreamingClustersOptions();
+        section.Bind(top);
+        if (values.TryGetValue("Checkpoint:Interval", out string? interval))
+        {
+            top.Checkpoint.Interval = TimeSpan.Parse(interval!, CultureInfo.InvariantCulture);
+        }
+
+        var metrics = new StreamingClustersMetrics();
+        var pipeline = new ClusteringPipeline(top, _deadLetters, TimeProvider.System, NullLoggerFactory.Instance, metrics: metrics);
+        return new LocalModelCatalog(section, pipeline, Microsoft.Extensions.Options.Options.Create(top), _deadLetters, TimeProvider.System, NullLoggerFactory.Instance, metrics);
+    }
+}
