@@ -49,7 +49,10 @@ internal sealed class ModelFeed
     }
 
     /// <summary>Gets the version this silo assigns against, or null before the model is seeded.</summary>
-    public long? CentroidVersion => _centroids?.Version;
+    public CentroidSet? Centroids => _centroids;
+
+    /// <summary>Gets the model's definition.</summary>
+    public ClusterModelDefinition Definition => _definition;
 
     /// <summary>Takes points posted to this silo.</summary>
     /// <param name="points">n × d values, row-major.</param>
