@@ -7,7 +7,7 @@ using StreamingClusters.Cluster.Ingest;
 namespace StreamingClusters.Cluster.Tests;
 
 /// <summary>Three in-process silos (Orleans' testing host) with the models' state in a redis-server of the tests' own.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+public class ClusterFixture : IAsyncLifetime
 {
     private const string RedisKey = "StreamingClustersTests:Redis";
 
@@ -26,8 +26,15 @@ public sealed class ClusterFixture : IAsyncLifetime
         var builder = new TestClusterBuilder(3);
         builder.Properties[RedisKey] = _redis.Endpoint;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Configure(builder);
         Cluster = builder.Build();
         await Cluster.DeployAsync();
+    }
+
+    /// <summary>Adds to the cluster's configuration.</summary>
+    /// <param name="builder">The cluster's builder.</param>
+    protected virtual void Configure(TestClusterBuilder builder)
+    {
     }
 
     /// <inheritdoc/>

@@ -141,6 +141,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
             DuplicatesDropped = _state.State.DuplicatesDropped,
             StaleBatches = _state.State.StaleBatches,
             PointsRefused = _state.State.PointsRefused,
+            Silo = RuntimeIdentity,
             StateJson = owner.ToState() is { } state ? ModelStateJson.Write(state) : null,
         };
     }

@@ -125,7 +125,7 @@ internal sealed class ModelFeed
     public async Task RefreshAsync()
     {
         long asked = _time.GetTimestamp();
-        CentroidsView view = await _grain.GetCentroids(_centroids?.Version ?? -1);
+        CentroidsView view = await SendAsync(() => _grain.GetCentroids(_centroids?.Version ?? -1));
         if (view.Centroids is { } centroids && (_centroids is null || _centroids.Version < view.Version))
         {
             _centroids = new CentroidSet(centroids, view.Clusters, view.Version);
@@ -169,7 +169,16 @@ internal sealed class ModelFeed
                 // another is assigned against the model that covers the first).
                 if (receipt.Seeded && receipt.Version != _centroids?.Version)
                 {
-                    await RefreshAsync();
+                    try
+                    {
+                        await RefreshAsync();
+                    }
+#pragma warning disable CA1031 // The batch is applied whatever became of the refresh; the next post asks again.
+                    catch (Exception)
+#pragma warning restore CA1031
+                    {
+                        Interlocked.Exchange(ref _refreshedAt, long.MinValue);
+                    }
                 }
 
                 answer.TrySetResult(receipt);
@@ -183,8 +192,12 @@ internal sealed class ModelFeed
         }
     }
 
-    /// <summary>Sends a batch until the grain answers or the deadline passes; the same batch (same sequence number) each time.</summary>
-    private async Task<BatchReceipt> SendAsync(Func<Task<BatchReceipt>> send)
+    /// <summary>
+    /// Calls the grain until it answers or the deadline passes: a batch is sent again with the same
+    /// sequence number each time. A silo that died fails the call at once (Orleans rejects the calls
+    /// to a silo declared dead); the grain then activates on a live silo from its persisted state.
+    /// </summary>
+    private async Task<T> SendAsync<T>(Func<Task<T>> send)
     {
         long started = _time.GetTimestamp();
         TimeSpan pause = TimeSpan.FromMilliseconds(50);

@@ -33,6 +33,10 @@ public sealed record ModelSummary
     [Id(7)]
     public required long PointsRefused { get; init; }
 
+    /// <summary>Gets the silo the model's grain runs on (its runtime identity).</summary>
+    [Id(8)]
+    public required string Silo { get; init; }
+
     /// <summary>Gets the model's whole state as the checkpoint's JSON (UTF-8), or null while unseeded.</summary>
 #pragma warning disable CA1819 // Plain data that travels.
     [Id(6)]
