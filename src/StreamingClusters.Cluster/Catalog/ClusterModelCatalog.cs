@@ -88,7 +88,7 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
             return null;
         }
 
-        ClusterModelDefinition? definition = await _ingest.Grain(name).GetDefinition().WaitAsync(cancellationToken);
+        ClusterModelDefinition? definition = await _ingest.CallAsync(_ingest.Grain(name).GetDefinition, cancellationToken);
         return definition is null ? null : Handle(name);
     }
 

@@ -67,7 +67,7 @@ internal sealed partial class GrainModelHandle : IModelHandle
     /// <inheritdoc/>
     public async ValueTask<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default)
     {
-        ModelSummary summary = await _grain.GetSummary().WaitAsync(cancellationToken);
+        ModelSummary summary = await _ingest.CallAsync(_grain.GetSummary, cancellationToken);
         return new ModelInfo(
             Name,
             summary.Definition.Clusters,
@@ -83,7 +83,7 @@ internal sealed partial class GrainModelHandle : IModelHandle
     /// <inheritdoc/>
     public async ValueTask<CentroidSnapshot?> LatestAsync(CancellationToken cancellationToken = default)
     {
-        ModelSummary summary = await _grain.GetSummary().WaitAsync(cancellationToken);
+        ModelSummary summary = await _ingest.CallAsync(_grain.GetSummary, cancellationToken);
         return summary.StateJson is { } json ? ToSnapshot(summary, ModelStateJson.Read(json)) : null;
     }
 

@@ -36,6 +36,13 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     private string Name => this.GetPrimaryKeyString();
 
     /// <inheritdoc/>
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        LogActivated(Name, RuntimeIdentity, _state.RecordExists);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
     public async Task<ClusterModelDefinition> Define(ClusterModelDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
@@ -205,6 +212,9 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model '{Model}': {Points} points refused, the update would make the model non-finite: {Reason}")]
     private partial void LogRefused(string model, long points, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model '{Model}' activated on silo {Silo} (persisted state found: {Restored}).")]
+    private partial void LogActivated(string model, string silo, bool restored);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model '{Model}': a duplicate batch was dropped ({Total} so far).")]
     private partial void LogDuplicate(string model, long total);

@@ -192,28 +192,7 @@ internal sealed class ModelFeed
         }
     }
 
-    /// <summary>
-    /// Calls the grain until it answers or the deadline passes: a batch is sent again with the same
-    /// sequence number each time. A silo that died fails the call at once (Orleans rejects the calls
-    /// to a silo declared dead); the grain then activates on a live silo from its persisted state.
-    /// </summary>
-    private async Task<T> SendAsync<T>(Func<Task<T>> send)
-    {
-        long started = _time.GetTimestamp();
-        TimeSpan pause = TimeSpan.FromMilliseconds(50);
-        while (true)
-        {
-            try
-            {
-                return await send();
-            }
-            catch (Exception ex) when (ex is OrleansException or TimeoutException && _time.GetElapsedTime(started) < _options.SendDeadline)
-            {
-                await Task.Delay(pause, _time);
-                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
-            }
-        }
-    }
+    private Task<T> SendAsync<T>(Func<Task<T>> send) => GrainCalls.RetryAsync(send, _time, _options.SendDeadline);
 
     private sealed class PendingRaw
     {

@@ -66,6 +66,10 @@ public sealed class SiloIngest
     /// <returns>A task that completes when this silo holds the grain's current version.</returns>
     public async Task RefreshAsync(string name) => await (await FeedAsync(name)).RefreshAsync();
 
+    /// <summary>Calls a grain again while its silo is failing over, for up to the send deadline.</summary>
+    internal Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>
+        GrainCalls.RetryAsync(call, _time, _options.SendDeadline, cancellationToken);
+
     internal async Task<ModelFeed> FeedAsync(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
@@ -85,7 +89,7 @@ public sealed class SiloIngest
     private async Task<ModelFeed> CreateFeedAsync(string name)
     {
         IModelGrain grain = Grain(name);
-        ClusterModelDefinition definition = await grain.GetDefinition()
+        ClusterModelDefinition definition = await GrainCalls.RetryAsync(grain.GetDefinition, _time, _options.SendDeadline)
             ?? throw new KeyNotFoundException($"No model named '{name}' is defined.");
         return new ModelFeed(grain, definition, Producer, _options, _time);
     }
