@@ -11,8 +11,9 @@ namespace StreamingClusters.Worker.Http;
 
 /// <summary>
 /// POST /points (the model <c>default</c>) and POST /models/{name}/points: a CSV or JSON-lines body into
-/// the model, all valid points or none, counted as the model's source <c>http</c>. The answer gives the points accepted and the records rejected, with the first
-/// reasons: 200 when any record was accepted (or the body held none), 422 when every record was rejected.
+/// the model, all valid points or none, counted as the model's source <c>http</c>. The answer gives the
+/// points accepted and the records rejected, with the first reasons: 200 when any record was accepted
+/// (or the body held none), 422 when every record was rejected.
 /// </summary>
 internal static class IngestEndpoints
 {
@@ -90,8 +91,9 @@ internal static class IngestEndpoints
 
         if (body.Rejections.Count > 0)
         {
-            await model.RejectAsync(SourceName, [.. body.Rejections.Select(r => new RecordRejection(r.Line, r.Reason, RecordBody.Text(r with { Raw = r.Raw[..Math.Min(r.Raw.Length, SourceIngest.MaxRawLength)] })))], cancellationToken);
+            await model.RejectAsync(SourceName, [.. body.Rejections.Select(Rejection)], cancellationToken);
         }
+
         var answer = new IngestResponse(accepted, rejected, body.FirstErrors(ErrorsShown), body.HeaderLine);
         if (accepted == 0 && rejected > 0)
         {
@@ -133,6 +135,10 @@ internal static class IngestEndpoints
 
         return (parser, bytes, null);
     }
+
+    /// <summary>A body's rejected line as the model takes it: its raw text cut, before decoding, where a source cuts it.</summary>
+    private static RecordRejection Rejection(BodyRejection r) =>
+        new(r.Line, r.Reason, RecordBody.Text(r with { Raw = r.Raw[..Math.Min(r.Raw.Length, SourceIngest.MaxRawLength)] }));
 
     internal static IResult Error(int status, string message) =>
         Results.Json(new ErrorResponse(message), HttpJson.Context.ErrorResponse, statusCode: status);

@@ -18,11 +18,11 @@ namespace StreamingClusters.Worker.Http;
 /// <summary>
 /// GET /model (the latest snapshot) and GET /model/stream (every snapshot, as server-sent events whose
 /// <c>id</c> is the snapshot's version), of the model <c>default</c>; GET /models/{name} and
-/// GET /models/{name}/stream, the same of a named model. A client that reconnects with <c>Last-Event-ID</c> is sent the
-/// latest snapshot only if it is newer than the one it had, then every snapshot as usual. Between
-/// them go the clusters' id changes as named events (<c>event: cluster</c>, no <c>id</c>, so that
-/// <c>Last-Event-ID</c> stays a snapshot's version): the recent history first, then each new one; a
-/// client that reconnects is sent only those of versions after the one it had. Clients that listen
+/// GET /models/{name}/stream, the same of a named model. A client that reconnects with <c>Last-Event-ID</c>
+/// is sent the latest snapshot only if it is newer than the one it had, then every snapshot as usual.
+/// Between them go the clusters' id changes as named events (<c>event: cluster</c>, no <c>id</c>, so
+/// that <c>Last-Event-ID</c> stays a snapshot's version): the recent history first, then each new one;
+/// a client that reconnects is sent only those of versions after the one it had. Clients that listen
 /// only for the default <c>message</c> events see the snapshots as before.
 /// </summary>
 internal static partial class ModelEndpoints

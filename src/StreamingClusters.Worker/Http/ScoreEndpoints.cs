@@ -8,7 +8,8 @@ using StreamingClusters.Sources;
 namespace StreamingClusters.Worker.Http;
 
 /// <summary>
-/// POST /score (the model <c>default</c>) and POST /models/{name}/score: the nearest cluster of each point of a CSV or JSON-lines body, against the latest model (for a
+/// POST /score (the model <c>default</c>) and POST /models/{name}/score: the nearest cluster of each
+/// point of a CSV or JSON-lines body, against the latest model (for a
 /// Gaussian mixture the most likely component, its responsibility and the point's log-likelihood).
 /// </summary>
 internal static class ScoreEndpoints

@@ -6,8 +6,11 @@ using StreamingClusters.Publishing;
 
 namespace StreamingClusters.Models;
 
-/// <summary>A model that runs in this process: an <see cref="IModelHandle"/> over a <see cref="ClusteringPipeline"/>.</summary>
-internal sealed class LocalModel : IModelHandle
+/// <summary>
+/// A model that runs in this process: an <see cref="IModelHandle"/> over a <see cref="ClusteringPipeline"/>
+/// that its owner runs (<see cref="LocalModelCatalog"/>, or whatever hosts one model, a grain say).
+/// </summary>
+public sealed class LocalModel : IModelHandle
 {
     private readonly TimeProvider _time;
 

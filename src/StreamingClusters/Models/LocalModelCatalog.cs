@@ -217,7 +217,7 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
             }
         }
 
-        var pipeline = new ClusteringPipeline(options, new ModelDeadLetterSink(_deadLetters, name), _time, _loggers, metrics: _metrics.ForModel(name));
+        var pipeline = new ClusteringPipeline(options, new ModelDeadLetterSink(_deadLetters, name), _time, new ModelLoggerFactory(_loggers, name), metrics: _metrics.ForModel(name));
         var model = new LocalModel(name, settings, options, pipeline, _time);
         _models[name] = model;
         _runs.Add(RunAsync(model));

@@ -11,7 +11,7 @@ namespace StreamingClusters.Models;
 /// (sources, paths, the models themselves) are not a model's: its checkpoint goes to
 /// <see cref="ModelDirectory"/>, its dead letters to the service's sink, tagged with its name.
 /// </summary>
-internal static class ModelConfiguration
+public static class ModelConfiguration
 {
     /// <summary>The file beside a named model's checkpoint that holds the settings it was created with.</summary>
     public const string SettingsFileName = "model.json";

@@ -66,6 +66,21 @@ public sealed class LocalModelCatalogTests : IDisposable
         Assert.Equal(3, other.Model!.Clusters);
     }
 
+    [Fact]
+    public async Task CreateAsync_ManyAtOnceForOneName_OneModelMade()
+    {
+        using LocalModelCatalog sut = CreateSut();
+        await sut.StartAsync(CancellationToken.None);
+        ModelSettings settings = ModelSettings.FromJson("""{"Clusters": 3}"""u8);
+
+        ModelCreation[] creations = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () => await sut.CreateAsync("m", settings))));
+        await sut.StopAsync(CancellationToken.None);
+
+        Assert.Single(creations, c => c.Outcome == ModelCreationOutcome.Created);
+        Assert.Equal(7, creations.Count(c => c.Outcome == ModelCreationOutcome.Exists));
+        Assert.Equal(["default", "m"], (await sut.ListAsync()).Select(m => m.Name));
+    }
+
     [Theory]
     [InlineData("Bad", """{}""", "'Bad' is not a model name: give 1 to 64 characters, lower-case letters, digits, '-' and '_', beginning with a letter or a digit.")]
     [InlineData("m", """{"Clusters": 0}""", "Clusters: The field StreamingClustersOptions.Clusters must be between 1 and 65536.")]

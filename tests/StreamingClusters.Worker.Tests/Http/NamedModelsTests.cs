@@ -96,6 +96,32 @@ public sealed class NamedModelsTests
     }
 
     [Fact]
+    public async Task DefaultRoutes_AreTheModelNamedDefault()
+    {
+        await using WorkerServer server = await WorkerServer.StartAsync();
+        using EventReader stream = await OpenStreamAsync(server.Client);
+
+        using (HttpResponseMessage posted = await PostAsync(server.Client, "/points", "0,0\n0.1,0\n10,10\n10,10.1\n"))
+        {
+            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        }
+
+        using (HttpResponseMessage posted = await PostAsync(server.Client, "/models/default/points", "0,0.1\n0.1,0.1\n10.1,10\n9.9,10\n"))
+        {
+            Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+        }
+
+        using JsonDocument seeded = await SnapshotWithAsync(stream, applied: 8);
+        string model = await server.Client.GetStringAsync(new Uri("/model", UriKind.Relative));
+        string named = await server.Client.GetStringAsync(new Uri("/models/default", UriKind.Relative));
+        Assert.Equal(model, named);
+        Assert.Equal((8L, 0L), Http(seeded.RootElement));
+        using JsonDocument list = await ReadJsonAsync(await server.Client.GetAsync(new Uri("/models", UriKind.Relative)));
+        Assert.Equal(("default", 2, 2, "KMeans", seeded.RootElement.GetProperty("version").GetInt64(), 8L), Summary(Assert.Single(list.RootElement.GetProperty("models").EnumerateArray())));
+        Assert.Matches(Series("streamingclusters_points_applied_total", "default", 8), await server.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+    }
+
+    [Fact]
     public async Task Put_SameSettingsAgain_200_OtherSettings_409_AndTheModelUnchanged()
     {
         await using WorkerServer server = await WorkerServer.StartAsync();
