@@ -52,7 +52,11 @@ public static class ClusterHostingExtensions
                 o.ProbeTimeout = settings.ProbeTimeout;
                 o.NumMissedProbesLimit = settings.MissedProbesLimit;
             });
-            silo.AddStreamingClustersModels(redis);
+            silo.AddStreamingClustersModels(redis, o =>
+            {
+                o.CentroidRefreshInterval = settings.CentroidRefreshInterval;
+                o.SendDeadline = settings.SendDeadline;
+            });
         });
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ClusterModelCatalog>();

@@ -37,6 +37,14 @@ public sealed class ClusterSettings
     /// <value>The default value is 2 (Orleans' own is 3).</value>
     public int MissedProbesLimit { get; set; } = 2;
 
+    /// <summary>Gets or sets how often a silo asks a model's grain whether its version moved (and after each of its own batches); 0 asks before every block.</summary>
+    /// <value>The default value is 1 second.</value>
+    public TimeSpan CentroidRefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Gets or sets how long a silo goes on sending a batch the model's grain did not answer before the posts it holds fail unacknowledged.</summary>
+    /// <value>The default value is 60 seconds.</value>
+    public TimeSpan SendDeadline { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Gets a value indicating whether cluster mode is on.</summary>
     public bool Enabled => !string.IsNullOrWhiteSpace(Redis);
 
@@ -78,6 +86,16 @@ public sealed class ClusterSettings
         if (ProbeTimeout <= TimeSpan.Zero)
         {
             problems.Add($"{SectionName}:ProbeTimeout must be positive, got {ProbeTimeout}.");
+        }
+
+        if (CentroidRefreshInterval < TimeSpan.Zero)
+        {
+            problems.Add($"{SectionName}:CentroidRefreshInterval must not be negative, got {CentroidRefreshInterval}.");
+        }
+
+        if (SendDeadline <= TimeSpan.Zero)
+        {
+            problems.Add($"{SectionName}:SendDeadline must be positive, got {SendDeadline}.");
         }
 
         if (MissedProbesLimit < 1)

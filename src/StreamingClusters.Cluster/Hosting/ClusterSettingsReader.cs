@@ -22,19 +22,27 @@ internal static class ClusterSettingsReader
         settings.SiloPort = Int(section, nameof(ClusterSettings.SiloPort), settings.SiloPort, problems);
         settings.GatewayPort = Int(section, nameof(ClusterSettings.GatewayPort), settings.GatewayPort, problems);
         settings.MissedProbesLimit = Int(section, nameof(ClusterSettings.MissedProbesLimit), settings.MissedProbesLimit, problems);
-        if (section[nameof(ClusterSettings.ProbeTimeout)] is { } probe)
+        settings.ProbeTimeout = Time(section, nameof(ClusterSettings.ProbeTimeout), settings.ProbeTimeout, problems);
+        settings.CentroidRefreshInterval = Time(section, nameof(ClusterSettings.CentroidRefreshInterval), settings.CentroidRefreshInterval, problems);
+        settings.SendDeadline = Time(section, nameof(ClusterSettings.SendDeadline), settings.SendDeadline, problems);
+        return settings;
+    }
+
+    private static TimeSpan Time(IConfigurationSection section, string key, TimeSpan fallback, List<string> problems)
+    {
+        string? text = section[key];
+        if (text is null)
         {
-            if (TimeSpan.TryParse(probe, CultureInfo.InvariantCulture, out TimeSpan timeout))
-            {
-                settings.ProbeTimeout = timeout;
-            }
-            else
-            {
-                problems.Add($"{ClusterSettings.SectionName}:{nameof(ClusterSettings.ProbeTimeout)} must be a time span such as 00:00:01, got '{probe}'.");
-            }
+            return fallback;
         }
 
-        return settings;
+        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out TimeSpan value))
+        {
+            return value;
+        }
+
+        problems.Add($"{ClusterSettings.SectionName}:{key} must be a time span such as 00:00:01, got '{text}'.");
+        return fallback;
     }
 
     private static int Int(IConfigurationSection section, string key, int fallback, List<string> problems)

@@ -26,6 +26,7 @@ public sealed class ClusterSettingsTests
             ["StreamingClusters:Cluster:SiloPort"] = "many",
             ["StreamingClusters:Cluster:GatewayPort"] = "11111",
             ["StreamingClusters:Cluster:ProbeTimeout"] = "soon",
+            ["StreamingClusters:Cluster:SendDeadline"] = "00:00:00",
         }).Build();
 
         ClusterSettings settings = ClusterSettingsReader.Read(configuration, problems);
@@ -37,6 +38,7 @@ public sealed class ClusterSettingsTests
             "StreamingClusters:Cluster:ProbeTimeout must be a time span such as 00:00:01, got 'soon'.",
             "StreamingClusters:Cluster:Redis must be HOST:PORT with a port in 1–65535, got 'localhost'.",
             "StreamingClusters:Cluster:GatewayPort must be in 1–65535 and differ from SiloPort, got 11111.",
+            "StreamingClusters:Cluster:SendDeadline must be positive, got 00:00:00.",
         ], problems);
     }
 }
