@@ -37,6 +37,9 @@ internal sealed class CommandLineSwitches
         ("--fresh", $"{Section}:Checkpoint:StartFresh", "", "ignore an existing checkpoint and start fresh (it is overwritten)"),
         ("--urls", "Urls", "URLS", "serve HTTP on URLS (e.g. http://127.0.0.1:5080; ';'-separated); HTTP is off without it or Kestrel settings"),
         ("--api-key", $"{Section}:Http:ApiKey", "KEY", "require KEY (X-Api-Key or Authorization: Bearer) on POST /points and /score"),
+        ("--cluster-redis", $"{Section}:Cluster:Redis", "HOST:PORT", "cluster mode: become an Orleans silo of the cluster whose membership and models' state are in this Redis (see the README's Cluster mode)"),
+        ("--silo-port", $"{Section}:Cluster:SiloPort", "N", "cluster mode: the port silos talk to each other on (default 11111)"),
+        ("--gateway-port", $"{Section}:Cluster:GatewayPort", "N", "cluster mode: the port Orleans clients connect to (default 30000)"),
         // MQTT: the switches set the first source (StreamingClusters:Sources:0) to a subscription.
         ("--mqtt-broker", $"{Section}:Sources:0:Broker", "URL", "read points from an MQTT broker (mqtt://HOST:PORT, or mqtts:// for TLS) instead of --input; JSON messages unless --format csv"),
         ("--mqtt-topic", $"{Section}:Sources:0:Topics", "FILTER", "a topic filter to subscribe to (wildcards + and #; repeat for more), e.g. 'sensors/#'"),

@@ -118,6 +118,13 @@ builder.Services.AddStreamingClusters(
     options => WorkerSettings.Apply(options, switches, serving));
 // Sources of Kind Mqtt (--mqtt-broker) and, with MqttPublish:Broker set, the publisher of the model.
 builder.Services.AddStreamingClustersMqtt(builder.Configuration.GetSection(StreamingClustersOptions.SectionName));
+// Cluster mode (--cluster-redis): the worker becomes an Orleans silo; without it nothing is added and no Orleans assembly loads.
+if (StreamingClusters.Cluster.Hosting.ClusterHostingExtensions.AddStreamingClustersCluster(builder) is { Count: > 0 } clusterProblems)
+{
+    clusterProblems.ToList().ForEach(problem => Console.Error.WriteLine($"Configuration refused: {problem}"));
+    return ExitCodes.Refused;
+}
+
 KeepFirstRejection(builder.Services, outcome);
 if (serving)
 {

@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StreamingClusters.Cluster.Grains;
+using StreamingClusters.Cluster.Ingest;
+using StreamingClusters.Cluster.Messages;
+using StreamingClusters.Models;
+using StreamingClusters.Options;
+
+namespace StreamingClusters.Cluster.Catalog;
+
+/// <summary>
+/// The named models in cluster mode: every model but <see cref="ModelName.Default"/> is a grain,
+/// reached from any silo; <see cref="ModelName.Default"/> stays this process's own pipeline (the one
+/// of the top-level settings and the configured sources). At start it defines the models declared
+/// under <c>StreamingClusters:Models:{name}</c> (an existing model with the same settings is left as it is).
+/// </summary>
+internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedService
+{
+    private readonly SiloIngest _ingest;
+    private readonly LocalModelCatalog _local;
+    private readonly IConfigurationSection _top;
+    private readonly IGrainFactory _grains;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, GrainModelHandle> _handles = new(StringComparer.Ordinal);
+
+    public ClusterModelCatalog(SiloIngest ingest, LocalModelCatalog local, IConfiguration configuration, IGrainFactory grains, TimeProvider time, ILoggerFactory loggers)
+    {
+        _ingest = ingest;
+        _local = local;
+        _top = configuration.GetSection(StreamingClustersOptions.SectionName);
+        _grains = grains;
+        _time = time;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger<ClusterModelCatalog>();
+    }
+
+    private IModelRegistryGrain Registry => _grains.GetGrain<IModelRegistryGrain>(0);
+
+    /// <inheritdoc/>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (IConfigurationSection model in _top.GetSection(LocalModelCatalog.ModelsSection).GetChildren())
+        {
+            var settings = new Models.ModelSettings(model.AsEnumerable(makePathsRelative: true).Where(p => p.Value is not null));
+            ModelCreation created = await CreateAsync(model.Key, settings, cancellationToken);
+            if (created.Outcome is ModelCreationOutcome.Refused or ModelCreationOutcome.Conflict)
+            {
+                throw new InvalidOperationException(
+                    $"{StreamingClustersOptions.SectionName}:{LocalModelCatalog.ModelsSection}:{model.Key}: {string.Join(" ", created.Problems)}");
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<ModelInfo>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var models = new List<ModelInfo>();
+        if (await _local.FindAsync(ModelName.Default, cancellationToken) is { } local)
+        {
+            models.Add(await local.DescribeAsync(cancellationToken));
+        }
+
+        foreach (string name in await Registry.Names().WaitAsync(cancellationToken))
+        {
+            models.Add(await Handle(name).DescribeAsync(cancellationToken));
+        }
+
+        return [.. models.OrderBy(m => m.Name, StringComparer.Ordinal)];
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<IModelHandle?> FindAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (name == ModelName.Default)
+        {
+            return await _local.FindAsync(name, cancellationToken);
+        }
+
+        if (!ModelName.IsValid(name))
+        {
+            return null;
+        }
+
+        ClusterModelDefinition? definition = await _ingest.CallAsync(_ingest.Grain(name).GetDefinition, cancellationToken);
+        return definition is null ? null : Handle(name);
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask<ModelCreation> CreateAsync(string name, Models.ModelSettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (ModelName.Problem(name) is { } problem)
+        {
+            return new ModelCreation(ModelCreationOutcome.Refused, null, [problem]);
+        }
+
+        if (name == ModelName.Default)
+        {
+            return await _local.CreateAsync(name, settings, cancellationToken);
+        }
+
+        string where = $"{StreamingClustersOptions.SectionName}:{LocalModelCatalog.ModelsSection}:{name}";
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(_top, settings, where, out IReadOnlyList<string> problems);
+        if (definition is null)
+        {
+            return new ModelCreation(ModelCreationOutcome.Refused, null, problems);
+        }
+
+        IModelGrain grain = _ingest.Grain(name);
+        bool existed = await grain.GetDefinition().WaitAsync(cancellationToken) is not null;
+        try
+        {
+            await grain.Define(definition).WaitAsync(cancellationToken);
+        }
+        catch (ArgumentException ex)
+        {
+            return new ModelCreation(ModelCreationOutcome.Conflict, await Handle(name).DescribeAsync(cancellationToken), [ex.Message]);
+        }
+
+        await Registry.Add(name).WaitAsync(cancellationToken);
+        ModelInfo info = await Handle(name).DescribeAsync(cancellationToken);
+        if (!existed)
+        {
+            LogCreated(name, definition.Clusters, definition.Dimensions);
+        }
+
+        return new ModelCreation(existed ? ModelCreationOutcome.Exists : ModelCreationOutcome.Created, info, []);
+    }
+
+    private GrainModelHandle Handle(string name) => _handles.GetOrAdd(name, n =>
+    {
+        float maxAbsolute = float.TryParse(_top["MaxAbsoluteValue"], System.Globalization.CultureInfo.InvariantCulture, out float m) ? m : 1e15f;
+        int maxRecord = int.TryParse(_top["MaxRecordLength"], System.Globalization.CultureInfo.InvariantCulture, out int r) ? r : 65_536;
+        return new GrainModelHandle(n, _ingest, maxAbsolute, maxRecord, _time, _loggers.CreateLogger<GrainModelHandle>());
+    });
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model '{Model}' defined in the cluster (k = {Clusters}, d = {Dimensions}).")]
+    private partial void LogCreated(string model, int clusters, int dimensions);
+}

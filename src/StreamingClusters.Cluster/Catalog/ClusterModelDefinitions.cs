@@ -1,0 +1,128 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using StreamingClusters.Cluster.Messages;
+using StreamingClusters.MStep;
+using StreamingClusters.Options;
+using ModelSettings = StreamingClusters.Models.ModelSettings;
+
+namespace StreamingClusters.Cluster.Catalog;
+
+/// <summary>
+/// A named model's settings (its own, layered over the top-level <c>StreamingClusters</c> ones) as the
+/// definition its grain keeps. Cluster mode runs k-means on the columns as they come, of a configured d:
+/// a setting it cannot honour is refused with a message that names it.
+/// </summary>
+internal static class ClusterModelDefinitions
+{
+    /// <summary>Maps the settings, or lists what is wrong.</summary>
+    /// <param name="top">The top-level <c>StreamingClusters</c> section.</param>
+    /// <param name="settings">The model's own settings.</param>
+    /// <param name="where">The section the settings are named under in messages.</param>
+    /// <param name="problems">What is wrong, each naming its setting.</param>
+    /// <returns>The definition, or null when there are problems.</returns>
+    public static ClusterModelDefinition? Create(IConfiguration top, ModelSettings settings, string where, out IReadOnlyList<string> problems)
+    {
+        var found = new List<string>(settings.Problems(where));
+        problems = found;
+        string? Value(string key) => settings.Values.TryGetValue(key, out string? own) ? own : top[key];
+        string Name(string key) => settings.Values.ContainsKey(key) ? $"{where}:{key}" : $"{StreamingClustersOptions.SectionName}:{key}";
+
+        var defaults = new StreamingClustersOptions();
+        int Int(string key, int fallback, int least)
+        {
+            string? text = Value(key);
+            if (text is null)
+            {
+                return fallback;
+            }
+
+            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) || value < least)
+            {
+                found.Add($"{Name(key)} must be a whole number of at least {least}, got '{text}'.");
+            }
+
+            return value;
+        }
+
+        int clusters = Int("Clusters", defaults.Clusters, 1);
+        int dimensions = Int("Dimensions", 0, 0);
+        if (dimensions == 0 && !found.Any(p => p.Contains(":Dimensions ", StringComparison.Ordinal)))
+        {
+            found.Add($"{Name("Dimensions")} must be set in cluster mode (every silo E-steps against the same d from the first point on).");
+        }
+
+        int bufferSize = Int("Seeding:BufferSize", defaults.Seeding.BufferSize, 1);
+        int candidates = Int("Seeding:Candidates", defaults.Seeding.Candidates, 0);
+        int refine = Int("Seeding:RefineIterations", defaults.Seeding.RefineIterations, 0);
+        int shardSize = Int("ShardSize", defaults.ShardSize, 1);
+        HalfLife halfLife = HalfLife.None;
+        if (Value("HalfLife") is { } halfLifeText && !HalfLife.TryParse(halfLifeText, out halfLife))
+        {
+            found.Add($"{Name("HalfLife")} must be a half-life such as 20000points, 50batches, 10m or none, got '{halfLifeText}'.");
+        }
+
+        ulong seed = 0;
+        if (Value("Seed") is { } seedText && !ulong.TryParse(seedText, NumberStyles.Integer, CultureInfo.InvariantCulture, out seed))
+        {
+            found.Add($"{Name("Seed")} must be a whole number of at least 0, got '{seedText}'.");
+        }
+
+        double reseedRatio = defaults.ReseedRatio;
+        if (Value("ReseedRatio") is { } ratioText && !(double.TryParse(ratioText, NumberStyles.Float, CultureInfo.InvariantCulture, out reseedRatio) && reseedRatio is >= 0 and < 1))
+        {
+            found.Add($"{Name("ReseedRatio")} must be in [0, 1), got '{ratioText}'.");
+        }
+
+        bool repair = defaults.Repair;
+        if (Value("Repair") is { } repairText && !bool.TryParse(repairText, out repair))
+        {
+            found.Add($"{Name("Repair")} must be true or false, got '{repairText}'.");
+        }
+
+        if (Value("Model") is { } model && !model.Equals("KMeans", StringComparison.OrdinalIgnoreCase))
+        {
+            found.Add($"{Name("Model")} must be KMeans in cluster mode (a mixture's statistics do not travel yet), got '{model}'.");
+        }
+
+        if (Value("Scaling") is { } scaling && !scaling.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            found.Add($"{Name("Scaling")} must be none in cluster mode (the silos would each learn their own scaling), got '{scaling}'.");
+        }
+
+        if (settings.Values.Keys.Any(k => k.StartsWith("InitialCentroids", StringComparison.OrdinalIgnoreCase)))
+        {
+            found.Add($"{where}:InitialCentroids is not taken in cluster mode: the model grain seeds on the first points.");
+        }
+
+        if (found.Count > 0)
+        {
+            return null;
+        }
+
+        var definition = new ClusterModelDefinition
+        {
+            Clusters = clusters,
+            Dimensions = dimensions,
+            Seed = seed,
+            SeedingBufferSize = bufferSize,
+            HalfLifeValue = halfLife.Value,
+            HalfLifeUnit = halfLife.Unit,
+            ReseedRatio = reseedRatio,
+            Repair = repair,
+            SeedingCandidates = candidates,
+            RefineIterations = refine,
+            ShardSize = shardSize,
+        };
+        try
+        {
+            definition.Validate();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            found.Add($"{where}: {ex.Message}");
+            return null;
+        }
+
+        return definition;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using StreamingClusters.Cluster.Grains;
+using StreamingClusters.Cluster.Messages;
+
+namespace StreamingClusters.Cluster.Ingest;
+
+/// <summary>
+/// The points posted to this silo, for any model: one <see cref="ModelFeed"/> per model, each a
+/// producer named by this silo's run (a silo that starts again is a new producer, with its own
+/// sequence numbers). Points posted here are E-stepped here; only statistics travel to the model's grain.
+/// </summary>
+public sealed class SiloIngest
+{
+    private readonly IGrainFactory _grains;
+    private readonly ClusterIngestOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, Task<ModelFeed>> _feeds = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the silo's ingest.</summary>
+    /// <param name="grains">Reaches the model grains.</param>
+    /// <param name="options">How the feeds behave.</param>
+    /// <param name="time">The clock of refreshes and resends.</param>
+    public SiloIngest(IGrainFactory grains, IOptions<ClusterIngestOptions> options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(grains);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        _grains = grains;
+        _options = options.Value;
+        _time = time;
+        Producer = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    }
+
+    /// <summary>Gets this silo's producer name (unique to this run of the silo).</summary>
+    public string Producer { get; }
+
+    /// <summary>Defines a model (or checks that it is defined so already).</summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="definition">Its shape and options.</param>
+    /// <returns>The definition in force.</returns>
+    public Task<ClusterModelDefinition> DefineAsync(string name, ClusterModelDefinition definition) => Grain(name).Define(definition);
+
+    /// <summary>Gets a model's grain.</summary>
+    /// <param name="name">The model's name.</param>
+    /// <returns>Its grain.</returns>
+    public IModelGrain Grain(string name) => _grains.GetGrain<IModelGrain>(name);
+
+    /// <summary>
+    /// Takes points for a model. The answer comes once the model grain has written a state that covers
+    /// them: applied to a persisted version, or held in the persisted seeding buffer before the model is seeded.
+    /// </summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="points">n × d values, row-major.</param>
+    /// <param name="cancellationToken">Stops waiting (the points may still be applied).</param>
+    /// <returns>The grain's answer.</returns>
+    /// <exception cref="KeyNotFoundException">No model of that name is defined.</exception>
+    public async Task<BatchReceipt> PostAsync(string name, ReadOnlyMemory<float> points, CancellationToken cancellationToken = default)
+    {
+        ModelFeed feed = await FeedAsync(name);
+        return await feed.PostAsync(points, cancellationToken);
+    }
+
+    /// <summary>Asks the model's grain for its version now, and fetches its centroids when it moved.</summary>
+    /// <param name="name">The model's name.</param>
+    /// <returns>A task that completes when this silo holds the grain's current version.</returns>
+    public async Task RefreshAsync(string name) => await (await FeedAsync(name)).RefreshAsync();
+
+    /// <summary>Calls a grain again while its silo is failing over, for up to the send deadline.</summary>
+    internal Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>
+        GrainCalls.RetryAsync(call, _time, _options.SendDeadline, cancellationToken);
+
+    internal async Task<ModelFeed> FeedAsync(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Task<ModelFeed> feed = _feeds.GetOrAdd(name, CreateFeedAsync);
+        try
+        {
+            return await feed;
+        }
+        catch
+        {
+            // Not kept: the model may be defined later, or the grain may answer next time.
+            _feeds.TryRemove(new KeyValuePair<string, Task<ModelFeed>>(name, feed));
+            throw;
+        }
+    }
+
+    private async Task<ModelFeed> CreateFeedAsync(string name)
+    {
+        IModelGrain grain = Grain(name);
+        ClusterModelDefinition definition = await GrainCalls.RetryAsync(grain.GetDefinition, _time, _options.SendDeadline)
+            ?? throw new KeyNotFoundException($"No model named '{name}' is defined.");
+        return new ModelFeed(grain, definition, Producer, _options, _time);
+    }
+}

@@ -1,0 +1,24 @@
+namespace StreamingClusters.Cluster.Messages;
+
+/// <summary>
+/// Raw points sent to a model grain while the model is not seeded yet (it seeds on the first points
+/// itself), with the producer's name and sequence number as a <see cref="StatisticsBatch"/> has.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+public sealed record PointsBatch
+{
+    /// <summary>Gets the producer.</summary>
+    [Id(0)]
+    public required string Producer { get; init; }
+
+    /// <summary>Gets the producer's sequence number (shared with its statistics batches to the same model).</summary>
+    [Id(1)]
+    public required long Sequence { get; init; }
+
+    /// <summary>Gets the points, row-major.</summary>
+#pragma warning disable CA1819 // Plain data that travels.
+    [Id(2)]
+    public required float[] Points { get; init; }
+#pragma warning restore CA1819
+}

@@ -1,0 +1,88 @@
+using StreamingClusters.Statistics;
+
+namespace StreamingClusters.Cluster.Messages;
+
+/// <summary>
+/// One producer's pre-combined statistics for a model: the sufficient statistics of the points its
+/// silo E-stepped, the first of those points (candidates for reseeds and the repair), and the
+/// producer's name and sequence number, so that the model grain applies each batch once.
+/// </summary>
+[GenerateSerializer]
+[Immutable]
+public sealed record StatisticsBatch
+{
+    /// <summary>Gets the producer: a silo's ingest for this model, named afresh each time the silo starts.</summary>
+    [Id(0)]
+    public required string Producer { get; init; }
+
+    /// <summary>Gets the producer's sequence number, from 1, one more for each batch it sends the model.</summary>
+    [Id(1)]
+    public required long Sequence { get; init; }
+
+    /// <summary>Gets the oldest model version the points were assigned against.</summary>
+    [Id(2)]
+    public required long BasedOnVersion { get; init; }
+
+    /// <summary>Gets n_c per cluster.</summary>
+#pragma warning disable CA1819 // Plain data that travels.
+    [Id(3)]
+    public required long[] Counts { get; init; }
+
+    /// <summary>Gets s_c per cluster, k × d, row-major.</summary>
+    [Id(4)]
+    public required double[] Sums { get; init; }
+
+    /// <summary>Gets e_c per cluster.</summary>
+    [Id(5)]
+    public required double[] SquaredErrors { get; init; }
+
+    /// <summary>Gets the first points of the batch, row-major (at most the model's sample size).</summary>
+    [Id(6)]
+    public required float[] Sample { get; init; }
+#pragma warning restore CA1819
+
+    /// <summary>Gets the number of points the statistics summarise.</summary>
+    public long Points => Counts.Sum();
+
+    /// <summary>Makes a batch of statistics.</summary>
+    /// <param name="producer">The producer.</param>
+    /// <param name="sequence">Its sequence number.</param>
+    /// <param name="basedOnVersion">The oldest version the points were assigned against.</param>
+    /// <param name="statistics">The statistics (copied).</param>
+    /// <param name="sample">The points that travel beside them (copied).</param>
+    /// <returns>The batch.</returns>
+    public static StatisticsBatch From(string producer, long sequence, long basedOnVersion, ClusterStatistics statistics, ReadOnlySpan<float> sample)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        return new()
+        {
+            Producer = producer,
+            Sequence = sequence,
+            BasedOnVersion = basedOnVersion,
+            Counts = statistics.Counts.ToArray(),
+            Sums = statistics.Sums.ToArray(),
+            SquaredErrors = statistics.SquaredErrors.ToArray(),
+            Sample = sample.ToArray(),
+        };
+    }
+
+    /// <summary>Gets the statistics back, checked against the model's shape.</summary>
+    /// <param name="clusters">The model's k.</param>
+    /// <param name="dimensions">The model's d.</param>
+    /// <returns>The statistics.</returns>
+    /// <exception cref="ArgumentException">The arrays do not fit the shape.</exception>
+    public ClusterStatistics ToStatistics(int clusters, int dimensions)
+    {
+        if (Counts.Length != clusters || SquaredErrors.Length != clusters || Sums.Length != clusters * dimensions || Sample.Length % dimensions != 0)
+        {
+            throw new ArgumentException(
+                $"A statistics batch of {Counts.Length} counts, {Sums.Length} sums and {Sample.Length} sample values does not fit the model (k={clusters}, d={dimensions}).");
+        }
+
+        var statistics = new ClusterStatistics(clusters, dimensions);
+        Counts.CopyTo(statistics.Counts);
+        Sums.CopyTo(statistics.Sums);
+        SquaredErrors.CopyTo(statistics.SquaredErrors);
+        return statistics;
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Configuration;
+using StreamingClusters.Cluster.Catalog;
+using StreamingClusters.Cluster.Messages;
+using StreamingClusters.MStep;
+using ModelSettings = StreamingClusters.Models.ModelSettings;
+
+namespace StreamingClusters.Cluster.Tests.Catalog;
+
+public sealed class ClusterModelDefinitionsTests
+{
+    private const string Where = "StreamingClusters:Models:plant-a";
+
+    [Fact]
+    public void Create_OwnSettingsOverTopLevel_LayeredKeyByKey()
+    {
+        IConfiguration top = Top(("Clusters", "5"), ("Dimensions", "3"), ("Seed", "9"));
+
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            top, Settings(("Clusters", "12"), ("HalfLife", "5000points"), ("Seeding:BufferSize", "600")), Where, out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(new ClusterModelDefinition
+        {
+            Clusters = 12,
+            Dimensions = 3,
+            Seed = 9,
+            SeedingBufferSize = 600,
+            HalfLifeValue = 5000,
+            HalfLifeUnit = HalfLifeUnit.Points,
+            Repair = true,
+        }, definition);
+    }
+
+    [Fact]
+    public void Create_WhatClusterModeCannotHonour_RefusedNamingEachSetting()
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(), Settings(("Model", "GaussianMixture"), ("Scaling", "standardize"), ("Clusters", "0")), Where, out IReadOnlyList<string> problems);
+
+        Assert.Null(definition);
+        Assert.Equal(
+        [
+            $"{Where}:Clusters must be a whole number of at least 1, got '0'.",
+            "StreamingClusters:Dimensions must be set in cluster mode (every silo E-steps against the same d from the first point on).",
+            $"{Where}:Model must be KMeans in cluster mode (a mixture's statistics do not travel yet), got 'GaussianMixture'.",
+            $"{Where}:Scaling must be none in cluster mode (the silos would each learn their own scaling), got 'standardize'.",
+        ], problems);
+    }
+
+    private static IConfiguration Top(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+
+    private static ModelSettings Settings(params (string Key, string Value)[] values) =>
+        new(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace StreamingClusters.Cluster.Tests.Hosting;
+
+/// <summary>The worker as a process: cluster mode off loads no Orleans; a bad cluster setting is refused by name.</summary>
+public sealed partial class WorkerProcessTests
+{
+    private static readonly TimeSpan Hang = TimeSpan.FromMinutes(2);
+
+    private static string WorkerDll => Path.Combine(AppContext.BaseDirectory, "StreamingClusters.Worker.dll");
+
+    [Fact]
+    public async Task Worker_WithoutClusterSettings_LoadsNoOrleansAssembly()
+    {
+        using Process worker = Start("--urls", "http://127.0.0.1:0", "--dimensions", "2", "--clusters", "2");
+        var output = new StringBuilder();
+        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        worker.ErrorDataReceived += (_, e) => Collect(e.Data);
+        worker.OutputDataReceived += (_, e) => Collect(e.Data);
+        worker.BeginErrorReadLine();
+        worker.BeginOutputReadLine();
+        try
+        {
+            await listening.Task.WaitAsync(Hang);
+            string[] orleans = [.. File.ReadLines($"/proc/{worker.Id}/maps").Where(l => l.Contains("/Orleans.", StringComparison.Ordinal)).Select(l => l[(l.LastIndexOf(' ') + 1)..]).Distinct()];
+
+            Assert.Empty(orleans);
+        }
+        finally
+        {
+            worker.Kill();
+            await worker.WaitForExitAsync();
+        }
+
+        void Collect(string? line)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+
+            if (line is not null && Listening().IsMatch(line))
+            {
+                listening.TrySetResult();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Worker_RedisWithoutPort_RefusedNamingTheSetting()
+    {
+        using Process worker = Start("--urls", "http://127.0.0.1:0", "--dimensions", "2", "--cluster-redis", "localhost", "--silo-port", "11111", "--gateway-port", "11111");
+        Task<string> error = worker.StandardError.ReadToEndAsync();
+        Task<string> standardOutput = worker.StandardOutput.ReadToEndAsync();
+        await worker.WaitForExitAsync().WaitAsync(Hang);
+
+        Assert.Equal(2, worker.ExitCode);
+        Assert.Equal(
+            "Configuration refused: StreamingClusters:Cluster:Redis must be HOST:PORT with a port in 1–65535, got 'localhost'.\n"
+            + "Configuration refused: StreamingClusters:Cluster:GatewayPort must be in 1–65535 and differ from SiloPort, got 11111.\n",
+            await error);
+        Assert.Equal(string.Empty, await standardOutput);
+    }
+
+    private static Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetTempPath(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(WorkerDll);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return Process.Start(start)!;
+    }
+
+    [GeneratedRegex("HTTP listening on http://")]
+    private static partial Regex Listening();
+}

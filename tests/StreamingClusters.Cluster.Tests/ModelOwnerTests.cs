@@ -1,0 +1,38 @@
+using StreamingClusters.Cluster.Messages;
+
+namespace StreamingClusters.Cluster.Tests;
+
+public sealed class ModelOwnerTests
+{
+    [Fact]
+    public void AddPoints_SameBatchesAsASingleProcess_SameStateBitForBit()
+    {
+        ClusterModelDefinition definition = TestData.Definition();
+        float[][] batches = TestData.Batches(seed: 4, batches: 10, pointsPerBatch: 120, definition.Clusters, definition.Dimensions);
+        ModelOwner owner = ModelOwner.Create(definition, TimeProvider.System);
+
+        BatchOutcome[] outcomes = [.. batches.Select(b => owner.AddPoints(b))];
+
+        Assert.Equal([BatchOutcome.Buffered, BatchOutcome.Buffered, .. Enumerable.Repeat(BatchOutcome.Applied, 8)], outcomes);
+        Assert.Equal(1200, owner.PointsApplied);
+        Assert.Equal(TestData.Comparable(TestData.Reference(definition, batches).ToState()), TestData.Comparable(owner.ToState()!));
+    }
+
+    [Fact]
+    public void Restore_WhileSeeding_KeepsTheBufferAndSeedsOnIt()
+    {
+        ClusterModelDefinition definition = TestData.Definition();
+        float[][] batches = TestData.Batches(seed: 5, batches: 4, pointsPerBatch: 100, definition.Clusters, definition.Dimensions);
+        ModelOwner first = ModelOwner.Create(definition, TimeProvider.System);
+        first.AddPoints(batches[0]);
+        first.AddPoints(batches[1]);
+
+        ModelOwner restored = ModelOwner.Restore(definition, first.ToState(), first.SeedBuffer.ToArray(), TimeProvider.System);
+        restored.AddPoints(batches[2]);
+        restored.AddPoints(batches[3]);
+
+        Assert.Null(first.ToState());
+        Assert.Equal(200, first.PointsBuffered);
+        Assert.Equal(TestData.Comparable(TestData.Reference(definition, batches).ToState()), TestData.Comparable(restored.ToState()!));
+    }
+}
