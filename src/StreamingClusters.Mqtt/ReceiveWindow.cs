@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace StreamingClusters.Mqtt;
 
 /// <summary>
@@ -104,11 +106,9 @@ internal sealed class ReceiveWindow
         TaskCompletionSource? room = null;
         lock (_lock)
         {
-            _held -= count;
-            if (_held < 0)
-            {
-                throw new InvalidOperationException($"Released {-_held} more messages than were taken.");
-            }
+            // Each message is given back once: by the acknowledgement queue, or by its connection's end if it never reached the source.
+            Debug.Assert(_held >= count, "Released more messages than were taken.");
+            _held = Math.Max(_held - count, 0);
 
             if (_held < Limit)
             {
