@@ -236,8 +236,15 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
             string? failure;
             try
             {
-                MqttClientConnectResult result = await connection.ConnectAsync(() => _current = connection, closing).ConfigureAwait(false);
-                Status.SetConnected(reconnect: !first);
+                // Connected once the broker accepts: the SUBACK may wait behind a full window of the session's queue.
+                bool reconnect = !first;
+                MqttClientConnectResult result = await connection.ConnectAsync(
+                    () =>
+                    {
+                        _current = connection;
+                        Status.SetConnected(reconnect);
+                    },
+                    closing).ConfigureAwait(false);
                 MqttLog.Connected(_logger, Name, _settings.DisplayBroker, _clientId, result.IsSessionPresent, string.Join(", ", _settings.Topics));
                 if (!first && !result.IsSessionPresent)
                 {
