@@ -14,6 +14,7 @@ public sealed class MqttConnectionStatus
     private long _reconnects;
     private volatile bool _connected;
     private volatile string? _lastError;
+    private ReceiveWindow? _window;
 
     internal MqttConnectionStatus(string name, string broker)
     {
@@ -53,6 +54,30 @@ public sealed class MqttConnectionStatus
 
     /// <summary>Gets the acknowledgements not sent because the connection that received the message had ended: the broker sends those messages again.</summary>
     public long AcknowledgementsDropped => Interlocked.Read(ref _acknowledgementsDropped);
+
+    /// <summary>
+    /// Gets the most messages a source may hold read from the broker and not yet acknowledged
+    /// (<see cref="MqttSourceOptions.MaxUnacknowledged"/>): while it holds that many, it stops reading its
+    /// socket and TCP's flow control holds the broker back. 0 for the publisher.
+    /// </summary>
+    public int Window => Volatile.Read(ref _window)?.Limit ?? 0;
+
+    /// <summary>Gets the messages a source holds now: read from the broker's socket and not yet acknowledged (or dropped).</summary>
+    public long Unacknowledged => Volatile.Read(ref _window)?.Held ?? 0;
+
+    /// <summary>Gets the most messages a source has held at once (see <see cref="Unacknowledged"/>): at most <see cref="Window"/>.</summary>
+    public long MostUnacknowledged => Volatile.Read(ref _window)?.MostHeld ?? 0;
+
+    /// <summary>Gets how many times a source stopped reading its socket because it held a full window.</summary>
+    public long ReadPauses => Volatile.Read(ref _window)?.Pauses ?? 0;
+
+    /// <summary>
+    /// Gets the keep-alive pings a source answered itself while its reads were paused (the broker's answer
+    /// waits behind the messages it has sent, which are not read until the window has room).
+    /// </summary>
+    public long PingsAnsweredWhilePaused => Volatile.Read(ref _window)?.PingsAnswered ?? 0;
+
+    internal void Watch(ReceiveWindow window) => Volatile.Write(ref _window, window);
 
     internal void SetConnected(bool reconnect)
     {

@@ -17,8 +17,8 @@ internal static partial class MqttLog
     [LoggerMessage(EventId = 1803, Level = LogLevel.Warning, Message = "MQTT {Client}: could not publish on {Topic}: {Reason}")]
     public static partial void PublishFailed(ILogger logger, string client, string topic, string reason);
 
-    [LoggerMessage(EventId = 1804, Level = LogLevel.Information, Message = "MQTT {Client}: stopped; {Messages} messages received ({Redelivered} redelivered, holding {RedeliveredRecords} records), {Acknowledged} acknowledged so far")]
-    public static partial void SourceStopped(ILogger logger, string client, long messages, long redelivered, long redeliveredRecords, long acknowledged);
+    [LoggerMessage(EventId = 1804, Level = LogLevel.Information, Message = "MQTT {Client}: stopped; {Messages} messages received ({Redelivered} redelivered, holding {RedeliveredRecords} records), {Acknowledged} acknowledged so far; at most {MostHeld} held unacknowledged at once (window {Window}); reads paused {Pauses} times, {PingsAnswered} keep-alive pings answered while paused")]
+    public static partial void SourceStopped(ILogger logger, string client, long messages, long redelivered, long redeliveredRecords, long acknowledged, long mostHeld, int window, long pauses, long pingsAnswered);
 
     [LoggerMessage(EventId = 1807, Level = LogLevel.Information, Message = "MQTT {Client}: left {Broker}, keeping the session; {Acknowledged} of {Messages} messages acknowledged (the rest are sent again at the next start)")]
     public static partial void Left(ILogger logger, string client, string broker, long acknowledged, long messages);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
@@ -35,6 +36,12 @@ namespace StreamingClusters.Mqtt;
 /// has since ended drops its acknowledgements, and the broker sends those messages again. While the
 /// broker is away the source retries with a doubling delay and says so in the log and the status.
 /// </para>
+/// <para>
+/// Flow control: the source holds at most <see cref="MqttSourceOptions.MaxUnacknowledged"/> messages read
+/// from the broker and not yet acknowledged. It asks the broker for that receive maximum, and does not
+/// rely on it: while it holds that many it stops reading its socket (<see cref="FlowControlledChannel"/>),
+/// so TCP's flow control holds the broker back and the rest of a backlog stays in the broker.
+/// </para>
 /// </remarks>
 public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
 {
@@ -43,11 +50,11 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
     private readonly MqttMessageReader _reader;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    // Unbounded, yet bounded in practice: MQTTnet reads the socket into its own unbounded queue whatever the
-    // handler does (awaiting there would not slow the broker), so what bounds both queues is the broker's
-    // window, ReceiveMaximum = MaxUnacknowledged, as a message is acknowledged only once committed.
+    // Unbounded, yet bounded: a message is read from the socket only while the window has room, and it
+    // stays in the window until acknowledged, after it has left this channel (ReceiveWindow).
     private readonly Channel<Received> _received = Channel.CreateUnbounded<Received>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Queue<Pending> _pending = new();
+    private readonly ReceiveWindow _window;
+    private readonly AcknowledgementQueue _acknowledgements;
     private readonly SemaphoreSlim _commitSignal = new(0, 1);
     private readonly CancellationTokenSource _closing = new();
     private Task? _connecting;
@@ -81,6 +88,9 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
         Status = status;
         _logger = logger;
         _time = time;
+        _window = new ReceiveWindow(settings.MaxUnacknowledged);
+        status.Watch(_window);
+        _acknowledgements = new AcknowledgementQueue(() => _current, _window, status, time, AcknowledgementQueue.DefaultTimeout);
     }
 
     /// <inheritdoc/>
@@ -139,10 +149,7 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
                 while (reader.TryRead(out Received? received))
                 {
                     message++;
-                    lock (_pending)
-                    {
-                        _pending.Enqueue(new Pending(message, received.Arguments, received.Connection));
-                    }
+                    _acknowledgements.Add(message, received.Connection, received.Arguments);
 
                     await HandInAsync(ingest, received, message, cancellationToken).ConfigureAwait(false);
                 }
@@ -154,7 +161,7 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
         finally
         {
             await ingest.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            MqttLog.SourceStopped(_logger, Name, Status.Messages, Status.Redelivered, Status.RedeliveredRecords, Status.Acknowledged);
+            MqttLog.SourceStopped(_logger, Name, Status.Messages, Status.Redelivered, Status.RedeliveredRecords, Status.Acknowledged, _window.MostHeld, _window.Limit, _window.Pauses, _window.PingsAnswered);
         }
     }
 
@@ -177,7 +184,7 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
         }
 
         // The final checkpoint has been written by now (the pipeline has drained): acknowledge what it
-        // holds, on the connection still open, after the loop has stopped so that the order is kept.
+        // holds, on the connection still open, after the loop's last round (the queue keeps the order).
         await AcknowledgeDueAsync().ConfigureAwait(false);
 
         if (_current is { } connection)
@@ -188,6 +195,7 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
 
         _closing.Dispose();
         _commitSignal.Dispose();
+        _acknowledgements.Dispose();
     }
 
     private async ValueTask HandInAsync(SourceIngest ingest, Received received, long message, CancellationToken cancellationToken)
@@ -204,7 +212,7 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
             {
                 if (ingest.MustFlush)
                 {
-                    // Waits while the pipeline is full: the broker's window (MaxUnacknowledged) bounds what piles up meanwhile.
+                    // Waits while the pipeline is full: the window (MaxUnacknowledged) bounds what piles up meanwhile.
                     await ingest.FlushAsync(cancellationToken).ConfigureAwait(false);
                 }
 
@@ -228,9 +236,15 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
             string? failure;
             try
             {
-                MqttClientConnectResult result = await connection.ConnectAsync(closing).ConfigureAwait(false);
-                _current = connection;
-                Status.SetConnected(reconnect: !first);
+                // Connected once the broker accepts: the SUBACK may wait behind a full window of the session's queue.
+                bool reconnect = !first;
+                MqttClientConnectResult result = await connection.ConnectAsync(
+                    () =>
+                    {
+                        _current = connection;
+                        Status.SetConnected(reconnect);
+                    },
+                    closing).ConfigureAwait(false);
                 MqttLog.Connected(_logger, Name, _settings.DisplayBroker, _clientId, result.IsSessionPresent, string.Join(", ", _settings.Topics));
                 if (!first && !result.IsSessionPresent)
                 {
@@ -292,61 +306,26 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
         }
     }
 
-    /// <summary>Acknowledges, in the order received, every message at or before the committed position, each on the connection that received it.</summary>
-    /// <remarks>
-    /// Called by one caller at a time (the acknowledging loop, then <see cref="DisposeAsync"/> once the loop
-    /// has stopped). A message leaves the queue only once its acknowledgement is sent or counted as
-    /// dropped, and closing does not interrupt a send (each is bounded by its own timeout), so no message
-    /// is skipped and none is acknowledged after a later one.
-    /// </remarks>
-    private async Task AcknowledgeDueAsync()
+    /// <summary>Acknowledges, in the order received, every message at or before the committed position, each on the connection that received it (see <see cref="AcknowledgementQueue"/>).</summary>
+    private Task AcknowledgeDueAsync() => _acknowledgements.SendDueAsync(Volatile.Read(ref _committed));
+
+    /// <summary>One connection to the broker: its own client, so that acknowledgements stay on it; its reads go through the window.</summary>
+    private sealed class Connection : IAcknowledger, IDisposable
     {
-        long committed = Volatile.Read(ref _committed);
-        while (true)
-        {
-            Pending due;
-            lock (_pending)
-            {
-                if (!_pending.TryPeek(out due) || due.Message > committed)
-                {
-                    return;
-                }
-            }
-
-            if (due.Connection != _current || !await due.Connection.TryAcknowledgeAsync(due.Arguments).ConfigureAwait(false))
-            {
-                // The connection that received it has ended: the broker sends the message again.
-                Status.AcknowledgementDropped();
-            }
-            else
-            {
-                Status.AcknowledgementSent();
-            }
-
-            lock (_pending)
-            {
-                _pending.Dequeue();
-            }
-        }
-    }
-
-    /// <summary>One connection to the broker: its own client, so that acknowledgements stay on it.</summary>
-    private sealed class Connection : IDisposable
-    {
-        /// <summary>The longest an acknowledgement's send may take before it counts as dropped.</summary>
-        private static readonly TimeSpan AcknowledgementTimeout = TimeSpan.FromSeconds(5);
+        /// <summary>The longest the broker may take to accept a connection (TCP, TLS and CONNACK).</summary>
+        private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
         private readonly MqttSource _source;
         private readonly IMqttClient _client;
+        private readonly ConnectionReceipts _receipts;
+        private readonly StrongBox<string?> _tlsRefusal = new();
         private readonly TaskCompletionSource<string?> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Whether an acknowledgement failed on this connection (read and written by one acknowledger at a time).</summary>
-        private bool _failed;
 
         public Connection(MqttSource source)
         {
             _source = source;
-            _client = new MqttClientFactory().CreateMqttClient();
+            _receipts = new ConnectionReceipts(source._window);
+            _client = new MqttClientFactory().CreateMqttClient(new FlowControlledAdapterFactory(_receipts));
             _client.ApplicationMessageReceivedAsync += OnReceived;
             _client.DisconnectedAsync += e =>
             {
@@ -358,20 +337,43 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
         /// <summary>Gets a task that completes, with the reason, when the connection ends.</summary>
         public Task<string?> Ended => _ended.Task;
 
-        public async Task<MqttClientConnectResult> ConnectAsync(CancellationToken cancellationToken)
+        /// <inheritdoc/>
+        public bool IsConnected => _client.IsConnected;
+
+        /// <summary>Connects, then subscribes; <paramref name="accepted"/> is called once the broker has accepted the connection, before the subscription, so that acknowledgements can open the window while the SUBACK waits behind the messages the broker sends first.</summary>
+        public async Task<MqttClientConnectResult> ConnectAsync(Action accepted, CancellationToken closing)
         {
             MqttSourceOptions settings = _source._settings;
-            MqttClientOptions options = MqttBrokerSettings.WithLargeBuffer(settings.Options(_source._clientId)
+            // While reads are paused for a full window, pings are answered by the channel (FlowControlledChannel).
+            MqttClientOptions options = settings.Options(_source._clientId, _tlsRefusal)
                 .WithCleanStart(false)
                 .WithSessionExpiryInterval((uint)settings.SessionExpiry.TotalSeconds)
                 .WithReceiveMaximum((ushort)settings.MaxUnacknowledged)
-                .Build());
-            MqttClientConnectResult result = await _client.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
+                .Build();
+            MqttClientConnectResult result;
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(closing))
+            {
+                timeout.CancelAfter(ConnectTimeout);
+                try
+                {
+                    result = await _client.ConnectAsync(options, timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception) when (_tlsRefusal.Value is { } refusal)
+                {
+                    throw new InvalidOperationException(refusal);
+                }
+                catch (OperationCanceledException) when (!closing.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"the broker did not accept the connection within {ConnectTimeout.TotalSeconds:0} s");
+                }
+            }
+
             if (result.ResultCode != MqttClientConnectResultCode.Success)
             {
                 throw new InvalidOperationException($"the broker refused the connection: {result.ResultCode} {result.ReasonString}");
             }
 
+            accepted();
             var subscribe = new MqttClientSubscribeOptionsBuilder();
             foreach (string topic in settings.Topics)
             {
@@ -382,7 +384,9 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
                     .WithRetainHandling(MqttRetainHandling.SendAtSubscribeIfNewSubscriptionOnly));
             }
 
-            MqttClientSubscribeResult subscribed = await _client.SubscribeAsync(subscribe.Build(), cancellationToken).ConfigureAwait(false);
+            // No timeout: with a session present the broker sends its queued messages first, and the SUBACK
+            // is read once the window has let them in; closing ends the wait.
+            MqttClientSubscribeResult subscribed = await _client.SubscribeAsync(subscribe.Build(), closing).ConfigureAwait(false);
             foreach (MqttClientSubscribeResultItem item in subscribed.Items)
             {
                 if (item.ResultCode is not (MqttClientSubscribeResultCode.GrantedQoS1 or MqttClientSubscribeResultCode.GrantedQoS2))
@@ -394,30 +398,9 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
             return result;
         }
 
-        public async Task<bool> TryAcknowledgeAsync(MqttApplicationMessageReceivedEventArgs arguments)
-        {
-            if (_failed || !_client.IsConnected)
-            {
-                return false;
-            }
-
-            try
-            {
-                // Not cut short by closing (that would skip this message and let later ones go first);
-                // a send that hangs gives up after a while and counts as dropped.
-                using var timeout = new CancellationTokenSource(AcknowledgementTimeout);
-                await arguments.AcknowledgeAsync(timeout.Token).ConfigureAwait(false);
-                return true;
-            }
-#pragma warning disable CA1031 // A connection that broke under the send, or a send that timed out: the broker sends the message again.
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-                // Those after it are dropped at once, not each after its own timeout: one wait per connection.
-                _failed = true;
-                return false;
-            }
-        }
+        /// <inheritdoc/>
+        public Task AcknowledgeAsync(object message, CancellationToken cancellationToken) =>
+            ((MqttApplicationMessageReceivedEventArgs)message).AcknowledgeAsync(cancellationToken);
 
         public async Task CloseAsync()
         {
@@ -436,11 +419,22 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
             Dispose();
         }
 
-        public void Dispose() => _client.Dispose();
+        public void Dispose()
+        {
+            _client.Dispose();
+            // What the client read and did not hand over is given back to the window; the broker sends it again.
+            _receipts.End();
+        }
 
         private Task OnReceived(MqttApplicationMessageReceivedEventArgs e)
         {
             e.AutoAcknowledge = false;
+            if (!_receipts.TryDeliver())
+            {
+                // The connection has ended: not acknowledged, so the broker sends it again on the next one.
+                return Task.CompletedTask;
+            }
+
             MqttApplicationMessage message = e.ApplicationMessage;
             _source.Status.MessageReceived(message.Dup);
             byte[] payload = message.Payload.IsEmpty ? [] : message.Payload.ToArray();
@@ -451,7 +445,4 @@ public sealed class MqttSource : IAcknowledgingSource, IAsyncDisposable
 
     /// <summary>A message received and not yet read.</summary>
     private sealed record Received(string Topic, byte[] Payload, bool Redelivered, MqttApplicationMessageReceivedEventArgs Arguments, Connection Connection);
-
-    /// <summary>A message read and not yet acknowledged.</summary>
-    private readonly record struct Pending(long Message, MqttApplicationMessageReceivedEventArgs Arguments, Connection Connection);
 }

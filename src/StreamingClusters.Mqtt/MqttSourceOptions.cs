@@ -17,10 +17,12 @@ public sealed class MqttSourceOptions : MqttBrokerSettings
     public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>
-    /// Gets or sets the most messages the broker may have sent and not yet had acknowledged (MQTT 5's
-    /// receive maximum, asked of the broker at each connection). Messages are acknowledged only once a
-    /// checkpoint holds them. mosquitto 2.0.11 was measured sending a reconnecting session's backlog
-    /// beyond it, so it does not bound the memory held after an outage.
+    /// Gets or sets the window: the most messages the source holds read from the broker and not yet
+    /// acknowledged (they are acknowledged only once a checkpoint holds them). It is asked of the broker as
+    /// MQTT 5's receive maximum at each connection, and enforced by the source itself, which stops reading
+    /// its socket while it holds that many, so that TCP holds the broker back (mosquitto before 2.0.13 sends
+    /// a session's queue past the receive maximum). It bounds the memory the source uses: in bytes, this
+    /// many times the message size. It also bounds the rate: at most this many messages per checkpoint interval.
     /// </summary>
     /// <value>The default value is 65535, the most MQTT allows.</value>
     public int MaxUnacknowledged { get; set; } = ushort.MaxValue;

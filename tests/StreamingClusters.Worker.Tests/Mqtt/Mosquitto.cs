@@ -8,7 +8,8 @@ namespace StreamingClusters.Worker.Tests.Mqtt;
 /// <summary>
 /// A real mosquitto (Debian's package) on a free loopback port, with a generated configuration and a
 /// persistence directory in a temporary directory; started by the tests, stopped by its process id
-/// (SIGTERM, so that it saves its persistence), and restartable on the same port and directory.
+/// (SIGTERM, so that it saves its persistence), and restartable on the same port and directory. With TLS
+/// files it listens for TLS too, on a second free port.
 /// </summary>
 internal sealed class Mosquitto : IAsyncDisposable
 {
@@ -16,25 +17,39 @@ internal sealed class Mosquitto : IAsyncDisposable
     private readonly DirectoryInfo _dir;
     private Process? _process;
 
-    private Mosquitto(DirectoryInfo dir, int port)
+    private Mosquitto(DirectoryInfo dir, int port, int tlsPort)
     {
         _dir = dir;
         Port = port;
+        TlsPort = tlsPort;
     }
 
     public int Port { get; }
 
+    /// <summary>Gets the port of the TLS listener; 0 without one.</summary>
+    public int TlsPort { get; }
+
     /// <summary>Gets the broker's address for the worker.</summary>
     public string Url => string.Create(CultureInfo.InvariantCulture, $"mqtt://127.0.0.1:{Port}");
+
+    /// <summary>Gets the broker's TLS address for the worker.</summary>
+    public string TlsUrl => string.Create(CultureInfo.InvariantCulture, $"mqtts://127.0.0.1:{TlsPort}");
 
     /// <summary>Gets the mosquitto executable: on the path, else where Debian puts it.</summary>
     public static string Executable => Which("mosquitto") ?? "/usr/sbin/mosquitto";
 
-    public static async Task<Mosquitto> StartAsync()
+    /// <summary>Starts a broker; with <paramref name="tls"/> (PEM files: the CA, the server's certificate and its key) it listens for TLS too.</summary>
+    public static async Task<Mosquitto> StartAsync((string CaFile, string CertFile, string KeyFile)? tls = null)
     {
         DirectoryInfo dir = Directory.CreateTempSubdirectory("sc-mosquitto-");
         Directory.CreateDirectory(Path.Combine(dir.FullName, "data"));
-        var broker = new Mosquitto(dir, FreePort());
+        var broker = new Mosquitto(dir, FreePort(), tls is null ? 0 : FreePort());
+        string tlsListener = tls is { } files ? $"""
+            listener {broker.TlsPort} 127.0.0.1
+            cafile {files.CaFile}
+            certfile {files.CertFile}
+            keyfile {files.KeyFile}
+            """ : string.Empty;
         // The sample's settings: no limit on what is queued for a client that is away, persistence on.
         // Run as root (CI), mosquitto would drop to the mosquitto user, which cannot write this directory.
         await File.WriteAllTextAsync(Path.Combine(dir.FullName, "mosquitto.conf"), $"""
@@ -50,6 +65,7 @@ internal sealed class Mosquitto : IAsyncDisposable
             log_type warning
             log_type notice
             log_type information
+            {tlsListener}
 
             """);
         await broker.RestartAsync();
