@@ -52,10 +52,13 @@ internal sealed record HealthResponse(string Status, long Version, CheckpointSta
 /// <param name="Redelivered">Messages the broker sent again (DUP flag): they may have been applied before.</param>
 /// <param name="RedeliveredRecords">The records in those: at most this many records applied are duplicates.</param>
 /// <param name="Acknowledged">Messages acknowledged to the broker (applied, and held by a checkpoint when checkpoints are on).</param>
-internal sealed record MqttHealth(string Name, string Broker, bool Connected, string? LastError, long Reconnects, long Messages, long Redelivered, long RedeliveredRecords, long Acknowledged)
+/// <param name="Window">The most messages a source holds received and not yet acknowledged (MaxUnacknowledged); 0 for the publisher.</param>
+/// <param name="Unacknowledged">The messages it holds so now.</param>
+/// <param name="ReadPauses">How often it stopped reading its socket with the window full (the broker was faster than the model).</param>
+internal sealed record MqttHealth(string Name, string Broker, bool Connected, string? LastError, long Reconnects, long Messages, long Redelivered, long RedeliveredRecords, long Acknowledged, int Window, long Unacknowledged, long ReadPauses)
 {
     public static MqttHealth Of(StreamingClusters.Mqtt.MqttConnectionStatus c) =>
-        new(c.Name, c.Broker, c.Connected, c.LastError, c.Reconnects, c.Messages, c.Redelivered, c.RedeliveredRecords, c.Acknowledged);
+        new(c.Name, c.Broker, c.Connected, c.LastError, c.Reconnects, c.Messages, c.Redelivered, c.RedeliveredRecords, c.Acknowledged, c.Window, c.Unacknowledged, c.ReadPauses);
 }
 
 /// <summary>An error answer.</summary>

@@ -42,6 +42,9 @@ public sealed partial class MqttFlowControlTests : IDisposable
         Assert.True(stopped.Pauses >= 1, worker.Output);
         Assert.Equal(Window, stopped.MostHeld);
         Assert.Equal(0, MqttWorker.Source(done).GetProperty("reconnects").GetInt64());
+        Assert.Equal(Window, MqttWorker.Source(done).GetProperty("window").GetInt32());
+        Assert.InRange(MqttWorker.Source(done).GetProperty("unacknowledged").GetInt64(), 0, Window);
+        Assert.True(MqttWorker.Source(done).GetProperty("readPauses").GetInt64() >= 1);
         using JsonDocument snapshot = JsonDocument.Parse(await File.ReadAllBytesAsync(final));
         Assert.Equal(Backlog, snapshot.RootElement.GetProperty("sources")[0].GetProperty("applied").GetInt64());
     }
