@@ -31,6 +31,10 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
     {
         _ingest = ingest;
         _local = local;
+        // Every named model is a grain: the local catalog keeps only 'default' and makes none of the
+        // declared or persisted named models, which could not be reached (and would report metrics).
+        // This catalog is made before any hosted service starts (it is one of them, registered first).
+        _local.StartsNamedModels = false;
         _top = configuration.GetSection(StreamingClustersOptions.SectionName);
         _grains = grains;
         _time = time;

@@ -64,6 +64,30 @@ public sealed partial class WorkerProcessTests
         Assert.Equal(string.Empty, await standardOutput);
     }
 
+    [Fact]
+    public async Task Worker_RedisWithoutUrls_RefusedNamingBothSettings()
+    {
+        string input = Path.Combine(Path.GetTempPath(), $"streaming-clusters-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(input, "0.1,0.2\n");
+        try
+        {
+            using Process worker = Start("--input", input, "--dimensions", "2", "--cluster-redis", "127.0.0.1:6379");
+            Task<string> error = worker.StandardError.ReadToEndAsync();
+            Task<string> standardOutput = worker.StandardOutput.ReadToEndAsync();
+            await worker.WaitForExitAsync().WaitAsync(Hang);
+
+            Assert.Equal(2, worker.ExitCode);
+            Assert.Equal(
+                "Configuration refused: StreamingClusters:Cluster:Redis (--cluster-redis) needs Urls (--urls): cluster mode serves its named models over HTTP only.\n",
+                await error);
+            Assert.Equal(string.Empty, await standardOutput);
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
     private static Process Start(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
