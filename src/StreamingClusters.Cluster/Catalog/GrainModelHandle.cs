@@ -24,6 +24,7 @@ internal sealed partial class GrainModelHandle : IModelHandle
 
     private readonly SiloIngest _ingest;
     private readonly IModelGrain _grain;
+    /// <summary>The top-level limits, for a model without its own (see <see cref="ClusterModelDefinition.MaxAbsoluteValue"/>).</summary>
     private readonly float _maxAbsoluteValue;
     private readonly int _maxRecordLength;
     private readonly TimeProvider _time;
@@ -76,8 +77,8 @@ internal sealed partial class GrainModelHandle : IModelHandle
             summary.StateJson is null ? -1 : summary.Version,
             summary.PointsApplied,
             summary.PointsRefused + Interlocked.Read(ref _rejected),
-            _maxRecordLength,
-            _maxAbsoluteValue);
+            summary.Definition.MaxRecordLength ?? _maxRecordLength,
+            MaxAbsoluteValue(summary.Definition));
     }
 
     /// <inheritdoc/>
@@ -98,13 +99,14 @@ internal sealed partial class GrainModelHandle : IModelHandle
         }
 
         // Bad points are rejected, counted and logged; the rest travel all together.
+        float limit = MaxAbsoluteValue(definition);
         int count = points.Length / dimensions;
         float[] valid = new float[points.Length];
         int kept = 0;
         for (int i = 0; i < count; i++)
         {
             ReadOnlySpan<float> point = points.Span.Slice(i * dimensions, dimensions);
-            if (Within(point))
+            if (Within(point, limit))
             {
                 point.CopyTo(valid.AsSpan(kept * dimensions));
                 kept++;
@@ -115,7 +117,7 @@ internal sealed partial class GrainModelHandle : IModelHandle
         if (rejected > 0)
         {
             Interlocked.Add(ref _rejected, rejected);
-            LogRejected(Name, source, rejected, _maxAbsoluteValue);
+            LogRejected(Name, source, rejected, limit);
         }
 
         if (kept > 0)
@@ -167,11 +169,11 @@ internal sealed partial class GrainModelHandle : IModelHandle
         return new ModelScores(centroids.Version, ScoreKind.SquaredDistance, labels, scores, responsibilities);
     }
 
-    private bool Within(ReadOnlySpan<float> point)
+    private static bool Within(ReadOnlySpan<float> point, float limit)
     {
         foreach (float x in point)
         {
-            if (!float.IsFinite(x) || Math.Abs(x) > _maxAbsoluteValue)
+            if (!float.IsFinite(x) || Math.Abs(x) > limit)
             {
                 return false;
             }
@@ -179,6 +181,9 @@ internal sealed partial class GrainModelHandle : IModelHandle
 
         return true;
     }
+
+    private float MaxAbsoluteValue(ClusterModelDefinition definition) =>
+        definition.MaxAbsoluteValue is { } own ? (float)own : _maxAbsoluteValue;
 
     private async Task PollAsync(IObserver<(ModelSummary, StreamingModelState)> observer, CancellationToken cancellationToken)
     {

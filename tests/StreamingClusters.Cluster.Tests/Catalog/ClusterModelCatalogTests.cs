@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamingClusters.Cluster.Catalog;
 using StreamingClusters.Diagnostics;
+using StreamingClusters.Ingest;
 using StreamingClusters.Models;
 using StreamingClusters.Options;
 using StreamingClusters.Sinks;
@@ -28,6 +29,38 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
 
         Assert.Equal([ModelName.Default], models.Select(m => m.Name));
     }
+
+    [Fact]
+    public async Task CreateAsync_ASettingClusterModeCannotHonour_RefusedNamingIt()
+    {
+        IConfiguration configuration = Configuration([]);
+        using LocalModelCatalog local = Local(configuration);
+
+        ModelCreation created = await Catalog(configuration, local).CreateAsync("idle-timeout", Settings(("Clusters", "2"), ("Seeding:IdleTimeout", "00:00:05")));
+
+        Assert.Equal(ModelCreationOutcome.Refused, created.Outcome);
+        Assert.Equal(["StreamingClusters:Models:idle-timeout:Seeding:IdleTimeout is not taken in cluster mode."], created.Problems);
+    }
+
+    [Fact]
+    public async Task TryWriteAsync_TheModelsOwnMaxAbsoluteValue_PointsBeyondItRejected()
+    {
+        IConfiguration configuration = Configuration([]);
+        using LocalModelCatalog local = Local(configuration);
+        ClusterModelCatalog catalog = Catalog(configuration, local);
+        ModelCreation created = await catalog.CreateAsync("own-limit", Settings(("Clusters", "2"), ("MaxAbsoluteValue", "10")));
+        IModelHandle handle = (await catalog.FindAsync("own-limit"))!;
+
+        WriteResult? result = await handle.TryWriteAsync("test", new float[] { 50, 1 }, 2, null, TimeSpan.FromMinutes(1));
+        ModelInfo info = await handle.DescribeAsync();
+
+        Assert.Equal(ModelCreationOutcome.Created, created.Outcome);
+        Assert.Equal(new WriteResult(0, 1), result);
+        Assert.Equal(10d, info.MaxAbsoluteValue);
+    }
+
+    private static ModelSettings Settings(params (string Key, string Value)[] values) =>
+        new(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
 
     private static IConfiguration Configuration(Dictionary<string, string?> values)
     {
