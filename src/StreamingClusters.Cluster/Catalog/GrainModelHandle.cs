@@ -122,7 +122,14 @@ internal sealed partial class GrainModelHandle : IModelHandle
 
         if (kept > 0)
         {
-            await _ingest.PostAsync(Name, valid.AsMemory(0, kept * dimensions), cancellationToken);
+            BatchReceipt receipt = await _ingest.PostAsync(Name, valid.AsMemory(0, kept * dimensions), cancellationToken);
+            if (receipt.Outcome == BatchOutcome.Refused)
+            {
+                // The grain refused the batch that carried them (the update would have made the model
+                // non-finite) and counted them in its PointsRefused: none of them is accepted.
+                LogRefusedByGrain(Name, source, kept);
+                return new WriteResult(0, count);
+            }
         }
 
         return new WriteResult(kept, rejected);
@@ -240,6 +247,9 @@ internal sealed partial class GrainModelHandle : IModelHandle
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model '{Model}': {Count} points from {Source} rejected (not finite, or beyond ±{Limit}).")]
     private partial void LogRejected(string model, string source, int count, float limit);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model '{Model}': {Count} points from {Source} refused by the model (the update would have made it non-finite).")]
+    private partial void LogRefusedByGrain(string model, string source, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model '{Model}': dead letter from {Source}: {Rejection}")]
     private partial void LogDeadLetter(string model, string source, string rejection);

@@ -59,6 +59,22 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
         Assert.Equal(10d, info.MaxAbsoluteValue);
     }
 
+    [Fact]
+    public async Task TryWriteAsync_ABatchTheGrainRefuses_ItsPointsAreRejectedNotAccepted()
+    {
+        IConfiguration configuration = Configuration([]);
+        using LocalModelCatalog local = Local(configuration);
+        ClusterModelCatalog catalog = Catalog(configuration, local);
+        await catalog.CreateAsync("refused-batch", Settings(("Clusters", "1"), ("Seeding:BufferSize", "2"), ("MaxAbsoluteValue", "3.4e38")));
+        IModelHandle handle = (await catalog.FindAsync("refused-batch"))!;
+
+        // k = 1 seeds on the mean, 0; the squared distances of the points to it overflow float, so the
+        // update that applies them would make the inertia non-finite.
+        WriteResult? result = await handle.TryWriteAsync("test", new float[] { 3e38f, 3e38f, -3e38f, -3e38f }, 2, null, TimeSpan.FromMinutes(1));
+
+        Assert.Equal(new WriteResult(0, 2), result);
+    }
+
     private static ModelSettings Settings(params (string Key, string Value)[] values) =>
         new(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
 
