@@ -157,7 +157,8 @@ internal sealed partial class GrainModelHandle : IModelHandle
             throw new ArgumentException($"The model '{Name}' has d = {feed.Definition.Dimensions}; the points have d = {dimensions}.", nameof(dimensions));
         }
 
-        if (feed.Centroids is null)
+        // As posts do: a silo that only scores still follows the model's versions.
+        if (feed.Centroids is null || feed.RefreshDue)
         {
             await feed.RefreshAsync();
         }

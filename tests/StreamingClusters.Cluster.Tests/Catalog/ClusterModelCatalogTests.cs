@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamingClusters.Cluster.Catalog;
+using StreamingClusters.Cluster.Messages;
 using StreamingClusters.Diagnostics;
 using StreamingClusters.Ingest;
 using StreamingClusters.Models;
@@ -73,6 +74,26 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
         WriteResult? result = await handle.TryWriteAsync("test", new float[] { 3e38f, 3e38f, -3e38f, -3e38f }, 2, null, TimeSpan.FromMinutes(1));
 
         Assert.Equal(new WriteResult(0, 2), result);
+    }
+
+    [Fact]
+    public async Task ScoreAsync_ASiloThatOnlyScores_FollowsTheModelsVersions()
+    {
+        const string Name = "scored-elsewhere";
+        await fixture.Ingests[0].DefineAsync(Name, new ClusterModelDefinition { Clusters = 2, Dimensions = 2, SeedingBufferSize = 4 });
+        BatchReceipt seeded = await fixture.Ingests[0].PostAsync(Name, new float[] { 0, 0, 0, 1, 9, 9, 9, 10 });
+        var scorer = new GrainModelHandle(Name, fixture.Ingests[1], 1e15f, 65_536, TimeProvider.System, NullLogger.Instance);
+        float[] probe = [0, 0];
+
+        // The fixture's silos ask the grain for its version before every use (CentroidRefreshInterval 0).
+        ModelScores? first = await scorer.ScoreAsync(probe, 2);
+        BatchReceipt moved = await fixture.Ingests[0].PostAsync(Name, new float[] { 0, 2, 9, 11 });
+        ModelScores? second = await scorer.ScoreAsync(probe, 2);
+
+        Assert.Equal(BatchOutcome.Applied, seeded.Outcome);
+        Assert.True(moved.Version > seeded.Version);
+        Assert.Equal(seeded.Version, first!.Version);
+        Assert.Equal(moved.Version, second!.Version);
     }
 
     private static ModelSettings Settings(params (string Key, string Value)[] values) =>
