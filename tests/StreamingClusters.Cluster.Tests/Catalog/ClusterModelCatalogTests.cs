@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using StreamingClusters.Cluster.Catalog;
 using StreamingClusters.Cluster.Messages;
 using StreamingClusters.Diagnostics;
@@ -94,6 +95,25 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
         Assert.True(moved.Version > seeded.Version);
         Assert.Equal(seeded.Version, first!.Version);
         Assert.Equal(moved.Version, second!.Version);
+    }
+
+    [Fact]
+    public async Task StartAsync_DeclaredModelsClusterModeRefuses_OptionsValidationExceptionNamingEachSetting()
+    {
+        IConfiguration configuration = Configuration(new()
+        {
+            ["StreamingClusters:Models:no-clusters:Clusters"] = "0",
+            ["StreamingClusters:Models:batched:BatchSize"] = "100",
+        });
+        using LocalModelCatalog local = Local(configuration);
+
+        OptionsValidationException ex = await Assert.ThrowsAsync<OptionsValidationException>(() => Catalog(configuration, local).StartAsync(CancellationToken.None));
+
+        Assert.Equal(
+        [
+            "StreamingClusters:Models:batched:BatchSize is not taken in cluster mode.",
+            "StreamingClusters:Models:no-clusters:Clusters must be a whole number of at least 1, got '0'.",
+        ], ex.Failures.Order(StringComparer.Ordinal));
     }
 
     private static ModelSettings Settings(params (string Key, string Value)[] values) =>

@@ -88,7 +88,34 @@ public sealed partial class WorkerProcessTests
         }
     }
 
-    private static Process Start(params string[] args)
+    [Fact]
+    public async Task Worker_ADeclaredModelClusterModeRefuses_ConfigurationRefusedNamingTheSetting()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using Process worker = Start(
+            new Dictionary<string, string> { ["StreamingClusters__Models__batched__BatchSize"] = "100" },
+            "--urls", "http://127.0.0.1:0", "--dimensions", "2", "--cluster-redis", redis.Endpoint,
+            "--silo-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--gateway-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Task<string> error = worker.StandardError.ReadToEndAsync();
+        Task<string> standardOutput = worker.StandardOutput.ReadToEndAsync();
+        await worker.WaitForExitAsync().WaitAsync(Hang);
+
+        Assert.Equal(2, worker.ExitCode);
+        Assert.Contains("Configuration refused: StreamingClusters:Models:batched:BatchSize is not taken in cluster mode.\n", await error, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, await standardOutput);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static Process Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    private static Process Start(Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -97,6 +124,11 @@ public sealed partial class WorkerProcessTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach ((string key, string value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
         start.ArgumentList.Add(WorkerDll);
         foreach (string arg in args)
         {
