@@ -119,9 +119,17 @@ builder.Services.AddStreamingClusters(
 // Sources of Kind Mqtt (--mqtt-broker) and, with MqttPublish:Broker set, the publisher of the model.
 builder.Services.AddStreamingClustersMqtt(builder.Configuration.GetSection(StreamingClustersOptions.SectionName));
 // Cluster mode (--cluster-redis): the worker becomes an Orleans silo; without it nothing is added and no Orleans assembly loads.
-if (StreamingClusters.Cluster.Hosting.ClusterHostingExtensions.AddStreamingClustersCluster(builder) is { Count: > 0 } clusterProblems)
+// Cluster mode serves its named models only over HTTP: without Urls there would be nothing to reach them.
+List<string> clusterProblems = [.. StreamingClusters.Cluster.Hosting.ClusterHostingExtensions.AddStreamingClustersCluster(builder)];
+if (!serving && !string.IsNullOrWhiteSpace(builder.Configuration[$"{StreamingClustersOptions.SectionName}:Cluster:Redis"]))
 {
-    clusterProblems.ToList().ForEach(problem => Console.Error.WriteLine($"Configuration refused: {problem}"));
+    clusterProblems.Add(
+        $"{StreamingClustersOptions.SectionName}:Cluster:Redis (--cluster-redis) needs Urls (--urls): cluster mode serves its named models over HTTP only.");
+}
+
+if (clusterProblems.Count > 0)
+{
+    clusterProblems.ForEach(problem => Console.Error.WriteLine($"Configuration refused: {problem}"));
     return ExitCodes.Refused;
 }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using StreamingClusters.Cluster.Grains;
 using StreamingClusters.Cluster.Ingest;
 using StreamingClusters.Cluster.Messages;
@@ -31,6 +32,10 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
     {
         _ingest = ingest;
         _local = local;
+        // Every named model is a grain: the local catalog keeps only 'default' and makes none of the
+        // declared or persisted named models, which could not be reached (and would report metrics).
+        // This catalog is made before any hosted service starts (it is one of them, registered first).
+        _local.StartsNamedModels = false;
         _top = configuration.GetSection(StreamingClustersOptions.SectionName);
         _grains = grains;
         _time = time;
@@ -43,15 +48,23 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
     /// <inheritdoc/>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Refused like any other setting (the worker says "Configuration refused" and exits with 2),
+        // every declared model's problems at once, each naming its setting.
+        var problems = new List<string>();
         foreach (IConfigurationSection model in _top.GetSection(LocalModelCatalog.ModelsSection).GetChildren())
         {
+            string where = $"{StreamingClustersOptions.SectionName}:{LocalModelCatalog.ModelsSection}:{model.Key}";
             var settings = new Models.ModelSettings(model.AsEnumerable(makePathsRelative: true).Where(p => p.Value is not null));
             ModelCreation created = await CreateAsync(model.Key, settings, cancellationToken);
             if (created.Outcome is ModelCreationOutcome.Refused or ModelCreationOutcome.Conflict)
             {
-                throw new InvalidOperationException(
-                    $"{StreamingClustersOptions.SectionName}:{LocalModelCatalog.ModelsSection}:{model.Key}: {string.Join(" ", created.Problems)}");
+                problems.AddRange(created.Problems.Select(p => p.StartsWith($"{StreamingClustersOptions.SectionName}:", StringComparison.Ordinal) ? p : $"{where}: {p}"));
             }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException(LocalModelCatalog.ModelsSection, typeof(StreamingClustersOptions), problems);
         }
     }
 

@@ -14,6 +14,14 @@ namespace StreamingClusters.Cluster.Catalog;
 /// </summary>
 internal static class ClusterModelDefinitions
 {
+    /// <summary>The settings of a model's own that cluster mode honours (Model and Scaling only with their single-process defaults).</summary>
+    private static readonly HashSet<string> Taken = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Clusters", "Dimensions", "HalfLife", "Scaling", "Model", "Seed", "ReseedRatio", "Repair", "ShardSize",
+        "Seeding:BufferSize", "Seeding:Candidates", "Seeding:RefineIterations", "Seeding:Starts", "Seeding:Breaths",
+        "MaxRecordLength", "MaxAbsoluteValue",
+    };
+
     /// <summary>Maps the settings, or lists what is wrong.</summary>
     /// <param name="top">The top-level <c>StreamingClusters</c> section.</param>
     /// <param name="settings">The model's own settings.</param>
@@ -54,7 +62,23 @@ internal static class ClusterModelDefinitions
         int bufferSize = Int("Seeding:BufferSize", defaults.Seeding.BufferSize, 1);
         int candidates = Int("Seeding:Candidates", defaults.Seeding.Candidates, 0);
         int refine = Int("Seeding:RefineIterations", defaults.Seeding.RefineIterations, 0);
+        int starts = Int("Seeding:Starts", defaults.Seeding.Starts, 1);
+        int breaths = Int("Seeding:Breaths", defaults.Seeding.Breaths, 0);
         int shardSize = Int("ShardSize", defaults.ShardSize, 1);
+        int? maxRecordLength = settings.Values.ContainsKey("MaxRecordLength") ? Int("MaxRecordLength", defaults.MaxRecordLength, 1) : null;
+        double? maxAbsoluteValue = null;
+        if (settings.Values.TryGetValue("MaxAbsoluteValue", out string? limitText))
+        {
+            if (double.TryParse(limitText, NumberStyles.Float, CultureInfo.InvariantCulture, out double limit) && limit > 0)
+            {
+                maxAbsoluteValue = limit;
+            }
+            else
+            {
+                found.Add($"{Name("MaxAbsoluteValue")} must be a positive number, got '{limitText}'.");
+            }
+        }
+
         HalfLife halfLife = HalfLife.None;
         if (Value("HalfLife") is { } halfLifeText && !HalfLife.TryParse(halfLifeText, out halfLife))
         {
@@ -94,6 +118,11 @@ internal static class ClusterModelDefinitions
             found.Add($"{where}:InitialCentroids is not taken in cluster mode: the model grain seeds on the first points.");
         }
 
+        // Every other setting a model may have of its own belongs to a single process's pipeline
+        // (batching, channels, parallelism, the seeding's idle time-out, the mixture), which no grain has.
+        found.AddRange(settings.Values.Keys
+            .Where(k => !Taken.Contains(k) && !k.StartsWith("InitialCentroids", StringComparison.OrdinalIgnoreCase) && ModelSettings.Keys.Contains(k.Split(':', 2)[0], StringComparer.OrdinalIgnoreCase))
+            .Select(k => $"{where}:{k} is not taken in cluster mode."));
         if (found.Count > 0)
         {
             return null;
@@ -112,6 +141,10 @@ internal static class ClusterModelDefinitions
             SeedingCandidates = candidates,
             RefineIterations = refine,
             ShardSize = shardSize,
+            SeedingStarts = starts,
+            SeedingBreaths = breaths,
+            MaxAbsoluteValue = maxAbsoluteValue,
+            MaxRecordLength = maxRecordLength,
         };
         try
         {

@@ -24,6 +24,7 @@ internal sealed partial class GrainModelHandle : IModelHandle
 
     private readonly SiloIngest _ingest;
     private readonly IModelGrain _grain;
+    /// <summary>The top-level limits, for a model without its own (see <see cref="ClusterModelDefinition.MaxAbsoluteValue"/>).</summary>
     private readonly float _maxAbsoluteValue;
     private readonly int _maxRecordLength;
     private readonly TimeProvider _time;
@@ -76,8 +77,8 @@ internal sealed partial class GrainModelHandle : IModelHandle
             summary.StateJson is null ? -1 : summary.Version,
             summary.PointsApplied,
             summary.PointsRefused + Interlocked.Read(ref _rejected),
-            _maxRecordLength,
-            _maxAbsoluteValue);
+            summary.Definition.MaxRecordLength ?? _maxRecordLength,
+            MaxAbsoluteValue(summary.Definition));
     }
 
     /// <inheritdoc/>
@@ -98,13 +99,14 @@ internal sealed partial class GrainModelHandle : IModelHandle
         }
 
         // Bad points are rejected, counted and logged; the rest travel all together.
+        float limit = MaxAbsoluteValue(definition);
         int count = points.Length / dimensions;
         float[] valid = new float[points.Length];
         int kept = 0;
         for (int i = 0; i < count; i++)
         {
             ReadOnlySpan<float> point = points.Span.Slice(i * dimensions, dimensions);
-            if (Within(point))
+            if (Within(point, limit))
             {
                 point.CopyTo(valid.AsSpan(kept * dimensions));
                 kept++;
@@ -115,12 +117,19 @@ internal sealed partial class GrainModelHandle : IModelHandle
         if (rejected > 0)
         {
             Interlocked.Add(ref _rejected, rejected);
-            LogRejected(Name, source, rejected, _maxAbsoluteValue);
+            LogRejected(Name, source, rejected, limit);
         }
 
         if (kept > 0)
         {
-            await _ingest.PostAsync(Name, valid.AsMemory(0, kept * dimensions), cancellationToken);
+            BatchReceipt receipt = await _ingest.PostAsync(Name, valid.AsMemory(0, kept * dimensions), cancellationToken);
+            if (receipt.Outcome == BatchOutcome.Refused)
+            {
+                // The grain refused the batch that carried them (the update would have made the model
+                // non-finite) and counted them in its PointsRefused: none of them is accepted.
+                LogRefusedByGrain(Name, source, kept);
+                return new WriteResult(0, count);
+            }
         }
 
         return new WriteResult(kept, rejected);
@@ -148,7 +157,8 @@ internal sealed partial class GrainModelHandle : IModelHandle
             throw new ArgumentException($"The model '{Name}' has d = {feed.Definition.Dimensions}; the points have d = {dimensions}.", nameof(dimensions));
         }
 
-        if (feed.Centroids is null)
+        // As posts do: a silo that only scores still follows the model's versions.
+        if (feed.Centroids is null || feed.RefreshDue)
         {
             await feed.RefreshAsync();
         }
@@ -167,11 +177,11 @@ internal sealed partial class GrainModelHandle : IModelHandle
         return new ModelScores(centroids.Version, ScoreKind.SquaredDistance, labels, scores, responsibilities);
     }
 
-    private bool Within(ReadOnlySpan<float> point)
+    private static bool Within(ReadOnlySpan<float> point, float limit)
     {
         foreach (float x in point)
         {
-            if (!float.IsFinite(x) || Math.Abs(x) > _maxAbsoluteValue)
+            if (!float.IsFinite(x) || Math.Abs(x) > limit)
             {
                 return false;
             }
@@ -179,6 +189,9 @@ internal sealed partial class GrainModelHandle : IModelHandle
 
         return true;
     }
+
+    private float MaxAbsoluteValue(ClusterModelDefinition definition) =>
+        definition.MaxAbsoluteValue is { } own ? (float)own : _maxAbsoluteValue;
 
     private async Task PollAsync(IObserver<(ModelSummary, StreamingModelState)> observer, CancellationToken cancellationToken)
     {
@@ -235,6 +248,9 @@ internal sealed partial class GrainModelHandle : IModelHandle
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model '{Model}': {Count} points from {Source} rejected (not finite, or beyond ±{Limit}).")]
     private partial void LogRejected(string model, string source, int count, float limit);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model '{Model}': {Count} points from {Source} refused by the model (the update would have made it non-finite).")]
+    private partial void LogRefusedByGrain(string model, string source, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model '{Model}': dead letter from {Source}: {Rejection}")]
     private partial void LogDeadLetter(string model, string source, string rejection);

@@ -78,14 +78,18 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         }
 
         BatchOutcome outcome;
+        int bufferedBefore = owner.PointsBuffered;
         try
         {
             outcome = owner.AddPoints(batch.Points);
         }
         catch (NonFiniteModelException ex)
         {
-            LogRefused(Name, batch.Points.Length / owner.Dimensions, ex.Message);
-            _state.State.PointsRefused += batch.Points.Length / owner.Dimensions;
+            // Refused after seeding, the whole buffer it seeded on is gone with the batch, as in a single
+            // process: count all of it, so that applied + buffered + refused stays the points taken.
+            int refused = bufferedBefore + (batch.Points.Length / owner.Dimensions) - owner.PointsBuffered;
+            LogRefused(Name, refused, ex.Message);
+            _state.State.PointsRefused += refused;
             outcome = BatchOutcome.Refused;
         }
 

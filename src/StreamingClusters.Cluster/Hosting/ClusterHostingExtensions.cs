@@ -43,8 +43,10 @@ public static class ClusterHostingExtensions
             silo.UseRedisClustering(redis);
             silo.Configure<ClusterOptions>(o =>
             {
+                // Orleans keys the models' state in Redis by ServiceId ({ServiceId}/state/{grainId}):
+                // clusters with different ids on one Redis must not share it.
                 o.ClusterId = settings.ClusterId;
-                o.ServiceId = "streaming-clusters";
+                o.ServiceId = settings.ClusterId;
             });
             silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedAddress), settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: false);
             silo.Configure<ClusterMembershipOptions>(o =>

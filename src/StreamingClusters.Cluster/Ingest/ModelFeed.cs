@@ -54,6 +54,19 @@ internal sealed class ModelFeed
     /// <summary>Gets the model's definition.</summary>
     public ClusterModelDefinition Definition => _definition;
 
+    /// <summary>
+    /// Gets a value indicating whether the grain should be asked for its version before the centroids are
+    /// used: never asked yet, or last asked <see cref="ClusterIngestOptions.CentroidRefreshInterval"/> ago or more.
+    /// </summary>
+    public bool RefreshDue
+    {
+        get
+        {
+            long refreshedAt = Interlocked.Read(ref _refreshedAt);
+            return refreshedAt == long.MinValue || _time.GetElapsedTime(refreshedAt) >= _options.CentroidRefreshInterval;
+        }
+    }
+
     /// <summary>Takes points posted to this silo.</summary>
     /// <param name="points">n × d values, row-major.</param>
     /// <param name="cancellationToken">Stops waiting (the points may still be applied).</param>
@@ -66,8 +79,7 @@ internal sealed class ModelFeed
             throw new ArgumentException($"Points of d = {d} must hold a multiple of {d} values, got {points.Length}.", nameof(points));
         }
 
-        long refreshedAt = Interlocked.Read(ref _refreshedAt);
-        if (refreshedAt == long.MinValue || _time.GetElapsedTime(refreshedAt) >= _options.CentroidRefreshInterval)
+        if (RefreshDue)
         {
             await RefreshAsync();
         }

@@ -72,6 +72,30 @@ public sealed record ClusterModelDefinition
     [Id(11)]
     public int SampleSize { get; init; } = 1024;
 
+    /// <summary>Gets how many seedings are tried, the best kept (see <see cref="ModelSettings.SeedingStarts"/>).</summary>
+    /// <value>The default value is 1.</value>
+    [Id(12)]
+    public int SeedingStarts { get; init; } = 1;
+
+    /// <summary>Gets the breathing rounds after the seeding (see <see cref="ModelSettings.SeedingBreaths"/>).</summary>
+    /// <value>The default value is 20.</value>
+    [Id(13)]
+    public int SeedingBreaths { get; init; } = 20;
+
+    /// <summary>
+    /// Gets the largest absolute coordinate a point may have, when the model has its own; null when it
+    /// takes the top-level setting of the silo the points arrive at.
+    /// </summary>
+    [Id(14)]
+    public double? MaxAbsoluteValue { get; init; }
+
+    /// <summary>
+    /// Gets the longest record, in bytes, when the model has its own; null when it takes the top-level
+    /// setting of the silo the records arrive at.
+    /// </summary>
+    [Id(15)]
+    public int? MaxRecordLength { get; init; }
+
     /// <summary>Gets the half-life.</summary>
     public HalfLife HalfLife => new(HalfLifeValue, HalfLifeUnit);
 
@@ -84,6 +108,8 @@ public sealed record ClusterModelDefinition
         Repair = Repair,
         SeedingCandidates = SeedingCandidates,
         RefineIterations = RefineIterations,
+        SeedingStarts = SeedingStarts,
+        SeedingBreaths = SeedingBreaths,
     };
 
     /// <summary>Gets how the model treats the stream.</summary>
@@ -97,6 +123,15 @@ public sealed record ClusterModelDefinition
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(SeedingBufferSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(ShardSize);
         ArgumentOutOfRangeException.ThrowIfNegative(SampleSize);
+        if (MaxAbsoluteValue is { } limit && !(limit > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxAbsoluteValue), limit, "The largest absolute value must be positive.");
+        }
+
+        if (MaxRecordLength is { } length)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length, nameof(MaxRecordLength));
+        }
         if (!(HalfLifeValue > 0))
         {
             throw new ArgumentOutOfRangeException(nameof(HalfLifeValue), HalfLifeValue, "The half-life must be positive (+∞ for none).");

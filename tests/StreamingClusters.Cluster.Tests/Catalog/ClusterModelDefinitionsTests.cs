@@ -47,6 +47,41 @@ public sealed class ClusterModelDefinitionsTests
         ], problems);
     }
 
+    [Fact]
+    public void Create_SeedingStartsBreathsAndOwnLimits_CarriedIntoTheDefinitionAndTheModel()
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "2"), ("Seeding:Starts", "3"), ("MaxAbsoluteValue", "1000")),
+            Settings(("Seeding:Breaths", "0"), ("MaxAbsoluteValue", "10"), ("MaxRecordLength", "128")),
+            Where,
+            out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.NotNull(definition);
+        Assert.Equal((3, 0), (definition.SeedingStarts, definition.SeedingBreaths));
+        Assert.Equal((3, 0), (definition.ToSettings().SeedingStarts, definition.ToSettings().SeedingBreaths));
+        Assert.Equal((10d, 128), (definition.MaxAbsoluteValue, definition.MaxRecordLength));
+    }
+
+    [Fact]
+    public void Create_ASingleProcessSettingOfTheModelsOwn_RefusedNamingTheKey()
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "2"), ("BatchSize", "64")),
+            Settings(("Seeding:IdleTimeout", "00:00:05"), ("BatchSize", "100"), ("Parallelism", "2"), ("Mixture:SeedingStarts", "2"), ("Seeding:Starts", "2")),
+            Where,
+            out IReadOnlyList<string> problems);
+
+        Assert.Null(definition);
+        Assert.Equal(
+        [
+            $"{Where}:BatchSize is not taken in cluster mode.",
+            $"{Where}:Mixture:SeedingStarts is not taken in cluster mode.",
+            $"{Where}:Parallelism is not taken in cluster mode.",
+            $"{Where}:Seeding:IdleTimeout is not taken in cluster mode.",
+        ], problems);
+    }
+
     private static IConfiguration Top(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
 

@@ -102,4 +102,21 @@ public sealed class ModelGrainTests(ClusterFixture fixture)
         Assert.StartsWith("The model 'defined' is defined as ClusterModelDefinition { Clusters = 4,", refused.Message, StringComparison.Ordinal);
         Assert.Contains("not ClusterModelDefinition { Clusters = 5,", refused.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AddPoints_SeedingFollowedByANonFiniteUpdate_TheWholeBufferCountedAsRefused()
+    {
+        ClusterModelDefinition definition = new() { Clusters = 1, Dimensions = 2, SeedingBufferSize = 3 };
+        SiloIngest ingest = fixture.Ingests[0];
+        await ingest.DefineAsync("refused-after-seeding", definition);
+
+        // k = 1 seeds on the mean, 0; the squared distances of the last points to it overflow float.
+        BatchReceipt buffered = await ingest.PostAsync("refused-after-seeding", new float[] { 1, 1 });
+        BatchReceipt refused = await ingest.PostAsync("refused-after-seeding", new float[] { 3e38f, 3e38f, -3e38f, -3e38f });
+        ModelSummary summary = await fixture.Cluster.GrainFactory.GetGrain<IModelGrain>("refused-after-seeding").GetSummary();
+
+        Assert.Equal((BatchOutcome.Buffered, BatchOutcome.Refused), (buffered.Outcome, refused.Outcome));
+        Assert.Equal(3, summary.PointsApplied + summary.PointsBuffered + summary.PointsRefused);
+        Assert.Equal(3, summary.PointsRefused);
+    }
 }

@@ -64,7 +64,58 @@ public sealed partial class WorkerProcessTests
         Assert.Equal(string.Empty, await standardOutput);
     }
 
-    private static Process Start(params string[] args)
+    [Fact]
+    public async Task Worker_RedisWithoutUrls_RefusedNamingBothSettings()
+    {
+        string input = Path.Combine(Path.GetTempPath(), $"streaming-clusters-{Guid.NewGuid():N}.csv");
+        await File.WriteAllTextAsync(input, "0.1,0.2\n");
+        try
+        {
+            using Process worker = Start("--input", input, "--dimensions", "2", "--cluster-redis", "127.0.0.1:6379");
+            Task<string> error = worker.StandardError.ReadToEndAsync();
+            Task<string> standardOutput = worker.StandardOutput.ReadToEndAsync();
+            await worker.WaitForExitAsync().WaitAsync(Hang);
+
+            Assert.Equal(2, worker.ExitCode);
+            Assert.Equal(
+                "Configuration refused: StreamingClusters:Cluster:Redis (--cluster-redis) needs Urls (--urls): cluster mode serves its named models over HTTP only.\n",
+                await error);
+            Assert.Equal(string.Empty, await standardOutput);
+        }
+        finally
+        {
+            File.Delete(input);
+        }
+    }
+
+    [Fact]
+    public async Task Worker_ADeclaredModelClusterModeRefuses_ConfigurationRefusedNamingTheSetting()
+    {
+        await using RedisServer redis = await RedisServer.StartAsync();
+        using Process worker = Start(
+            new Dictionary<string, string> { ["StreamingClusters__Models__batched__BatchSize"] = "100" },
+            "--urls", "http://127.0.0.1:0", "--dimensions", "2", "--cluster-redis", redis.Endpoint,
+            "--silo-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--gateway-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Task<string> error = worker.StandardError.ReadToEndAsync();
+        Task<string> standardOutput = worker.StandardOutput.ReadToEndAsync();
+        await worker.WaitForExitAsync().WaitAsync(Hang);
+
+        Assert.Equal(2, worker.ExitCode);
+        Assert.Contains("Configuration refused: StreamingClusters:Models:batched:BatchSize is not taken in cluster mode.\n", await error, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, await standardOutput);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static Process Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    private static Process Start(Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -73,6 +124,11 @@ public sealed partial class WorkerProcessTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach ((string key, string value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
         start.ArgumentList.Add(WorkerDll);
         foreach (string arg in args)
         {

@@ -1,0 +1,141 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StreamingClusters.Cluster.Catalog;
+using StreamingClusters.Cluster.Messages;
+using StreamingClusters.Diagnostics;
+using StreamingClusters.Ingest;
+using StreamingClusters.Models;
+using StreamingClusters.Options;
+using StreamingClusters.Sinks;
+
+namespace StreamingClusters.Cluster.Tests.Catalog;
+
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task LocalCatalog_InClusterMode_MakesNoneOfTheDeclaredNamedModels()
+    {
+        IConfiguration configuration = Configuration(new()
+        {
+            ["StreamingClusters:Models:declared-here:Clusters"] = "3",
+            ["StreamingClusters:Models:declared-here:Dimensions"] = "2",
+        });
+        using LocalModelCatalog local = Local(configuration);
+        _ = Catalog(configuration, local);
+
+        await local.StartAsync(CancellationToken.None);
+        IReadOnlyList<ModelInfo> models = await local.ListAsync();
+        await local.StopAsync(CancellationToken.None);
+
+        Assert.Equal([ModelName.Default], models.Select(m => m.Name));
+    }
+
+    [Fact]
+    public async Task CreateAsync_ASettingClusterModeCannotHonour_RefusedNamingIt()
+    {
+        IConfiguration configuration = Configuration([]);
+        using LocalModelCatalog local = Local(configuration);
+
+        ModelCreation created = await Catalog(configuration, local).CreateAsync("idle-timeout", Settings(("Clusters", "2"), ("Seeding:IdleTimeout", "00:00:05")));
+
+        Assert.Equal(ModelCreationOutcome.Refused, created.Outcome);
+        Assert.Equal(["StreamingClusters:Models:idle-timeout:Seeding:IdleTimeout is not taken in cluster mode."], created.Problems);
+    }
+
+    [Fact]
+    public async Task TryWriteAsync_TheModelsOwnMaxAbsoluteValue_PointsBeyondItRejected()
+    {
+        IConfiguration configuration = Configuration([]);
+        using LocalModelCatalog local = Local(configuration);
+        ClusterModelCatalog catalog = Catalog(configuration, local);
+        ModelCreation created = await catalog.CreateAsync("own-limit", Settings(("Clusters", "2"), ("MaxAbsoluteValue", "10")));
+        IModelHandle handle = (await catalog.FindAsync("own-limit"))!;
+
+        WriteResult? result = await handle.TryWriteAsync("test", new float[] { 50, 1 }, 2, null, TimeSpan.FromMinutes(1));
+        ModelInfo info = await handle.DescribeAsync();
+
+        Assert.Equal(ModelCreationOutcome.Created, created.Outcome);
+        Assert.Equal(new WriteResult(0, 1), result);
+        Assert.Equal(10d, info.MaxAbsoluteValue);
+    }
+
+    [Fact]
+    public async Task TryWriteAsync_ABatchTheGrainRefuses_ItsPointsAreRejectedNotAccepted()
+    {
+        IConfiguration configuration = Configuration([]);
+        using LocalModelCatalog local = Local(configuration);
+        ClusterModelCatalog catalog = Catalog(configuration, local);
+        await catalog.CreateAsync("refused-batch", Settings(("Clusters", "1"), ("Seeding:BufferSize", "2"), ("MaxAbsoluteValue", "3.4e38")));
+        IModelHandle handle = (await catalog.FindAsync("refused-batch"))!;
+
+        // k = 1 seeds on the mean, 0; the squared distances of the points to it overflow float, so the
+        // update that applies them would make the inertia non-finite.
+        WriteResult? result = await handle.TryWriteAsync("test", new float[] { 3e38f, 3e38f, -3e38f, -3e38f }, 2, null, TimeSpan.FromMinutes(1));
+
+        Assert.Equal(new WriteResult(0, 2), result);
+    }
+
+    [Fact]
+    public async Task ScoreAsync_ASiloThatOnlyScores_FollowsTheModelsVersions()
+    {
+        const string Name = "scored-elsewhere";
+        await fixture.Ingests[0].DefineAsync(Name, new ClusterModelDefinition { Clusters = 2, Dimensions = 2, SeedingBufferSize = 4 });
+        BatchReceipt seeded = await fixture.Ingests[0].PostAsync(Name, new float[] { 0, 0, 0, 1, 9, 9, 9, 10 });
+        var scorer = new GrainModelHandle(Name, fixture.Ingests[1], 1e15f, 65_536, TimeProvider.System, NullLogger.Instance);
+        float[] probe = [0, 0];
+
+        // The fixture's silos ask the grain for its version before every use (CentroidRefreshInterval 0).
+        ModelScores? first = await scorer.ScoreAsync(probe, 2);
+        BatchReceipt moved = await fixture.Ingests[0].PostAsync(Name, new float[] { 0, 2, 9, 11 });
+        ModelScores? second = await scorer.ScoreAsync(probe, 2);
+
+        Assert.Equal(BatchOutcome.Applied, seeded.Outcome);
+        Assert.True(moved.Version > seeded.Version);
+        Assert.Equal(seeded.Version, first!.Version);
+        Assert.Equal(moved.Version, second!.Version);
+    }
+
+    [Fact]
+    public async Task StartAsync_DeclaredModelsClusterModeRefuses_OptionsValidationExceptionNamingEachSetting()
+    {
+        IConfiguration configuration = Configuration(new()
+        {
+            ["StreamingClusters:Models:no-clusters:Clusters"] = "0",
+            ["StreamingClusters:Models:batched:BatchSize"] = "100",
+        });
+        using LocalModelCatalog local = Local(configuration);
+
+        OptionsValidationException ex = await Assert.ThrowsAsync<OptionsValidationException>(() => Catalog(configuration, local).StartAsync(CancellationToken.None));
+
+        Assert.Equal(
+        [
+            "StreamingClusters:Models:batched:BatchSize is not taken in cluster mode.",
+            "StreamingClusters:Models:no-clusters:Clusters must be a whole number of at least 1, got '0'.",
+        ], ex.Failures.Order(StringComparer.Ordinal));
+    }
+
+    private static ModelSettings Settings(params (string Key, string Value)[] values) =>
+        new(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
+
+    private static IConfiguration Configuration(Dictionary<string, string?> values)
+    {
+        values.TryAdd("StreamingClusters:Dimensions", "2");
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+    }
+
+    private static LocalModelCatalog Local(IConfiguration configuration)
+    {
+        IConfigurationSection section = configuration.GetSection(StreamingClustersOptions.SectionName);
+        var top = new StreamingClustersOptions();
+        section.Bind(top);
+        var metrics = new StreamingClustersMetrics();
+        var deadLetters = new LoggingDeadLetterSink(NullLogger<LoggingDeadLetterSink>.Instance);
+        var pipeline = new ClusteringPipeline(top, deadLetters, TimeProvider.System, NullLoggerFactory.Instance, metrics: metrics);
+        return new LocalModelCatalog(section, pipeline, Microsoft.Extensions.Options.Options.Create(top), deadLetters, TimeProvider.System, NullLoggerFactory.Instance, metrics);
+    }
+
+    private ClusterModelCatalog Catalog(IConfiguration configuration, LocalModelCatalog local) =>
+        new(fixture.Ingests[0], local, configuration, fixture.Cluster.GrainFactory, TimeProvider.System, NullLoggerFactory.Instance);
+}
