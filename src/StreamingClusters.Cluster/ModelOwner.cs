@@ -154,20 +154,7 @@ internal sealed class ModelOwner
         double discount = _options.HalfLife.Discount(statistics.TotalCount, elapsed);
         ModelUpdate update = _model.Apply(statistics, discount, recentPoints);
         _lastApplied = now;
-        Span<long> counts = statistics.Counts;
-        for (int c = 0; c < _counts.Length; c++)
-        {
-            _counts[c] += counts[c];
-        }
-
-        // The batch's points went to the retired cluster; the one started in its slot has none yet.
-        foreach (ClusterEvent e in update.Events)
-        {
-            if (e.Kind is ClusterEventKind.Reseeded or ClusterEventKind.SplitOff)
-            {
-                _counts[e.Slot] = 0;
-            }
-        }
+        update.AddCounts(_counts, statistics.Counts);
     }
 
     /// <summary>Takes the model's whole state (what a checkpoint holds); null while unseeded.</summary>

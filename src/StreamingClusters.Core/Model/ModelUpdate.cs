@@ -26,4 +26,26 @@ public sealed record ModelUpdate(long Version, long Points, double Discount, dou
 
     /// <summary>Gets the batch's mean squared distance, or 0 for an empty batch.</summary>
     public double MeanSquaredDistance => Points == 0 ? 0 : SquaredError / Points;
+
+    /// <summary>
+    /// Adds the batch's points per cluster to each cluster's count since it got its id: a slot this step
+    /// reseeded or split off starts again from 0 (the batch's points went to the cluster it retired).
+    /// </summary>
+    /// <param name="counts">Each slot's count, updated in place.</param>
+    /// <param name="batchCounts">The batch's points per slot.</param>
+    public void AddCounts(Span<long> counts, ReadOnlySpan<long> batchCounts)
+    {
+        for (int c = 0; c < counts.Length; c++)
+        {
+            counts[c] += batchCounts[c];
+        }
+
+        foreach (ClusterEvent e in Events)
+        {
+            if (e.Kind is ClusterEventKind.Reseeded or ClusterEventKind.SplitOff)
+            {
+                counts[e.Slot] = 0;
+            }
+        }
+    }
 }

@@ -253,20 +253,7 @@ public abstract class StreamingModel<TWork, TStatistics> : IStreamingModel
         _lastApplied = now;
         _stepApplied = true;
         LastUpdate = update;
-        Span<long> counts = statistics.Counts;
-        for (int c = 0; c < _counts.Length; c++)
-        {
-            _counts[c] += counts[c];
-        }
-
-        // The batch's points went to the retired cluster; the one started in its slot has none yet.
-        foreach (ClusterEvent e in update.Events)
-        {
-            if (e.Kind is ClusterEventKind.Reseeded or ClusterEventKind.SplitOff)
-            {
-                _counts[e.Slot] = 0;
-            }
-        }
+        update.AddCounts(_counts, statistics.Counts);
 
         return new ModelStep(ModelStepKind.Applied, count, seeded, update, null);
     }
