@@ -175,6 +175,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     {
         _state.State.Model = owner.ToState() is { } state ? ModelStateJson.Write(state) : null;
         _state.State.SeedBuffer = owner.SeedBuffer.ToArray();
+        _state.State.SeedingRandomState = owner.SeedingRandomState;
         _producers.Record(_state.State, producer, sequence);
         await WriteAsync();
         return new BatchReceipt(outcome, owner.Version, owner.IsSeeded);
@@ -211,7 +212,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
             ClusterModelDefinition definition = _state.State.Definition
                 ?? throw new InvalidOperationException($"The model '{Name}' is not defined.");
             StreamingModelState? model = _state.State.Model is { } json ? ModelStateJson.Read(json) : null;
-            _owner = ModelOwner.Restore(definition, model, _state.State.SeedBuffer, _time);
+            _owner = ModelOwner.Restore(definition, model, _state.State.SeedBuffer, _time, _state.State.SeedingRandomState);
         }
 
         return _owner;

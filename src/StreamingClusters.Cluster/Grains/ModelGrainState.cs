@@ -43,4 +43,10 @@ public sealed class ModelGrainState
     /// <summary>Gets when each producer in <see cref="Sequences"/> last had a batch applied; producers idle far longer than their send deadline are forgotten.</summary>
     [Id(7)]
     public Dictionary<string, DateTimeOffset> LastSeen { get; init; } = [];
+
+    /// <summary>Gets or sets the model's random generator state while unseeded (seeding attempts on too few distinct points draw from it); null once seeded.</summary>
+#pragma warning disable CA1819 // Plain data that is persisted.
+    [Id(8)]
+    public ulong[]? SeedingRandomState { get; set; }
+#pragma warning restore CA1819
 }
