@@ -47,8 +47,9 @@ public sealed class WorkerFailoverTests(ITestOutputHelper output)
 
         // Three clients post concurrently; the victim is killed while their posts are in flight.
         using var stop = new CancellationTokenSource();
+        int answeredBefore = feed.AnsweredSoFar;
         Task[] clients = [.. workers.Select(w => feed.PostWhileAsync(w.Index, stop.Token))];
-        await feed.Answered(PostsBeforeTheKill).WaitAsync(Hang);
+        await feed.Answered(answeredBefore + PostsBeforeTheKill).WaitAsync(Hang);
         long killed = await feed.KillAsync(victim);
         await feed.AnsweredAfterTheKill(PostsAfterTheKill).WaitAsync(Hang);
         await stop.CancelAsync();
@@ -90,6 +91,17 @@ public sealed class WorkerFailoverTests(ITestOutputHelper output)
         public long UnansweredPoints { get; private set; }
 
         public int AcknowledgedAfterTheKill => _answeredAfterTheKill;
+
+        public int AnsweredSoFar
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _answered;
+                }
+            }
+        }
 
         public Task Answered(int count) => Wait(_waits, count, () => _answered);
 
