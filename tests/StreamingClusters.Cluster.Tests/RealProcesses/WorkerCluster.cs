@@ -85,14 +85,18 @@ public sealed partial class WorkerCluster : IAsyncDisposable
         private readonly StringBuilder _output = new();
         private readonly TaskCompletionSource<Uri> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        private Worker(int index, Process process)
+        private Worker(int index, int siloPort, Process process)
         {
             Index = index;
+            SiloPort = siloPort;
             _process = process;
         }
 
         /// <summary>Gets the worker's number (0-based).</summary>
         public int Index { get; }
+
+        /// <summary>Gets the port its silo talks to the others on.</summary>
+        public int SiloPort { get; }
 
         /// <summary>Gets the worker's HTTP address, once it listens.</summary>
         public Uri Address => _address.Task.Result;
@@ -112,9 +116,10 @@ public sealed partial class WorkerCluster : IAsyncDisposable
             }
         }
 
-        /// <summary>Says whether the worker logged that it activated the model's grain.</summary>
+        /// <summary>Says whether the worker logged that the model's grain activated on its silo (the grain names its silo's address).</summary>
         /// <param name="model">The model's name.</param>
-        public bool Activated(string model) => Output.Contains($"Model '{model}' activated on silo", StringComparison.Ordinal);
+        public bool Activated(string model) =>
+            Output.Contains(FormattableString.Invariant($"Model '{model}' activated on silo S127.0.0.1:{SiloPort}:"), StringComparison.Ordinal);
 
         /// <summary>Kills the process with SIGKILL and waits until it is gone.</summary>
         public async Task KillAsync()
@@ -142,6 +147,7 @@ public sealed partial class WorkerCluster : IAsyncDisposable
 
         internal static Worker Start(int index, string redis)
         {
+            int siloPort = FreePort();
             var start = new ProcessStartInfo("dotnet")
             {
                 WorkingDirectory = Path.GetTempPath(),
@@ -153,14 +159,14 @@ public sealed partial class WorkerCluster : IAsyncDisposable
             foreach (string argument in new[]
             {
                 "--urls", "http://127.0.0.1:0", "--dimensions", "2", "--clusters", "3", "--cluster-redis", redis,
-                "--silo-port", FreePort().ToString(CultureInfo.InvariantCulture), "--gateway-port", FreePort().ToString(CultureInfo.InvariantCulture),
+                "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", FreePort().ToString(CultureInfo.InvariantCulture),
             })
             {
                 start.ArgumentList.Add(argument);
             }
 
             var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-            var worker = new Worker(index, process);
+            var worker = new Worker(index, siloPort, process);
             process.OutputDataReceived += (_, e) => worker.Collect(e.Data);
             process.ErrorDataReceived += (_, e) => worker.Collect(e.Data);
             process.Exited += (_, _) => worker._address.TrySetException(new InvalidOperationException($"worker {index} exited before it listened:\n{worker.Output}"));
