@@ -19,7 +19,7 @@ internal sealed class ModelOwner
     private readonly ClusterModelDefinition _definition;
     private readonly StreamingModelOptions _options;
     private readonly TimeProvider _time;
-    private readonly ClusterModel _model;
+    private ClusterModel _model;
     private readonly long[] _counts;
     private DateTimeOffset? _lastApplied;
 
@@ -77,8 +77,9 @@ internal sealed class ModelOwner
     /// <param name="state">The model's state, or null while it was unseeded.</param>
     /// <param name="seedBuffer">The points buffered for seeding.</param>
     /// <param name="time">The clock of time half-lives.</param>
+    /// <param name="seedingRandomState">While unseeded, the generator's state (<see cref="SeedingRandomState"/>), or null for a fresh one.</param>
     /// <returns>The owner, exactly where the state was taken.</returns>
-    public static ModelOwner Restore(ClusterModelDefinition definition, StreamingModelState? state, float[] seedBuffer, TimeProvider time)
+    public static ModelOwner Restore(ClusterModelDefinition definition, StreamingModelState? state, float[] seedBuffer, TimeProvider time, ulong[]? seedingRandomState = null)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(seedBuffer);
@@ -86,6 +87,13 @@ internal sealed class ModelOwner
         {
             ModelOwner fresh = Create(definition, time);
             fresh._seedBuffer = seedBuffer;
+            if (seedingRandomState is not null)
+            {
+                // Seeding attempts that found too few distinct points drew from the generator: go on from
+                // where they left it, as the grain that made them would have.
+                fresh._model = ClusterModel.Restore(fresh._model.ToState() with { RandomState = seedingRandomState });
+            }
+
             return fresh;
         }
 
@@ -159,6 +167,9 @@ internal sealed class ModelOwner
 
     /// <summary>Takes the model's whole state (what a checkpoint holds); null while unseeded.</summary>
     /// <returns>Copies of everything needed to go on.</returns>
+    /// <summary>Gets the generator's state while unseeded (failed seeding attempts move it), or null once seeded (then <see cref="ToState"/> holds it).</summary>
+    public ulong[]? SeedingRandomState => IsSeeded ? null : _model.ToState().RandomState;
+
     public StreamingModelState? ToState() => IsSeeded
         ? new StreamingModelState { Model = _model.ToState(), Counts = (long[])_counts.Clone(), LastApplied = _lastApplied }
         : null;

@@ -35,4 +35,26 @@ public sealed class ModelOwnerTests
         Assert.Equal(200, first.PointsBuffered);
         Assert.Equal(TestData.Comparable(TestData.Reference(definition, batches).ToState()), TestData.Comparable(restored.ToState()!));
     }
+
+    [Fact]
+    public void Restore_AfterASeedingAttemptOnTooFewDistinctPoints_SeedsAsTheOwnerThatStayed()
+    {
+        ClusterModelDefinition definition = TestData.Definition();
+        float[] threeDistinct = [.. Enumerable.Range(0, definition.SeedingBufferSize).SelectMany(i => Enumerable.Repeat((float)(i % 3), definition.Dimensions))];
+        float[][] batches = TestData.Batches(seed: 8, batches: 3, pointsPerBatch: 100, definition.Clusters, definition.Dimensions);
+        ModelOwner stayed = ModelOwner.Create(definition, TimeProvider.System);
+
+        Assert.Equal(BatchOutcome.Buffered, stayed.AddPoints(threeDistinct));
+        Assert.NotEqual(ModelOwner.Create(definition, TimeProvider.System).SeedingRandomState, stayed.SeedingRandomState);
+        ModelOwner restored = ModelOwner.Restore(definition, stayed.ToState(), stayed.SeedBuffer.ToArray(), TimeProvider.System, stayed.SeedingRandomState);
+        foreach (float[] batch in batches)
+        {
+            stayed.AddPoints(batch);
+            restored.AddPoints(batch);
+        }
+
+        Assert.True(stayed.IsSeeded);
+        Assert.Null(stayed.SeedingRandomState);
+        Assert.Equal(TestData.Comparable(stayed.ToState()!), TestData.Comparable(restored.ToState()!));
+    }
 }

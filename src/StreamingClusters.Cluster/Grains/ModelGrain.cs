@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StreamingClusters.Cluster.Ingest;
 using StreamingClusters.Cluster.Messages;
 using StreamingClusters.Model;
 
@@ -19,6 +21,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     private readonly IPersistentState<ModelGrainState> _state;
     private readonly TimeProvider _time;
     private readonly ILogger<ModelGrain> _logger;
+    private readonly ProducerLedger _producers;
 
     /// <summary>The model, built from the persisted state on first use; null until then or after a failed write.</summary>
     private ModelOwner? _owner;
@@ -26,11 +29,12 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     /// <summary>Set when a write failed: the state in memory is ahead of the persisted one and must be read again.</summary>
     private bool _reload;
 
-    public ModelGrain([PersistentState("model", StorageName)] IPersistentState<ModelGrainState> state, TimeProvider time, ILogger<ModelGrain> logger)
+    public ModelGrain([PersistentState("model", StorageName)] IPersistentState<ModelGrainState> state, TimeProvider time, IOptions<ClusterIngestOptions> ingest, ILogger<ModelGrain> logger)
     {
         _state = state;
         _time = time;
         _logger = logger;
+        _producers = new ProducerLedger(time, ingest.Value.SendDeadline);
     }
 
     private string Name => this.GetPrimaryKeyString();
@@ -157,8 +161,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         };
     }
 
-    private bool IsDuplicate(string producer, long sequence) =>
-        _state.State.Sequences.TryGetValue(producer, out long last) && sequence <= last;
+    private bool IsDuplicate(string producer, long sequence) => ProducerLedger.IsDuplicate(_state.State, producer, sequence);
 
     private async Task<BatchReceipt> DuplicateAsync(ModelOwner owner)
     {
@@ -172,7 +175,8 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     {
         _state.State.Model = owner.ToState() is { } state ? ModelStateJson.Write(state) : null;
         _state.State.SeedBuffer = owner.SeedBuffer.ToArray();
-        _state.State.Sequences[producer] = sequence;
+        _state.State.SeedingRandomState = owner.SeedingRandomState;
+        _producers.Record(_state.State, producer, sequence);
         await WriteAsync();
         return new BatchReceipt(outcome, owner.Version, owner.IsSeeded);
     }
@@ -208,7 +212,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
             ClusterModelDefinition definition = _state.State.Definition
                 ?? throw new InvalidOperationException($"The model '{Name}' is not defined.");
             StreamingModelState? model = _state.State.Model is { } json ? ModelStateJson.Read(json) : null;
-            _owner = ModelOwner.Restore(definition, model, _state.State.SeedBuffer, _time);
+            _owner = ModelOwner.Restore(definition, model, _state.State.SeedBuffer, _time, _state.State.SeedingRandomState);
         }
 
         return _owner;

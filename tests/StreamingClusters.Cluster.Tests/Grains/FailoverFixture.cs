@@ -4,7 +4,7 @@ using Orleans.TestingHost;
 
 namespace StreamingClusters.Cluster.Tests.Grains;
 
-/// <summary>Three silos of their own (one is killed), with the membership probes tuned as cluster mode tunes them.</summary>
+/// <summary>Three silos of their own (one is killed, a reply held until then), with the membership probes tuned as cluster mode tunes them.</summary>
 public sealed class FailoverFixture : ClusterFixture
 {
     /// <inheritdoc/>
@@ -12,10 +12,12 @@ public sealed class FailoverFixture : ClusterFixture
 
     private sealed class ProbeConfigurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.Configure<ClusterMembershipOptions>(o =>
-        {
-            o.ProbeTimeout = TimeSpan.FromSeconds(1);
-            o.NumMissedProbesLimit = 2;
-        });
+        public void Configure(ISiloBuilder siloBuilder) => siloBuilder
+            .AddIncomingGrainCallFilter<HeldReply>()
+            .Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+            });
     }
 }

@@ -1,0 +1,57 @@
+namespace StreamingClusters.Cluster.Grains;
+
+/// <summary>
+/// The model grain's record of its producers (one per silo run): the last sequence number applied from
+/// each, and when each was last seen. A producer resends a batch for at most its send deadline, so once
+/// it has been idle for <see cref="RetentionDeadlines"/> times that deadline no resend of its can still
+/// come, and it is forgotten: the record stays bounded although every silo start is a new producer.
+/// A forgotten producer that sends again is simply recorded again (its next batch is a new one).
+/// </summary>
+internal sealed class ProducerLedger
+{
+    /// <summary>How many send deadlines a producer may stay idle before it is forgotten.</summary>
+    public const int RetentionDeadlines = 10;
+
+    private readonly TimeProvider _time;
+
+    public ProducerLedger(TimeProvider time, TimeSpan sendDeadline)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(sendDeadline, TimeSpan.Zero);
+        _time = time;
+        Retention = sendDeadline * RetentionDeadlines;
+    }
+
+    /// <summary>Gets how long a producer may stay idle before it is forgotten.</summary>
+    public TimeSpan Retention { get; }
+
+    /// <summary>Says whether a batch is at or below the producer's last applied sequence number.</summary>
+    public static bool IsDuplicate(ModelGrainState state, string producer, long sequence) =>
+        state.Sequences.TryGetValue(producer, out long last) && sequence <= last;
+
+    /// <summary>Records a batch applied from a producer, and forgets the producers idle longer than <see cref="Retention"/>.</summary>
+    public void Record(ModelGrainState state, string producer, long sequence)
+    {
+        DateTimeOffset now = _time.GetUtcNow();
+        state.Sequences[producer] = sequence;
+        state.LastSeen[producer] = now;
+        foreach (string known in state.Sequences.Keys.ToArray())
+        {
+            if (!state.LastSeen.TryGetValue(known, out DateTimeOffset seen))
+            {
+                // Recorded by a grain that kept no times: its time starts now.
+                state.LastSeen[known] = now;
+            }
+            else if (now - seen > Retention)
+            {
+                state.Sequences.Remove(known);
+                state.LastSeen.Remove(known);
+            }
+        }
+
+        foreach (string orphan in state.LastSeen.Keys.Where(k => !state.Sequences.ContainsKey(k)).ToArray())
+        {
+            state.LastSeen.Remove(orphan);
+        }
+    }
+}
