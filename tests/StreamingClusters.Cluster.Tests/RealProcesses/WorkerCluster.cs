@@ -85,6 +85,9 @@ public sealed partial class WorkerCluster : IAsyncDisposable
         private readonly StringBuilder _output = new();
         private readonly TaskCompletionSource<Uri> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Per model name, completed when the worker logs that model's grain activating on its silo.</summary>
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource> _activations = new(StringComparer.Ordinal);
+
         private Worker(int index, int siloPort, Process process)
         {
             Index = index;
@@ -116,10 +119,17 @@ public sealed partial class WorkerCluster : IAsyncDisposable
             }
         }
 
-        /// <summary>Says whether the worker logged that the model's grain activated on its silo (the grain names its silo's address).</summary>
+        /// <summary>
+        /// Completes once the worker has logged that the model's grain activated on its silo (the grain names its
+        /// silo's address); the line may come after the first answers, since the output is read asynchronously.
+        /// </summary>
         /// <param name="model">The model's name.</param>
-        public bool Activated(string model) =>
-            Output.Contains(FormattableString.Invariant($"Model '{model}' activated on silo S127.0.0.1:{SiloPort}:"), StringComparison.Ordinal);
+        /// <returns>A task that completes with this worker.</returns>
+        public async Task<Worker> ActivationAsync(string model)
+        {
+            await _activations.GetOrAdd(model, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task.ConfigureAwait(false);
+            return this;
+        }
 
         /// <summary>Kills the process with SIGKILL and waits until it is gone.</summary>
         public async Task KillAsync()
@@ -207,6 +217,15 @@ public sealed partial class WorkerCluster : IAsyncDisposable
             lock (_output)
             {
                 _output.AppendLine(line);
+            }
+
+            string activated = FormattableString.Invariant($"' activated on silo S127.0.0.1:{SiloPort}:");
+            int at = line.IndexOf(activated, StringComparison.Ordinal);
+            int start = line.LastIndexOf("Model '", at < 0 ? 0 : at, StringComparison.Ordinal);
+            if (at > 0 && start >= 0)
+            {
+                string model = line[(start + "Model '".Length)..at];
+                _activations.GetOrAdd(model, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             }
 
             Match listening = Listening().Match(line);
