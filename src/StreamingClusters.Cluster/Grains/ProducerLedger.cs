@@ -3,14 +3,22 @@ namespace StreamingClusters.Cluster.Grains;
 /// <summary>
 /// The model grain's record of its producers (one per silo run): the last sequence number applied from
 /// each, and when each was last seen. A producer resends a batch for at most its send deadline, so once
-/// it has been idle for <see cref="RetentionDeadlines"/> times that deadline no resend of its can still
-/// come, and it is forgotten: the record stays bounded although every silo start is a new producer.
+/// it has been idle for <see cref="RetentionDeadlines"/> times that deadline (and at least
+/// <see cref="MinimumMargin"/> beyond one) no resend of its can still come, and it is forgotten: the record stays bounded although every silo start is a new producer.
 /// A forgotten producer that sends again is simply recorded again (its next batch is a new one).
 /// </summary>
 internal sealed class ProducerLedger
 {
     /// <summary>How many send deadlines a producer may stay idle before it is forgotten.</summary>
     public const int RetentionDeadlines = 10;
+
+    /// <summary>
+    /// The least time beyond one send deadline a producer is remembered, whatever the deadline: an attempt
+    /// started just before the producer's deadline may still arrive an Orleans response time-out (30 s by
+    /// default) later, the producer's silo may be configured with a longer deadline than this one, and
+    /// the last-seen time may have been taken by another silo's clock before a failover.
+    /// </summary>
+    public static readonly TimeSpan MinimumMargin = TimeSpan.FromMinutes(5);
 
     private readonly TimeProvider _time;
 
@@ -19,7 +27,9 @@ internal sealed class ProducerLedger
         ArgumentNullException.ThrowIfNull(time);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(sendDeadline, TimeSpan.Zero);
         _time = time;
-        Retention = sendDeadline * RetentionDeadlines;
+        TimeSpan deadlines = sendDeadline * RetentionDeadlines;
+        TimeSpan margin = sendDeadline + MinimumMargin;
+        Retention = deadlines > margin ? deadlines : margin;
     }
 
     /// <summary>Gets how long a producer may stay idle before it is forgotten.</summary>

@@ -51,6 +51,16 @@ public sealed class ProducerLedgerTests
     }
 
     [Fact]
+    public void Retention_AShortSendDeadline_AtLeastTheMarginBeyondIt()
+    {
+        // A 2 s deadline: ten of them (20 s) would forget a producer whose last attempt, started just before
+        // its deadline, still waits out Orleans' 30 s response time-out.
+        var ledger = new ProducerLedger(new FakeTimeProvider(), TimeSpan.FromSeconds(2));
+
+        Assert.Equal(TimeSpan.FromSeconds(2) + ProducerLedger.MinimumMargin, ledger.Retention);
+    }
+
+    [Fact]
     public void Record_ManyProducersStartedAndGone_RecordStaysBounded()
     {
         var clock = new FakeTimeProvider();
