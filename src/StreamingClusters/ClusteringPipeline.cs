@@ -29,6 +29,12 @@ public sealed class ClusteringPipeline : IClusterScorer
     /// <summary>The model stage, once the stream's dimension is known; read by scorers on any thread.</summary>
     private volatile ModelStage? _model;
 
+    /// <summary>Set once the checkpoint has been loaded and checked (by <see cref="LoadCheckpoint"/>, or else by the run).</summary>
+    private bool _checkpointLoaded;
+
+    /// <summary>The checkpoint the run goes on from, or null to start afresh; meaningful once <see cref="_checkpointLoaded"/> is set.</summary>
+    private Checkpoint? _restored;
+
     /// <summary>Creates a pipeline; nothing runs until <see cref="RunAsync(IReadOnlyList{IPointSource}, bool, CancellationToken)"/>.</summary>
     /// <param name="options">Validated settings.</param>
     /// <param name="deadLetters">Where rejected records go.</param>
@@ -112,6 +118,25 @@ public sealed class ClusteringPipeline : IClusterScorer
     /// <summary>Gets how many accepted points the last run left unapplied because its drain was abandoned.</summary>
     public long PointsLeftUnapplied { get; private set; }
 
+    /// <summary>
+    /// Loads the checkpoint the run goes on from and checks that it fits the settings, before the run (which
+    /// otherwise does so as it starts), so that whoever offers the model can refuse one whose checkpoint is
+    /// of another shape before anyone uses it. Call once, before <see cref="RunAsync(IReadOnlyList{IPointSource}, bool, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="section">The section the settings are named under in a refusal, <c>StreamingClusters:Models:{name}</c> for a named model.</param>
+    /// <exception cref="CheckpointException">The checkpoint does not fit the settings; the pipeline is not to be run.</exception>
+    public void LoadCheckpoint(string section)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(section);
+        if (_checkpointLoaded)
+        {
+            throw new InvalidOperationException("The checkpoint is loaded once, before the run.");
+        }
+
+        _restored = CheckpointRestore.Load(_parts.Checkpoints, _parts.Options, Ingest, _parts.Logger, section);
+        _checkpointLoaded = true;
+    }
+
     /// <summary>Runs the pipeline until it has drained.</summary>
     /// <param name="sources">The sources to read.</param>
     /// <param name="stopWhenSourcesEnd">Whether to drain and finish once every source has ended (the in-process writer then closes too).</param>
@@ -133,10 +158,13 @@ public sealed class ClusteringPipeline : IClusterScorer
     public async Task RunAsync(IReadOnlyList<IPointSource> sources, bool stopWhenSourcesEnd, CancellationToken stoppingToken, CancellationToken abandonDrain)
     {
         ArgumentNullException.ThrowIfNull(sources);
-        Checkpoint? restored;
+        Checkpoint? restored = _restored;
         try
         {
-            restored = CheckpointRestore.Load(_parts.Checkpoints, _parts.Options, Ingest, _parts.Logger);
+            if (!_checkpointLoaded)
+            {
+                restored = CheckpointRestore.Load(_parts.Checkpoints, _parts.Options, Ingest, _parts.Logger);
+            }
         }
         catch (CheckpointException ex)
         {

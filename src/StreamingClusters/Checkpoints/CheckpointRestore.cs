@@ -15,10 +15,16 @@ internal static class CheckpointRestore
     /// <param name="options">The configuration.</param>
     /// <param name="ingest">The ingest whose dimension and source totals are set from the checkpoint.</param>
     /// <param name="logger">Where the restore is noted.</param>
+    /// <param name="section">
+    /// The section the settings are named under in a refusal: <c>StreamingClusters</c> for the model of the
+    /// top-level settings, <c>StreamingClusters:Models:{name}</c> for a named model.
+    /// </param>
     /// <returns>The checkpoint, or null to start afresh.</returns>
     /// <exception cref="CheckpointException">The checkpoint does not fit the configuration.</exception>
-    public static Checkpoint? Load(CheckpointStore? store, StreamingClustersOptions options, IngestStage ingest, ILogger logger)
+    public static Checkpoint? Load(CheckpointStore? store, StreamingClustersOptions options, IngestStage ingest, ILogger logger, string section = StreamingClustersOptions.SectionName)
     {
+        // The command-line switches set the top-level settings only.
+        bool top = section == StreamingClustersOptions.SectionName;
         if (store is null || options.Checkpoint.StartFresh)
         {
             return null;
@@ -36,7 +42,7 @@ internal static class CheckpointRestore
         {
             throw new CheckpointException(
                 $"The checkpoint '{store.Path}' holds a model of k = {k}, d = {d}, but the configuration asks for k = {options.Clusters}, d = {(options.Dimensions == 0 ? "from the data" : options.Dimensions)} " +
-                "(StreamingClusters:Clusters, StreamingClusters:Dimensions). Nothing was started; move the checkpoint away or start fresh on purpose with StreamingClusters:Checkpoint:StartFresh=true (--fresh).");
+                $"({section}:Clusters, {section}:Dimensions). Nothing was started; move the checkpoint away or start fresh on purpose with StreamingClusters:Checkpoint:StartFresh=true (--fresh).");
         }
 
         bool mixture = checkpoint.Mixture is not null;
@@ -44,7 +50,7 @@ internal static class CheckpointRestore
         {
             throw new CheckpointException(
                 $"The checkpoint '{store.Path}' holds a {(mixture ? "Gaussian mixture (model 'GaussianMixture')" : "k-means model (model 'KMeans')")}, " +
-                $"but the configuration asks for model '{options.Model}' (StreamingClusters:Model, --model). " +
+                $"but the configuration asks for model '{options.Model}' ({section}:Model{(top ? ", --model" : "")}). " +
                 "Nothing was started; move the checkpoint away or start fresh on purpose with StreamingClusters:Checkpoint:StartFresh=true (--fresh).");
         }
 
@@ -58,7 +64,7 @@ internal static class CheckpointRestore
         {
             throw new CheckpointException(
                 $"The checkpoint '{store.Path}' holds a model built in {(scaled ? "standardized columns (scaling 'standardize')" : "columns as they came (scaling 'none')")}, " +
-                $"but the configuration asks for scaling '{options.Scaling}' (StreamingClusters:Scaling, --scaling). " +
+                $"but the configuration asks for scaling '{options.Scaling}' ({section}:Scaling{(top ? ", --scaling" : "")}). " +
                 "Nothing was started; move the checkpoint away or start fresh on purpose with StreamingClusters:Checkpoint:StartFresh=true (--fresh).");
         }
 

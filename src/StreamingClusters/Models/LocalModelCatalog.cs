@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StreamingClusters.Checkpoints;
 using StreamingClusters.Diagnostics;
 using StreamingClusters.Options;
 using StreamingClusters.Sinks;
@@ -31,7 +32,7 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
     private readonly StreamingClustersMetrics _metrics;
     private readonly LocalModel _default;
 
-    /// <summary>The models by name, the default among them; a model is added once, never removed.</summary>
+    /// <summary>The models by name, the default among them; a named model is removed only when its run fails.</summary>
     private readonly ConcurrentDictionary<string, LocalModel> _models = new(StringComparer.Ordinal);
 
     /// <summary>The runs of the named models, added under <see cref="_creating"/>.</summary>
@@ -220,16 +221,30 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
             return new ModelCreation(ModelCreationOutcome.Refused, null, problems);
         }
 
-        if (ModelConfiguration.ModelDirectory(_top, name) is { } directory)
+        string? directory = ModelConfiguration.ModelDirectory(_top, name);
+        if (directory is not null)
         {
             Directory.CreateDirectory(directory);
-            if (persist)
-            {
-                WriteSettings(Path.Combine(directory, ModelConfiguration.SettingsFileName), settings);
-            }
         }
 
         var pipeline = new ClusteringPipeline(options, new ModelDeadLetterSink(_deadLetters, name), _time, new ModelLoggerFactory(_loggers, name), metrics: _metrics.ForModel(name));
+        try
+        {
+            // The check the default model's run makes as it starts, made before the model is offered: a
+            // checkpoint of another shape refuses the model rather than leaving it listed and unusable.
+            pipeline.LoadCheckpoint($"{StreamingClustersOptions.SectionName}:{ModelsSection}:{name}");
+        }
+        catch (CheckpointException ex)
+        {
+            return new ModelCreation(ModelCreationOutcome.Refused, null, [ex.Message]);
+        }
+
+        // Written once the checkpoint beside it is known to fit, so that a refused model leaves the kept settings as they were.
+        if (persist && directory is not null)
+        {
+            WriteSettings(Path.Combine(directory, ModelConfiguration.SettingsFileName), settings);
+        }
+
         var model = new LocalModel(name, settings, options, pipeline, _time);
         _models[name] = model;
         _runs.Add(RunAsync(model));
@@ -252,6 +267,8 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            // A model that cannot run is not offered: listed, it would refuse every point.
+            _models.TryRemove(new KeyValuePair<string, LocalModel>(model.Name, model));
             LogFailed(_logger, ex, model.Name, ex.Message);
         }
     }
@@ -301,7 +318,7 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
     [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "Model '{Name}' made: k = {Clusters}, d = {Dimensions} (0: from the first point), model {Model}")]
     private static partial void LogCreated(ILogger logger, string name, int clusters, int dimensions, string model);
 
-    [LoggerMessage(EventId = 601, Level = LogLevel.Error, Message = "Model '{Name}' stopped: {Reason}")]
+    [LoggerMessage(EventId = 601, Level = LogLevel.Error, Message = "Model '{Name}' stopped and was taken out of the catalog: {Reason}")]
     private static partial void LogFailed(ILogger logger, Exception exception, string name, string reason);
 
     [LoggerMessage(EventId = 602, Level = LogLevel.Error, Message = "Model '{Name}' ended without its final checkpoint: {Path} could not be written ({Error})")]

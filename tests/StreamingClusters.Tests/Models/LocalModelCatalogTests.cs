@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StreamingClusters.Diagnostics;
@@ -7,6 +8,7 @@ using StreamingClusters.Ingest;
 using StreamingClusters.Models;
 using StreamingClusters.Options;
 using StreamingClusters.Publishing;
+using StreamingClusters.Sinks;
 using StreamingClusters.Tests.TestDoubles;
 
 namespace StreamingClusters.Tests.Models;
@@ -164,9 +166,59 @@ public sealed class LocalModelCatalogTests : IDisposable
         Assert.Equal([[0.1, 0.1], [10, 10], [20, 20]], final.Centroids.Select(c => c.Select(v => Math.Round(v, 4)).ToArray()));
     }
 
+    [Fact]
+    public async Task StartAsync_DeclaredModelWhoseCheckpointHasAnotherK_RefusedNamingTheModelAndTheSetting_CreateAsync_Refused()
+    {
+        var checkpoints = new Dictionary<string, string?> { ["Checkpoint:Path"] = Path.Combine(_dir.FullName, "model.ckpt"), ["Checkpoint:Interval"] = "00:00:00" };
+        using (LocalModelCatalog first = CreateSut(new(checkpoints) { ["Models:press-1:Clusters"] = "3", ["Models:press-1:InitialCentroids:0:0"] = "0", ["Models:press-1:InitialCentroids:0:1"] = "0", ["Models:press-1:InitialCentroids:1:0"] = "10", ["Models:press-1:InitialCentroids:1:1"] = "10", ["Models:press-1:InitialCentroids:2:0"] = "20", ["Models:press-1:InitialCentroids:2:1"] = "20" }))
+        {
+            await first.StartAsync(CancellationToken.None);
+            await (await first.FindAsync("press-1"))!.TryWriteAsync("test", new float[] { 0.2f, 0, 10, 10.2f, 20.2f, 20, 0, 0.2f }, 2, null, TimeSpan.FromSeconds(10));
+            await first.StopAsync(CancellationToken.None);
+        }
+
+        string checkpoint = Path.Combine(_dir.FullName, "press-1", "model.ckpt");
+        Assert.True(File.Exists(checkpoint));
+        using LocalModelCatalog declared = CreateSut(new(checkpoints) { ["Models:press-1:Clusters"] = "4" });
+        using LocalModelCatalog undeclared = CreateSut(checkpoints);
+
+        OptionsValidationException ex = await Assert.ThrowsAsync<OptionsValidationException>(() => declared.StartAsync(CancellationToken.None));
+        await undeclared.StartAsync(CancellationToken.None);
+        ModelCreation put = await undeclared.CreateAsync("press-1", ModelSettings.FromJson("""{"Clusters": 4}"""u8));
+        IReadOnlyList<ModelInfo> models = await undeclared.ListAsync();
+        await undeclared.StopAsync(CancellationToken.None);
+
+        string reason =
+            $"The checkpoint '{checkpoint}' holds a model of k = 3, d = 2, but the configuration asks for k = 4, d = 2 " +
+            "(StreamingClusters:Models:press-1:Clusters, StreamingClusters:Models:press-1:Dimensions). Nothing was started; move the checkpoint away or start fresh on purpose with StreamingClusters:Checkpoint:StartFresh=true (--fresh).";
+        Assert.Equal($"StreamingClusters:Models:press-1: {reason}", Assert.Single(ex.Failures));
+        Assert.Null(await declared.FindAsync("press-1"));
+        Assert.Equal(ModelCreationOutcome.Refused, put.Outcome);
+        Assert.Equal(reason, Assert.Single(put.Problems));
+        Assert.Equal(["default"], models.Select(m => m.Name));
+        Assert.False(File.Exists(Path.Combine(_dir.FullName, "press-1", "model.json")));
+    }
+
+    [Fact]
+    public async Task StopAsync_ANamedModelsRunFails_TakenOutOfTheCatalogWithTheReasonLogged()
+    {
+        var loggers = new RecordingLoggerFactory();
+        using LocalModelCatalog sut = CreateSut(deadLetters: new FailingFlushDeadLetterSink(), loggers: loggers);
+        await sut.StartAsync(CancellationToken.None);
+        ModelCreation created = await sut.CreateAsync("m", ModelSettings.Empty);
+
+        // The drain's last step flushes the dead letters, which fails: the run ends with that failure.
+        await sut.StopAsync(CancellationToken.None);
+
+        Assert.Equal(ModelCreationOutcome.Created, created.Outcome);
+        Assert.Null(await sut.FindAsync("m"));
+        Assert.Equal(["default"], (await sut.ListAsync()).Select(m => m.Name));
+        Assert.Contains(loggers.Entries, e => e.Event.Id == 601 && e.Message == "Model 'm' stopped and was taken out of the catalog: the dead-letter file cannot be written");
+    }
+
     public void Dispose() => _dir.Delete(recursive: true);
 
-    private LocalModelCatalog CreateSut(Dictionary<string, string?>? more = null)
+    private LocalModelCatalog CreateSut(Dictionary<string, string?>? more = null, IDeadLetterSink? deadLetters = null, ILoggerFactory? loggers = null)
     {
         var values = new Dictionary<string, string?>
         {
@@ -193,6 +245,16 @@ public sealed class LocalModelCatalogTests : IDisposable
 
         var metrics = new StreamingClustersMetrics();
         var pipeline = new ClusteringPipeline(top, _deadLetters, TimeProvider.System, NullLoggerFactory.Instance, metrics: metrics);
-        return new LocalModelCatalog(section, pipeline, Microsoft.Extensions.Options.Options.Create(top), _deadLetters, TimeProvider.System, NullLoggerFactory.Instance, metrics);
+        return new LocalModelCatalog(section, pipeline, Microsoft.Extensions.Options.Options.Create(top), deadLetters ?? _deadLetters, TimeProvider.System, loggers ?? NullLoggerFactory.Instance, metrics);
+    }
+
+    /// <summary>A dead-letter sink whose flush fails, as a full disk's would.</summary>
+    private sealed class FailingFlushDeadLetterSink : IDeadLetterSink
+    {
+        public void Write(in RejectedRecord record)
+        {
+        }
+
+        public Task FlushAsync(CancellationToken cancellationToken) => Task.FromException(new IOException("the dead-letter file cannot be written"));
     }
 }

@@ -316,6 +316,56 @@ public sealed class NamedModelsTests
         }
     }
 
+    [Fact]
+    public async Task Restart_DeclaredModelsClustersChangedOverItsCheckpoint_RefusedAtStartAndByPut()
+    {
+        DirectoryInfo state = Directory.CreateTempSubdirectory("sc-models-state-");
+        try
+        {
+            string checkpoint = Path.Combine(state.FullName, "model.ckpt");
+            string[] press = ["--StreamingClusters:Models:press-1:Dimensions=1", "--StreamingClusters:Models:press-1:Seeding:BufferSize=4"];
+            await using (WorkerServer first = await WorkerServer.StartAsync(["--checkpoint", checkpoint, "--StreamingClusters:Models:press-1:Clusters=3", .. press]))
+            {
+                using EventReader stream = await OpenStreamAsync(first.Client, path: "/models/press-1/stream");
+                using (HttpResponseMessage posted = await PostAsync(first.Client, "/models/press-1/points", OneDimension))
+                {
+                    Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+                }
+
+                using (await SnapshotWithAsync(stream, applied: 6))
+                {
+                }
+
+                Assert.Equal(0, await first.StopAsync());
+            }
+
+            string kept = Path.Combine(state.FullName, "press-1", "model.ckpt");
+            Assert.True(File.Exists(kept));
+            WorkerProcess.Result refused = await WorkerProcess.RunAsync(
+                state.FullName, null, ["--urls", "http://127.0.0.1:0", "--checkpoint", checkpoint, "--StreamingClusters:Models:press-1:Clusters=4", .. press]);
+
+            Assert.Equal(2, refused.ExitCode);
+            Assert.Contains(
+                $"Configuration refused: StreamingClusters:Models:press-1: The checkpoint '{kept}' holds a model of k = 3, d = 1, but the configuration asks for k = 4, d = 1 (StreamingClusters:Models:press-1:Clusters, StreamingClusters:Models:press-1:Dimensions).",
+                refused.Error,
+                StringComparison.Ordinal);
+
+            await using WorkerServer undeclared = await WorkerServer.StartAsync("--checkpoint", checkpoint);
+            using (HttpResponseMessage put = await PutJsonAsync(undeclared.Client, "/models/press-1", """{"Clusters": 4, "Dimensions": 1}"""))
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
+                Assert.Contains("holds a model of k = 3, d = 1, but the configuration asks for k = 4", await put.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+
+            using JsonDocument list = await ReadJsonAsync(await undeclared.Client.GetAsync(new Uri("/models", UriKind.Relative)));
+            Assert.Equal(["default"], list.RootElement.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()));
+        }
+        finally
+        {
+            state.Delete(recursive: true);
+        }
+    }
+
     private static (string Name, int Clusters, int Dimensions, string Model, long Version, long PointsApplied) Summary(JsonElement model) =>
         (model.GetProperty("name").GetString()!,
          model.GetProperty("clusters").GetInt32(),
