@@ -56,8 +56,9 @@ public class ClusterFixture : IAsyncLifetime
     {
         // Every block asks for the version first, so that each is assigned against the model current
         // when it arrives (the single-process order the tests compare with).
-        public void Configure(ISiloBuilder siloBuilder) =>
-            siloBuilder.AddStreamingClustersModels(siloBuilder.Configuration[RedisKey]!, o => o.CentroidRefreshInterval = TimeSpan.Zero);
+        public void Configure(ISiloBuilder siloBuilder) => siloBuilder
+            .AddIncomingGrainCallFilter<GrainCallCounter>()
+            .AddStreamingClustersModels(siloBuilder.Configuration[RedisKey]!, o => o.CentroidRefreshInterval = TimeSpan.Zero);
     }
 }
 

@@ -101,8 +101,19 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
             return null;
         }
 
-        ClusterModelDefinition? definition = await _ingest.CallAsync(_ingest.Grain(name).GetDefinition, cancellationToken);
-        return definition is null ? null : Handle(name);
+        // The silo's feed of the model holds its definition once the grain has given it (a model is never
+        // undefined), so only the first request for a name on this silo asks the grain; an unknown name
+        // is asked again each time, as it may be defined meanwhile.
+        try
+        {
+            await _ingest.FeedAsync(name).WaitAsync(cancellationToken);
+        }
+        catch (KeyNotFoundException)
+        {
+            return null;
+        }
+
+        return Handle(name);
     }
 
     /// <inheritdoc/>

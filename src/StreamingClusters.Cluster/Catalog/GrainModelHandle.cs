@@ -82,6 +82,14 @@ internal sealed partial class GrainModelHandle : IModelHandle
     }
 
     /// <inheritdoc/>
+    public async ValueTask<RecordLimits> LimitsAsync(CancellationToken cancellationToken = default)
+    {
+        // The definition this silo's feed holds: a model's definition does not change once it is made.
+        ClusterModelDefinition definition = (await _ingest.FeedAsync(Name).WaitAsync(cancellationToken)).Definition;
+        return new RecordLimits(definition.Dimensions, definition.MaxRecordLength ?? _maxRecordLength, MaxAbsoluteValue(definition));
+    }
+
+    /// <inheritdoc/>
     public async ValueTask<CentroidSnapshot?> LatestAsync(CancellationToken cancellationToken = default)
     {
         ModelSummary summary = await _ingest.CallAsync(_grain.GetSummary, cancellationToken);

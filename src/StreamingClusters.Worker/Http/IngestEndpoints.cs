@@ -50,11 +50,11 @@ internal static class IngestEndpoints
             return refusal!;
         }
 
-        ModelInfo info = await model.DescribeAsync(cancellationToken);
+        RecordLimits limits = await model.LimitsAsync(cancellationToken);
         RecordBody body;
         try
         {
-            body = RecordBody.Read(bytes, parser, info.Dimensions, info.MaxRecordLength, info.MaxAbsoluteValue);
+            body = RecordBody.Read(bytes, parser, limits.Dimensions, limits.MaxRecordLength, limits.MaxAbsoluteValue);
         }
         catch (InvalidDataException ex)
         {

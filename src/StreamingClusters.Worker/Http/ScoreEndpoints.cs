@@ -41,16 +41,18 @@ internal static class ScoreEndpoints
             return refusal!;
         }
 
-        if (await model.LatestAsync(cancellationToken) is not { } latest)
+        // The model's dimension and limits as this process holds them; whether it is seeded is the
+        // scoring's answer, so that a request asks the model's owner nothing more.
+        RecordLimits limits = await model.LimitsAsync(cancellationToken);
+        if (limits.Dimensions == 0)
         {
             return IngestEndpoints.Unavailable(context, options, "the model is not seeded yet");
         }
 
-        ModelInfo info = await model.DescribeAsync(cancellationToken);
         RecordBody body;
         try
         {
-            body = RecordBody.Read(bytes, parser, latest.Dimensions, info.MaxRecordLength, info.MaxAbsoluteValue);
+            body = RecordBody.Read(bytes, parser, limits.Dimensions, limits.MaxRecordLength, limits.MaxAbsoluteValue);
         }
         catch (InvalidDataException ex)
         {
@@ -69,7 +71,7 @@ internal static class ScoreEndpoints
         ModelScores? scored;
         try
         {
-            scored = await model.ScoreAsync(body.Points, latest.Dimensions, cancellationToken);
+            scored = await model.ScoreAsync(body.Points, limits.Dimensions, cancellationToken);
         }
         catch (ArgumentException ex)
         {

@@ -24,6 +24,15 @@ public interface IModelHandle
     /// <returns>The description.</returns>
     ValueTask<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Gets what a record posted to the model must be: its dimension and the limits on records. Unlike
+    /// <see cref="DescribeAsync"/>, answered from what this process holds once it knows the model's
+    /// definition, so that a post asks nothing more of wherever the model runs.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The dimension (0 until known) and the limits, as <see cref="DescribeAsync"/> gives them.</returns>
+    ValueTask<RecordLimits> LimitsAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Gets the latest snapshot.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The latest snapshot, or null before the model is seeded.</returns>

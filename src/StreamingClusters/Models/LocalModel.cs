@@ -77,6 +77,10 @@ public sealed class LocalModel : IModelHandle
     public ValueTask<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(Describe());
 
     /// <inheritdoc/>
+    public ValueTask<RecordLimits> LimitsAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(new RecordLimits(Pipeline.Ingest.Dimensions.Dimensions, Options.MaxRecordLength, Options.MaxAbsoluteValue));
+
+    /// <inheritdoc/>
     public ValueTask<CentroidSnapshot?> LatestAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(Pipeline.Latest);
 
     /// <inheritdoc/>

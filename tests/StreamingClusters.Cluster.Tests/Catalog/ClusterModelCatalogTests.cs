@@ -116,6 +116,55 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
         ], ex.Failures.Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task PostAndScore_AsTheHttpEndpointsDo_AfterTheFirstRequestNoDefinitionOrSummaryCallReachesTheGrain()
+    {
+        const string Name = "counted-calls";
+        const int Posts = 5;
+        IConfiguration configuration = Configuration([]);
+        using LocalModelCatalog local = Local(configuration);
+        ClusterModelCatalog catalog = Catalog(configuration, local);
+        await catalog.CreateAsync(Name, Settings(("Clusters", "2"), ("Seeding:BufferSize", "4")));
+        Assert.Equal(new WriteResult(4, 0), await PostAsync(catalog, Name, [0, 0, 0, 1, 10, 10, 10, 11]));
+        GrainCallCounter.Reset(Name);
+
+        var written = new List<WriteResult?>();
+        for (int i = 0; i < Posts; i++)
+        {
+            written.Add(await PostAsync(catalog, Name, [0, 0.5f, 10, 10.5f]));
+        }
+
+        IReadOnlyList<(string Method, int Calls)> posting = GrainCallCounter.Calls(Name);
+        GrainCallCounter.Reset(Name);
+        var scored = new List<ModelScores?>();
+        for (int i = 0; i < Posts; i++)
+        {
+            // As POST /models/{name}/score does: find the model, read its limits, score.
+            IModelHandle model = (await catalog.FindAsync(Name))!;
+            RecordLimits limits = await model.LimitsAsync();
+            scored.Add(await model.ScoreAsync(new float[] { 0, 0 }, limits.Dimensions));
+        }
+
+        IReadOnlyList<(string Method, int Calls)> scoring = GrainCallCounter.Calls(Name);
+
+        Assert.All(written, w => Assert.Equal(new WriteResult(2, 0), w));
+        Assert.All(scored, s => Assert.NotNull(s));
+        // The statistics of each post, and nothing else but the silo's following of the model's version
+        // (GetCentroids: before each block, as the test silos' CentroidRefreshInterval is zero, and after
+        // each batch that moved it); no call to define, find or describe the model.
+        Assert.Equal(["ApplyStatistics", "GetCentroids"], posting.Select(c => c.Method));
+        Assert.Equal(Posts, posting[0].Calls);
+        Assert.Equal([("GetCentroids", Posts)], scoring);
+    }
+
+    /// <summary>Posts as POST /models/{name}/points does: finds the model, reads its limits, writes.</summary>
+    private static async Task<WriteResult?> PostAsync(ClusterModelCatalog catalog, string name, float[] points)
+    {
+        IModelHandle model = (await catalog.FindAsync(name))!;
+        RecordLimits limits = await model.LimitsAsync();
+        return await model.TryWriteAsync("http", points, limits.Dimensions, null, TimeSpan.FromMinutes(1));
+    }
+
     private static ModelSettings Settings(params (string Key, string Value)[] values) =>
         new(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
 
