@@ -58,6 +58,9 @@ internal sealed class ModelOwner
     /// <summary>Gets the buffered points, row-major (persisted beside the model's state until it is seeded).</summary>
     public ReadOnlySpan<float> SeedBuffer => _seedBuffer;
 
+    /// <summary>Gets what the last M-step applied here did (its points, squared error and reseeds); null before any since the owner was made.</summary>
+    public ModelUpdate? LastUpdate { get; private set; }
+
     /// <summary>Gets the centroids in double precision, k × d.</summary>
     public ReadOnlySpan<double> Centroids => _model.Centroids;
 
@@ -163,6 +166,7 @@ internal sealed class ModelOwner
         ModelUpdate update = _model.Apply(statistics, discount, recentPoints);
         _lastApplied = now;
         update.AddCounts(_counts, statistics.Counts);
+        LastUpdate = update;
     }
 
     /// <summary>Takes the model's whole state (what a checkpoint holds); null while unseeded.</summary>

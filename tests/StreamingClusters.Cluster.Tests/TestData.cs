@@ -61,6 +61,6 @@ internal static class TestData
     public static string Comparable(StreamingModelState state) =>
         System.Text.Encoding.UTF8.GetString(ModelStateJson.Write(state with { LastApplied = null }));
 
-    /// <summary>The same for a grain's persisted JSON.</summary>
-    public static string Comparable(byte[] json) => Comparable(ModelStateJson.Read(json));
+    /// <summary>The same for a grain's persisted state (binary, or JSON written by an earlier version).</summary>
+    public static string Comparable(byte[] state) => Comparable(ModelStateCodec.Read(state));
 }

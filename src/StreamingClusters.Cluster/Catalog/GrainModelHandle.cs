@@ -30,9 +30,6 @@ internal sealed partial class GrainModelHandle : IModelHandle
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    /// <summary>Records and points this silo rejected for the model (counted here, logged as dead letters).</summary>
-    private long _rejected;
-
     public GrainModelHandle(string name, SiloIngest ingest, float maxAbsoluteValue, int maxRecordLength, TimeProvider time, ILogger logger)
     {
         Name = name;
@@ -74,9 +71,9 @@ internal sealed partial class GrainModelHandle : IModelHandle
             summary.Definition.Clusters,
             summary.Definition.Dimensions,
             "KMeans",
-            summary.StateJson is null ? -1 : summary.Version,
+            summary.State is null ? -1 : summary.Version,
             summary.PointsApplied,
-            summary.PointsRefused + Interlocked.Read(ref _rejected),
+            summary.PointsRefused + summary.PointsRejected,
             summary.Definition.MaxRecordLength ?? _maxRecordLength,
             MaxAbsoluteValue(summary.Definition));
     }
@@ -93,7 +90,7 @@ internal sealed partial class GrainModelHandle : IModelHandle
     public async ValueTask<CentroidSnapshot?> LatestAsync(CancellationToken cancellationToken = default)
     {
         ModelSummary summary = await _ingest.CallAsync(_grain.GetSummary, cancellationToken);
-        return summary.StateJson is { } json ? ToSnapshot(summary, ModelStateJson.Read(json)) : null;
+        return summary.State is { } state ? ToSnapshot(summary, ModelStateCodec.Read(state)) : null;
     }
 
     /// <inheritdoc/>
@@ -124,13 +121,19 @@ internal sealed partial class GrainModelHandle : IModelHandle
         int rejected = count - kept;
         if (rejected > 0)
         {
-            Interlocked.Add(ref _rejected, rejected);
             LogRejected(Name, source, rejected, limit);
+        }
+
+        if (kept == 0 && rejected > 0)
+        {
+            // Counted by the grain (the cluster's count, once), before the answer.
+            await _ingest.RejectAsync(Name, source, rejected, cancellationToken);
         }
 
         if (kept > 0)
         {
-            BatchReceipt receipt = await _ingest.PostAsync(Name, valid.AsMemory(0, kept * dimensions), cancellationToken);
+            // The rejected points travel as a count with the valid ones, in the same batch.
+            BatchReceipt receipt = await _ingest.PostAsync(Name, source, valid.AsMemory(0, kept * dimensions), rejected, cancellationToken);
             if (receipt.Outcome == BatchOutcome.Refused)
             {
                 // The grain refused the batch that carried them (the update would have made the model
@@ -144,16 +147,19 @@ internal sealed partial class GrainModelHandle : IModelHandle
     }
 
     /// <inheritdoc/>
-    public ValueTask RejectAsync(string source, IReadOnlyList<RecordRejection> rejections, CancellationToken cancellationToken = default)
+    public async ValueTask RejectAsync(string source, IReadOnlyList<RecordRejection> rejections, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rejections);
-        Interlocked.Add(ref _rejected, rejections.Count);
         foreach (RecordRejection rejection in rejections)
         {
             LogDeadLetter(Name, source, rejection.ToString());
         }
 
-        return ValueTask.CompletedTask;
+        if (rejections.Count > 0)
+        {
+            // Counted by the grain with this silo's next batch (or alone), under its sequence: once.
+            await _ingest.RejectAsync(Name, source, rejections.Count, cancellationToken);
+        }
     }
 
     /// <inheritdoc/>
@@ -212,10 +218,10 @@ internal sealed partial class GrainModelHandle : IModelHandle
                 if (view.Seeded && view.Version != known)
                 {
                     ModelSummary summary = await _grain.GetSummary().WaitAsync(cancellationToken);
-                    if (summary.StateJson is { } json)
+                    if (summary.State is { } state)
                     {
                         known = summary.Version;
-                        observer.OnNext((summary, ModelStateJson.Read(json)));
+                        observer.OnNext((summary, ModelStateCodec.Read(state)));
                     }
                 }
             }
@@ -233,6 +239,7 @@ internal sealed partial class GrainModelHandle : IModelHandle
     {
         ClusterModelState model = state.Model;
         int d = model.Settings.Dimensions;
+        long rejected = summary.PointsRefused + summary.PointsRejected;
         return new CentroidSnapshot
         {
             Version = model.Version,
@@ -244,13 +251,16 @@ internal sealed partial class GrainModelHandle : IModelHandle
             Counts = state.Counts,
             Ids = model.Ids ?? [],
             Inertia = model.Inertia.Sum(),
-            MeanSquaredDistance = 0,
-            BatchPoints = 0,
-            PointsReceived = summary.PointsApplied + summary.PointsBuffered + summary.PointsRefused,
+            MeanSquaredDistance = summary.LastBatchPoints == 0 ? 0 : summary.LastBatchSquaredError / summary.LastBatchPoints,
+            BatchPoints = summary.LastBatchPoints,
+            PointsReceived = summary.PointsApplied + summary.PointsBuffered + rejected,
             PointsApplied = summary.PointsApplied,
-            PointsRejected = summary.PointsRefused,
-            Reseeds = [],
-            Sources = [],
+            PointsRejected = rejected,
+            Reseeds = [.. summary.LastReseeds.Select(r => new ReseedEvent(r.Cluster, r.PreviousWeight, r.NewWeight) { RetiredId = r.RetiredId, NewId = r.NewId })],
+            Sources = [.. summary.Sources.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => new SourceTotals(s.Key, s.Value.Received, s.Value.Applied, s.Value.Rejected, 0))],
+            Scaling = state.Scaling,
+            DuplicatesDropped = summary.DuplicatesDropped,
+            StaleBatches = summary.StaleBatches,
         };
     }
 

@@ -18,6 +18,12 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     /// <summary>The grain storage that holds the models.</summary>
     public const string StorageName = "streaming-clusters-models";
 
+    /// <summary>The source a batch's points are counted under when its silo named none.</summary>
+    public const string UnnamedSource = "unnamed";
+
+    /// <summary>Encodes the model's state, keeping what did not change since the last write (the events).</summary>
+    private readonly ModelStateCodec _codec = new();
+
     private readonly IPersistentState<ModelGrainState> _state;
     private readonly TimeProvider _time;
     private readonly ILogger<ModelGrain> _logger;
@@ -83,6 +89,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
 
         BatchOutcome outcome;
         int bufferedBefore = owner.PointsBuffered;
+        long count = batch.Points.Length / owner.Dimensions;
         try
         {
             outcome = owner.AddPoints(batch.Points);
@@ -91,10 +98,40 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         {
             // Refused after seeding, the whole buffer it seeded on is gone with the batch, as in a single
             // process: count all of it, so that applied + buffered + refused stays the points taken.
-            int refused = bufferedBefore + (batch.Points.Length / owner.Dimensions) - owner.PointsBuffered;
+            int refused = bufferedBefore + (int)count - owner.PointsBuffered;
             LogRefused(Name, refused, ex.Message);
             _state.State.PointsRefused += refused;
             outcome = BatchOutcome.Refused;
+        }
+
+        SourceTally[] tallies = Tallies(batch.Sources, count);
+        CountReceived(tallies);
+        if (outcome == BatchOutcome.Buffered)
+        {
+            foreach (SourceTally tally in tallies)
+            {
+                _state.State.BufferedBySource[tally.Source] = _state.State.BufferedBySource.GetValueOrDefault(tally.Source) + tally.Points;
+            }
+        }
+        else
+        {
+            // Seeded with this batch (the whole buffer applied or refused with it), or applied or refused alone.
+            bool applied = outcome == BatchOutcome.Applied;
+            foreach ((string source, long points) in _state.State.BufferedBySource)
+            {
+                CountOutcome(source, points, applied);
+            }
+
+            _state.State.BufferedBySource.Clear();
+            foreach (SourceTally tally in tallies)
+            {
+                CountOutcome(tally.Source, tally.Points, applied);
+            }
+
+            if (applied)
+            {
+                RecordLastUpdate(owner);
+            }
         }
 
         return await PersistAsync(owner, batch.Producer, batch.Sequence, outcome);
@@ -110,6 +147,13 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
             return await DuplicateAsync(owner);
         }
 
+        if (batch.CountsOnly)
+        {
+            // Rejections of posts that had no valid point: counted under the same sequence, so once.
+            CountReceived(batch.Sources);
+            return await PersistAsync(owner, batch.Producer, batch.Sequence, BatchOutcome.Applied);
+        }
+
         if (batch.BasedOnVersion < owner.Version)
         {
             _state.State.StaleBatches++;
@@ -119,12 +163,20 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         try
         {
             owner.Apply(batch.ToStatistics(owner.Clusters, owner.Dimensions), batch.Sample);
+            RecordLastUpdate(owner);
         }
         catch (NonFiniteModelException ex)
         {
             LogRefused(Name, batch.Points, ex.Message);
             _state.State.PointsRefused += batch.Points;
             outcome = BatchOutcome.Refused;
+        }
+
+        SourceTally[] tallies = Tallies(batch.Sources, batch.Points);
+        CountReceived(tallies);
+        foreach (SourceTally tally in tallies)
+        {
+            CountOutcome(tally.Source, tally.Points, outcome == BatchOutcome.Applied);
         }
 
         return await PersistAsync(owner, batch.Producer, batch.Sequence, outcome);
@@ -156,9 +208,52 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
             DuplicatesDropped = _state.State.DuplicatesDropped,
             StaleBatches = _state.State.StaleBatches,
             PointsRefused = _state.State.PointsRefused,
+            PointsRejected = _state.State.PointsRejected,
+            Sources = new Dictionary<string, SourceCounts>(_state.State.Sources, StringComparer.Ordinal),
+            LastBatchPoints = _state.State.LastBatchPoints,
+            LastBatchSquaredError = _state.State.LastBatchSquaredError,
+            LastReseeds = _state.State.LastReseeds,
             Silo = RuntimeIdentity,
-            StateJson = owner.ToState() is { } state ? ModelStateJson.Write(state) : null,
+
+            // The state as last persisted: it covers every batch answered, and is not encoded again.
+            State = _state.State.Model,
         };
+    }
+
+    /// <summary>The sources of a batch; a batch from a silo that named none is counted under <see cref="UnnamedSource"/>.</summary>
+    private static SourceTally[] Tallies(SourceTally[]? sources, long points) =>
+        sources is { Length: > 0 } ? sources : points > 0 ? [new SourceTally(UnnamedSource, points, 0)] : [];
+
+    private void CountReceived(IEnumerable<SourceTally> tallies)
+    {
+        foreach (SourceTally tally in tallies)
+        {
+            SourceCounts counts = _state.State.Sources.GetValueOrDefault(tally.Source);
+            _state.State.Sources[tally.Source] = counts with
+            {
+                Received = counts.Received + tally.Points + tally.Rejected,
+                Rejected = counts.Rejected + tally.Rejected,
+            };
+            _state.State.PointsRejected += tally.Rejected;
+        }
+    }
+
+    private void CountOutcome(string source, long points, bool applied)
+    {
+        SourceCounts counts = _state.State.Sources.GetValueOrDefault(source);
+        _state.State.Sources[source] = applied
+            ? counts with { Applied = counts.Applied + points }
+            : counts with { Rejected = counts.Rejected + points };
+    }
+
+    private void RecordLastUpdate(ModelOwner owner)
+    {
+        if (owner.LastUpdate is { } update)
+        {
+            _state.State.LastBatchPoints = update.Points;
+            _state.State.LastBatchSquaredError = update.SquaredError;
+            _state.State.LastReseeds = [.. update.Reseeds.Select(r => new ReseedRecord(r.Cluster, r.PreviousWeight, r.NewWeight, r.RetiredId, r.NewId))];
+        }
     }
 
     private bool IsDuplicate(string producer, long sequence) => ProducerLedger.IsDuplicate(_state.State, producer, sequence);
@@ -173,8 +268,13 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
 
     private async Task<BatchReceipt> PersistAsync(ModelOwner owner, string producer, long sequence, BatchOutcome outcome)
     {
-        _state.State.Model = owner.ToState() is { } state ? ModelStateJson.Write(state) : null;
-        _state.State.SeedBuffer = owner.SeedBuffer.ToArray();
+        _state.State.Model = owner.ToState() is { } state ? _codec.Write(state) : null;
+        if (_state.State.SeedBuffer.Length != 0 || !owner.SeedBuffer.IsEmpty)
+        {
+            // Once seeded the buffer stays empty: nothing to copy.
+            _state.State.SeedBuffer = owner.SeedBuffer.ToArray();
+        }
+
         _state.State.SeedingRandomState = owner.SeedingRandomState;
         _producers.Record(_state.State, producer, sequence);
         await WriteAsync();
@@ -211,7 +311,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         {
             ClusterModelDefinition definition = _state.State.Definition
                 ?? throw new InvalidOperationException($"The model '{Name}' is not defined.");
-            StreamingModelState? model = _state.State.Model is { } json ? ModelStateJson.Read(json) : null;
+            StreamingModelState? model = _state.State.Model is { } bytes ? ModelStateCodec.Read(bytes) : null;
             _owner = ModelOwner.Restore(definition, model, _state.State.SeedBuffer, _time, _state.State.SeedingRandomState);
         }
 

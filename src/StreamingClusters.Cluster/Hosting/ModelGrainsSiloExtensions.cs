@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Serialization;
+using Orleans.Storage;
 using StackExchange.Redis;
 using StreamingClusters.Cluster.Grains;
 using StreamingClusters.Cluster.Ingest;
@@ -12,7 +14,7 @@ public static class ModelGrainsSiloExtensions
 {
     /// <summary>
     /// Adds what a silo of the service needs beyond its membership: the models' grain storage in Redis
-    /// and this silo's <see cref="SiloIngest"/>.
+    /// (Orleans' binary form, see <see cref="ModelStorageSerializer"/>) and this silo's <see cref="SiloIngest"/>.
     /// </summary>
     /// <param name="silo">The silo.</param>
     /// <param name="redis">The Redis server that holds the models' state, HOST:PORT.</param>
@@ -22,7 +24,11 @@ public static class ModelGrainsSiloExtensions
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentException.ThrowIfNullOrWhiteSpace(redis);
-        silo.AddRedisGrainStorage(ModelGrain.StorageName, options => options.ConfigurationOptions = ConfigurationOptions.Parse(redis));
+        silo.AddRedisGrainStorage(ModelGrain.StorageName, options => options.Configure<Serializer, IGrainStorageSerializer>((o, serializer, json) =>
+        {
+            o.ConfigurationOptions = ConfigurationOptions.Parse(redis);
+            o.GrainStorageSerializer = new ModelStorageSerializer(serializer, json);
+        }));
         silo.Services.TryAddSingleton(TimeProvider.System);
         OptionsBuilder<ClusterIngestOptions> ingest = silo.Services.AddOptions<ClusterIngestOptions>();
         if (configureIngest is not null)

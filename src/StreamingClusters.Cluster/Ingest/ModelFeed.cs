@@ -29,9 +29,10 @@ internal sealed class ModelFeed
     /// <summary>When the grain was last asked for its version.</summary>
     private long _refreshedAt = long.MinValue;
 
-    /// <summary>The batch being gathered, under <see cref="_gate"/>: raw points first, then statistics.</summary>
+    /// <summary>The batch being gathered, under <see cref="_gate"/>: raw points first, then statistics, then counts of rejections alone.</summary>
     private PendingRaw? _raw;
     private PendingStatistics? _statistics;
+    private Pending? _counts;
 
     /// <summary>Whether a send loop runs, under <see cref="_gate"/>.</summary>
     private bool _sending;
@@ -71,7 +72,39 @@ internal sealed class ModelFeed
     /// <param name="points">n × d values, row-major.</param>
     /// <param name="cancellationToken">Stops waiting (the points may still be applied).</param>
     /// <returns>The grain's answer to the batch that holds the points.</returns>
-    public async Task<BatchReceipt> PostAsync(ReadOnlyMemory<float> points, CancellationToken cancellationToken)
+    public Task<BatchReceipt> PostAsync(ReadOnlyMemory<float> points, CancellationToken cancellationToken) =>
+        PostAsync(Grains.ModelGrain.UnnamedSource, points, 0, cancellationToken);
+
+    /// <summary>
+    /// Counts records or points this silo rejected from a source: they travel to the grain with the next
+    /// batch (or alone, under a sequence number of their own, when no batch is being gathered).
+    /// </summary>
+    /// <param name="source">The source.</param>
+    /// <param name="rejected">How many.</param>
+    /// <param name="cancellationToken">Stops waiting (they may still be counted).</param>
+    /// <returns>The grain's answer to the batch that holds the counts.</returns>
+    public async Task<BatchReceipt> RejectAsync(string source, long rejected, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rejected);
+        Task<BatchReceipt> answer;
+        lock (_gate)
+        {
+            Pending pending = (Pending?)_raw ?? (Pending?)_statistics ?? (_counts ??= new Pending());
+            pending.Count(source, 0, rejected);
+            answer = pending.Answer.Task;
+        }
+
+        StartSending();
+        return await answer.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Takes points posted to this silo from a source, with the records of the same post the silo rejected.</summary>
+    /// <param name="source">The source (<c>http</c>).</param>
+    /// <param name="points">n × d values, row-major.</param>
+    /// <param name="rejected">The records of the same post this silo rejected.</param>
+    /// <param name="cancellationToken">Stops waiting (the points may still be applied).</param>
+    /// <returns>The grain's answer to the batch that holds the points.</returns>
+    public async Task<BatchReceipt> PostAsync(string source, ReadOnlyMemory<float> points, long rejected, CancellationToken cancellationToken)
     {
         int d = _definition.Dimensions;
         if (points.Length % d != 0)
@@ -92,6 +125,7 @@ internal sealed class ModelFeed
             {
                 _raw ??= new PendingRaw();
                 _raw.Points.AddRange(points.Span);
+                _raw.Count(source, points.Length / d, rejected);
                 answer = _raw.Answer.Task;
             }
         }
@@ -117,19 +151,12 @@ internal sealed class ModelFeed
 
                 int room = (_definition.SampleSize * d) - _statistics.Sample.Count;
                 _statistics.Sample.AddRange(points.Span[..Math.Min(room, points.Length)]);
+                _statistics.Count(source, count, rejected);
                 answer = _statistics.Answer.Task;
             }
         }
 
-        lock (_gate)
-        {
-            if (!_sending)
-            {
-                _sending = true;
-                _ = Task.Run(SendLoopAsync, CancellationToken.None);
-            }
-        }
-
+        StartSending();
         return await answer.WaitAsync(cancellationToken);
     }
 
@@ -146,12 +173,25 @@ internal sealed class ModelFeed
         Interlocked.Exchange(ref _refreshedAt, asked);
     }
 
+    private void StartSending()
+    {
+        lock (_gate)
+        {
+            if (!_sending)
+            {
+                _sending = true;
+                _ = Task.Run(SendLoopAsync, CancellationToken.None);
+            }
+        }
+    }
+
     private async Task SendLoopAsync()
     {
         while (true)
         {
             PendingRaw? raw;
             PendingStatistics? statistics = null;
+            Pending? counts = null;
             lock (_gate)
             {
                 raw = _raw;
@@ -164,18 +204,34 @@ internal sealed class ModelFeed
 
                 if (raw is null && statistics is null)
                 {
+                    counts = _counts;
+                    _counts = null;
+                }
+                else if (_counts is { } alone)
+                {
+                    // Counts gathered while no batch was: they go with this one.
+                    (raw ?? (Pending)statistics!).Take(alone);
+                    _counts = null;
+                }
+
+                if (raw is null && statistics is null && counts is null)
+                {
                     _sending = false;
                     return;
                 }
             }
 
             long sequence = ++_sequence;
-            TaskCompletionSource<BatchReceipt> answer = raw?.Answer ?? statistics!.Answer;
+            Pending pending = (Pending?)raw ?? (Pending?)statistics ?? counts!;
+            TaskCompletionSource<BatchReceipt> answer = pending.Answer;
+            SourceTally[] sources = pending.Tallies();
             try
             {
                 BatchReceipt receipt = raw is not null
-                    ? await SendAsync(() => _grain.AddPoints(new PointsBatch { Producer = _producer, Sequence = sequence, Points = [.. raw.Points] }))
-                    : await SendAsync(() => _grain.ApplyStatistics(StatisticsBatch.From(_producer, sequence, statistics!.BasedOnVersion, statistics.Statistics, statistics.Sample.ToArray())));
+                    ? await SendAsync(() => _grain.AddPoints(new PointsBatch { Producer = _producer, Sequence = sequence, Points = [.. raw.Points], Sources = sources }))
+                    : statistics is not null
+                    ? await SendAsync(() => _grain.ApplyStatistics(StatisticsBatch.From(_producer, sequence, statistics.BasedOnVersion, statistics.Statistics, statistics.Sample.ToArray(), sources)))
+                    : await SendAsync(() => _grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom(_producer, sequence, sources)));
 
                 // The next posts see the version this batch made (a post answered here and followed by
                 // another is assigned against the model that covers the first).
@@ -206,21 +262,58 @@ internal sealed class ModelFeed
 
     private Task<T> SendAsync<T>(Func<Task<T>> send) => GrainCalls.RetryAsync(send, _time, _options.SendDeadline);
 
-    private sealed class PendingRaw
+    /// <summary>A batch being gathered: who waits for it, and each source's points and rejections in it.</summary>
+    private class Pending
     {
-        public List<float> Points { get; } = [];
+        private readonly Dictionary<string, (long Points, long Rejected)> _sources = new(StringComparer.Ordinal);
 
         public TaskCompletionSource<BatchReceipt> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Count(string source, long points, long rejected)
+        {
+            (long p, long r) = _sources.GetValueOrDefault(source);
+            _sources[source] = (p + points, r + rejected);
+        }
+
+        /// <summary>Takes another batch's counts, and answers its waiters with this batch's answer.</summary>
+        public void Take(Pending other)
+        {
+            foreach ((string source, (long points, long rejected)) in other._sources)
+            {
+                Count(source, points, rejected);
+            }
+
+            _ = Answer.Task.ContinueWith(
+                t =>
+                {
+                    if (t.IsCompletedSuccessfully)
+                    {
+                        other.Answer.TrySetResult(t.Result);
+                    }
+                    else
+                    {
+                        other.Answer.TrySetException(t.Exception?.InnerExceptions ?? [new TaskCanceledException()]);
+                    }
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+
+        public SourceTally[] Tallies() => [.. _sources.Select(s => new SourceTally(s.Key, s.Value.Points, s.Value.Rejected))];
     }
 
-    private sealed class PendingStatistics(ClusterStatistics statistics, long basedOnVersion)
+    private sealed class PendingRaw : Pending
+    {
+        public List<float> Points { get; } = [];
+    }
+
+    private sealed class PendingStatistics(ClusterStatistics statistics, long basedOnVersion) : Pending
     {
         public ClusterStatistics Statistics { get; } = statistics;
 
         public long BasedOnVersion { get; set; } = basedOnVersion;
 
         public List<float> Sample { get; } = [];
-
-        public TaskCompletionSource<BatchReceipt> Answer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -61,6 +61,39 @@ public sealed class SiloIngest
         return await feed.PostAsync(points, cancellationToken);
     }
 
+    /// <summary>
+    /// Takes points for a model from a source, with the records of the same post this silo rejected (counted
+    /// by the grain with the points, per source). The answer comes as for <see cref="PostAsync(string, ReadOnlyMemory{float}, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="source">The source (<c>http</c>).</param>
+    /// <param name="points">n × d values, row-major.</param>
+    /// <param name="rejected">The records of the same post this silo rejected.</param>
+    /// <param name="cancellationToken">Stops waiting (the points may still be applied).</param>
+    /// <returns>The grain's answer.</returns>
+    /// <exception cref="KeyNotFoundException">No model of that name is defined.</exception>
+    public async Task<BatchReceipt> PostAsync(string name, string source, ReadOnlyMemory<float> points, long rejected, CancellationToken cancellationToken = default)
+    {
+        ModelFeed feed = await FeedAsync(name);
+        return await feed.PostAsync(source, points, rejected, cancellationToken);
+    }
+
+    /// <summary>
+    /// Counts records this silo rejected for a model: the grain counts them (per source) with this silo's
+    /// next batch, or in a batch of their own under this producer's sequence, so once.
+    /// </summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="source">The source.</param>
+    /// <param name="rejected">How many records or points.</param>
+    /// <param name="cancellationToken">Stops waiting (they may still be counted).</param>
+    /// <returns>The grain's answer to the batch that carried them.</returns>
+    /// <exception cref="KeyNotFoundException">No model of that name is defined.</exception>
+    public async Task<BatchReceipt> RejectAsync(string name, string source, long rejected, CancellationToken cancellationToken = default)
+    {
+        ModelFeed feed = await FeedAsync(name);
+        return await feed.RejectAsync(source, rejected, cancellationToken);
+    }
+
     /// <summary>Asks the model's grain for its version now, and fetches its centroids when it moved.</summary>
     /// <param name="name">The model's name.</param>
     /// <returns>A task that completes when this silo holds the grain's current version.</returns>

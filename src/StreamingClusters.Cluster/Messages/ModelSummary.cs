@@ -1,3 +1,5 @@
+using StreamingClusters.Cluster.Grains;
+
 namespace StreamingClusters.Cluster.Messages;
 
 /// <summary>A model grain's model and accounting, for readers on any silo.</summary>
@@ -37,9 +39,29 @@ public sealed record ModelSummary
     [Id(8)]
     public required string Silo { get; init; }
 
-    /// <summary>Gets the model's whole state as the checkpoint's JSON (UTF-8), or null while unseeded.</summary>
+    /// <summary>Gets the model's whole state as the grain persisted it (read it with <see cref="ModelStateCodec.Read"/>), or null while unseeded.</summary>
 #pragma warning disable CA1819 // Plain data that travels.
-    [Id(6)]
-    public byte[]? StateJson { get; init; }
+    [Id(9)]
+    public byte[]? State { get; init; }
+
+    /// <summary>Gets the clusters the last batch applied reseeded.</summary>
+    [Id(14)]
+    public ReseedRecord[] LastReseeds { get; init; } = [];
 #pragma warning restore CA1819
+
+    /// <summary>Gets the records and points the silos rejected (unreadable, not finite or out of range).</summary>
+    [Id(10)]
+    public long PointsRejected { get; init; }
+
+    /// <summary>Gets each source's points: received, applied, rejected.</summary>
+    [Id(11)]
+    public IReadOnlyDictionary<string, SourceCounts> Sources { get; init; } = new Dictionary<string, SourceCounts>();
+
+    /// <summary>Gets the points of the last batch applied.</summary>
+    [Id(12)]
+    public long LastBatchPoints { get; init; }
+
+    /// <summary>Gets the last batch's sum of squared distances to the centroids it was assigned against.</summary>
+    [Id(13)]
+    public double LastBatchSquaredError { get; init; }
 }

@@ -20,5 +20,9 @@ public sealed record PointsBatch
 #pragma warning disable CA1819 // Plain data that travels.
     [Id(2)]
     public required float[] Points { get; init; }
+
+    /// <summary>Gets each source's share of the points, and the records the silo rejected from it since its previous batch.</summary>
+    [Id(3)]
+    public SourceTally[] Sources { get; init; } = [];
 #pragma warning restore CA1819
 }

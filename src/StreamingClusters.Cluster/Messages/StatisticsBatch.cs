@@ -39,10 +39,20 @@ public sealed record StatisticsBatch
     /// <summary>Gets the first points of the batch, row-major (at most the model's sample size).</summary>
     [Id(6)]
     public required float[] Sample { get; init; }
+
+    /// <summary>
+    /// Gets each source's share of the points, and the records the silo rejected from it since its
+    /// previous batch. A batch with no points (empty <see cref="Counts"/>) carries only these counts.
+    /// </summary>
+    [Id(7)]
+    public SourceTally[] Sources { get; init; } = [];
 #pragma warning restore CA1819
 
     /// <summary>Gets the number of points the statistics summarise.</summary>
     public long Points => Counts.Sum();
+
+    /// <summary>Gets a value indicating whether the batch carries only counts of rejections, no statistics.</summary>
+    public bool CountsOnly => Counts.Length == 0;
 
     /// <summary>Makes a batch of statistics.</summary>
     /// <param name="producer">The producer.</param>
@@ -50,8 +60,9 @@ public sealed record StatisticsBatch
     /// <param name="basedOnVersion">The oldest version the points were assigned against.</param>
     /// <param name="statistics">The statistics (copied).</param>
     /// <param name="sample">The points that travel beside them (copied).</param>
+    /// <param name="sources">Each source's share of the points and its rejections, or null for none.</param>
     /// <returns>The batch.</returns>
-    public static StatisticsBatch From(string producer, long sequence, long basedOnVersion, ClusterStatistics statistics, ReadOnlySpan<float> sample)
+    public static StatisticsBatch From(string producer, long sequence, long basedOnVersion, ClusterStatistics statistics, ReadOnlySpan<float> sample, SourceTally[]? sources = null)
     {
         ArgumentNullException.ThrowIfNull(statistics);
         return new()
@@ -63,8 +74,26 @@ public sealed record StatisticsBatch
             Sums = statistics.Sums.ToArray(),
             SquaredErrors = statistics.SquaredErrors.ToArray(),
             Sample = sample.ToArray(),
+            Sources = sources ?? [],
         };
     }
+
+    /// <summary>Makes a batch that carries only counts of rejections.</summary>
+    /// <param name="producer">The producer.</param>
+    /// <param name="sequence">Its sequence number.</param>
+    /// <param name="sources">Each source's rejections.</param>
+    /// <returns>The batch.</returns>
+    public static StatisticsBatch CountsOnlyFrom(string producer, long sequence, SourceTally[] sources) => new()
+    {
+        Producer = producer,
+        Sequence = sequence,
+        BasedOnVersion = 0,
+        Counts = [],
+        Sums = [],
+        SquaredErrors = [],
+        Sample = [],
+        Sources = sources,
+    };
 
     /// <summary>Gets the statistics back, checked against the model's shape.</summary>
     /// <param name="clusters">The model's k.</param>

@@ -111,4 +111,12 @@ public sealed record CentroidSnapshot
 
     /// <summary>Gets a value indicating whether this is the last snapshot of the run (the stream has been drained).</summary>
     public bool IsFinal { get; init; }
+
+    /// <summary>Gets, in cluster mode, the batches the model's grain dropped as duplicates (resent after their answer was lost); null in one process.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? DuplicatesDropped { get; init; }
+
+    /// <summary>Gets, in cluster mode, the batches the grain applied that a silo had assigned against an older version; null in one process.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? StaleBatches { get; init; }
 }

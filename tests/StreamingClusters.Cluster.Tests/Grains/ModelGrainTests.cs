@@ -32,7 +32,7 @@ public sealed class ModelGrainTests(ClusterFixture fixture)
         Assert.Equal(0, summary.DuplicatesDropped);
         Assert.Equal(0, summary.StaleBatches);
         Assert.Equal(reference.Version, summary.Version);
-        Assert.Equal(TestData.Comparable(reference.ToState()), TestData.Comparable(summary.StateJson!));
+        Assert.Equal(TestData.Comparable(reference.ToState()), TestData.Comparable(summary.State!));
     }
 
     [Fact]
@@ -59,7 +59,7 @@ public sealed class ModelGrainTests(ClusterFixture fixture)
         Assert.Equal(BatchOutcome.Duplicate, replayedSeed.Outcome);
         Assert.Equal(2, summary.DuplicatesDropped);
         Assert.Equal(600, summary.PointsApplied);
-        Assert.Equal(TestData.Comparable(TestData.Reference(definition, batches).ToState()), TestData.Comparable(summary.StateJson!));
+        Assert.Equal(TestData.Comparable(TestData.Reference(definition, batches).ToState()), TestData.Comparable(summary.State!));
     }
 
     [Fact]
@@ -84,9 +84,9 @@ public sealed class ModelGrainTests(ClusterFixture fixture)
         }
 
         ModelSummary after = await grain.GetSummary();
-        Assert.Equal(TestData.Comparable(before.StateJson!), TestData.Comparable(restored.StateJson!));
+        Assert.Equal(TestData.Comparable(before.State!), TestData.Comparable(restored.State!));
         Assert.Equal(800, after.PointsApplied);
-        Assert.Equal(TestData.Comparable(TestData.Reference(definition, batches).ToState()), TestData.Comparable(after.StateJson!));
+        Assert.Equal(TestData.Comparable(TestData.Reference(definition, batches).ToState()), TestData.Comparable(after.State!));
     }
 
     [Fact]
