@@ -16,6 +16,9 @@ public class ClusterFixture : IAsyncLifetime
     /// <summary>Gets the cluster.</summary>
     public TestCluster Cluster { get; private set; } = null!;
 
+    /// <summary>Gets the tests' redis-server, HOST:PORT.</summary>
+    public string RedisEndpoint => _redis!.Endpoint;
+
     /// <summary>Gets each silo's ingest, in the order of <see cref="TestCluster.Silos"/>.</summary>
     public IReadOnlyList<SiloIngest> Ingests => [.. Cluster.Silos.Select(s => ((InProcessSiloHandle)s).ServiceProvider.GetRequiredService<SiloIngest>())];
 
