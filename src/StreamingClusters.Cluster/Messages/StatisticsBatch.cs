@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using StreamingClusters.Statistics;
 
 namespace StreamingClusters.Cluster.Messages;
@@ -36,9 +37,13 @@ public sealed record StatisticsBatch
     [Id(5)]
     public required double[] SquaredErrors { get; init; }
 
-    /// <summary>Gets the first points of the batch, row-major (at most the model's sample size).</summary>
-    [Id(6)]
-    public required float[] Sample { get; init; }
+    /// <summary>
+    /// Gets the first points of the batch (at most the model's sample size), row-major, as the raw bytes of
+    /// the floats in the hosts' byte order: Orleans copies a byte array whole, a float array value by value
+    /// (a 1,024-point sample at d = 16 cost about 1 ms of CPU per batch that way).
+    /// </summary>
+    [Id(8)]
+    public required byte[] SampleBytes { get; init; }
 
     /// <summary>
     /// Gets each source's share of the points, and the records the silo rejected from it since its
@@ -47,6 +52,9 @@ public sealed record StatisticsBatch
     [Id(7)]
     public SourceTally[] Sources { get; init; } = [];
 #pragma warning restore CA1819
+
+    /// <summary>Gets the sample's points, row-major (see <see cref="SampleBytes"/>).</summary>
+    public ReadOnlySpan<float> Sample => MemoryMarshal.Cast<byte, float>(SampleBytes);
 
     /// <summary>Gets the number of points the statistics summarise.</summary>
     public long Points => Counts.Sum();
@@ -73,7 +81,7 @@ public sealed record StatisticsBatch
             Counts = statistics.Counts.ToArray(),
             Sums = statistics.Sums.ToArray(),
             SquaredErrors = statistics.SquaredErrors.ToArray(),
-            Sample = sample.ToArray(),
+            SampleBytes = MemoryMarshal.AsBytes(sample).ToArray(),
             Sources = sources ?? [],
         };
     }
@@ -91,7 +99,7 @@ public sealed record StatisticsBatch
         Counts = [],
         Sums = [],
         SquaredErrors = [],
-        Sample = [],
+        SampleBytes = [],
         Sources = sources,
     };
 
@@ -102,7 +110,7 @@ public sealed record StatisticsBatch
     /// <exception cref="ArgumentException">The arrays do not fit the shape.</exception>
     public ClusterStatistics ToStatistics(int clusters, int dimensions)
     {
-        if (Counts.Length != clusters || SquaredErrors.Length != clusters || Sums.Length != clusters * dimensions || Sample.Length % dimensions != 0)
+        if (Counts.Length != clusters || SquaredErrors.Length != clusters || Sums.Length != clusters * dimensions || SampleBytes.Length % sizeof(float) != 0 || Sample.Length % dimensions != 0)
         {
             throw new ArgumentException(
                 $"A statistics batch of {Counts.Length} counts, {Sums.Length} sums and {Sample.Length} sample values does not fit the model (k={clusters}, d={dimensions}).");

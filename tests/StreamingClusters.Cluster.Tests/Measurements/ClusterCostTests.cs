@@ -108,6 +108,82 @@ public sealed class ClusterCostTests(ClusterFixture fixture, ITestOutputHelper o
             $"single process (Core model, serial E-step): {points} points in {singleWall.TotalSeconds:F2} s wall, process CPU {singleCpu.TotalMilliseconds * 1e6 / points:F0} ns per point"));
     }
 
+    /// <summary>
+    /// Where a merge's CPU goes: the model's encoding and the grain state's storage serializer (before: JSON
+    /// in the Redis storage's default JSON serializer; now: the binary codec in Orleans' binary serializer),
+    /// the M-step alone, a grain call, and a state write to Redis without an M-step (a counts-only batch).
+    /// </summary>
+    [Fact]
+    public async Task Merge_CostByPart_EachPartMeasured()
+    {
+        int repeats = 40 * Scale;
+        IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>("cost-parts");
+        await grain.Define(Definition);
+        float[][] blocks = TestData.Batches(seed: 9, batches: 5, pointsPerBatch: BlockPoints, Clusters, Dimensions);
+        await grain.AddPoints(new PointsBatch { Producer = "seed", Sequence = 1, Points = [.. blocks.Take(4).SelectMany(b => b)] });
+        CentroidsView view = await grain.GetCentroids(-1);
+        var runner = new SerialEStep<HardEStepWork, ClusterStatistics>(Clusters, Dimensions, 256, BlockPoints);
+        ClusterStatistics statistics = runner.Run(new HardEStepWork(new CentroidSet(view.Centroids, Clusters, view.Version)), blocks[4], BlockPoints);
+        for (int m = 1; m <= 20; m++)
+        {
+            await grain.ApplyStatistics(StatisticsBatch.From("merges", m, view.Version, statistics, blocks[4]));
+        }
+
+        ModelSummary summary = await grain.GetSummary();
+        StreamingModelState state = ModelStateCodec.Read(summary.State!);
+        IServiceProvider services = ((Orleans.TestingHost.InProcessSiloHandle)fixture.Cluster.Primary!).ServiceProvider;
+        var json = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Orleans.Storage.IGrainStorageSerializer>(services);
+        var binary = new ModelStorageSerializer(Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Orleans.Serialization.Serializer>(services), json);
+        ModelGrainState Grain(byte[] model) => new()
+        {
+            Definition = Definition,
+            Model = model,
+            Sequences = { ["seed"] = 1, ["merges"] = 20 },
+            LastSeen = { ["seed"] = DateTimeOffset.UnixEpoch, ["merges"] = DateTimeOffset.UnixEpoch },
+        };
+
+        byte[] oldModel = ModelStateJson.Write(state);
+        var codec = new ModelStateCodec();
+        byte[] newModel = codec.Write(state);
+        int oldSize = json.Serialize(Grain(oldModel)).ToArray().Length;
+        int newSize = binary.Serialize(Grain(newModel)).ToArray().Length;
+        var parts = new List<string>();
+        async Task Part(string name, Func<Task> work)
+        {
+            (TimeSpan cpu, TimeSpan wall) = await MeasureAsync(async () =>
+            {
+                for (int i = 0; i < repeats; i++)
+                {
+                    await work();
+                }
+            });
+            parts.Add(FormattableString.Invariant($"{name}: {cpu.TotalMilliseconds * 1000 / repeats:F0} µs CPU ({wall.TotalMilliseconds * 1000 / repeats:F0} µs wall)"));
+        }
+
+        await Part("model as JSON (ModelStateJson.Write)", () => Task.FromResult(ModelStateJson.Write(state)));
+        await Part("grain state, JSON storage serializer (the Redis storage's default)", () => Task.FromResult(json.Serialize(Grain(ModelStateJson.Write(state)))));
+        await Part("model, binary codec (events cached)", () => Task.FromResult(codec.Write(state)));
+        await Part("model, binary codec (events encoded)", () => Task.FromResult(new ModelStateCodec().Write(state)));
+        await Part("grain state, binary storage serializer (codec included)", () => Task.FromResult(binary.Serialize(Grain(codec.Write(state)))));
+        ModelOwner owner = ModelOwner.Restore(Definition, state, [], TimeProvider.System);
+        await Part("M-step alone (ModelOwner.Apply, repair on)", () =>
+        {
+            owner.Apply(statistics, blocks[4]);
+            return Task.CompletedTask;
+        });
+        await Part("grain call without a write (GetCentroids, version known)", () => grain.GetCentroids(summary.Version));
+        long sequence = 0;
+        await Part("grain call with a state write to Redis, no M-step (counts-only batch)", () => grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom("counts", ++sequence, [new SourceTally("http", 0, 1)])));
+        await Part(
+            "the same carrying a merge's 1,024-point sample (64 KB), unused",
+            () => grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom("counts", ++sequence, [new SourceTally("http", 0, 1)]) with { SampleBytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(blocks[4].AsSpan()).ToArray() }));
+
+        Assert.Equal(2 * repeats, (await grain.GetSummary()).PointsRejected);
+        Assert.True(newSize < oldSize);
+        output.WriteLine(FormattableString.Invariant($"persisted grain state at d={Dimensions}, k={Clusters}: JSON {oldSize:N0} bytes, binary {newSize:N0} bytes ({repeats} repeats of each part)"));
+        parts.ForEach(output.WriteLine);
+    }
+
     private static async Task<(TimeSpan Cpu, TimeSpan Wall)> MeasureAsync(Func<Task> work)
     {
         using var process = Process.GetCurrentProcess();
