@@ -1,6 +1,8 @@
 using StreamingClusters.Cluster.Messages;
 using StreamingClusters.EStep;
 using StreamingClusters.Model;
+using StreamingClusters.Options;
+using StreamingClusters.Scaling;
 using StreamingClusters.Seeding;
 using StreamingClusters.Statistics;
 
@@ -12,7 +14,10 @@ namespace StreamingClusters.Cluster;
 /// counts) split so that the E-step may run elsewhere. Raw points go through <see cref="AddPoints"/>
 /// (buffered until the model seeds on them, as a single process does); statistics E-stepped on a silo
 /// go through <see cref="Apply"/>. Fed the same batches in the same order, it ends in the same state
-/// as a <see cref="KMeansStreamingModel"/>, bit for bit. Not thread-safe: the grain is its one caller.
+/// as a <see cref="KMeansStreamingModel"/>, bit for bit. A model of standardised columns learns its
+/// <see cref="ColumnScaling"/> from the seeding buffer when it seeds and is built in the standardised
+/// space, as a <see cref="ScaledStreamingModel"/> is: raw points are buffered in the input's units,
+/// statistics and their points come standardised. Not thread-safe: the grain is its one caller.
 /// </summary>
 internal sealed class ModelOwner
 {
@@ -23,11 +28,15 @@ internal sealed class ModelOwner
     private readonly long[] _counts;
     private DateTimeOffset? _lastApplied;
 
-    /// <summary>The points buffered for seeding, row-major; empty once seeded.</summary>
+    /// <summary>The points buffered for seeding, row-major, in the input's units; empty once seeded.</summary>
     private float[] _seedBuffer;
 
-    private ModelOwner(ClusterModelDefinition definition, ClusterModel model, long[] counts, DateTimeOffset? lastApplied, float[] seedBuffer, TimeProvider time)
+    /// <summary>The scaling of a standardised model, learnt when it seeds and fixed then; null before, or for columns as they come.</summary>
+    private ColumnScaling? _scaling;
+
+    private ModelOwner(ClusterModelDefinition definition, ClusterModel model, long[] counts, DateTimeOffset? lastApplied, float[] seedBuffer, TimeProvider time, ColumnScaling? scaling = null)
     {
+        _scaling = scaling;
         _definition = definition;
         _options = definition.ToOptions();
         _model = model;
@@ -58,8 +67,11 @@ internal sealed class ModelOwner
     /// <summary>Gets the buffered points, row-major (persisted beside the model's state until it is seeded).</summary>
     public ReadOnlySpan<float> SeedBuffer => _seedBuffer;
 
-    /// <summary>Gets the centroids in double precision, k × d.</summary>
+    /// <summary>Gets the centroids in double precision, k × d, in the space the model is built in (standardised columns when it scales them).</summary>
     public ReadOnlySpan<double> Centroids => _model.Centroids;
+
+    /// <summary>Gets the scaling the model is built in, or null (columns as they come, or not seeded yet).</summary>
+    public ColumnScaling? Scaling => _scaling;
 
     /// <summary>Creates an unseeded model.</summary>
     /// <param name="definition">Its shape and options.</param>
@@ -97,8 +109,21 @@ internal sealed class ModelOwner
             return fresh;
         }
 
+        bool standardize = definition.Scaling == ScalingMode.Standardize;
+        if (standardize != state.Scaling is not null)
+        {
+            throw new ArgumentException(
+                $"The persisted state {(state.Scaling is null ? "has no column scaling" : "has a column scaling")} but the model's scaling is {definition.Scaling}.", nameof(state));
+        }
+
+        ColumnScaling? scaling = state.Scaling is { } scalingState ? ColumnScaling.FromState(scalingState) : null;
+        if (scaling is not null && scaling.Dimensions != definition.Dimensions)
+        {
+            throw new ArgumentException($"The persisted scaling has {scaling.Dimensions} columns but the model {definition.Dimensions}.", nameof(state));
+        }
+
         ClusterModel model = ClusterModel.Restore(state.Model with { Settings = definition.ToSettings() });
-        return new ModelOwner(definition, model, (long[])state.Counts.Clone(), state.LastApplied, seedBuffer, time);
+        return new ModelOwner(definition, model, (long[])state.Counts.Clone(), state.LastApplied, seedBuffer, time, scaling);
     }
 
     /// <summary>
@@ -117,7 +142,7 @@ internal sealed class ModelOwner
 
         if (IsSeeded)
         {
-            ApplyPoints(points.ToArray());
+            ApplyPoints(Standardized(points, _scaling));
             return BatchOutcome.Applied;
         }
 
@@ -128,25 +153,49 @@ internal sealed class ModelOwner
             return BatchOutcome.Buffered;
         }
 
+        // A standardised model learns its scaling from the whole buffer and seeds on it standardised.
+        ColumnScaling? scaling = _definition.Scaling == ScalingMode.Standardize ? ColumnScaling.Fit(buffer, _definition.Dimensions) : null;
+        float[] seedPoints = Standardized(buffer, scaling);
         try
         {
-            _model.Seed(buffer, _options.SeedingParallelism);
+            _model.Seed(seedPoints, _options.SeedingParallelism);
         }
         catch (InsufficientDistinctPointsException)
         {
-            // As a single process does: the buffer is kept, and the next points try again.
+            // As a single process does: the buffer is kept (in the input's units), and the next points
+            // try again, the scaling learnt again from the larger buffer.
             _seedBuffer = buffer;
             return BatchOutcome.Buffered;
         }
 
+        _scaling = scaling;
         _seedBuffer = [];
-        ApplyPoints(buffer);
+        ApplyPoints(seedPoints);
         return BatchOutcome.Applied;
+    }
+
+    /// <summary>The points as the model sees them: standardised with <paramref name="scaling"/> (a copy), or a copy as they are.</summary>
+    /// <param name="points">n × d values in the input's units.</param>
+    /// <param name="scaling">The scaling, or null.</param>
+    /// <returns>A new array.</returns>
+    public static float[] Standardized(ReadOnlySpan<float> points, ColumnScaling? scaling)
+    {
+        float[] result = new float[points.Length];
+        if (scaling is null)
+        {
+            points.CopyTo(result);
+        }
+        else
+        {
+            scaling.Transform(points, result);
+        }
+
+        return result;
     }
 
     /// <summary>Applies statistics E-stepped elsewhere against a version of this model.</summary>
     /// <param name="statistics">The statistics.</param>
-    /// <param name="recentPoints">Points of the batch, candidates for reseeds and the repair.</param>
+    /// <param name="recentPoints">Points of the batch, candidates for reseeds and the repair (standardised when the model is).</param>
     /// <exception cref="InvalidOperationException">The model is not seeded.</exception>
     /// <exception cref="NonFiniteModelException">The update would make the model non-finite; nothing changed.</exception>
     public void Apply(ClusterStatistics statistics, ReadOnlySpan<float> recentPoints)
@@ -165,13 +214,13 @@ internal sealed class ModelOwner
         update.AddCounts(_counts, statistics.Counts);
     }
 
-    /// <summary>Takes the model's whole state (what a checkpoint holds); null while unseeded.</summary>
-    /// <returns>Copies of everything needed to go on.</returns>
     /// <summary>Gets the generator's state while unseeded (failed seeding attempts move it), or null once seeded (then <see cref="ToState"/> holds it).</summary>
     public ulong[]? SeedingRandomState => IsSeeded ? null : _model.ToState().RandomState;
 
+    /// <summary>Takes the model's whole state (what a checkpoint holds, the scaling included); null while unseeded.</summary>
+    /// <returns>Copies of everything needed to go on.</returns>
     public StreamingModelState? ToState() => IsSeeded
-        ? new StreamingModelState { Model = _model.ToState(), Counts = (long[])_counts.Clone(), LastApplied = _lastApplied }
+        ? new StreamingModelState { Model = _model.ToState(), Counts = (long[])_counts.Clone(), LastApplied = _lastApplied, Scaling = _scaling?.ToState() }
         : null;
 
     private void ApplyPoints(float[] points)

@@ -9,12 +9,12 @@ namespace StreamingClusters.Cluster.Catalog;
 
 /// <summary>
 /// A named model's settings (its own, layered over the top-level <c>StreamingClusters</c> ones) as the
-/// definition its grain keeps. Cluster mode runs k-means on the columns as they come, of a configured d:
-/// a setting it cannot honour is refused with a message that names it.
+/// definition its grain keeps. Cluster mode runs k-means, on the columns as they come or standardised, of
+/// a configured d: a setting it cannot honour is refused with a message that names it.
 /// </summary>
 internal static class ClusterModelDefinitions
 {
-    /// <summary>The settings of a model's own that cluster mode honours (Model and Scaling only with their single-process defaults).</summary>
+    /// <summary>The settings of a model's own that cluster mode honours (Model only with its single-process default).</summary>
     private static readonly HashSet<string> Taken = new(StringComparer.OrdinalIgnoreCase)
     {
         "Clusters", "Dimensions", "HalfLife", "Scaling", "Model", "Seed", "ReseedRatio", "Repair", "ShardSize",
@@ -108,9 +108,10 @@ internal static class ClusterModelDefinitions
             found.Add($"{Name("Model")} must be KMeans in cluster mode (a mixture's statistics do not travel yet), got '{model}'.");
         }
 
-        if (Value("Scaling") is { } scaling && !scaling.Equals("none", StringComparison.OrdinalIgnoreCase))
+        ScalingMode scaling = ScalingMode.None;
+        if (Value("Scaling") is { } scalingText && !ScalingModes.TryParse(scalingText, out scaling))
         {
-            found.Add($"{Name("Scaling")} must be none in cluster mode (the silos would each learn their own scaling), got '{scaling}'.");
+            found.Add($"{Name("Scaling")} must be none or standardize, got '{scalingText}'.");
         }
 
         if (settings.Values.Keys.Any(k => k.StartsWith("InitialCentroids", StringComparison.OrdinalIgnoreCase)))
@@ -145,6 +146,7 @@ internal static class ClusterModelDefinitions
             SeedingBreaths = breaths,
             MaxAbsoluteValue = maxAbsoluteValue,
             MaxRecordLength = maxRecordLength,
+            Scaling = scaling,
         };
         try
         {

@@ -8,6 +8,7 @@ using StreamingClusters.Ingest;
 using StreamingClusters.Model;
 using StreamingClusters.Models;
 using StreamingClusters.Publishing;
+using StreamingClusters.Scaling;
 
 namespace StreamingClusters.Cluster.Catalog;
 
@@ -179,7 +180,9 @@ internal sealed partial class GrainModelHandle : IModelHandle
         int count = points.Length / dimensions;
         int[] labels = new int[count];
         float[] scores = new float[count];
-        HardEStep.Assign(centroids, points.Span, labels, scores);
+        // As a single process scores: standardised points, squared distances in the standardised space.
+        ReadOnlySpan<float> assigned = feed.Scaling is { } scaling ? ModelOwner.Standardized(points.Span, scaling) : points.Span;
+        HardEStep.Assign(centroids, assigned, labels, scores);
         float[] responsibilities = new float[count];
         responsibilities.AsSpan().Fill(1);
         return new ModelScores(centroids.Version, ScoreKind.SquaredDistance, labels, scores, responsibilities);
@@ -239,7 +242,7 @@ internal sealed partial class GrainModelHandle : IModelHandle
             Timestamp = _time.GetUtcNow(),
             Clusters = model.Settings.Clusters,
             Dimensions = d,
-            Centroids = [.. model.Centroids.Chunk(d)],
+            Centroids = [.. InputUnits(model.Centroids, state.Scaling).Chunk(d)],
             Weights = model.Weights,
             Counts = state.Counts,
             Ids = model.Ids ?? [],
@@ -251,7 +254,21 @@ internal sealed partial class GrainModelHandle : IModelHandle
             PointsRejected = summary.PointsRefused,
             Reseeds = [],
             Sources = [],
+            Scaling = state.Scaling,
         };
+    }
+
+    /// <summary>Centroids of the model's space in the input's units, as a single process's scaled model reports them.</summary>
+    private static double[] InputUnits(double[] centroids, ColumnScalingState? scaling)
+    {
+        if (scaling is null)
+        {
+            return centroids;
+        }
+
+        double[] restored = new double[centroids.Length];
+        ColumnScaling.FromState(scaling).Restore(centroids, restored);
+        return restored;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model '{Model}': {Count} points from {Source} rejected (not finite, or beyond ±{Limit}).")]

@@ -30,7 +30,7 @@ public interface IModelGrain : IGrainWithStringKey
 
     /// <summary>Gets the centroids, unless the asker has the version already.</summary>
     /// <param name="knownVersion">The version the asker has, or −1.</param>
-    /// <returns>The current version, with its centroids when they differ from the asker's.</returns>
+    /// <returns>The current version, with its centroids when they differ from the asker's (and the model's scaling when the asker gave −1).</returns>
     Task<CentroidsView> GetCentroids(long knownVersion);
 
     /// <summary>Gets the model and its accounting.</summary>

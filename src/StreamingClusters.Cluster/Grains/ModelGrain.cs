@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using StreamingClusters.Cluster.Ingest;
 using StreamingClusters.Cluster.Messages;
 using StreamingClusters.Model;
+using StreamingClusters.Scaling;
 
 namespace StreamingClusters.Cluster.Grains;
 
@@ -134,12 +135,18 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     public async Task<CentroidsView> GetCentroids(long knownVersion)
     {
         ModelOwner owner = await OwnerAsync();
+        bool centroids = owner.IsSeeded && knownVersion != owner.Version;
+
+        // An asker that holds no version has no scaling either; one that holds a version has it already.
+        ColumnScaling? scaling = centroids && knownVersion < 0 ? owner.Scaling : null;
         return new CentroidsView
         {
             Version = owner.Version,
             Seeded = owner.IsSeeded,
             Clusters = owner.Clusters,
-            Centroids = owner.IsSeeded && knownVersion != owner.Version ? owner.Centroids.ToArray() : null,
+            Centroids = centroids ? owner.Centroids.ToArray() : null,
+            ScalingMean = scaling?.Mean.ToArray(),
+            ScalingStd = scaling?.Std.ToArray(),
         };
     }
 

@@ -2,6 +2,8 @@ using System.Runtime.InteropServices;
 using StreamingClusters.Cluster.Grains;
 using StreamingClusters.Cluster.Messages;
 using StreamingClusters.EStep;
+using StreamingClusters.Options;
+using StreamingClusters.Scaling;
 using StreamingClusters.Statistics;
 
 namespace StreamingClusters.Cluster.Ingest;
@@ -12,7 +14,8 @@ namespace StreamingClusters.Cluster.Ingest;
 /// one batch at a time to the model grain, numbered by this producer's sequence. A batch the grain did
 /// not answer is sent again with the same number (the grain drops it if it had applied it). A post
 /// completes once the grain's answer to the batch that holds it has come, that is once the model's
-/// persisted state covers its points.
+/// persisted state covers its points. A model of standardised columns is E-stepped in them: the points
+/// are standardised with the scaling the grain sends with the first centroids, and travel so as sample.
 /// </summary>
 internal sealed class ModelFeed
 {
@@ -25,6 +28,9 @@ internal sealed class ModelFeed
 
     /// <summary>The version posts are E-stepped against; null until the model is seeded (posts then go raw).</summary>
     private volatile CentroidSet? _centroids;
+
+    /// <summary>The model's scaling when it standardises columns, set (once, for good) before the first <see cref="_centroids"/>.</summary>
+    private volatile ColumnScaling? _scaling;
 
     /// <summary>When the grain was last asked for its version.</summary>
     private long _refreshedAt = long.MinValue;
@@ -50,6 +56,9 @@ internal sealed class ModelFeed
 
     /// <summary>Gets the version this silo assigns against, or null before the model is seeded.</summary>
     public CentroidSet? Centroids => _centroids;
+
+    /// <summary>Gets the scaling points are standardised with before the E-step, or null (columns as they come, or not seeded yet).</summary>
+    public ColumnScaling? Scaling => _scaling;
 
     /// <summary>Gets the model's definition.</summary>
     public ClusterModelDefinition Definition => _definition;
@@ -98,9 +107,14 @@ internal sealed class ModelFeed
         else
         {
             int count = points.Length / d;
-            float[] buffer = MemoryMarshal.TryGetArray(points, out ArraySegment<float> segment) && segment.Offset == 0 && segment.Array is { } array
-                ? array
-                : points.ToArray();
+
+            // A standardised model sees the points standardised, in the E-step and as reseed candidates.
+            ColumnScaling? scaling = _scaling;
+            float[] buffer = scaling is not null
+                ? ModelOwner.Standardized(points.Span, scaling)
+                : MemoryMarshal.TryGetArray(points, out ArraySegment<float> segment) && segment.Offset == 0 && segment.Array is { } array
+                    ? array
+                    : points.ToArray();
             var runner = new SerialEStep<HardEStepWork, ClusterStatistics>(_definition.Clusters, d, _definition.ShardSize, Math.Max(1, count));
             ClusterStatistics statistics = runner.Run(new HardEStepWork(centroids), buffer, count);
             lock (_gate)
@@ -116,7 +130,7 @@ internal sealed class ModelFeed
                 }
 
                 int room = (_definition.SampleSize * d) - _statistics.Sample.Count;
-                _statistics.Sample.AddRange(points.Span[..Math.Min(room, points.Length)]);
+                _statistics.Sample.AddRange(buffer.AsSpan(0, Math.Min(room, points.Length)));
                 answer = _statistics.Answer.Task;
             }
         }
@@ -140,6 +154,13 @@ internal sealed class ModelFeed
         CentroidsView view = await SendAsync(() => _grain.GetCentroids(_centroids?.Version ?? -1));
         if (view.Centroids is { } centroids && (_centroids is null || _centroids.Version < view.Version))
         {
+            if (_definition.Scaling == ScalingMode.Standardize && _scaling is null)
+            {
+                _scaling = view.ScalingMean is { } mean && view.ScalingStd is { } std
+                    ? ColumnScaling.FromState(new ColumnScalingState(mean, std))
+                    : throw new InvalidOperationException("The model's grain sent the first centroids of a standardised model without its scaling.");
+            }
+
             _centroids = new CentroidSet(centroids, view.Clusters, view.Version);
         }
 

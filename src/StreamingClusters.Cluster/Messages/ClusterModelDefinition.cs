@@ -1,5 +1,6 @@
 using StreamingClusters.Model;
 using StreamingClusters.MStep;
+using StreamingClusters.Options;
 
 namespace StreamingClusters.Cluster.Messages;
 
@@ -96,6 +97,15 @@ public sealed record ClusterModelDefinition
     [Id(15)]
     public int? MaxRecordLength { get; init; }
 
+    /// <summary>
+    /// Gets how the columns are put in comparable units: with <see cref="ScalingMode.Standardize"/> the grain
+    /// learns each column's mean and spread from the seeding buffer when it seeds, and every silo
+    /// standardises its points with them before the E-step.
+    /// </summary>
+    /// <value>The default value is <see cref="ScalingMode.None"/>.</value>
+    [Id(16)]
+    public ScalingMode Scaling { get; init; }
+
     /// <summary>Gets the half-life.</summary>
     public HalfLife HalfLife => new(HalfLifeValue, HalfLifeUnit);
 
@@ -132,6 +142,12 @@ public sealed record ClusterModelDefinition
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length, nameof(MaxRecordLength));
         }
+
+        if (!Enum.IsDefined(Scaling))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Scaling), Scaling, "The scaling must be none or standardize.");
+        }
+
         if (!(HalfLifeValue > 0))
         {
             throw new ArgumentOutOfRangeException(nameof(HalfLifeValue), HalfLifeValue, "The half-life must be positive (+∞ for none).");

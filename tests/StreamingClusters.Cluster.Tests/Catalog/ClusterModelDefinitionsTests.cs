@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using StreamingClusters.Cluster.Catalog;
 using StreamingClusters.Cluster.Messages;
 using StreamingClusters.MStep;
+using StreamingClusters.Options;
 using ModelSettings = StreamingClusters.Models.ModelSettings;
 
 namespace StreamingClusters.Cluster.Tests.Catalog;
@@ -35,7 +36,7 @@ public sealed class ClusterModelDefinitionsTests
     public void Create_WhatClusterModeCannotHonour_RefusedNamingEachSetting()
     {
         ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
-            Top(), Settings(("Model", "GaussianMixture"), ("Scaling", "standardize"), ("Clusters", "0")), Where, out IReadOnlyList<string> problems);
+            Top(), Settings(("Model", "GaussianMixture"), ("Scaling", "zscore"), ("Clusters", "0")), Where, out IReadOnlyList<string> problems);
 
         Assert.Null(definition);
         Assert.Equal(
@@ -43,8 +44,35 @@ public sealed class ClusterModelDefinitionsTests
             $"{Where}:Clusters must be a whole number of at least 1, got '0'.",
             "StreamingClusters:Dimensions must be set in cluster mode (every silo E-steps against the same d from the first point on).",
             $"{Where}:Model must be KMeans in cluster mode (a mixture's statistics do not travel yet), got 'GaussianMixture'.",
-            $"{Where}:Scaling must be none in cluster mode (the silos would each learn their own scaling), got 'standardize'.",
+            $"{Where}:Scaling must be none or standardize, got 'zscore'.",
         ], problems);
+    }
+
+    [Theory]
+    [InlineData("standardize", null, ScalingMode.Standardize)]
+    [InlineData(null, "Standardize", ScalingMode.Standardize)]
+    [InlineData("none", "standardize", ScalingMode.None)]
+    [InlineData(null, null, ScalingMode.None)]
+    public void Create_Scaling_OwnOrTopLevelCarriedIntoTheDefinition(string? own, string? topLevel, ScalingMode expected)
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top([("Dimensions", "2"), .. topLevel is null ? [] : new[] { ("Scaling", topLevel) }]),
+            Settings(own is null ? [] : [("Scaling", own)]),
+            Where,
+            out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(expected, definition!.Scaling);
+    }
+
+    [Fact]
+    public void Create_TopLevelScalingNotAScaling_RefusedNamingTheTopLevelKey()
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "2"), ("Scaling", "minmax")), Settings(), Where, out IReadOnlyList<string> problems);
+
+        Assert.Null(definition);
+        Assert.Equal(["StreamingClusters:Scaling must be none or standardize, got 'minmax'."], problems);
     }
 
     [Fact]
