@@ -73,7 +73,7 @@ internal sealed class ModelOwner
     /// <summary>Gets the scaling the model is built in, or null (columns as they come, or not seeded yet).</summary>
     public ColumnScaling? Scaling => _scaling;
 
-    /// <summary>Creates an unseeded model.</summary>
+    /// <summary>Creates an unseeded model, or one seeded with the definition's initial centroids.</summary>
     /// <param name="definition">Its shape and options.</param>
     /// <param name="time">The clock of time half-lives.</param>
     /// <returns>The owner.</returns>
@@ -81,7 +81,14 @@ internal sealed class ModelOwner
     {
         ArgumentNullException.ThrowIfNull(definition);
         definition.Validate();
-        return new ModelOwner(definition, new ClusterModel(definition.ToSettings()), new long[definition.Clusters], null, [], time);
+        var model = new ClusterModel(definition.ToSettings());
+        if (definition.InitialCentroids is { } initial)
+        {
+            // Seeded from the start, as a single process's model with configured centroids.
+            model.SetCentroids(initial.Values);
+        }
+
+        return new ModelOwner(definition, model, new long[definition.Clusters], null, [], time);
     }
 
     /// <summary>Restores a model from what the grain persisted.</summary>

@@ -52,7 +52,7 @@ internal static class TestData
     public static KMeansStreamingModel Reference(ClusterModelDefinition definition, IEnumerable<float[]> batches)
     {
         var runner = new SerialEStep<HardEStepWork, ClusterStatistics>(definition.Clusters, definition.Dimensions, definition.ShardSize, 100_000);
-        var model = KMeansStreamingModel.Create(definition.ToSettings(), definition.ToOptions(), runner, TimeProvider.System);
+        var model = KMeansStreamingModel.Create(definition.ToSettings(), definition.ToOptions(), runner, TimeProvider.System, definition.InitialCentroids?.Values);
         foreach (float[] batch in batches)
         {
             model.Step(batch, batch.Length / definition.Dimensions);

@@ -10,10 +10,13 @@ namespace StreamingClusters.Cluster.Catalog;
 /// <summary>
 /// A named model's settings (its own, layered over the top-level <c>StreamingClusters</c> ones) as the
 /// definition its grain keeps. Cluster mode runs k-means, on the columns as they come or standardised, of
-/// a configured d: a setting it cannot honour is refused with a message that names it.
+/// a configured d, seeded on the first points or from configured centroids: a setting it cannot honour
+/// is refused with a message that names it.
 /// </summary>
 internal static class ClusterModelDefinitions
 {
+    private const string InitialCentroidsKey = "InitialCentroids";
+
     /// <summary>The settings of a model's own that cluster mode honours (Model only with its single-process default).</summary>
     private static readonly HashSet<string> Taken = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -114,9 +117,10 @@ internal static class ClusterModelDefinitions
             found.Add($"{Name("Scaling")} must be none or standardize, got '{scalingText}'.");
         }
 
-        if (settings.Values.Keys.Any(k => k.StartsWith("InitialCentroids", StringComparison.OrdinalIgnoreCase)))
+        ConfiguredCentroids? initial = InitialCentroids(top, settings, where, clusters, Name("Clusters"), dimensions, found);
+        if (initial is not null && scaling == ScalingMode.Standardize)
         {
-            found.Add($"{where}:InitialCentroids is not taken in cluster mode: the model grain seeds on the first points.");
+            found.Add($"{Name("Scaling")} 'standardize' learns each column's mean and spread from the seeding buffer, which {InitialCentroidsName(settings, where)} skips: give one or the other.");
         }
 
         // Every other setting a model may have of its own belongs to a single process's pipeline
@@ -147,6 +151,7 @@ internal static class ClusterModelDefinitions
             MaxAbsoluteValue = maxAbsoluteValue,
             MaxRecordLength = maxRecordLength,
             Scaling = scaling,
+            InitialCentroids = initial,
         };
         try
         {
@@ -159,5 +164,81 @@ internal static class ClusterModelDefinitions
         }
 
         return definition;
+    }
+
+    private static bool IsInitialCentroids(string key) =>
+        key.Equals(InitialCentroidsKey, StringComparison.OrdinalIgnoreCase) || key.StartsWith(InitialCentroidsKey + ":", StringComparison.OrdinalIgnoreCase);
+
+    private static string InitialCentroidsName(ModelSettings settings, string where) =>
+        settings.Values.Keys.Any(IsInitialCentroids) ? $"{where}:{InitialCentroidsKey}" : $"{StreamingClustersOptions.SectionName}:{InitialCentroidsKey}";
+
+    /// <summary>
+    /// Reads <c>InitialCentroids:{centroid}:{column}</c>: the model's own when it gives any (an array it
+    /// gives replaces the top-level one whole, as in a single process), else the top-level ones; null when neither.
+    /// </summary>
+    private static ConfiguredCentroids? InitialCentroids(IConfiguration top, ModelSettings settings, string where, int clusters, string clustersName, int dimensions, List<string> found)
+    {
+        bool own = settings.Values.Keys.Any(IsInitialCentroids);
+        string name = InitialCentroidsName(settings, where);
+        IEnumerable<KeyValuePair<string, string?>> entries = own
+            ? settings.Values.Where(v => IsInitialCentroids(v.Key)).Select(v => new KeyValuePair<string, string?>(v.Key.Length > InitialCentroidsKey.Length ? v.Key[(InitialCentroidsKey.Length + 1)..] : "", v.Value))
+            : top.GetSection(InitialCentroidsKey).AsEnumerable(makePathsRelative: true);
+        var rows = new SortedDictionary<int, SortedDictionary<int, double>>();
+        int before = found.Count;
+        foreach ((string key, string? text) in entries)
+        {
+            if (text is null && key.Length == 0)
+            {
+                continue;
+            }
+
+            string[] parts = key.Split(':');
+            if (text is null || parts.Length != 2
+                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int c)
+                || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int j))
+            {
+                if (text is not null || parts.Length > 2)
+                {
+                    found.Add($"{name} must be {clusters} centroids of {dimensions} numbers each ({name}:0:0, {name}:0:1, …), got '{(key.Length == 0 ? name : $"{name}:{key}")}'.");
+                }
+
+                continue;
+            }
+
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+            {
+                found.Add($"{name}:{c} has a value that is not a finite number, got '{text}'.");
+                continue;
+            }
+
+            if (!rows.TryGetValue(c, out SortedDictionary<int, double>? row))
+            {
+                rows[c] = row = [];
+            }
+
+            row[j] = value;
+        }
+
+        // A shape refused already (k or d) is named once, not again in every centroid.
+        if (rows.Count == 0 || found.Count > before || clusters < 1 || dimensions < 1)
+        {
+            return null;
+        }
+
+        if (rows.Count != clusters || rows.Keys.Last() != clusters - 1)
+        {
+            found.Add($"{name} has {rows.Count} centroids but {clustersName} is {clusters}.");
+            return null;
+        }
+
+        foreach ((int c, SortedDictionary<int, double> row) in rows)
+        {
+            if (row.Count != dimensions || row.Keys.Last() != dimensions - 1)
+            {
+                found.Add($"{name}:{c} must have {dimensions} values (Dimensions).");
+            }
+        }
+
+        return found.Count > before ? null : new ConfiguredCentroids { Values = [.. rows.Values.SelectMany(r => r.Values)] };
     }
 }

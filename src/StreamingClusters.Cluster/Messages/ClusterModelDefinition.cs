@@ -106,6 +106,13 @@ public sealed record ClusterModelDefinition
     [Id(16)]
     public ScalingMode Scaling { get; init; }
 
+    /// <summary>
+    /// Gets the centroids the model starts from (seeded from the first point on, with zero weights, as a
+    /// single process with <c>InitialCentroids</c>), or null to seed on the seeding buffer.
+    /// </summary>
+    [Id(17)]
+    public ConfiguredCentroids? InitialCentroids { get; init; }
+
     /// <summary>Gets the half-life.</summary>
     public HalfLife HalfLife => new(HalfLifeValue, HalfLifeUnit);
 
@@ -146,6 +153,19 @@ public sealed record ClusterModelDefinition
         if (!Enum.IsDefined(Scaling))
         {
             throw new ArgumentOutOfRangeException(nameof(Scaling), Scaling, "The scaling must be none or standardize.");
+        }
+
+        if (InitialCentroids is { } initial)
+        {
+            if (initial.Values.Length != Clusters * Dimensions || initial.Values.Any(v => !double.IsFinite(v)))
+            {
+                throw new ArgumentOutOfRangeException(nameof(InitialCentroids), $"The initial centroids must be {Clusters} × {Dimensions} finite values.");
+            }
+
+            if (Scaling == ScalingMode.Standardize)
+            {
+                throw new ArgumentOutOfRangeException(nameof(InitialCentroids), "Initial centroids skip the seeding buffer a standardised model learns its scaling from.");
+            }
         }
 
         if (!(HalfLifeValue > 0))

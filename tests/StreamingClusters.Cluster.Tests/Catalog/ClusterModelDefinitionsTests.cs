@@ -76,6 +76,58 @@ public sealed class ClusterModelDefinitionsTests
     }
 
     [Fact]
+    public void Create_OwnInitialCentroids_CarriedRowMajorOverTheTopLevelOnes()
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "2"), ("InitialCentroids:0:0", "9"), ("InitialCentroids:0:1", "9")),
+            Settings(("Clusters", "2"), ("InitialCentroids:0:0", "1"), ("InitialCentroids:0:1", "2.5"), ("InitialCentroids:1:0", "-3"), ("InitialCentroids:1:1", "4")),
+            Where,
+            out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.Equal([1, 2.5, -3, 4], definition!.InitialCentroids!.Values);
+        Assert.Equal(definition, definition with { InitialCentroids = new ConfiguredCentroids { Values = [1, 2.5, -3, 4] } });
+    }
+
+    [Fact]
+    public void Create_TopLevelInitialCentroids_TakenByAModelWithoutItsOwn()
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(("Clusters", "1"), ("Dimensions", "2"), ("InitialCentroids:0:0", "7"), ("InitialCentroids:0:1", "8")), Settings(), Where, out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.Equal([7d, 8d], definition!.InitialCentroids!.Values);
+    }
+
+    [Theory]
+    [InlineData("1", "x", $"{Where}:InitialCentroids:0 has a value that is not a finite number, got 'x'.")]
+    [InlineData("2", "1", $"{Where}:InitialCentroids has 1 centroids but {Where}:Clusters is 2.")]
+    public void Create_InitialCentroidsNotOfTheModelsShape_RefusedNamingTheKey(string clusters, string value, string problem)
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "2")), Settings(("Clusters", clusters), ("InitialCentroids:0:0", "1"), ("InitialCentroids:0:1", value)), Where, out IReadOnlyList<string> problems);
+
+        Assert.Null(definition);
+        Assert.Equal([problem], problems);
+    }
+
+    [Fact]
+    public void Create_InitialCentroidsOfTooFewColumnsOrWithStandardize_RefusedNamingTheKeys()
+    {
+        ClusterModelDefinition? shortRow = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "2")), Settings(("Clusters", "1"), ("InitialCentroids:0:0", "1")), Where, out IReadOnlyList<string> shortProblems);
+        ClusterModelDefinition? scaled = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "1"), ("Scaling", "standardize")), Settings(("Clusters", "1"), ("InitialCentroids:0:0", "1")), Where, out IReadOnlyList<string> scaledProblems);
+
+        Assert.Null(shortRow);
+        Assert.Equal([$"{Where}:InitialCentroids:0 must have 2 values (Dimensions)."], shortProblems);
+        Assert.Null(scaled);
+        Assert.Equal(
+            [$"StreamingClusters:Scaling 'standardize' learns each column's mean and spread from the seeding buffer, which {Where}:InitialCentroids skips: give one or the other."],
+            scaledProblems);
+    }
+
+    [Fact]
     public void Create_SeedingStartsBreathsAndOwnLimits_CarriedIntoTheDefinitionAndTheModel()
     {
         ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
