@@ -1,5 +1,6 @@
 using StreamingClusters.Cluster.Messages;
 using StreamingClusters.EStep;
+using StreamingClusters.Mixture;
 using StreamingClusters.Model;
 using StreamingClusters.Options;
 using StreamingClusters.Scaling;
@@ -13,11 +14,13 @@ namespace StreamingClusters.Cluster;
 /// <see cref="StreamingModel{TWork, TStatistics}"/> (seeding buffer, discount, M-step, per-cluster
 /// counts) split so that the E-step may run elsewhere. Raw points go through <see cref="AddPoints"/>
 /// (buffered until the model seeds on them, as a single process does); statistics E-stepped on a silo
-/// go through <see cref="Apply"/>. Fed the same batches in the same order, it ends in the same state
+/// go through <see cref="Apply(ClusterStatistics, ReadOnlySpan{float})"/>. Fed the same batches in the same order, it ends in the same state
 /// as a <see cref="KMeansStreamingModel"/>, bit for bit. A model of standardised columns learns its
 /// <see cref="ColumnScaling"/> from the seeding buffer when it seeds and is built in the standardised
 /// space, as a <see cref="ScaledStreamingModel"/> is: raw points are buffered in the input's units,
-/// statistics and their points come standardised. Not thread-safe: the grain is its one caller.
+/// statistics and their points come standardised. A Gaussian mixture is the same loop around a
+/// <see cref="GaussianMixtureModel"/>, as a <see cref="MixtureStreamingModel"/> is, its statistics
+/// E-stepped softly on the silos. Not thread-safe: the grain is its one caller.
 /// </summary>
 internal sealed class ModelOwner
 {
@@ -34,9 +37,13 @@ internal sealed class ModelOwner
     /// <summary>The scaling of a standardised model, learnt when it seeds and fixed then; null before, or for columns as they come.</summary>
     private ColumnScaling? _scaling;
 
-    private ModelOwner(ClusterModelDefinition definition, ClusterModel model, long[] counts, DateTimeOffset? lastApplied, float[] seedBuffer, TimeProvider time, ColumnScaling? scaling = null)
+    /// <summary>A mixture's parameters (then <see cref="_model"/> is not used); null for k-means.</summary>
+    private GaussianMixtureModel? _mixture;
+
+    private ModelOwner(ClusterModelDefinition definition, ClusterModel model, long[] counts, DateTimeOffset? lastApplied, float[] seedBuffer, TimeProvider time, ColumnScaling? scaling = null, GaussianMixtureModel? mixture = null)
     {
         _scaling = scaling;
+        _mixture = mixture;
         _definition = definition;
         _options = definition.ToOptions();
         _model = model;
@@ -47,7 +54,7 @@ internal sealed class ModelOwner
     }
 
     /// <summary>Gets a value indicating whether the model is seeded.</summary>
-    public bool IsSeeded => _model.IsSeeded;
+    public bool IsSeeded => _mixture?.IsSeeded ?? _model.IsSeeded;
 
     /// <summary>Gets k.</summary>
     public int Clusters => _definition.Clusters;
@@ -56,10 +63,10 @@ internal sealed class ModelOwner
     public int Dimensions => _definition.Dimensions;
 
     /// <summary>Gets the model version.</summary>
-    public long Version => _model.Version;
+    public long Version => _mixture?.Version ?? _model.Version;
 
     /// <summary>Gets the points applied.</summary>
-    public long PointsApplied => _model.PointsApplied;
+    public long PointsApplied => _mixture?.PointsApplied ?? _model.PointsApplied;
 
     /// <summary>Gets the points buffered for seeding.</summary>
     public int PointsBuffered => _seedBuffer.Length / _definition.Dimensions;
@@ -68,7 +75,16 @@ internal sealed class ModelOwner
     public ReadOnlySpan<float> SeedBuffer => _seedBuffer;
 
     /// <summary>Gets the centroids in double precision, k × d, in the space the model is built in (standardised columns when it scales them).</summary>
-    public ReadOnlySpan<double> Centroids => _model.Centroids;
+    public ReadOnlySpan<double> Centroids => _mixture is { } mixture ? mixture.Means : _model.Centroids;
+
+    /// <summary>Gets a mixture's parameters (the E-step's view of its current version), or null for k-means or before seeding.</summary>
+    public MixtureComponents? Components => _mixture?.Published;
+
+    /// <summary>Gets a mixture's variances, k × d (empty for k-means).</summary>
+    public ReadOnlySpan<double> Variances => _mixture is { } mixture ? mixture.Variances : [];
+
+    /// <summary>Gets a mixture's priors, k (empty for k-means).</summary>
+    public ReadOnlySpan<double> Priors => _mixture is { } mixture ? mixture.Priors : [];
 
     /// <summary>Gets the scaling the model is built in, or null (columns as they come, or not seeded yet).</summary>
     public ColumnScaling? Scaling => _scaling;
@@ -88,7 +104,8 @@ internal sealed class ModelOwner
             model.SetCentroids(initial.Values);
         }
 
-        return new ModelOwner(definition, model, new long[definition.Clusters], null, [], time);
+        GaussianMixtureModel? mixture = definition.Model == ModelKind.GaussianMixture ? new GaussianMixtureModel(definition.ToSettings(), definition.ToMixtureOptions()) : null;
+        return new ModelOwner(definition, model, new long[definition.Clusters], null, [], time, mixture: mixture);
     }
 
     /// <summary>Restores a model from what the grain persisted.</summary>
@@ -110,7 +127,14 @@ internal sealed class ModelOwner
             {
                 // Seeding attempts that found too few distinct points drew from the generator: go on from
                 // where they left it, as the grain that made them would have.
-                fresh._model = ClusterModel.Restore(fresh._model.ToState() with { RandomState = seedingRandomState });
+                if (fresh._mixture is { } unseeded)
+                {
+                    fresh._mixture = GaussianMixtureModel.Restore(unseeded.ToState() with { RandomState = seedingRandomState }, unseeded.ToMixtureState(), definition.ToMixtureOptions());
+                }
+                else
+                {
+                    fresh._model = ClusterModel.Restore(fresh._model.ToState() with { RandomState = seedingRandomState });
+                }
             }
 
             return fresh;
@@ -127,6 +151,13 @@ internal sealed class ModelOwner
         if (scaling is not null && scaling.Dimensions != definition.Dimensions)
         {
             throw new ArgumentException($"The persisted scaling has {scaling.Dimensions} columns but the model {definition.Dimensions}.", nameof(state));
+        }
+
+        if (definition.Model == ModelKind.GaussianMixture)
+        {
+            MixtureState parameters = state.Mixture ?? throw new ArgumentException("The persisted state is a k-means model's, not a mixture's.", nameof(state));
+            var mixture = GaussianMixtureModel.Restore(state.Model with { Settings = definition.ToSettings() }, parameters, definition.ToMixtureOptions());
+            return new ModelOwner(definition, new ClusterModel(definition.ToSettings()), (long[])state.Counts.Clone(), state.LastApplied, seedBuffer, time, scaling, mixture);
         }
 
         ClusterModel model = ClusterModel.Restore(state.Model with { Settings = definition.ToSettings() });
@@ -165,7 +196,14 @@ internal sealed class ModelOwner
         float[] seedPoints = Standardized(buffer, scaling);
         try
         {
-            _model.Seed(seedPoints, _options.SeedingParallelism);
+            if (_mixture is { } mixture)
+            {
+                mixture.Seed(seedPoints, _options.SeedingParallelism);
+            }
+            else
+            {
+                _model.Seed(seedPoints, _options.SeedingParallelism);
+            }
         }
         catch (InsufficientDistinctPointsException)
         {
@@ -208,9 +246,9 @@ internal sealed class ModelOwner
     public void Apply(ClusterStatistics statistics, ReadOnlySpan<float> recentPoints)
     {
         ArgumentNullException.ThrowIfNull(statistics);
-        if (!IsSeeded)
+        if (!IsSeeded || _mixture is not null)
         {
-            throw new InvalidOperationException("Statistics cannot be applied before the model is seeded.");
+            throw new InvalidOperationException("k-means statistics are applied only to a seeded k-means model.");
         }
 
         DateTimeOffset now = _time.GetUtcNow();
@@ -221,18 +259,53 @@ internal sealed class ModelOwner
         update.AddCounts(_counts, statistics.Counts);
     }
 
+    /// <summary>Applies a mixture's statistics E-stepped elsewhere, taken about the means of the current version.</summary>
+    /// <param name="statistics">The statistics.</param>
+    /// <param name="recentPoints">Points of the batch, candidates for reseeds.</param>
+    /// <exception cref="InvalidOperationException">The model is not a seeded mixture.</exception>
+    /// <exception cref="NonFiniteModelException">The update would make the model non-finite; nothing changed.</exception>
+    public void Apply(MixtureStatistics statistics, ReadOnlySpan<float> recentPoints)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        if (_mixture is not { IsSeeded: true } mixture)
+        {
+            throw new InvalidOperationException("Mixture statistics are applied only to a seeded mixture.");
+        }
+
+        DateTimeOffset now = _time.GetUtcNow();
+        TimeSpan elapsed = _lastApplied is { } last ? now - last : TimeSpan.Zero;
+        double discount = _options.HalfLife.Discount(statistics.TotalCount, elapsed);
+        ModelUpdate update = mixture.Apply(statistics, discount, recentPoints);
+        _lastApplied = now;
+        update.AddCounts(_counts, statistics.Counts);
+    }
+
     /// <summary>Gets the generator's state while unseeded (failed seeding attempts move it), or null once seeded (then <see cref="ToState"/> holds it).</summary>
-    public ulong[]? SeedingRandomState => IsSeeded ? null : _model.ToState().RandomState;
+    public ulong[]? SeedingRandomState => IsSeeded ? null : (_mixture?.ToState() ?? _model.ToState()).RandomState;
 
     /// <summary>Takes the model's whole state (what a checkpoint holds, the scaling included); null while unseeded.</summary>
     /// <returns>Copies of everything needed to go on.</returns>
     public StreamingModelState? ToState() => IsSeeded
-        ? new StreamingModelState { Model = _model.ToState(), Counts = (long[])_counts.Clone(), LastApplied = _lastApplied, Scaling = _scaling?.ToState() }
+        ? new StreamingModelState
+        {
+            Model = _mixture?.ToState() ?? _model.ToState(),
+            Counts = (long[])_counts.Clone(),
+            LastApplied = _lastApplied,
+            Mixture = _mixture?.ToMixtureState(),
+            Scaling = _scaling?.ToState(),
+        }
         : null;
 
     private void ApplyPoints(float[] points)
     {
         int count = points.Length / _definition.Dimensions;
+        if (_mixture is { } mixture)
+        {
+            var soft = new SerialEStep<SoftEStepWork, MixtureStatistics>(_definition.Clusters, _definition.Dimensions, _definition.ShardSize, Math.Max(1, count));
+            Apply(soft.Run(new SoftEStepWork(mixture.Current), points, count), points);
+            return;
+        }
+
         var runner = new SerialEStep<HardEStepWork, ClusterStatistics>(_definition.Clusters, _definition.Dimensions, _definition.ShardSize, Math.Max(1, count));
         ClusterStatistics statistics = runner.Run(new HardEStepWork(_model.Current), points, count);
         Apply(statistics, points);

@@ -51,6 +51,27 @@ public sealed class ModelOwnerTests
     }
 
     [Fact]
+    public void AddPoints_MixtureSameBatchesAsASingleProcessMixture_SameStateBitForBit()
+    {
+        ClusterModelDefinition definition = TestData.Definition() with { Model = ModelKind.GaussianMixture };
+        float[][] batches = TestData.Batches(seed: 4, batches: 10, pointsPerBatch: 120, definition.Clusters, definition.Dimensions);
+        ModelOwner owner = ModelOwner.Create(definition, TimeProvider.System);
+
+        BatchOutcome[] outcomes = [.. batches.Select(b => owner.AddPoints(b))];
+        ModelOwner restored = ModelOwner.Restore(definition, owner.ToState(), [], TimeProvider.System);
+        float[][] more = TestData.Batches(seed: 14, batches: 2, pointsPerBatch: 120, definition.Clusters, definition.Dimensions);
+        foreach (float[] batch in more)
+        {
+            restored.AddPoints(batch);
+        }
+
+        Assert.Equal([BatchOutcome.Buffered, BatchOutcome.Buffered, .. Enumerable.Repeat(BatchOutcome.Applied, 8)], outcomes);
+        Assert.NotNull(owner.ToState()!.Mixture);
+        Assert.Equal(TestData.Comparable(TestData.MixtureReference(definition, batches).ToState()), TestData.Comparable(owner.ToState()!));
+        Assert.Equal(TestData.Comparable(TestData.MixtureReference(definition, [.. batches, .. more]).ToState()), TestData.Comparable(restored.ToState()!));
+    }
+
+    [Fact]
     public void Restore_AStateWithoutScalingForAStandardizedModel_Refused()
     {
         ClusterModelDefinition definition = TestData.Definition();

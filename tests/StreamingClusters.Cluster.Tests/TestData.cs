@@ -1,5 +1,6 @@
 using StreamingClusters.Cluster.Messages;
 using StreamingClusters.EStep;
+using StreamingClusters.Mixture;
 using StreamingClusters.Model;
 using StreamingClusters.MStep;
 using StreamingClusters.Scaling;
@@ -88,6 +89,19 @@ internal static class TestData
         var runner = new SerialEStep<HardEStepWork, ClusterStatistics>(definition.Clusters, definition.Dimensions, definition.ShardSize, 100_000);
         var inner = KMeansStreamingModel.Create(definition.ToSettings(), definition.ToOptions(), runner, TimeProvider.System);
         var model = new ScaledStreamingModel(inner, definition.SeedingBufferSize);
+        foreach (float[] batch in batches)
+        {
+            model.Step(batch, batch.Length / definition.Dimensions);
+        }
+
+        return model;
+    }
+
+    /// <summary>A single-process Gaussian mixture stepped with the batches in order (the Core model directly).</summary>
+    public static MixtureStreamingModel MixtureReference(ClusterModelDefinition definition, IEnumerable<float[]> batches)
+    {
+        var runner = new SerialEStep<SoftEStepWork, MixtureStatistics>(definition.Clusters, definition.Dimensions, definition.ShardSize, 100_000);
+        var model = MixtureStreamingModel.Create(definition.ToSettings(), definition.ToMixtureOptions(), definition.ToOptions(), runner, TimeProvider.System);
         foreach (float[] batch in batches)
         {
             model.Step(batch, batch.Length / definition.Dimensions);

@@ -9,20 +9,21 @@ namespace StreamingClusters.Cluster.Catalog;
 
 /// <summary>
 /// A named model's settings (its own, layered over the top-level <c>StreamingClusters</c> ones) as the
-/// definition its grain keeps. Cluster mode runs k-means, on the columns as they come or standardised, of
-/// a configured d, seeded on the first points or from configured centroids: a setting it cannot honour
-/// is refused with a message that names it.
+/// definition its grain keeps. Cluster mode runs k-means (on the columns as they come or standardised,
+/// seeded on the first points or from configured centroids) or a Gaussian mixture, of a configured d: a
+/// setting it cannot honour is refused with a message that names it.
 /// </summary>
 internal static class ClusterModelDefinitions
 {
     private const string InitialCentroidsKey = "InitialCentroids";
 
-    /// <summary>The settings of a model's own that cluster mode honours (Model only with its single-process default).</summary>
+    /// <summary>The settings of a model's own that cluster mode honours.</summary>
     private static readonly HashSet<string> Taken = new(StringComparer.OrdinalIgnoreCase)
     {
         "Clusters", "Dimensions", "HalfLife", "Scaling", "Model", "Seed", "ReseedRatio", "Repair", "ShardSize",
         "Seeding:BufferSize", "Seeding:Candidates", "Seeding:RefineIterations", "Seeding:Starts", "Seeding:Breaths",
         "MaxRecordLength", "MaxAbsoluteValue",
+        "Mixture:VarianceFloor", "Mixture:SeedingStarts", "Mixture:SeedingIterations", "Mixture:SeedingTolerance",
     };
 
     /// <summary>Maps the settings, or lists what is wrong.</summary>
@@ -106,10 +107,33 @@ internal static class ClusterModelDefinitions
             found.Add($"{Name("Repair")} must be true or false, got '{repairText}'.");
         }
 
-        if (Value("Model") is { } model && !model.Equals("KMeans", StringComparison.OrdinalIgnoreCase))
+        ModelKind model = ModelKind.KMeans;
+        if (Value("Model") is { } modelText && !ModelKinds.TryParse(modelText, out model))
         {
-            found.Add($"{Name("Model")} must be KMeans in cluster mode (a mixture's statistics do not travel yet), got '{model}'.");
+            found.Add($"{Name("Model")} must be KMeans or GaussianMixture, got '{modelText}'.");
         }
+
+        var mixtureDefaults = new MixtureModelOptions();
+        double Double(string key, double fallback, double least, double most)
+        {
+            string? text = Value(key);
+            if (text is null)
+            {
+                return fallback;
+            }
+
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value >= least && value <= most))
+            {
+                found.Add($"{Name(key)} must be a number in [{least.ToString(CultureInfo.InvariantCulture)}, {most.ToString(CultureInfo.InvariantCulture)}], got '{text}'.");
+            }
+
+            return value;
+        }
+
+        double varianceFloor = Double("Mixture:VarianceFloor", mixtureDefaults.VarianceFloor, 1e-12, 0.5);
+        int mixtureStarts = Int("Mixture:SeedingStarts", mixtureDefaults.SeedingStarts, 1);
+        int mixtureIterations = Int("Mixture:SeedingIterations", mixtureDefaults.SeedingIterations, 0);
+        double mixtureTolerance = Double("Mixture:SeedingTolerance", mixtureDefaults.SeedingTolerance, 0, 1);
 
         ScalingMode scaling = ScalingMode.None;
         if (Value("Scaling") is { } scalingText && !ScalingModes.TryParse(scalingText, out scaling))
@@ -118,13 +142,23 @@ internal static class ClusterModelDefinitions
         }
 
         ConfiguredCentroids? initial = InitialCentroids(top, settings, where, clusters, Name("Clusters"), dimensions, found);
+        if (model == ModelKind.GaussianMixture && scaling == ScalingMode.Standardize)
+        {
+            found.Add($"{Name("Scaling")} 'standardize' does not apply to {Name("Model")} 'GaussianMixture': its per-column variances learn each column's scale, and its log-likelihoods are in the input's units; give 'none'.");
+        }
+
+        if (model == ModelKind.GaussianMixture && initial is not null)
+        {
+            found.Add($"{InitialCentroidsName(settings, where)} gives centroids only, but {Name("Model")} 'GaussianMixture' also needs variances and priors: it seeds all three from the seeding buffer; remove one of the two.");
+        }
+
         if (initial is not null && scaling == ScalingMode.Standardize)
         {
             found.Add($"{Name("Scaling")} 'standardize' learns each column's mean and spread from the seeding buffer, which {InitialCentroidsName(settings, where)} skips: give one or the other.");
         }
 
         // Every other setting a model may have of its own belongs to a single process's pipeline
-        // (batching, channels, parallelism, the seeding's idle time-out, the mixture), which no grain has.
+        // (batching, channels, parallelism, the seeding's idle time-out), which no grain has.
         found.AddRange(settings.Values.Keys
             .Where(k => !Taken.Contains(k) && !k.StartsWith("InitialCentroids", StringComparison.OrdinalIgnoreCase) && ModelSettings.Keys.Contains(k.Split(':', 2)[0], StringComparer.OrdinalIgnoreCase))
             .Select(k => $"{where}:{k} is not taken in cluster mode."));
@@ -152,7 +186,20 @@ internal static class ClusterModelDefinitions
             MaxRecordLength = maxRecordLength,
             Scaling = scaling,
             InitialCentroids = initial,
+            Model = model,
         };
+        if (model == ModelKind.GaussianMixture)
+        {
+            // Only a mixture's definition carries its own choices (a k-means model's is the same whatever they are).
+            definition = definition with
+            {
+                MixtureVarianceFloor = varianceFloor,
+                MixtureSeedingStarts = mixtureStarts,
+                MixtureSeedingIterations = mixtureIterations,
+                MixtureSeedingTolerance = mixtureTolerance,
+            };
+        }
+
         try
         {
             definition.Validate();

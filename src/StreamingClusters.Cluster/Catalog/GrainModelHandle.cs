@@ -7,6 +7,8 @@ using StreamingClusters.EStep;
 using StreamingClusters.Ingest;
 using StreamingClusters.Model;
 using StreamingClusters.Models;
+using StreamingClusters.Mixture;
+using StreamingClusters.Options;
 using StreamingClusters.Publishing;
 using StreamingClusters.Scaling;
 
@@ -74,7 +76,7 @@ internal sealed partial class GrainModelHandle : IModelHandle
             Name,
             summary.Definition.Clusters,
             summary.Definition.Dimensions,
-            "KMeans",
+            summary.Definition.Model.ToString(),
             summary.StateJson is null ? -1 : summary.Version,
             summary.PointsApplied,
             summary.PointsRefused + Interlocked.Read(ref _rejected),
@@ -180,6 +182,14 @@ internal sealed partial class GrainModelHandle : IModelHandle
         int count = points.Length / dimensions;
         int[] labels = new int[count];
         float[] scores = new float[count];
+        if (feed.Components is { } mixture)
+        {
+            // As a single process's mixture scores: the most likely component, its responsibility, the log-likelihood.
+            float[] likeliest = new float[count];
+            SoftEStep.Score(mixture, points.Span, labels, scores, likeliest);
+            return new ModelScores(mixture.Version, ScoreKind.LogLikelihood, labels, scores, likeliest);
+        }
+
         // As a single process scores: standardised points, squared distances in the standardised space.
         ReadOnlySpan<float> assigned = feed.Scaling is { } scaling ? ModelOwner.Standardized(points.Span, scaling) : points.Span;
         HardEStep.Assign(centroids, assigned, labels, scores);
@@ -255,6 +265,10 @@ internal sealed partial class GrainModelHandle : IModelHandle
             Reseeds = [],
             Sources = [],
             Scaling = state.Scaling,
+            Model = state.Mixture is null ? nameof(ModelKind.KMeans) : nameof(ModelKind.GaussianMixture),
+            Variances = state.Mixture is { } mixture ? [.. mixture.Variances.Chunk(d)] : null,
+            Priors = state.Mixture?.Priors,
+            MeanLogLikelihood = state.Mixture is { LogLikelihoodWeight: > 0 } weighed ? weighed.LogLikelihood / weighed.LogLikelihoodWeight : null,
         };
     }
 

@@ -132,6 +132,36 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     }
 
     /// <inheritdoc/>
+    public async Task<BatchReceipt> ApplyMixtureStatistics(MixtureStatisticsBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ModelOwner owner = await OwnerAsync();
+        if (IsDuplicate(batch.Producer, batch.Sequence))
+        {
+            return await DuplicateAsync(owner);
+        }
+
+        if (batch.BasedOnVersion < owner.Version)
+        {
+            _state.State.StaleBatches++;
+        }
+
+        BatchOutcome outcome = BatchOutcome.Applied;
+        try
+        {
+            owner.Apply(batch.ToStatistics(owner.Centroids, owner.Clusters, owner.Dimensions), batch.Sample);
+        }
+        catch (NonFiniteModelException ex)
+        {
+            LogRefused(Name, batch.Points, ex.Message);
+            _state.State.PointsRefused += batch.Points;
+            outcome = BatchOutcome.Refused;
+        }
+
+        return await PersistAsync(owner, batch.Producer, batch.Sequence, outcome);
+    }
+
+    /// <inheritdoc/>
     public async Task<CentroidsView> GetCentroids(long knownVersion)
     {
         ModelOwner owner = await OwnerAsync();
@@ -147,6 +177,8 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
             Centroids = centroids ? owner.Centroids.ToArray() : null,
             ScalingMean = scaling?.Mean.ToArray(),
             ScalingStd = scaling?.Std.ToArray(),
+            Variances = centroids && !owner.Variances.IsEmpty ? owner.Variances.ToArray() : null,
+            Priors = centroids && !owner.Priors.IsEmpty ? owner.Priors.ToArray() : null,
         };
     }
 

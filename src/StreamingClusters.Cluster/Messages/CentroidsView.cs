@@ -36,5 +36,13 @@ public sealed record CentroidsView
     /// <summary>Gets each column's standard deviation, beside <see cref="ScalingMean"/>.</summary>
     [Id(5)]
     public double[]? ScalingStd { get; init; }
+
+    /// <summary>Gets a Gaussian mixture's variances, k × d, sent with its means (<see cref="Centroids"/>); null for k-means.</summary>
+    [Id(6)]
+    public double[]? Variances { get; init; }
+
+    /// <summary>Gets a Gaussian mixture's priors, sent with its means; null for k-means.</summary>
+    [Id(7)]
+    public double[]? Priors { get; init; }
 #pragma warning restore CA1819
 }

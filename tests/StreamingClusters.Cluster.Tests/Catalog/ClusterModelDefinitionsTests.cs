@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using StreamingClusters.Cluster.Catalog;
 using StreamingClusters.Cluster.Messages;
+using StreamingClusters.Mixture;
 using StreamingClusters.MStep;
 using StreamingClusters.Options;
 using ModelSettings = StreamingClusters.Models.ModelSettings;
@@ -36,14 +37,14 @@ public sealed class ClusterModelDefinitionsTests
     public void Create_WhatClusterModeCannotHonour_RefusedNamingEachSetting()
     {
         ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
-            Top(), Settings(("Model", "GaussianMixture"), ("Scaling", "zscore"), ("Clusters", "0")), Where, out IReadOnlyList<string> problems);
+            Top(), Settings(("Model", "KMedoids"), ("Scaling", "zscore"), ("Clusters", "0")), Where, out IReadOnlyList<string> problems);
 
         Assert.Null(definition);
         Assert.Equal(
         [
             $"{Where}:Clusters must be a whole number of at least 1, got '0'.",
             "StreamingClusters:Dimensions must be set in cluster mode (every silo E-steps against the same d from the first point on).",
-            $"{Where}:Model must be KMeans in cluster mode (a mixture's statistics do not travel yet), got 'GaussianMixture'.",
+            $"{Where}:Model must be KMeans or GaussianMixture, got 'KMedoids'.",
             $"{Where}:Scaling must be none or standardize, got 'zscore'.",
         ], problems);
     }
@@ -128,6 +129,38 @@ public sealed class ClusterModelDefinitionsTests
     }
 
     [Fact]
+    public void Create_GaussianMixtureWithItsOwnChoices_CarriedIntoTheDefinitionWithoutRepair()
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "2"), ("Mixture:SeedingTolerance", "0.001")),
+            Settings(("Model", "GaussianMixture"), ("Mixture:VarianceFloor", "0.01"), ("Mixture:SeedingStarts", "2"), ("Mixture:SeedingIterations", "7"), ("Repair", "true")),
+            Where,
+            out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(ModelKind.GaussianMixture, definition!.Model);
+        Assert.Equal(new MixtureOptions { RelativeVarianceFloor = 0.01, SeedingStarts = 2, SeedingIterations = 7, SeedingTolerance = 0.001 }, definition.ToMixtureOptions());
+        Assert.False(definition.ToSettings().Repair);
+    }
+
+    [Fact]
+    public void Create_GaussianMixtureWithStandardizeOrBadChoices_RefusedNamingTheKeys()
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "2"), ("Scaling", "standardize")),
+            Settings(("Model", "GaussianMixture"), ("Mixture:VarianceFloor", "0.9")),
+            Where,
+            out IReadOnlyList<string> problems);
+
+        Assert.Null(definition);
+        Assert.Equal(
+        [
+            $"{Where}:Mixture:VarianceFloor must be a number in [1E-12, 0.5], got '0.9'.",
+            $"StreamingClusters:Scaling 'standardize' does not apply to {Where}:Model 'GaussianMixture': its per-column variances learn each column's scale, and its log-likelihoods are in the input's units; give 'none'.",
+        ], problems);
+    }
+
+    [Fact]
     public void Create_SeedingStartsBreathsAndOwnLimits_CarriedIntoTheDefinitionAndTheModel()
     {
         ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
@@ -148,7 +181,7 @@ public sealed class ClusterModelDefinitionsTests
     {
         ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
             Top(("Dimensions", "2"), ("BatchSize", "64")),
-            Settings(("Seeding:IdleTimeout", "00:00:05"), ("BatchSize", "100"), ("Parallelism", "2"), ("Mixture:SeedingStarts", "2"), ("Seeding:Starts", "2")),
+            Settings(("Seeding:IdleTimeout", "00:00:05"), ("BatchSize", "100"), ("Parallelism", "2"), ("Mixture:Bogus", "2"), ("Seeding:Starts", "2")),
             Where,
             out IReadOnlyList<string> problems);
 
@@ -156,7 +189,7 @@ public sealed class ClusterModelDefinitionsTests
         Assert.Equal(
         [
             $"{Where}:BatchSize is not taken in cluster mode.",
-            $"{Where}:Mixture:SeedingStarts is not taken in cluster mode.",
+            $"{Where}:Mixture:Bogus is not taken in cluster mode.",
             $"{Where}:Parallelism is not taken in cluster mode.",
             $"{Where}:Seeding:IdleTimeout is not taken in cluster mode.",
         ], problems);
