@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using StreamingClusters.Cluster.Catalog;
 using StreamingClusters.Cluster.Grains;
 using StreamingClusters.Cluster.Messages;
+using StreamingClusters.EStep;
 using StreamingClusters.Ingest;
 using StreamingClusters.Mixture;
 using StreamingClusters.Model;
@@ -72,5 +73,50 @@ public sealed class MixtureGrainTests(ClusterFixture fixture)
             Assert.Equal(scores, scored.Scores);
             Assert.Equal(responsibilities, scored.Responsibilities);
         }
+    }
+
+    [Fact]
+    public async Task ApplyMixtureStatistics_AssignedAgainstAnOlderVersion_CountedStaleAndMovedToTheCurrentMeans()
+    {
+        ClusterModelDefinition definition = TestData.Definition() with { Model = ModelKind.GaussianMixture };
+        IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>("mixture-stale");
+        await grain.Define(definition);
+        float[][] batches = TestData.Batches(seed: 42, batches: 3, pointsPerBatch: 300, definition.Clusters, definition.Dimensions);
+        await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 1, Points = batches[0] });
+        CentroidsView view = await grain.GetCentroids(-1);
+        var components = new MixtureComponents(view.Centroids, view.Variances!, view.Priors!, view.Version);
+        MixtureStatisticsBatch Batch(long sequence, float[] points)
+        {
+            var runner = new SerialEStep<SoftEStepWork, MixtureStatistics>(definition.Clusters, definition.Dimensions, definition.ShardSize, 300);
+            return MixtureStatisticsBatch.From("p", sequence, view.Version, runner.Run(new SoftEStepWork(components), points, 300), view.Centroids, points);
+        }
+
+        // Both batches are assigned against the same version; the second is applied after the first moved it.
+        BatchReceipt first = await grain.ApplyMixtureStatistics(Batch(2, batches[1]));
+        ModelSummary between = await grain.GetSummary();
+        BatchReceipt second = await grain.ApplyMixtureStatistics(Batch(3, batches[2]));
+        ModelSummary after = await grain.GetSummary();
+
+        // What the grain must have done: the second batch's moments moved from the old means to the new ones.
+        StreamingModelState state = ModelStateJson.Read(between.StateJson!);
+        ModelOwner expected = ModelOwner.Restore(definition, state, [], TimeProvider.System);
+        MixtureStatisticsBatch stale = Batch(3, batches[2]);
+        expected.Apply(stale.ToStatistics(expected.Centroids, definition.Clusters, definition.Dimensions), stale.Sample);
+        Assert.NotEqual(view.Centroids, state.Model.Centroids);
+        Assert.Equal((BatchOutcome.Applied, BatchOutcome.Applied), (first.Outcome, second.Outcome));
+        Assert.Equal(1, after.StaleBatches);
+        Assert.Equal(900, after.PointsApplied);
+        Assert.Equal(TestData.Comparable(expected.ToState()!), TestData.Comparable(after.StateJson!));
+        Assert.NotEqual(
+            TestData.Comparable(expected.ToState()!),
+            TestData.Comparable(Unmoved(definition, state, stale)));
+    }
+
+    /// <summary>The second batch applied as if its moments were about the current means (what moving them prevents).</summary>
+    private static StreamingModelState Unmoved(ClusterModelDefinition definition, StreamingModelState state, MixtureStatisticsBatch batch)
+    {
+        ModelOwner owner = ModelOwner.Restore(definition, state, [], TimeProvider.System);
+        owner.Apply(batch.ToStatistics(batch.About, definition.Clusters, definition.Dimensions), batch.Sample);
+        return owner.ToState()!;
     }
 }
