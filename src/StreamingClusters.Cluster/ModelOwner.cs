@@ -14,8 +14,9 @@ namespace StreamingClusters.Cluster;
 /// <see cref="StreamingModel{TWork, TStatistics}"/> (seeding buffer, discount, M-step, per-cluster
 /// counts) split so that the E-step may run elsewhere. Raw points go through <see cref="AddPoints"/>
 /// (buffered until the model seeds on them, as a single process does); statistics E-stepped on a silo
-/// go through <see cref="Apply(ClusterStatistics, ReadOnlySpan{float})"/>. Fed the same batches in the same order, it ends in the same state
-/// as a <see cref="KMeansStreamingModel"/>, bit for bit. A model of standardised columns learns its
+/// go through <see cref="Apply(ClusterStatistics, ReadOnlySpan{float})"/>. Fed the same batches in the
+/// same order, it ends in the same state as a <see cref="KMeansStreamingModel"/>, bit for bit. A model
+/// of standardised columns learns its
 /// <see cref="ColumnScaling"/> from the seeding buffer when it seeds and is built in the standardised
 /// space, as a <see cref="ScaledStreamingModel"/> is: raw points are buffered in the input's units,
 /// statistics and their points come standardised. A Gaussian mixture is the same loop around a
@@ -76,9 +77,6 @@ internal sealed class ModelOwner
 
     /// <summary>Gets the centroids in double precision, k × d, in the space the model is built in (standardised columns when it scales them).</summary>
     public ReadOnlySpan<double> Centroids => _mixture is { } mixture ? mixture.Means : _model.Centroids;
-
-    /// <summary>Gets a mixture's parameters (the E-step's view of its current version), or null for k-means or before seeding.</summary>
-    public MixtureComponents? Components => _mixture?.Published;
 
     /// <summary>Gets a mixture's variances, k × d (empty for k-means).</summary>
     public ReadOnlySpan<double> Variances => _mixture is { } mixture ? mixture.Variances : [];
