@@ -1,4 +1,7 @@
 using StreamingClusters.Cluster.Messages;
+using StreamingClusters.Model;
+using StreamingClusters.Options;
+using StreamingClusters.Scaling;
 
 namespace StreamingClusters.Cluster.Tests;
 
@@ -16,6 +19,69 @@ public sealed class ModelOwnerTests
         Assert.Equal([BatchOutcome.Buffered, BatchOutcome.Buffered, .. Enumerable.Repeat(BatchOutcome.Applied, 8)], outcomes);
         Assert.Equal(1200, owner.PointsApplied);
         Assert.Equal(TestData.Comparable(TestData.Reference(definition, batches).ToState()), TestData.Comparable(owner.ToState()!));
+    }
+
+    [Fact]
+    public void AddPoints_StandardizedSameBatchesAsASingleProcessScaledModel_SameStateBitForBit()
+    {
+        ClusterModelDefinition definition = TestData.Definition() with { Scaling = ScalingMode.Standardize };
+        float[][] batches = TestData.UnevenBatches(seed: 4, batches: 10, pointsPerBatch: 120, definition.Clusters, definition.Dimensions);
+        ModelOwner owner = ModelOwner.Create(definition, TimeProvider.System);
+
+        foreach (float[] batch in batches)
+        {
+            owner.AddPoints(batch);
+        }
+
+        ScaledStreamingModel reference = TestData.ScaledReference(definition, batches);
+        StreamingModelState state = owner.ToState()!;
+        Assert.NotNull(state.Scaling);
+        Assert.Equal(reference.Scaling!.Mean.ToArray(), state.Scaling.Mean);
+        Assert.Equal(TestData.Comparable(reference.ToState()), TestData.Comparable(state));
+
+        // Restored from its state, it goes on as the single process does.
+        float[][] more = TestData.UnevenBatches(seed: 14, batches: 3, pointsPerBatch: 120, definition.Clusters, definition.Dimensions);
+        ModelOwner restored = ModelOwner.Restore(definition, state, [], TimeProvider.System);
+        foreach (float[] batch in more)
+        {
+            restored.AddPoints(batch);
+        }
+
+        Assert.Equal(TestData.Comparable(TestData.ScaledReference(definition, [.. batches, .. more]).ToState()), TestData.Comparable(restored.ToState()!));
+    }
+
+    [Fact]
+    public void AddPoints_MixtureSameBatchesAsASingleProcessMixture_SameStateBitForBit()
+    {
+        ClusterModelDefinition definition = TestData.Definition() with { Model = ModelKind.GaussianMixture };
+        float[][] batches = TestData.Batches(seed: 4, batches: 10, pointsPerBatch: 120, definition.Clusters, definition.Dimensions);
+        ModelOwner owner = ModelOwner.Create(definition, TimeProvider.System);
+
+        BatchOutcome[] outcomes = [.. batches.Select(b => owner.AddPoints(b))];
+        ModelOwner restored = ModelOwner.Restore(definition, owner.ToState(), [], TimeProvider.System);
+        float[][] more = TestData.Batches(seed: 14, batches: 2, pointsPerBatch: 120, definition.Clusters, definition.Dimensions);
+        foreach (float[] batch in more)
+        {
+            restored.AddPoints(batch);
+        }
+
+        Assert.Equal([BatchOutcome.Buffered, BatchOutcome.Buffered, .. Enumerable.Repeat(BatchOutcome.Applied, 8)], outcomes);
+        Assert.NotNull(owner.ToState()!.Mixture);
+        Assert.Equal(TestData.Comparable(TestData.MixtureReference(definition, batches).ToState()), TestData.Comparable(owner.ToState()!));
+        Assert.Equal(TestData.Comparable(TestData.MixtureReference(definition, [.. batches, .. more]).ToState()), TestData.Comparable(restored.ToState()!));
+    }
+
+    [Fact]
+    public void Restore_AStateWithoutScalingForAStandardizedModel_Refused()
+    {
+        ClusterModelDefinition definition = TestData.Definition();
+        ModelOwner owner = ModelOwner.Create(definition, TimeProvider.System);
+        owner.AddPoints(TestData.Batches(seed: 4, batches: 1, pointsPerBatch: 300, definition.Clusters, definition.Dimensions)[0]);
+
+        ArgumentException refused = Assert.Throws<ArgumentException>(() =>
+            ModelOwner.Restore(definition with { Scaling = ScalingMode.Standardize }, owner.ToState(), [], TimeProvider.System));
+
+        Assert.StartsWith("The persisted state has no column scaling but the model's scaling is Standardize.", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

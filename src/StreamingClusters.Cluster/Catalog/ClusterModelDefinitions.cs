@@ -9,17 +9,21 @@ namespace StreamingClusters.Cluster.Catalog;
 
 /// <summary>
 /// A named model's settings (its own, layered over the top-level <c>StreamingClusters</c> ones) as the
-/// definition its grain keeps. Cluster mode runs k-means on the columns as they come, of a configured d:
-/// a setting it cannot honour is refused with a message that names it.
+/// definition its grain keeps. Cluster mode runs k-means (on the columns as they come or standardised,
+/// seeded on the first points or from configured centroids) or a Gaussian mixture, of a configured d: a
+/// setting it cannot honour is refused with a message that names it.
 /// </summary>
 internal static class ClusterModelDefinitions
 {
-    /// <summary>The settings of a model's own that cluster mode honours (Model and Scaling only with their single-process defaults).</summary>
+    private const string InitialCentroidsKey = "InitialCentroids";
+
+    /// <summary>The settings of a model's own that cluster mode honours.</summary>
     private static readonly HashSet<string> Taken = new(StringComparer.OrdinalIgnoreCase)
     {
         "Clusters", "Dimensions", "HalfLife", "Scaling", "Model", "Seed", "ReseedRatio", "Repair", "ShardSize",
         "Seeding:BufferSize", "Seeding:Candidates", "Seeding:RefineIterations", "Seeding:Starts", "Seeding:Breaths",
         "MaxRecordLength", "MaxAbsoluteValue",
+        "Mixture:VarianceFloor", "Mixture:SeedingStarts", "Mixture:SeedingIterations", "Mixture:SeedingTolerance",
     };
 
     /// <summary>Maps the settings, or lists what is wrong.</summary>
@@ -103,23 +107,58 @@ internal static class ClusterModelDefinitions
             found.Add($"{Name("Repair")} must be true or false, got '{repairText}'.");
         }
 
-        if (Value("Model") is { } model && !model.Equals("KMeans", StringComparison.OrdinalIgnoreCase))
+        ModelKind model = ModelKind.KMeans;
+        if (Value("Model") is { } modelText && !ModelKinds.TryParse(modelText, out model))
         {
-            found.Add($"{Name("Model")} must be KMeans in cluster mode (a mixture's statistics do not travel yet), got '{model}'.");
+            found.Add($"{Name("Model")} must be KMeans or GaussianMixture, got '{modelText}'.");
         }
 
-        if (Value("Scaling") is { } scaling && !scaling.Equals("none", StringComparison.OrdinalIgnoreCase))
+        var mixtureDefaults = new MixtureModelOptions();
+        double Double(string key, double fallback, double least, double most)
         {
-            found.Add($"{Name("Scaling")} must be none in cluster mode (the silos would each learn their own scaling), got '{scaling}'.");
+            string? text = Value(key);
+            if (text is null)
+            {
+                return fallback;
+            }
+
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value >= least && value <= most))
+            {
+                found.Add($"{Name(key)} must be a number in [{least.ToString(CultureInfo.InvariantCulture)}, {most.ToString(CultureInfo.InvariantCulture)}], got '{text}'.");
+            }
+
+            return value;
         }
 
-        if (settings.Values.Keys.Any(k => k.StartsWith("InitialCentroids", StringComparison.OrdinalIgnoreCase)))
+        double varianceFloor = Double("Mixture:VarianceFloor", mixtureDefaults.VarianceFloor, 1e-12, 0.5);
+        int mixtureStarts = Int("Mixture:SeedingStarts", mixtureDefaults.SeedingStarts, 1);
+        int mixtureIterations = Int("Mixture:SeedingIterations", mixtureDefaults.SeedingIterations, 0);
+        double mixtureTolerance = Double("Mixture:SeedingTolerance", mixtureDefaults.SeedingTolerance, 0, 1);
+
+        ScalingMode scaling = ScalingMode.None;
+        if (Value("Scaling") is { } scalingText && !ScalingModes.TryParse(scalingText, out scaling))
         {
-            found.Add($"{where}:InitialCentroids is not taken in cluster mode: the model grain seeds on the first points.");
+            found.Add($"{Name("Scaling")} must be none or standardize, got '{scalingText}'.");
+        }
+
+        ConfiguredCentroids? initial = InitialCentroids(top, settings, where, clusters, Name("Clusters"), dimensions, found);
+        if (model == ModelKind.GaussianMixture && scaling == ScalingMode.Standardize)
+        {
+            found.Add($"{Name("Scaling")} 'standardize' does not apply to {Name("Model")} 'GaussianMixture': its per-column variances learn each column's scale, and its log-likelihoods are in the input's units; give 'none'.");
+        }
+
+        if (model == ModelKind.GaussianMixture && initial is not null)
+        {
+            found.Add($"{InitialCentroidsName(settings, where)} gives centroids only, but {Name("Model")} 'GaussianMixture' also needs variances and priors: it seeds all three from the seeding buffer; remove one of the two.");
+        }
+
+        if (initial is not null && scaling == ScalingMode.Standardize)
+        {
+            found.Add($"{Name("Scaling")} 'standardize' learns each column's mean and spread from the seeding buffer, which {InitialCentroidsName(settings, where)} skips: give one or the other.");
         }
 
         // Every other setting a model may have of its own belongs to a single process's pipeline
-        // (batching, channels, parallelism, the seeding's idle time-out, the mixture), which no grain has.
+        // (batching, channels, parallelism, the seeding's idle time-out), which no grain has.
         found.AddRange(settings.Values.Keys
             .Where(k => !Taken.Contains(k) && !k.StartsWith("InitialCentroids", StringComparison.OrdinalIgnoreCase) && ModelSettings.Keys.Contains(k.Split(':', 2)[0], StringComparer.OrdinalIgnoreCase))
             .Select(k => $"{where}:{k} is not taken in cluster mode."));
@@ -145,7 +184,22 @@ internal static class ClusterModelDefinitions
             SeedingBreaths = breaths,
             MaxAbsoluteValue = maxAbsoluteValue,
             MaxRecordLength = maxRecordLength,
+            Scaling = scaling,
+            InitialCentroids = initial,
+            Model = model,
         };
+        if (model == ModelKind.GaussianMixture)
+        {
+            // Only a mixture's definition carries its own choices (a k-means model's is the same whatever they are).
+            definition = definition with
+            {
+                MixtureVarianceFloor = varianceFloor,
+                MixtureSeedingStarts = mixtureStarts,
+                MixtureSeedingIterations = mixtureIterations,
+                MixtureSeedingTolerance = mixtureTolerance,
+            };
+        }
+
         try
         {
             definition.Validate();
@@ -157,5 +211,81 @@ internal static class ClusterModelDefinitions
         }
 
         return definition;
+    }
+
+    private static bool IsInitialCentroids(string key) =>
+        key.Equals(InitialCentroidsKey, StringComparison.OrdinalIgnoreCase) || key.StartsWith(InitialCentroidsKey + ":", StringComparison.OrdinalIgnoreCase);
+
+    private static string InitialCentroidsName(ModelSettings settings, string where) =>
+        settings.Values.Keys.Any(IsInitialCentroids) ? $"{where}:{InitialCentroidsKey}" : $"{StreamingClustersOptions.SectionName}:{InitialCentroidsKey}";
+
+    /// <summary>
+    /// Reads <c>InitialCentroids:{centroid}:{column}</c>: the model's own when it gives any (an array it
+    /// gives replaces the top-level one whole, as in a single process), else the top-level ones; null when neither.
+    /// </summary>
+    private static ConfiguredCentroids? InitialCentroids(IConfiguration top, ModelSettings settings, string where, int clusters, string clustersName, int dimensions, List<string> found)
+    {
+        bool own = settings.Values.Keys.Any(IsInitialCentroids);
+        string name = InitialCentroidsName(settings, where);
+        IEnumerable<KeyValuePair<string, string?>> entries = own
+            ? settings.Values.Where(v => IsInitialCentroids(v.Key)).Select(v => new KeyValuePair<string, string?>(v.Key.Length > InitialCentroidsKey.Length ? v.Key[(InitialCentroidsKey.Length + 1)..] : "", v.Value))
+            : top.GetSection(InitialCentroidsKey).AsEnumerable(makePathsRelative: true);
+        var rows = new SortedDictionary<int, SortedDictionary<int, double>>();
+        int before = found.Count;
+        foreach ((string key, string? text) in entries)
+        {
+            if (text is null && key.Length == 0)
+            {
+                continue;
+            }
+
+            string[] parts = key.Split(':');
+            if (text is null || parts.Length != 2
+                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int c)
+                || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int j))
+            {
+                if (text is not null || parts.Length > 2)
+                {
+                    found.Add($"{name} must be {clusters} centroids of {dimensions} numbers each ({name}:0:0, {name}:0:1, …), got '{(key.Length == 0 ? name : $"{name}:{key}")}'.");
+                }
+
+                continue;
+            }
+
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+            {
+                found.Add($"{name}:{c} has a value that is not a finite number, got '{text}'.");
+                continue;
+            }
+
+            if (!rows.TryGetValue(c, out SortedDictionary<int, double>? row))
+            {
+                rows[c] = row = [];
+            }
+
+            row[j] = value;
+        }
+
+        // A shape refused already (k or d) is named once, not again in every centroid.
+        if (rows.Count == 0 || found.Count > before || clusters < 1 || dimensions < 1)
+        {
+            return null;
+        }
+
+        if (rows.Count != clusters || rows.Keys.Last() != clusters - 1)
+        {
+            found.Add($"{name} has {rows.Count} centroids but {clustersName} is {clusters}.");
+            return null;
+        }
+
+        foreach ((int c, SortedDictionary<int, double> row) in rows)
+        {
+            if (row.Count != dimensions || row.Keys.Last() != dimensions - 1)
+            {
+                found.Add($"{name}:{c} must have {dimensions} values (Dimensions).");
+            }
+        }
+
+        return found.Count > before ? null : new ConfiguredCentroids { Values = [.. rows.Values.SelectMany(r => r.Values)] };
     }
 }

@@ -5,9 +5,12 @@ using StreamingClusters.Cluster.Ingest;
 using StreamingClusters.Cluster.Messages;
 using StreamingClusters.EStep;
 using StreamingClusters.Ingest;
+using StreamingClusters.Mixture;
 using StreamingClusters.Model;
 using StreamingClusters.Models;
+using StreamingClusters.Options;
 using StreamingClusters.Publishing;
+using StreamingClusters.Scaling;
 
 namespace StreamingClusters.Cluster.Catalog;
 
@@ -70,7 +73,7 @@ internal sealed partial class GrainModelHandle : IModelHandle
             Name,
             summary.Definition.Clusters,
             summary.Definition.Dimensions,
-            "KMeans",
+            summary.Definition.Model.ToString(),
             summary.State is null ? -1 : summary.Version,
             summary.PointsApplied,
             summary.PointsRefused + summary.PointsRejected,
@@ -185,7 +188,17 @@ internal sealed partial class GrainModelHandle : IModelHandle
         int count = points.Length / dimensions;
         int[] labels = new int[count];
         float[] scores = new float[count];
-        HardEStep.Assign(centroids, points.Span, labels, scores);
+        if (feed.Components is { } mixture)
+        {
+            // As a single process's mixture scores: the most likely component, its responsibility, the log-likelihood.
+            float[] likeliest = new float[count];
+            SoftEStep.Score(mixture, points.Span, labels, scores, likeliest);
+            return new ModelScores(mixture.Version, ScoreKind.LogLikelihood, labels, scores, likeliest);
+        }
+
+        // As a single process scores: standardised points, squared distances in the standardised space.
+        ReadOnlySpan<float> assigned = feed.Scaling is { } scaling ? ModelOwner.Standardized(points.Span, scaling) : points.Span;
+        HardEStep.Assign(centroids, assigned, labels, scores);
         float[] responsibilities = new float[count];
         responsibilities.AsSpan().Fill(1);
         return new ModelScores(centroids.Version, ScoreKind.SquaredDistance, labels, scores, responsibilities);
@@ -246,7 +259,7 @@ internal sealed partial class GrainModelHandle : IModelHandle
             Timestamp = _time.GetUtcNow(),
             Clusters = model.Settings.Clusters,
             Dimensions = d,
-            Centroids = [.. model.Centroids.Chunk(d)],
+            Centroids = [.. InputUnits(model.Centroids, state.Scaling).Chunk(d)],
             Weights = model.Weights,
             Counts = state.Counts,
             Ids = model.Ids ?? [],
@@ -261,7 +274,24 @@ internal sealed partial class GrainModelHandle : IModelHandle
             Scaling = state.Scaling,
             DuplicatesDropped = summary.DuplicatesDropped,
             StaleBatches = summary.StaleBatches,
+            Model = state.Mixture is null ? nameof(ModelKind.KMeans) : nameof(ModelKind.GaussianMixture),
+            Variances = state.Mixture is { } mixture ? [.. mixture.Variances.Chunk(d)] : null,
+            Priors = state.Mixture?.Priors,
+            MeanLogLikelihood = state.Mixture is { LogLikelihoodWeight: > 0 } weighed ? weighed.LogLikelihood / weighed.LogLikelihoodWeight : null,
         };
+    }
+
+    /// <summary>Centroids of the model's space in the input's units, as a single process's scaled model reports them.</summary>
+    private static double[] InputUnits(double[] centroids, ColumnScalingState? scaling)
+    {
+        if (scaling is null)
+        {
+            return centroids;
+        }
+
+        double[] restored = new double[centroids.Length];
+        ColumnScaling.FromState(scaling).Restore(centroids, restored);
+        return restored;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model '{Model}': {Count} points from {Source} rejected (not finite, or beyond ±{Limit}).")]

@@ -28,9 +28,14 @@ public interface IModelGrain : IGrainWithStringKey
     /// <returns>What was done, once persisted.</returns>
     Task<BatchReceipt> ApplyStatistics(StatisticsBatch batch);
 
+    /// <summary>Applies a Gaussian mixture's statistics E-stepped on a silo.</summary>
+    /// <param name="batch">The statistics with their producer and sequence number.</param>
+    /// <returns>What was done, once persisted.</returns>
+    Task<BatchReceipt> ApplyMixtureStatistics(MixtureStatisticsBatch batch);
+
     /// <summary>Gets the centroids, unless the asker has the version already.</summary>
     /// <param name="knownVersion">The version the asker has, or −1.</param>
-    /// <returns>The current version, with its centroids when they differ from the asker's.</returns>
+    /// <returns>The current version, with its centroids when they differ from the asker's (and the model's scaling when the asker gave −1).</returns>
     Task<CentroidsView> GetCentroids(long knownVersion);
 
     /// <summary>Gets the model and its accounting.</summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using StreamingClusters.Cluster.Ingest;
 using StreamingClusters.Cluster.Messages;
 using StreamingClusters.Model;
+using StreamingClusters.Scaling;
 
 namespace StreamingClusters.Cluster.Grains;
 
@@ -183,15 +184,61 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     }
 
     /// <inheritdoc/>
+    public async Task<BatchReceipt> ApplyMixtureStatistics(MixtureStatisticsBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ModelOwner owner = await OwnerAsync();
+        if (IsDuplicate(batch.Producer, batch.Sequence))
+        {
+            return await DuplicateAsync(owner);
+        }
+
+        if (batch.BasedOnVersion < owner.Version)
+        {
+            _state.State.StaleBatches++;
+        }
+
+        BatchOutcome outcome = BatchOutcome.Applied;
+        try
+        {
+            owner.Apply(batch.ToStatistics(owner.Centroids, owner.Clusters, owner.Dimensions), batch.Sample);
+            RecordLastUpdate(owner);
+        }
+        catch (NonFiniteModelException ex)
+        {
+            LogRefused(Name, batch.Points, ex.Message);
+            _state.State.PointsRefused += batch.Points;
+            outcome = BatchOutcome.Refused;
+        }
+
+        SourceTally[] tallies = Tallies(batch.Sources, batch.Points);
+        CountReceived(tallies);
+        foreach (SourceTally tally in tallies)
+        {
+            CountOutcome(tally.Source, tally.Points, outcome == BatchOutcome.Applied);
+        }
+
+        return await PersistAsync(owner, batch.Producer, batch.Sequence, outcome);
+    }
+
+    /// <inheritdoc/>
     public async Task<CentroidsView> GetCentroids(long knownVersion)
     {
         ModelOwner owner = await OwnerAsync();
+        bool centroids = owner.IsSeeded && knownVersion != owner.Version;
+
+        // An asker that holds no version has no scaling either; one that holds a version has it already.
+        ColumnScaling? scaling = centroids && knownVersion < 0 ? owner.Scaling : null;
         return new CentroidsView
         {
             Version = owner.Version,
             Seeded = owner.IsSeeded,
             Clusters = owner.Clusters,
-            Centroids = owner.IsSeeded && knownVersion != owner.Version ? owner.Centroids.ToArray() : null,
+            Centroids = centroids ? owner.Centroids.ToArray() : null,
+            ScalingMean = scaling?.Mean.ToArray(),
+            ScalingStd = scaling?.Std.ToArray(),
+            Variances = centroids && !owner.Variances.IsEmpty ? owner.Variances.ToArray() : null,
+            Priors = centroids && !owner.Priors.IsEmpty ? owner.Priors.ToArray() : null,
         };
     }
 

@@ -2,6 +2,9 @@ using System.Runtime.InteropServices;
 using StreamingClusters.Cluster.Grains;
 using StreamingClusters.Cluster.Messages;
 using StreamingClusters.EStep;
+using StreamingClusters.Mixture;
+using StreamingClusters.Options;
+using StreamingClusters.Scaling;
 using StreamingClusters.Statistics;
 
 namespace StreamingClusters.Cluster.Ingest;
@@ -12,7 +15,8 @@ namespace StreamingClusters.Cluster.Ingest;
 /// one batch at a time to the model grain, numbered by this producer's sequence. A batch the grain did
 /// not answer is sent again with the same number (the grain drops it if it had applied it). A post
 /// completes once the grain's answer to the batch that holds it has come, that is once the model's
-/// persisted state covers its points.
+/// persisted state covers its points. A model of standardised columns is E-stepped in them: the points
+/// are standardised with the scaling the grain sends with the first centroids, and travel so as sample.
 /// </summary>
 internal sealed class ModelFeed
 {
@@ -25,6 +29,12 @@ internal sealed class ModelFeed
 
     /// <summary>The version posts are E-stepped against; null until the model is seeded (posts then go raw).</summary>
     private volatile CentroidSet? _centroids;
+
+    /// <summary>The model's scaling when it standardises columns, set (once, for good) before the first <see cref="_centroids"/>.</summary>
+    private volatile ColumnScaling? _scaling;
+
+    /// <summary>A mixture's version posts are E-stepped against (set before <see cref="_centroids"/>, its means); null for k-means.</summary>
+    private volatile MixtureVersion? _mixture;
 
     /// <summary>When the grain was last asked for its version.</summary>
     private long _refreshedAt = long.MinValue;
@@ -51,6 +61,12 @@ internal sealed class ModelFeed
 
     /// <summary>Gets the version this silo assigns against, or null before the model is seeded.</summary>
     public CentroidSet? Centroids => _centroids;
+
+    /// <summary>Gets the scaling points are standardised with before the E-step, or null (columns as they come, or not seeded yet).</summary>
+    public ColumnScaling? Scaling => _scaling;
+
+    /// <summary>Gets a mixture's version posts are E-stepped against, or null (k-means, or not seeded yet).</summary>
+    public MixtureComponents? Components => _mixture?.Components;
 
     /// <summary>Gets the model's definition.</summary>
     public ClusterModelDefinition Definition => _definition;
@@ -132,25 +148,55 @@ internal sealed class ModelFeed
         else
         {
             int count = points.Length / d;
-            float[] buffer = MemoryMarshal.TryGetArray(points, out ArraySegment<float> segment) && segment.Offset == 0 && segment.Array is { } array
-                ? array
-                : points.ToArray();
-            var runner = new SerialEStep<HardEStepWork, ClusterStatistics>(_definition.Clusters, d, _definition.ShardSize, Math.Max(1, count));
-            ClusterStatistics statistics = runner.Run(new HardEStepWork(centroids), buffer, count);
+
+            // A standardised model sees the points standardised, in the E-step and as reseed candidates.
+            ColumnScaling? scaling = _scaling;
+            float[] buffer = scaling is not null
+                ? ModelOwner.Standardized(points.Span, scaling)
+                : MemoryMarshal.TryGetArray(points, out ArraySegment<float> segment) && segment.Offset == 0 && segment.Array is { } array
+                    ? array
+                    : points.ToArray();
+            ClusterStatistics? statistics = null;
+            MixtureStatistics? soft = null;
+            MixtureVersion? mixture = _mixture;
+            long version = centroids.Version;
+            if (mixture is not null)
+            {
+                // The mixture's own version (it may be newer than the centroids read above).
+                var softRunner = new SerialEStep<SoftEStepWork, MixtureStatistics>(_definition.Clusters, d, _definition.ShardSize, Math.Max(1, count));
+                soft = softRunner.Run(new SoftEStepWork(mixture.Components), buffer, count);
+                version = mixture.Components.Version;
+            }
+            else
+            {
+                var runner = new SerialEStep<HardEStepWork, ClusterStatistics>(_definition.Clusters, d, _definition.ShardSize, Math.Max(1, count));
+                statistics = runner.Run(new HardEStepWork(centroids), buffer, count);
+            }
+
             lock (_gate)
             {
                 if (_statistics is null)
                 {
-                    _statistics = new PendingStatistics(statistics, centroids.Version);
+                    _statistics = new PendingStatistics(statistics, soft, mixture?.Means, version);
                 }
                 else
                 {
-                    _statistics.Statistics.Add(statistics);
-                    _statistics.BasedOnVersion = Math.Min(_statistics.BasedOnVersion, centroids.Version);
+                    if (soft is not null)
+                    {
+                        // Taken about this version's means: moved to those of the pending ones before they are added.
+                        MixtureMoments.MoveAbout(soft, mixture!.Means, _statistics.About);
+                        _statistics.Mixture!.Add(soft);
+                    }
+                    else
+                    {
+                        _statistics.Statistics!.Add(statistics!);
+                    }
+
+                    _statistics.BasedOnVersion = Math.Min(_statistics.BasedOnVersion, version);
                 }
 
                 int room = (_definition.SampleSize * d) - _statistics.Sample.Count;
-                _statistics.Sample.AddRange(points.Span[..Math.Min(room, points.Length)]);
+                _statistics.Sample.AddRange(buffer.AsSpan(0, Math.Min(room, points.Length)));
                 _statistics.Count(source, count, rejected);
                 answer = _statistics.Answer.Task;
             }
@@ -167,6 +213,20 @@ internal sealed class ModelFeed
         CentroidsView view = await SendAsync(() => _grain.GetCentroids(_centroids?.Version ?? -1));
         if (view.Centroids is { } centroids && (_centroids is null || _centroids.Version < view.Version))
         {
+            if (_definition.Model == ModelKind.GaussianMixture)
+            {
+                _mixture = view.Variances is { } variances && view.Priors is { } priors
+                    ? new MixtureVersion(new MixtureComponents(centroids, variances, priors, view.Version), centroids)
+                    : throw new InvalidOperationException("The model's grain sent a mixture's means without its variances and priors.");
+            }
+
+            if (_definition.Scaling == ScalingMode.Standardize && _scaling is null)
+            {
+                _scaling = view.ScalingMean is { } mean && view.ScalingStd is { } std
+                    ? ColumnScaling.FromState(new ColumnScalingState(mean, std))
+                    : throw new InvalidOperationException("The model's grain sent the first centroids of a standardised model without its scaling.");
+            }
+
             _centroids = new CentroidSet(centroids, view.Clusters, view.Version);
         }
 
@@ -229,9 +289,11 @@ internal sealed class ModelFeed
             {
                 BatchReceipt receipt = raw is not null
                     ? await SendAsync(() => _grain.AddPoints(new PointsBatch { Producer = _producer, Sequence = sequence, Points = [.. raw.Points], Sources = sources }))
-                    : statistics is not null
-                    ? await SendAsync(() => _grain.ApplyStatistics(StatisticsBatch.From(_producer, sequence, statistics.BasedOnVersion, statistics.Statistics, statistics.Sample.ToArray(), sources)))
-                    : await SendAsync(() => _grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom(_producer, sequence, sources)));
+                    : statistics is null
+                    ? await SendAsync(() => _grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom(_producer, sequence, sources)))
+                    : statistics.Mixture is { } mixture
+                    ? await SendAsync(() => _grain.ApplyMixtureStatistics(MixtureStatisticsBatch.From(_producer, sequence, statistics.BasedOnVersion, mixture, statistics.About, CollectionsMarshal.AsSpan(statistics.Sample), sources)))
+                    : await SendAsync(() => _grain.ApplyStatistics(StatisticsBatch.From(_producer, sequence, statistics.BasedOnVersion, statistics.Statistics!, CollectionsMarshal.AsSpan(statistics.Sample), sources)));
 
                 // The next posts see the version this batch made (a post answered here and followed by
                 // another is assigned against the model that covers the first).
@@ -308,9 +370,17 @@ internal sealed class ModelFeed
         public List<float> Points { get; } = [];
     }
 
-    private sealed class PendingStatistics(ClusterStatistics statistics, long basedOnVersion) : Pending
+    /// <summary>A mixture's version as the E-step takes it, with the means its statistics are taken about.</summary>
+    private sealed record MixtureVersion(MixtureComponents Components, double[] Means);
+
+    /// <summary>Statistics gathered for the next batch: k-means', or a mixture's with the means they are about.</summary>
+    private sealed class PendingStatistics(ClusterStatistics? statistics, MixtureStatistics? mixture, double[]? about, long basedOnVersion) : Pending
     {
-        public ClusterStatistics Statistics { get; } = statistics;
+        public ClusterStatistics? Statistics { get; } = statistics;
+
+        public MixtureStatistics? Mixture { get; } = mixture;
+
+        public double[] About { get; } = about ?? [];
 
         public long BasedOnVersion { get; set; } = basedOnVersion;
 

@@ -1,6 +1,10 @@
 namespace StreamingClusters.Cluster.Messages;
 
-/// <summary>A model version's centroids, for the E-step on the silos; the centroids are null when the asker has that version already.</summary>
+/// <summary>
+/// A model version's centroids, for the E-step on the silos; the centroids are null when the asker has
+/// that version already. The centroids are in the space the model is built in (standardised columns
+/// when it scales them, with the scaling beside them for a first asker).
+/// </summary>
 [GenerateSerializer]
 [Immutable]
 public sealed record CentroidsView
@@ -21,5 +25,24 @@ public sealed record CentroidsView
 #pragma warning disable CA1819 // Plain data that travels.
     [Id(3)]
     public double[]? Centroids { get; init; }
+
+    /// <summary>
+    /// Gets each column's mean of a model built in standardised columns, sent with the centroids to an
+    /// asker that holds no version yet (the scaling never changes once the model is seeded); null otherwise.
+    /// </summary>
+    [Id(4)]
+    public double[]? ScalingMean { get; init; }
+
+    /// <summary>Gets each column's standard deviation, beside <see cref="ScalingMean"/>.</summary>
+    [Id(5)]
+    public double[]? ScalingStd { get; init; }
+
+    /// <summary>Gets a Gaussian mixture's variances, k × d, sent with its means (<see cref="Centroids"/>); null for k-means.</summary>
+    [Id(6)]
+    public double[]? Variances { get; init; }
+
+    /// <summary>Gets a Gaussian mixture's priors, sent with its means; null for k-means.</summary>
+    [Id(7)]
+    public double[]? Priors { get; init; }
 #pragma warning restore CA1819
 }

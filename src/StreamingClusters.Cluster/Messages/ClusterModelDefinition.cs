@@ -1,5 +1,7 @@
+using StreamingClusters.Mixture;
 using StreamingClusters.Model;
 using StreamingClusters.MStep;
+using StreamingClusters.Options;
 
 namespace StreamingClusters.Cluster.Messages;
 
@@ -96,6 +98,47 @@ public sealed record ClusterModelDefinition
     [Id(15)]
     public int? MaxRecordLength { get; init; }
 
+    /// <summary>
+    /// Gets how the columns are put in comparable units: with <see cref="ScalingMode.Standardize"/> the grain
+    /// learns each column's mean and spread from the seeding buffer when it seeds, and every silo
+    /// standardises its points with them before the E-step.
+    /// </summary>
+    /// <value>The default value is <see cref="ScalingMode.None"/>.</value>
+    [Id(16)]
+    public ScalingMode Scaling { get; init; }
+
+    /// <summary>
+    /// Gets the centroids the model starts from (seeded from the first point on, with zero weights, as a
+    /// single process with <c>InitialCentroids</c>), or null to seed on the seeding buffer.
+    /// </summary>
+    [Id(17)]
+    public ConfiguredCentroids? InitialCentroids { get; init; }
+
+    /// <summary>Gets the model: k-means, or a Gaussian mixture (soft E-step on the silos, the mixture's M-step in the grain).</summary>
+    /// <value>The default value is <see cref="ModelKind.KMeans"/>.</value>
+    [Id(18)]
+    public ModelKind Model { get; init; }
+
+    /// <summary>Gets a mixture's variance floor, relative to each column's variance in the seeding buffer (see <see cref="MixtureOptions.RelativeVarianceFloor"/>).</summary>
+    /// <value>The default value is 1e-6.</value>
+    [Id(19)]
+    public double MixtureVarianceFloor { get; init; } = 1e-6;
+
+    /// <summary>Gets a mixture's seeding starts (see <see cref="MixtureOptions.SeedingStarts"/>).</summary>
+    /// <value>The default value is 3.</value>
+    [Id(20)]
+    public int MixtureSeedingStarts { get; init; } = 3;
+
+    /// <summary>Gets a mixture's batch EM iterations on the seeding buffer at most (see <see cref="MixtureOptions.SeedingIterations"/>).</summary>
+    /// <value>The default value is 100.</value>
+    [Id(21)]
+    public int MixtureSeedingIterations { get; init; } = 100;
+
+    /// <summary>Gets a mixture's seeding tolerance (see <see cref="MixtureOptions.SeedingTolerance"/>).</summary>
+    /// <value>The default value is 1e-4.</value>
+    [Id(22)]
+    public double MixtureSeedingTolerance { get; init; } = 1e-4;
+
     /// <summary>Gets the half-life.</summary>
     public HalfLife HalfLife => new(HalfLifeValue, HalfLifeUnit);
 
@@ -105,11 +148,23 @@ public sealed record ClusterModelDefinition
     {
         Seed = Seed,
         ReseedRatio = ReseedRatio,
-        Repair = Repair,
+
+        // A mixture does not repair, as in a single process.
+        Repair = Repair && Model == ModelKind.KMeans,
         SeedingCandidates = SeedingCandidates,
         RefineIterations = RefineIterations,
         SeedingStarts = SeedingStarts,
         SeedingBreaths = SeedingBreaths,
+    };
+
+    /// <summary>Gets a mixture's own choices.</summary>
+    /// <returns>The options the core mixture takes.</returns>
+    public MixtureOptions ToMixtureOptions() => new()
+    {
+        RelativeVarianceFloor = MixtureVarianceFloor,
+        SeedingStarts = MixtureSeedingStarts,
+        SeedingIterations = MixtureSeedingIterations,
+        SeedingTolerance = MixtureSeedingTolerance,
     };
 
     /// <summary>Gets how the model treats the stream.</summary>
@@ -132,6 +187,39 @@ public sealed record ClusterModelDefinition
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length, nameof(MaxRecordLength));
         }
+
+        if (!Enum.IsDefined(Scaling))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Scaling), Scaling, "The scaling must be none or standardize.");
+        }
+
+        if (!Enum.IsDefined(Model))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Model), Model, "The model must be KMeans or GaussianMixture.");
+        }
+
+        if (Model == ModelKind.GaussianMixture)
+        {
+            ToMixtureOptions().Validate();
+            if (Scaling == ScalingMode.Standardize || InitialCentroids is not null)
+            {
+                throw new ArgumentOutOfRangeException(nameof(Model), "A mixture learns each column's scale and seeds on the seeding buffer: it takes no scaling and no initial centroids.");
+            }
+        }
+
+        if (InitialCentroids is { } initial)
+        {
+            if (initial.Values.Length != Clusters * Dimensions || initial.Values.Any(v => !double.IsFinite(v)))
+            {
+                throw new ArgumentOutOfRangeException(nameof(InitialCentroids), $"The initial centroids must be {Clusters} × {Dimensions} finite values.");
+            }
+
+            if (Scaling == ScalingMode.Standardize)
+            {
+                throw new ArgumentOutOfRangeException(nameof(InitialCentroids), "Initial centroids skip the seeding buffer a standardised model learns its scaling from.");
+            }
+        }
+
         if (!(HalfLifeValue > 0))
         {
             throw new ArgumentOutOfRangeException(nameof(HalfLifeValue), HalfLifeValue, "The half-life must be positive (+∞ for none).");

@@ -45,6 +45,23 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task CreateAsync_ScalingStandardize_CreatedAndKeptInTheDefinition_OtherValuesRefusedNamingTheKey()
+    {
+        IConfiguration configuration = Configuration([]);
+        using LocalModelCatalog local = Local(configuration);
+        ClusterModelCatalog catalog = Catalog(configuration, local);
+
+        ModelCreation created = await catalog.CreateAsync("standardized", Settings(("Clusters", "2"), ("Scaling", "standardize")));
+        ModelCreation refused = await catalog.CreateAsync("min-max", Settings(("Clusters", "2"), ("Scaling", "minmax")));
+        ClusterModelDefinition? definition = await fixture.Cluster.GrainFactory.GetGrain<StreamingClusters.Cluster.Grains.IModelGrain>("standardized").GetDefinition();
+
+        Assert.Equal(ModelCreationOutcome.Created, created.Outcome);
+        Assert.Equal(ScalingMode.Standardize, definition!.Scaling);
+        Assert.Equal(ModelCreationOutcome.Refused, refused.Outcome);
+        Assert.Equal(["StreamingClusters:Models:min-max:Scaling must be none or standardize, got 'minmax'."], refused.Problems);
+    }
+
+    [Fact]
     public async Task TryWriteAsync_TheModelsOwnMaxAbsoluteValue_PointsBeyondItRejected()
     {
         IConfiguration configuration = Configuration([]);

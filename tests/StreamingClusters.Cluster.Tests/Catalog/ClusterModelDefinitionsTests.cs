@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using StreamingClusters.Cluster.Catalog;
 using StreamingClusters.Cluster.Messages;
+using StreamingClusters.Mixture;
 using StreamingClusters.MStep;
+using StreamingClusters.Options;
 using ModelSettings = StreamingClusters.Models.ModelSettings;
 
 namespace StreamingClusters.Cluster.Tests.Catalog;
@@ -35,15 +37,126 @@ public sealed class ClusterModelDefinitionsTests
     public void Create_WhatClusterModeCannotHonour_RefusedNamingEachSetting()
     {
         ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
-            Top(), Settings(("Model", "GaussianMixture"), ("Scaling", "standardize"), ("Clusters", "0")), Where, out IReadOnlyList<string> problems);
+            Top(), Settings(("Model", "KMedoids"), ("Scaling", "zscore"), ("Clusters", "0")), Where, out IReadOnlyList<string> problems);
 
         Assert.Null(definition);
         Assert.Equal(
         [
             $"{Where}:Clusters must be a whole number of at least 1, got '0'.",
             "StreamingClusters:Dimensions must be set in cluster mode (every silo E-steps against the same d from the first point on).",
-            $"{Where}:Model must be KMeans in cluster mode (a mixture's statistics do not travel yet), got 'GaussianMixture'.",
-            $"{Where}:Scaling must be none in cluster mode (the silos would each learn their own scaling), got 'standardize'.",
+            $"{Where}:Model must be KMeans or GaussianMixture, got 'KMedoids'.",
+            $"{Where}:Scaling must be none or standardize, got 'zscore'.",
+        ], problems);
+    }
+
+    [Theory]
+    [InlineData("standardize", null, ScalingMode.Standardize)]
+    [InlineData(null, "Standardize", ScalingMode.Standardize)]
+    [InlineData("none", "standardize", ScalingMode.None)]
+    [InlineData(null, null, ScalingMode.None)]
+    public void Create_Scaling_OwnOrTopLevelCarriedIntoTheDefinition(string? own, string? topLevel, ScalingMode expected)
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top([("Dimensions", "2"), .. topLevel is null ? [] : new[] { ("Scaling", topLevel) }]),
+            Settings(own is null ? [] : [("Scaling", own)]),
+            Where,
+            out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(expected, definition!.Scaling);
+    }
+
+    [Fact]
+    public void Create_TopLevelScalingNotAScaling_RefusedNamingTheTopLevelKey()
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "2"), ("Scaling", "minmax")), Settings(), Where, out IReadOnlyList<string> problems);
+
+        Assert.Null(definition);
+        Assert.Equal(["StreamingClusters:Scaling must be none or standardize, got 'minmax'."], problems);
+    }
+
+    [Fact]
+    public void Create_OwnInitialCentroids_CarriedRowMajorOverTheTopLevelOnes()
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "2"), ("InitialCentroids:0:0", "9"), ("InitialCentroids:0:1", "9")),
+            Settings(("Clusters", "2"), ("InitialCentroids:0:0", "1"), ("InitialCentroids:0:1", "2.5"), ("InitialCentroids:1:0", "-3"), ("InitialCentroids:1:1", "4")),
+            Where,
+            out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.Equal([1, 2.5, -3, 4], definition!.InitialCentroids!.Values);
+        Assert.Equal(definition, definition with { InitialCentroids = new ConfiguredCentroids { Values = [1, 2.5, -3, 4] } });
+    }
+
+    [Fact]
+    public void Create_TopLevelInitialCentroids_TakenByAModelWithoutItsOwn()
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(("Clusters", "1"), ("Dimensions", "2"), ("InitialCentroids:0:0", "7"), ("InitialCentroids:0:1", "8")), Settings(), Where, out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.Equal([7d, 8d], definition!.InitialCentroids!.Values);
+    }
+
+    [Theory]
+    [InlineData("1", "x", $"{Where}:InitialCentroids:0 has a value that is not a finite number, got 'x'.")]
+    [InlineData("2", "1", $"{Where}:InitialCentroids has 1 centroids but {Where}:Clusters is 2.")]
+    public void Create_InitialCentroidsNotOfTheModelsShape_RefusedNamingTheKey(string clusters, string value, string problem)
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "2")), Settings(("Clusters", clusters), ("InitialCentroids:0:0", "1"), ("InitialCentroids:0:1", value)), Where, out IReadOnlyList<string> problems);
+
+        Assert.Null(definition);
+        Assert.Equal([problem], problems);
+    }
+
+    [Fact]
+    public void Create_InitialCentroidsOfTooFewColumnsOrWithStandardize_RefusedNamingTheKeys()
+    {
+        ClusterModelDefinition? shortRow = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "2")), Settings(("Clusters", "1"), ("InitialCentroids:0:0", "1")), Where, out IReadOnlyList<string> shortProblems);
+        ClusterModelDefinition? scaled = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "1"), ("Scaling", "standardize")), Settings(("Clusters", "1"), ("InitialCentroids:0:0", "1")), Where, out IReadOnlyList<string> scaledProblems);
+
+        Assert.Null(shortRow);
+        Assert.Equal([$"{Where}:InitialCentroids:0 must have 2 values (Dimensions)."], shortProblems);
+        Assert.Null(scaled);
+        Assert.Equal(
+            [$"StreamingClusters:Scaling 'standardize' learns each column's mean and spread from the seeding buffer, which {Where}:InitialCentroids skips: give one or the other."],
+            scaledProblems);
+    }
+
+    [Fact]
+    public void Create_GaussianMixtureWithItsOwnChoices_CarriedIntoTheDefinitionWithoutRepair()
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "2"), ("Mixture:SeedingTolerance", "0.001")),
+            Settings(("Model", "GaussianMixture"), ("Mixture:VarianceFloor", "0.01"), ("Mixture:SeedingStarts", "2"), ("Mixture:SeedingIterations", "7"), ("Repair", "true")),
+            Where,
+            out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(ModelKind.GaussianMixture, definition!.Model);
+        Assert.Equal(new MixtureOptions { RelativeVarianceFloor = 0.01, SeedingStarts = 2, SeedingIterations = 7, SeedingTolerance = 0.001 }, definition.ToMixtureOptions());
+        Assert.False(definition.ToSettings().Repair);
+    }
+
+    [Fact]
+    public void Create_GaussianMixtureWithStandardizeOrBadChoices_RefusedNamingTheKeys()
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
+            Top(("Dimensions", "2"), ("Scaling", "standardize")),
+            Settings(("Model", "GaussianMixture"), ("Mixture:VarianceFloor", "0.9")),
+            Where,
+            out IReadOnlyList<string> problems);
+
+        Assert.Null(definition);
+        Assert.Equal(
+        [
+            $"{Where}:Mixture:VarianceFloor must be a number in [1E-12, 0.5], got '0.9'.",
+            $"StreamingClusters:Scaling 'standardize' does not apply to {Where}:Model 'GaussianMixture': its per-column variances learn each column's scale, and its log-likelihoods are in the input's units; give 'none'.",
         ], problems);
     }
 
@@ -68,7 +181,7 @@ public sealed class ClusterModelDefinitionsTests
     {
         ClusterModelDefinition? definition = ClusterModelDefinitions.Create(
             Top(("Dimensions", "2"), ("BatchSize", "64")),
-            Settings(("Seeding:IdleTimeout", "00:00:05"), ("BatchSize", "100"), ("Parallelism", "2"), ("Mixture:SeedingStarts", "2"), ("Seeding:Starts", "2")),
+            Settings(("Seeding:IdleTimeout", "00:00:05"), ("BatchSize", "100"), ("Parallelism", "2"), ("Mixture:Bogus", "2"), ("Seeding:Starts", "2")),
             Where,
             out IReadOnlyList<string> problems);
 
@@ -76,7 +189,7 @@ public sealed class ClusterModelDefinitionsTests
         Assert.Equal(
         [
             $"{Where}:BatchSize is not taken in cluster mode.",
-            $"{Where}:Mixture:SeedingStarts is not taken in cluster mode.",
+            $"{Where}:Mixture:Bogus is not taken in cluster mode.",
             $"{Where}:Parallelism is not taken in cluster mode.",
             $"{Where}:Seeding:IdleTimeout is not taken in cluster mode.",
         ], problems);

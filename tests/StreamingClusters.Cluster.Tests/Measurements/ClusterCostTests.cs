@@ -4,7 +4,10 @@ using StreamingClusters.Cluster.Grains;
 using StreamingClusters.Cluster.Ingest;
 using StreamingClusters.Cluster.Messages;
 using StreamingClusters.EStep;
+using StreamingClusters.Mixture;
 using StreamingClusters.Model;
+using StreamingClusters.Options;
+using StreamingClusters.Scaling;
 using StreamingClusters.Statistics;
 using Xunit.Abstractions;
 
@@ -182,6 +185,60 @@ public sealed class ClusterCostTests(ClusterFixture fixture, ITestOutputHelper o
         Assert.True(newSize < oldSize);
         output.WriteLine(FormattableString.Invariant($"persisted grain state at d={Dimensions}, k={Clusters}: JSON {oldSize:N0} bytes, binary {newSize:N0} bytes ({repeats} repeats of each part)"));
         parts.ForEach(output.WriteLine);
+    }
+
+    [Theory]
+    [InlineData(ModelKind.KMeans, ScalingMode.Standardize)]
+    [InlineData(ModelKind.GaussianMixture, ScalingMode.None)]
+    public async Task Post_StandardizedOrMixtureDistributedAndSingleProcess_SamePointsApplied(ModelKind kind, ScalingMode scaling)
+    {
+        int blocks = 24 * Scale;
+        string name = $"cost-posts-{kind}-{scaling}".ToLowerInvariant();
+        ClusterModelDefinition definition = Definition with { Model = kind, Scaling = scaling, MixtureSeedingStarts = 1, MixtureSeedingIterations = 5 };
+        float[][] data = TestData.Batches(seed: 9, batches: blocks + 4, pointsPerBatch: BlockPoints, Clusters, Dimensions);
+        IReadOnlyList<SiloIngest> ingests = fixture.Ingests;
+        await ingests[0].DefineAsync(name, definition);
+        foreach (float[] seed in data.Take(4))
+        {
+            await ingests[0].PostAsync(name, seed);
+        }
+
+        (TimeSpan distributedCpu, TimeSpan distributedWall) = await MeasureAsync(async () =>
+        {
+            for (int b = 4; b < data.Length; b += 3)
+            {
+                await Task.WhenAll(Enumerable.Range(b, Math.Min(3, data.Length - b)).Select(i => ingests[i % 3].PostAsync(name, data[i])));
+            }
+        });
+
+        IStreamingModel single = kind == ModelKind.GaussianMixture
+            ? MixtureStreamingModel.Create(
+                definition.ToSettings(), definition.ToMixtureOptions(), definition.ToOptions(), new SerialEStep<SoftEStepWork, MixtureStatistics>(Clusters, Dimensions, 256, 8 * BlockPoints), TimeProvider.System)
+            : new ScaledStreamingModel(
+                KMeansStreamingModel.Create(definition.ToSettings(), definition.ToOptions(), new SerialEStep<HardEStepWork, ClusterStatistics>(Clusters, Dimensions, 256, 8 * BlockPoints), TimeProvider.System),
+                definition.SeedingBufferSize);
+        foreach (float[] seed in data.Take(4))
+        {
+            single.Step(seed, BlockPoints);
+        }
+
+        (TimeSpan singleCpu, TimeSpan singleWall) = await MeasureAsync(() =>
+        {
+            foreach (float[] block in data.Skip(4))
+            {
+                single.Step(block, BlockPoints);
+            }
+
+            return Task.CompletedTask;
+        });
+
+        ModelSummary summary = await fixture.Cluster.GrainFactory.GetGrain<IModelGrain>(name).GetSummary();
+        long points = blocks * (long)BlockPoints;
+        Assert.Equal(single.ToState().Model.PointsApplied, summary.PointsApplied);
+        output.WriteLine(FormattableString.Invariant(
+            $"{kind}, scaling {scaling}, distributed: {points} points in {distributedWall.TotalSeconds:F2} s wall, process CPU {distributedCpu.TotalMilliseconds * 1e6 / points:F0} ns per point ({summary.Version - 1} merges)"));
+        output.WriteLine(FormattableString.Invariant(
+            $"{kind}, scaling {scaling}, single process (Core model, serial E-step): {points} points in {singleWall.TotalSeconds:F2} s wall, process CPU {singleCpu.TotalMilliseconds * 1e6 / points:F0} ns per point"));
     }
 
     private static async Task<(TimeSpan Cpu, TimeSpan Wall)> MeasureAsync(Func<Task> work)

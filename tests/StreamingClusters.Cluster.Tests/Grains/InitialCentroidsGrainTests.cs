@@ -1,0 +1,50 @@
+using StreamingClusters.Cluster.Grains;
+using StreamingClusters.Cluster.Ingest;
+using StreamingClusters.Cluster.Messages;
+
+namespace StreamingClusters.Cluster.Tests.Grains;
+
+/// <summary>A model that starts from configured centroids in cluster mode against a single process's.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class InitialCentroidsGrainTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task Post_InitialCentroidsRoundRobinOverThreeSilos_AppliedFromTheFirstPointBitIdenticalToASingleProcessAcrossAReactivation()
+    {
+        const string Name = "configured-centroids";
+        ClusterModelDefinition plain = TestData.Definition();
+        float[][] batches = TestData.Batches(seed: 31, batches: 12, pointsPerBatch: 100, plain.Clusters, plain.Dimensions);
+
+        // The first points of the stream as the configured centroids (not where a seeding would put them).
+        ClusterModelDefinition definition = plain with
+        {
+            InitialCentroids = new ConfiguredCentroids { Values = [.. batches[0].Take(plain.Clusters * plain.Dimensions).Select(v => (double)v)] },
+        };
+        IReadOnlyList<SiloIngest> ingests = fixture.Ingests;
+        await ingests[0].DefineAsync(Name, definition);
+        IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>(Name);
+        CentroidsView before = await grain.GetCentroids(-1);
+
+        var outcomes = new List<BatchOutcome>();
+        for (int b = 0; b < batches.Length; b++)
+        {
+            if (b == 6)
+            {
+                // The definition, configured centroids and all, is read back from the persisted state.
+                await fixture.Cluster.DeactivateAsync(grain);
+            }
+
+            outcomes.Add((await ingests[b % ingests.Count].PostAsync(Name, batches[b])).Outcome);
+        }
+
+        ModelSummary summary = await grain.GetSummary();
+        var reference = TestData.Reference(definition, batches);
+        Assert.True(before.Seeded);
+        Assert.Equal(definition.InitialCentroids.Values, before.Centroids);
+        Assert.All(outcomes, o => Assert.Equal(BatchOutcome.Applied, o));
+        Assert.Equal(12 * 100, summary.PointsApplied);
+        Assert.Equal(0, summary.StaleBatches);
+        Assert.Equal(TestData.Comparable(reference.ToState()), TestData.Comparable(summary.StateJson!));
+        Assert.NotEqual(TestData.Comparable(TestData.Reference(plain, batches).ToState()), TestData.Comparable(summary.StateJson!));
+    }
+}
