@@ -54,11 +54,46 @@ public sealed class SiloIngest
     /// <param name="points">n × d values, row-major.</param>
     /// <param name="cancellationToken">Stops waiting (the points may still be applied).</param>
     /// <returns>The grain's answer.</returns>
-    /// <exception cref="KeyNotFoundException">No model of that name is defined.</exception>
+    /// <exception cref="KeyNotFoundException">
+    /// No model of that name is defined, or it was deleted while the points were on their way (they were
+    /// not applied, not even to a model made again under the name since).
+    /// </exception>
     public async Task<BatchReceipt> PostAsync(string name, ReadOnlyMemory<float> points, CancellationToken cancellationToken = default)
     {
-        ModelFeed feed = await FeedAsync(name);
-        return await feed.PostAsync(points, cancellationToken);
+        // A feed of a deleted model is dropped; when that is found before the points are taken (the
+        // refresh before them), they go once more to the model the name has now, through a new feed.
+        for (int attempt = 0; ; attempt++)
+        {
+            ModelFeed feed = await FeedAsync(name);
+            try
+            {
+                return await feed.PostAsync(points, cancellationToken);
+            }
+            catch (StaleFeedException ex)
+            {
+                Forget(name, feed);
+                if (attempt > 0)
+                {
+                    throw new KeyNotFoundException(ex.Message, ex);
+                }
+            }
+            catch (KeyNotFoundException ex)
+            {
+                Forget(name, feed);
+                throw new KeyNotFoundException($"The model '{name}' was deleted while these points were on their way; they were not applied.", ex);
+            }
+        }
+    }
+
+    /// <summary>Drops this silo's feed of a model (deleted, or found to be of a deleted incarnation), so that the next use asks the grain again.</summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="feed">The feed to drop, or null for whatever feed the name has.</param>
+    internal void Forget(string name, ModelFeed? feed = null)
+    {
+        if (_feeds.TryGetValue(name, out Task<ModelFeed>? held) && (feed is null || (held.IsCompletedSuccessfully && ReferenceEquals(held.Result, feed))))
+        {
+            _feeds.TryRemove(new KeyValuePair<string, Task<ModelFeed>>(name, held));
+        }
     }
 
     /// <summary>Asks the model's grain for its version now, and fetches its centroids when it moved.</summary>

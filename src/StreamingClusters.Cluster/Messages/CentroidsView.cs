@@ -22,4 +22,8 @@ public sealed record CentroidsView
     [Id(3)]
     public double[]? Centroids { get; init; }
 #pragma warning restore CA1819
+
+    /// <summary>Gets the model's incarnation (<see cref="ClusterModelDefinition.Incarnation"/>), so that a silo holding another one drops it.</summary>
+    [Id(4)]
+    public string? Incarnation { get; init; }
 }

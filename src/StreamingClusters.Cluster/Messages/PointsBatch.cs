@@ -21,4 +21,8 @@ public sealed record PointsBatch
     [Id(2)]
     public required float[] Points { get; init; }
 #pragma warning restore CA1819
+
+    /// <summary>Gets the incarnation of the model the points were sent to (<see cref="ClusterModelDefinition.Incarnation"/>); another is refused.</summary>
+    [Id(3)]
+    public string? Incarnation { get; init; }
 }

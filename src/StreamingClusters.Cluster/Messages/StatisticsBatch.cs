@@ -41,6 +41,10 @@ public sealed record StatisticsBatch
     public required float[] Sample { get; init; }
 #pragma warning restore CA1819
 
+    /// <summary>Gets the incarnation of the model the points were assigned against (<see cref="ClusterModelDefinition.Incarnation"/>); another is refused.</summary>
+    [Id(7)]
+    public string? Incarnation { get; init; }
+
     /// <summary>Gets the number of points the statistics summarise.</summary>
     public long Points => Counts.Sum();
 
