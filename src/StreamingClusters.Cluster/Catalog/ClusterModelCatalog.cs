@@ -189,8 +189,10 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
             return ModelDeletion.Declared(name);
         }
 
-        bool deleted = await _ingest.Grain(name).Delete().WaitAsync(cancellationToken);
+        // The name leaves the list first: a deletion cut short leaves a model that is not listed (a second
+        // DELETE, or a PUT, finds it), never a listed name without a model.
         await Registry.Remove(name).WaitAsync(cancellationToken);
+        bool deleted = await _ingest.Grain(name).Delete().WaitAsync(cancellationToken);
         _ingest.Forget(name);
         _handles.TryRemove(name, out _);
         if (deleted)

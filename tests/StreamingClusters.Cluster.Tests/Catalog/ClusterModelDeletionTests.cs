@@ -43,6 +43,10 @@ public sealed class ClusterModelDeletionTests(ClusterFixture fixture) : IDisposa
         Assert.Null(await a.FindAsync(Name));
         Assert.DoesNotContain(Name, (await c.ListAsync()).Select(m => m.Name));
 
+        // C still holds the definition: its handle is found, and the grain says the model is gone (GET /models/{name} answers 404).
+        IModelHandle stale = (await c.FindAsync(Name))!;
+        await Assert.ThrowsAsync<KeyNotFoundException>(async () => await stale.LatestAsync());
+
         // B held the model's definition: its post meets the deleted model, and from then on B has none.
         KeyNotFoundException gone = await Assert.ThrowsAsync<KeyNotFoundException>(() => PostAsync(b, Name, FourPoints));
         Assert.Equal($"No model named '{Name}' is defined.", gone.Message);
