@@ -311,6 +311,12 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var abandon = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
         Task run = RunAsync(model, stop.Token, abandon.Token);
+        if (_running.Remove(name, out ModelRun? ended))
+        {
+            // The run of an earlier model of the name, which failed and was taken out.
+            ended.Dispose();
+        }
+
         _running[name] = new ModelRun(run, stop, abandon);
         _runs.Add(run);
         LogCreated(_logger, name, options.Clusters, options.Dimensions, options.Model);
