@@ -118,9 +118,10 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
 
     /// <inheritdoc/>
     /// <remarks>
-    /// The model's run is stopped without its drain: the points it has taken and not applied yet are
-    /// dropped with everything else it held, and then its folder beside the checkpoint (checkpoint and
-    /// kept settings) is removed, so that it is not made again at the next start. A write that races the
+    /// The model leaves the catalog at once and its run is stopped as at shutdown (it takes no more
+    /// points and applies the few it had queued, a moment's work, which logs nothing alarming), then
+    /// its folder beside the checkpoint (checkpoint and kept settings) is removed, so that it is not made
+    /// again at the next start: every point it had acknowledged goes with it. A write that races the
     /// deletion is refused as one to a stopping model. The model's observed metric series go with it.
     /// </remarks>
     public async ValueTask<ModelDeletion> DeleteAsync(string name, CancellationToken cancellationToken = default)
@@ -152,7 +153,6 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
             _models.TryRemove(new KeyValuePair<string, LocalModel>(name, model));
             if (_running.Remove(name, out ModelRun? run))
             {
-                await run.Abandon.CancelAsync().ConfigureAwait(false);
                 await run.Stop.CancelAsync().ConfigureAwait(false);
                 await run.Task.ConfigureAwait(false);
                 run.Dispose();
@@ -309,26 +309,25 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
         var model = new LocalModel(name, settings, options, pipeline, _time);
         _models[name] = model;
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        var abandon = CancellationTokenSource.CreateLinkedTokenSource(_abandon.Token);
-        Task run = RunAsync(model, stop.Token, abandon.Token);
+        Task run = RunAsync(model, stop.Token);
         if (_running.Remove(name, out ModelRun? ended))
         {
             // The run of an earlier model of the name, which failed and was taken out.
             ended.Dispose();
         }
 
-        _running[name] = new ModelRun(run, stop, abandon);
+        _running[name] = new ModelRun(run, stop);
         _runs.Add(run);
         LogCreated(_logger, name, options.Clusters, options.Dimensions, options.Model);
         return new ModelCreation(ModelCreationOutcome.Created, model.Describe(), []);
     }
 
-    private async Task RunAsync(LocalModel model, CancellationToken stopping, CancellationToken abandon)
+    private async Task RunAsync(LocalModel model, CancellationToken stopping)
     {
         await Task.Yield();
         try
         {
-            await model.Pipeline.RunAsync([], stopWhenSourcesEnd: false, stopping, abandon).ConfigureAwait(false);
+            await model.Pipeline.RunAsync([], stopWhenSourcesEnd: false, stopping, _abandon.Token).ConfigureAwait(false);
             if (model.Pipeline.CheckpointStatus is { IsFailing: true } checkpoint)
             {
                 LogFinalCheckpointMissing(_logger, model.Name, checkpoint.Path, checkpoint.LastError);
@@ -421,14 +420,10 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
     [LoggerMessage(EventId = 604, Level = LogLevel.Warning, Message = "Model '{Name}' deleted, but its folder {Path} could not be removed ({Error}); remove it by hand before the model is created again")]
     private static partial void LogFolderLeft(ILogger logger, string name, string path, string error);
 
-    /// <summary>A named model's run and the sources of its own stop.</summary>
-    private sealed record ModelRun(Task Task, CancellationTokenSource Stop, CancellationTokenSource Abandon) : IDisposable
+    /// <summary>A named model's run and the source of its own stop (linked to the service's).</summary>
+    private sealed record ModelRun(Task Task, CancellationTokenSource Stop) : IDisposable
     {
-        public void Dispose()
-        {
-            Stop.Dispose();
-            Abandon.Dispose();
-        }
+        public void Dispose() => Stop.Dispose();
     }
 
     [LoggerMessage(EventId = 602, Level = LogLevel.Error, Message = "Model '{Name}' ended without its final checkpoint: {Path} could not be written ({Error})")]
