@@ -135,6 +135,24 @@ public sealed class ClusteringPipeline : IClusterScorer
 
         _restored = CheckpointRestore.Load(_parts.Checkpoints, _parts.Options, Ingest, _parts.Logger, section);
         _checkpointLoaded = true;
+        PublishRestored(_restored);
+    }
+
+    /// <summary>
+    /// Makes the model stage from a restored checkpoint at once and publishes its snapshot, so that a
+    /// restored model is served (GET /model, scores, a new stream subscriber) before any new point
+    /// arrives, as it was served when the run that wrote the checkpoint ended.
+    /// </summary>
+    private void PublishRestored(Checkpoint? restored)
+    {
+        if (restored is null || _model is not null)
+        {
+            return;
+        }
+
+        ModelStage model = ModelStageFactory.Create(_parts, restored.Model.Settings.Dimensions, restored);
+        _model = model;
+        model.PublishRestored();
     }
 
     /// <summary>Runs the pipeline until it has drained.</summary>
@@ -164,6 +182,7 @@ public sealed class ClusteringPipeline : IClusterScorer
             if (!_checkpointLoaded)
             {
                 restored = CheckpointRestore.Load(_parts.Checkpoints, _parts.Options, Ingest, _parts.Logger);
+                PublishRestored(restored);
             }
         }
         catch (CheckpointException ex)
@@ -179,7 +198,8 @@ public sealed class ClusteringPipeline : IClusterScorer
             int? dimensions = await DimensionsAsync().ConfigureAwait(false);
             if (dimensions is int d)
             {
-                ModelStage model = _model = ModelStageFactory.Create(_parts, d, restored);
+                // A restored model's stage was made as the checkpoint was loaded (its snapshot published then).
+                ModelStage model = _model ??= ModelStageFactory.Create(_parts, d, restored);
                 await RunModelAsync(model, d, abort.Token, abandonDrain).ConfigureAwait(false);
             }
 

@@ -100,6 +100,8 @@ public sealed class MixtureFeedTests
 
         public Task<ClusterModelDefinition?> GetDefinition() => throw new NotSupportedException();
 
+        public Task<bool> Delete() => throw new NotSupportedException();
+
         public Task<BatchReceipt> AddPoints(PointsBatch batch) => throw new NotSupportedException();
 
         public Task<BatchReceipt> ApplyStatistics(StatisticsBatch batch) => throw new NotSupportedException();

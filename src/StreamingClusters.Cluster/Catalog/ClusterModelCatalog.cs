@@ -149,6 +149,12 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
         }
 
         await Registry.Add(name).WaitAsync(cancellationToken);
+        if (!existed)
+        {
+            // Any feed this silo holds of the name is of a deleted model.
+            _ingest.Forget(name);
+        }
+
         ModelInfo info = await Handle(name).DescribeAsync(cancellationToken);
         if (!existed)
         {
@@ -156,6 +162,45 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
         }
 
         return new ModelCreation(existed ? ModelCreationOutcome.Exists : ModelCreationOutcome.Created, info, []);
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The grain clears its persisted state and deactivates, and the registry forgets the name. This silo
+    /// drops its feed of the model at once; another silo drops its own when an answer of the grain shows
+    /// the model undefined or of another incarnation (a post there then gets 404, or goes to the model
+    /// made again under the name when that is found before its points are taken).
+    /// </remarks>
+    public async ValueTask<ModelDeletion> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (name == ModelName.Default)
+        {
+            return ModelDeletion.DefaultRefused;
+        }
+
+        if (!ModelName.IsValid(name))
+        {
+            return ModelDeletion.NotFound;
+        }
+
+        // Defined again by every silo that starts with the setting: deleting it would not last.
+        if (_top.GetSection($"{LocalModelCatalog.ModelsSection}:{name}").Exists())
+        {
+            return ModelDeletion.Declared(name);
+        }
+
+        // The name leaves the list first: a deletion cut short leaves a model that is not listed (a second
+        // DELETE, or a PUT, finds it), never a listed name without a model.
+        await Registry.Remove(name).WaitAsync(cancellationToken);
+        bool deleted = await _ingest.Grain(name).Delete().WaitAsync(cancellationToken);
+        _ingest.Forget(name);
+        _handles.TryRemove(name, out _);
+        if (deleted)
+        {
+            LogDeleted(name);
+        }
+
+        return deleted ? ModelDeletion.Deleted : ModelDeletion.NotFound;
     }
 
     private GrainModelHandle Handle(string name) => _handles.GetOrAdd(name, n =>
@@ -167,4 +212,7 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model '{Model}' defined in the cluster (k = {Clusters}, d = {Dimensions}).")]
     private partial void LogCreated(string model, int clusters, int dimensions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model '{Model}' deleted from the cluster: its state and points are gone.")]
+    private partial void LogDeleted(string model);
 }

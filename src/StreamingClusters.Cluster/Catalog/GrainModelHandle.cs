@@ -177,7 +177,7 @@ internal sealed partial class GrainModelHandle : IModelHandle
         // As posts do: a silo that only scores still follows the model's versions.
         if (feed.Centroids is null || feed.RefreshDue)
         {
-            await feed.RefreshAsync();
+            feed = await RefreshedAsync(feed);
         }
 
         if (feed.Centroids is not { } centroids)
@@ -202,6 +202,23 @@ internal sealed partial class GrainModelHandle : IModelHandle
         float[] responsibilities = new float[count];
         responsibilities.AsSpan().Fill(1);
         return new ModelScores(centroids.Version, ScoreKind.SquaredDistance, labels, scores, responsibilities);
+    }
+
+    /// <summary>Refreshes a feed; one of a deleted model is dropped and the model the name has now (if any) is asked instead.</summary>
+    private async Task<ModelFeed> RefreshedAsync(ModelFeed feed)
+    {
+        try
+        {
+            await feed.RefreshAsync();
+            return feed;
+        }
+        catch (KeyNotFoundException)
+        {
+            _ingest.Forget(Name, feed);
+            ModelFeed current = await _ingest.FeedAsync(Name);
+            await current.RefreshAsync();
+            return current;
+        }
     }
 
     private static bool Within(ReadOnlySpan<float> point, float limit)

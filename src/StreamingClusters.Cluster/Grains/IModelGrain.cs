@@ -14,6 +14,13 @@ public interface IModelGrain : IGrainWithStringKey
     /// <exception cref="ArgumentException">The model is defined with other settings (named in the message).</exception>
     Task<ClusterModelDefinition> Define(ClusterModelDefinition definition);
 
+    /// <summary>
+    /// Deletes the model: its persisted state is cleared and the grain deactivates; batches of the deleted
+    /// incarnation are refused from then on, even once the name is defined again.
+    /// </summary>
+    /// <returns>True when a model was defined and is deleted; false when none was.</returns>
+    Task<bool> Delete();
+
     /// <summary>Gets the model's definition.</summary>
     /// <returns>The definition, or null when the model is not defined.</returns>
     Task<ClusterModelDefinition?> GetDefinition();

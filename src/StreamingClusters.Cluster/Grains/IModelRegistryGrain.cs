@@ -9,6 +9,11 @@ public interface IModelRegistryGrain : IGrainWithIntegerKey
     /// <returns>A task that completes once the name is persisted.</returns>
     Task Add(string name);
 
+    /// <summary>Forgets a deleted model's name.</summary>
+    /// <param name="name">The name.</param>
+    /// <returns>A task that completes once the names without it are persisted.</returns>
+    Task Remove(string name);
+
     /// <summary>Gets the names, in ordinal order.</summary>
     /// <returns>The names.</returns>
     Task<string[]> Names();
@@ -30,6 +35,15 @@ internal sealed class ModelRegistryGrain([PersistentState("registry", ModelGrain
     public async Task Add(string name)
     {
         if (state.State.Names.Add(name))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task Remove(string name)
+    {
+        if (state.State.Names.Remove(name))
         {
             await state.WriteStateAsync();
         }

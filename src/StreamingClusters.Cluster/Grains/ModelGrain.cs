@@ -60,15 +60,45 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         await ReloadIfNeededAsync();
         if (_state.State.Definition is { } existing)
         {
-            return existing == definition
+            return existing.SameSettings(definition)
                 ? existing
-                : throw new ArgumentException($"The model '{Name}' is defined as {existing}, not {definition}.", nameof(definition));
+                : throw new ArgumentException($"The model '{Name}' is defined as {existing with { Incarnation = null }}, not {definition with { Incarnation = null }}.", nameof(definition));
         }
 
         definition.Validate();
+        definition = definition with { Incarnation = Guid.NewGuid().ToString("N") };
         _state.State.Definition = definition;
         await WriteAsync();
         return definition;
+    }
+
+    /// <inheritdoc/>
+    public async Task<bool> Delete()
+    {
+        await ReloadIfNeededAsync();
+        if (_state.State.Definition is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            await _state.ClearStateAsync();
+        }
+        catch
+        {
+            _reload = true;
+            _owner = null;
+            throw;
+        }
+
+        // The cleared state has no definition: until the grain deactivates, every batch is refused as
+        // one to an undefined model, and the next activation reads the cleared state.
+        _state.State = new ModelGrainState();
+        _owner = null;
+        LogDeleted(Name);
+        DeactivateOnIdle();
+        return true;
     }
 
     /// <inheritdoc/>
@@ -83,6 +113,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     {
         ArgumentNullException.ThrowIfNull(batch);
         ModelOwner owner = await OwnerAsync();
+        CheckIncarnation(batch.Incarnation);
         if (IsDuplicate(batch.Producer, batch.Sequence))
         {
             return await DuplicateAsync(owner);
@@ -143,6 +174,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     {
         ArgumentNullException.ThrowIfNull(batch);
         ModelOwner owner = await OwnerAsync();
+        CheckIncarnation(batch.Incarnation);
         if (IsDuplicate(batch.Producer, batch.Sequence))
         {
             return await DuplicateAsync(owner);
@@ -188,6 +220,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     {
         ArgumentNullException.ThrowIfNull(batch);
         ModelOwner owner = await OwnerAsync();
+        CheckIncarnation(batch.Incarnation);
         if (IsDuplicate(batch.Producer, batch.Sequence))
         {
             return await DuplicateAsync(owner);
@@ -239,6 +272,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
             ScalingStd = scaling?.Std.ToArray(),
             Variances = centroids && !owner.Variances.IsEmpty ? owner.Variances.ToArray() : null,
             Priors = centroids && !owner.Priors.IsEmpty ? owner.Priors.ToArray() : null,
+            Incarnation = _state.State.Definition!.Incarnation,
         };
     }
 
@@ -303,6 +337,15 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         }
     }
 
+    /// <summary>Refuses a batch made for another incarnation of the model (deleted, its name defined again since).</summary>
+    private void CheckIncarnation(string? incarnation)
+    {
+        if (incarnation is not null && incarnation != _state.State.Definition!.Incarnation)
+        {
+            throw new KeyNotFoundException($"The model '{Name}' was deleted and made again since these points were sent; they were not applied.");
+        }
+    }
+
     private bool IsDuplicate(string producer, long sequence) => ProducerLedger.IsDuplicate(_state.State, producer, sequence);
 
     private async Task<BatchReceipt> DuplicateAsync(ModelOwner owner)
@@ -357,7 +400,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         if (_owner is null)
         {
             ClusterModelDefinition definition = _state.State.Definition
-                ?? throw new InvalidOperationException($"The model '{Name}' is not defined.");
+                ?? throw new KeyNotFoundException($"The model '{Name}' is not defined (or was deleted).");
             StreamingModelState? model = _state.State.Model is { } bytes ? ModelStateCodec.Read(bytes) : null;
             _owner = ModelOwner.Restore(definition, model, _state.State.SeedBuffer, _time, _state.State.SeedingRandomState);
         }
@@ -370,6 +413,9 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model '{Model}' activated on silo {Silo} (persisted state found: {Restored}).")]
     private partial void LogActivated(string model, string silo, bool restored);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model '{Model}' deleted: its persisted state is cleared.")]
+    private partial void LogDeleted(string model);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model '{Model}': a duplicate batch was dropped ({Total} so far).")]
     private partial void LogDuplicate(string model, long total);

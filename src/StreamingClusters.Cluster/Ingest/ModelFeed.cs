@@ -130,7 +130,15 @@ internal sealed class ModelFeed
 
         if (RefreshDue)
         {
-            await RefreshAsync();
+            try
+            {
+                await RefreshAsync();
+            }
+            catch (KeyNotFoundException ex)
+            {
+                // Found out before the points were taken: the caller may post them to the model now defined.
+                throw new StaleFeedException(ex.Message, ex);
+            }
         }
 
         CentroidSet? centroids = _centroids;
@@ -211,6 +219,11 @@ internal sealed class ModelFeed
     {
         long asked = _time.GetTimestamp();
         CentroidsView view = await SendAsync(() => _grain.GetCentroids(_centroids?.Version ?? -1));
+        if (view.Incarnation != _definition.Incarnation)
+        {
+            throw new KeyNotFoundException($"The model '{_grain.GetPrimaryKeyString()}' this silo held was deleted and made again.");
+        }
+
         if (view.Centroids is { } centroids && (_centroids is null || _centroids.Version < view.Version))
         {
             if (_definition.Model == ModelKind.GaussianMixture)
@@ -288,12 +301,14 @@ internal sealed class ModelFeed
             try
             {
                 BatchReceipt receipt = raw is not null
-                    ? await SendAsync(() => _grain.AddPoints(new PointsBatch { Producer = _producer, Sequence = sequence, Points = [.. raw.Points], Sources = sources }))
+                    ? await SendAsync(() => _grain.AddPoints(new PointsBatch { Producer = _producer, Sequence = sequence, Points = [.. raw.Points], Sources = sources, Incarnation = _definition.Incarnation }))
                     : statistics is null
-                    ? await SendAsync(() => _grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom(_producer, sequence, sources)))
+                    ? await SendAsync(() => _grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom(_producer, sequence, sources) with { Incarnation = _definition.Incarnation }))
                     : statistics.Mixture is { } mixture
-                    ? await SendAsync(() => _grain.ApplyMixtureStatistics(MixtureStatisticsBatch.From(_producer, sequence, statistics.BasedOnVersion, mixture, statistics.About, CollectionsMarshal.AsSpan(statistics.Sample), sources)))
-                    : await SendAsync(() => _grain.ApplyStatistics(StatisticsBatch.From(_producer, sequence, statistics.BasedOnVersion, statistics.Statistics!, CollectionsMarshal.AsSpan(statistics.Sample), sources)));
+                    ? await SendAsync(() => _grain.ApplyMixtureStatistics(
+                        MixtureStatisticsBatch.From(_producer, sequence, statistics.BasedOnVersion, mixture, statistics.About, CollectionsMarshal.AsSpan(statistics.Sample), sources) with { Incarnation = _definition.Incarnation }))
+                    : await SendAsync(() => _grain.ApplyStatistics(
+                        StatisticsBatch.From(_producer, sequence, statistics.BasedOnVersion, statistics.Statistics!, CollectionsMarshal.AsSpan(statistics.Sample), sources) with { Incarnation = _definition.Incarnation }));
 
                 // The next posts see the version this batch made (a post answered here and followed by
                 // another is assigned against the model that covers the first).
@@ -387,3 +402,9 @@ internal sealed class ModelFeed
         public List<float> Sample { get; } = [];
     }
 }
+
+/// <summary>
+/// A feed found, before it took a post's points, that the model it holds is no longer defined (deleted,
+/// perhaps made again): the points were not sent, and may be posted to whatever model the name has now.
+/// </summary>
+internal sealed class StaleFeedException(string message, Exception inner) : Exception(message, inner);

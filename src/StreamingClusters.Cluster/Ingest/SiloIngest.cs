@@ -54,11 +54,22 @@ public sealed class SiloIngest
     /// <param name="points">n × d values, row-major.</param>
     /// <param name="cancellationToken">Stops waiting (the points may still be applied).</param>
     /// <returns>The grain's answer.</returns>
-    /// <exception cref="KeyNotFoundException">No model of that name is defined.</exception>
-    public async Task<BatchReceipt> PostAsync(string name, ReadOnlyMemory<float> points, CancellationToken cancellationToken = default)
+    /// <exception cref="KeyNotFoundException">
+    /// No model of that name is defined, or it was deleted while the points were on their way (they were
+    /// not applied, not even to a model made again under the name since).
+    /// </exception>
+    public Task<BatchReceipt> PostAsync(string name, ReadOnlyMemory<float> points, CancellationToken cancellationToken = default) =>
+        PostAsync(name, Grains.ModelGrain.UnnamedSource, points, 0, cancellationToken);
+
+    /// <summary>Drops this silo's feed of a model (deleted, or found to be of a deleted incarnation), so that the next use asks the grain again.</summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="feed">The feed to drop, or null for whatever feed the name has.</param>
+    internal void Forget(string name, ModelFeed? feed = null)
     {
-        ModelFeed feed = await FeedAsync(name);
-        return await feed.PostAsync(points, cancellationToken);
+        if (_feeds.TryGetValue(name, out Task<ModelFeed>? held) && (feed is null || (held.IsCompletedSuccessfully && ReferenceEquals(held.Result, feed))))
+        {
+            _feeds.TryRemove(new KeyValuePair<string, Task<ModelFeed>>(name, held));
+        }
     }
 
     /// <summary>
@@ -71,11 +82,35 @@ public sealed class SiloIngest
     /// <param name="rejected">The records of the same post this silo rejected.</param>
     /// <param name="cancellationToken">Stops waiting (the points may still be applied).</param>
     /// <returns>The grain's answer.</returns>
-    /// <exception cref="KeyNotFoundException">No model of that name is defined.</exception>
+    /// <exception cref="KeyNotFoundException">
+    /// No model of that name is defined, or it was deleted while the points were on their way (they were
+    /// not applied, not even to a model made again under the name since).
+    /// </exception>
     public async Task<BatchReceipt> PostAsync(string name, string source, ReadOnlyMemory<float> points, long rejected, CancellationToken cancellationToken = default)
     {
-        ModelFeed feed = await FeedAsync(name);
-        return await feed.PostAsync(source, points, rejected, cancellationToken);
+        // A feed of a deleted model is dropped; when that is found before the points are taken (the
+        // refresh before them), they go once more to the model the name has now, through a new feed.
+        for (int attempt = 0; ; attempt++)
+        {
+            ModelFeed feed = await FeedAsync(name);
+            try
+            {
+                return await feed.PostAsync(source, points, rejected, cancellationToken);
+            }
+            catch (StaleFeedException ex)
+            {
+                Forget(name, feed);
+                if (attempt > 0)
+                {
+                    throw new KeyNotFoundException(ex.Message, ex);
+                }
+            }
+            catch (KeyNotFoundException ex)
+            {
+                Forget(name, feed);
+                throw new KeyNotFoundException($"The model '{name}' was deleted while these points were on their way; they were not applied.", ex);
+            }
+        }
     }
 
     /// <summary>
@@ -91,7 +126,16 @@ public sealed class SiloIngest
     public async Task<BatchReceipt> RejectAsync(string name, string source, long rejected, CancellationToken cancellationToken = default)
     {
         ModelFeed feed = await FeedAsync(name);
-        return await feed.RejectAsync(source, rejected, cancellationToken);
+        try
+        {
+            return await feed.RejectAsync(source, rejected, cancellationToken);
+        }
+        catch (KeyNotFoundException)
+        {
+            // Refused as counts of a deleted incarnation: the feed is dropped, as a post's would be.
+            Forget(name, feed);
+            throw;
+        }
     }
 
     /// <summary>Asks the model's grain for its version now, and fetches its centroids when it moved.</summary>

@@ -45,4 +45,8 @@ public sealed record CentroidsView
     [Id(7)]
     public double[]? Priors { get; init; }
 #pragma warning restore CA1819
+
+    /// <summary>Gets the model's incarnation (<see cref="ClusterModelDefinition.Incarnation"/>), so that a silo holding another one drops it.</summary>
+    [Id(8)]
+    public string? Incarnation { get; init; }
 }

@@ -139,6 +139,19 @@ public sealed record ClusterModelDefinition
     [Id(22)]
     public double MixtureSeedingTolerance { get; init; } = 1e-4;
 
+    /// <summary>
+    /// Gets the id the grain gives the model when it is defined: a model deleted and made again under the
+    /// same name is another incarnation, so that a silo holding the old definition, or a batch made for
+    /// it, is told apart. Null in a definition asked for (the grain sets it) and in one defined before ids were kept.
+    /// </summary>
+    [Id(23)]
+    public string? Incarnation { get; init; }
+
+    /// <summary>Gets a value indicating whether <paramref name="other"/> asks for the same model, whatever the incarnations.</summary>
+    /// <param name="other">The other definition.</param>
+    /// <returns>True when every setting is the same.</returns>
+    public bool SameSettings(ClusterModelDefinition other) => other is not null && this with { Incarnation = null } == other with { Incarnation = null };
+
     /// <summary>Gets the half-life.</summary>
     public HalfLife HalfLife => new(HalfLifeValue, HalfLifeUnit);
 

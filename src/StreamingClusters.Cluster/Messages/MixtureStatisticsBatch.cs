@@ -62,6 +62,10 @@ public sealed record MixtureStatisticsBatch
     [Id(9)]
     public required double LogLikelihood { get; init; }
 
+    /// <summary>Gets the incarnation of the model the points were assigned against (<see cref="ClusterModelDefinition.Incarnation"/>); another is refused.</summary>
+    [Id(11)]
+    public string? Incarnation { get; init; }
+
     /// <summary>Gets the sample's points, row-major (see <see cref="SampleBytes"/>).</summary>
     public ReadOnlySpan<float> Sample => MemoryMarshal.Cast<byte, float>(SampleBytes);
 

@@ -25,4 +25,8 @@ public sealed record PointsBatch
     [Id(3)]
     public SourceTally[] Sources { get; init; } = [];
 #pragma warning restore CA1819
+
+    /// <summary>Gets the incarnation of the model the points were sent to (<see cref="ClusterModelDefinition.Incarnation"/>); another is refused.</summary>
+    [Id(4)]
+    public string? Incarnation { get; init; }
 }

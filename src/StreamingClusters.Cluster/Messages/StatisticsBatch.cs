@@ -53,6 +53,10 @@ public sealed record StatisticsBatch
     public SourceTally[] Sources { get; init; } = [];
 #pragma warning restore CA1819
 
+    /// <summary>Gets the incarnation of the model the points were assigned against (<see cref="ClusterModelDefinition.Incarnation"/>); another is refused.</summary>
+    [Id(9)]
+    public string? Incarnation { get; init; }
+
     /// <summary>Gets the sample's points, row-major (see <see cref="SampleBytes"/>).</summary>
     public ReadOnlySpan<float> Sample => MemoryMarshal.Cast<byte, float>(SampleBytes);
 

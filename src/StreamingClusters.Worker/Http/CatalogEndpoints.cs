@@ -10,7 +10,9 @@ namespace StreamingClusters.Worker.Http;
 /// GET /models lists the models (the <c>default</c> one among them); PUT /models/{name} creates one from a
 /// JSON object of settings (the keys of the <c>StreamingClusters</c> section that a model has of its own),
 /// layered over the top-level settings and validated as at start-up: 201 Created, 200 when it exists with
-/// the same settings, 409 when it exists with others, 400 naming the setting refused.
+/// the same settings, 409 when it exists with others, 400 naming the setting refused. DELETE /models/{name}
+/// deletes one (its state and points with it): 204, 404 for a name no model has, 409 for <c>default</c>
+/// and for a model declared in configuration (it would be made again at the next start).
 /// </summary>
 internal static class CatalogEndpoints
 {
@@ -18,6 +20,7 @@ internal static class CatalogEndpoints
     {
         app.MapGet("/models", ListAsync);
         app.MapPut("/models/{name}", PutAsync).AddEndpointFilter<ApiKeyFilter>();
+        app.MapDelete("/models/{name}", DeleteAsync).AddEndpointFilter<ApiKeyFilter>();
     }
 
     private static async Task<IResult> ListAsync(IModelCatalog catalog, CancellationToken cancellationToken)
@@ -68,6 +71,31 @@ internal static class CatalogEndpoints
             ModelCreationOutcome.Exists => Results.Json(ModelSummary.Of(creation.Model!), HttpJson.Context.ModelSummary),
             ModelCreationOutcome.Conflict => IngestEndpoints.Error(StatusCodes.Status409Conflict, string.Join("; ", creation.Problems)),
             _ => IngestEndpoints.Error(StatusCodes.Status400BadRequest, string.Join("; ", creation.Problems.Select(RefusedSetting.Describe))),
+        };
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext context, IModelCatalog catalog, string name, IOptions<HttpOptions> http, CancellationToken cancellationToken)
+    {
+        if (ModelName.Problem(name) is { } problem)
+        {
+            return IngestEndpoints.Error(StatusCodes.Status400BadRequest, problem);
+        }
+
+        ModelDeletion deletion;
+        try
+        {
+            deletion = await catalog.DeleteAsync(name, cancellationToken);
+        }
+        catch (InvalidOperationException ex)
+        {
+            return IngestEndpoints.Unavailable(context, http.Value, ex.Message);
+        }
+
+        return deletion.Outcome switch
+        {
+            ModelDeletionOutcome.Deleted => Results.NoContent(),
+            ModelDeletionOutcome.NotFound => IngestEndpoints.Error(StatusCodes.Status404NotFound, $"there is no model named '{name}'; GET /models lists them"),
+            _ => IngestEndpoints.Error(StatusCodes.Status409Conflict, deletion.Problem!),
         };
     }
 

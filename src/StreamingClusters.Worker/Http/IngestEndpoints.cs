@@ -74,6 +74,11 @@ internal static class IngestEndpoints
             {
                 return Error(StatusCodes.Status400BadRequest, ex.Message);
             }
+            catch (KeyNotFoundException ex)
+            {
+                // The model was deleted meanwhile (cluster mode: its grain said so); nothing was applied.
+                return Error(StatusCodes.Status404NotFound, ex.Message);
+            }
             catch (InvalidOperationException ex)
             {
                 return Unavailable(context, options, ex.Message);

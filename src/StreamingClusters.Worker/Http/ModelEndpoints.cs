@@ -50,7 +50,18 @@ internal static partial class ModelEndpoints
             return missing!;
         }
 
-        return await model.LatestAsync(cancellationToken) is { } snapshot
+        CentroidSnapshot? latest;
+        try
+        {
+            latest = await model.LatestAsync(cancellationToken);
+        }
+        catch (KeyNotFoundException)
+        {
+            // Deleted since this process last looked (cluster mode: its grain says it is not defined).
+            return ModelRoute.NotFound(name);
+        }
+
+        return latest is { } snapshot
             ? Results.Bytes(Json(snapshot), "application/json")
             : IngestEndpoints.Unavailable(context, http.Value, "the model is not seeded yet");
     }

@@ -20,6 +20,12 @@ internal static class ModelRoute
 
         return await catalog.FindAsync(name, cancellationToken) is { } model
             ? (model, null)
-            : (null, IngestEndpoints.Error(StatusCodes.Status404NotFound, $"there is no model named '{name}'; GET /models lists them, PUT /models/{name} with its settings creates it"));
+            : (null, NotFound(name));
     }
+
+    /// <summary>The answer for a name no model has.</summary>
+    /// <param name="name">The name.</param>
+    /// <returns>404 saying how to list and create models.</returns>
+    public static IResult NotFound(string name) =>
+        IngestEndpoints.Error(StatusCodes.Status404NotFound, $"there is no model named '{name}'; GET /models lists them, PUT /models/{name} with its settings creates it");
 }

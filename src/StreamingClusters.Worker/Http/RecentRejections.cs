@@ -4,11 +4,12 @@ using StreamingClusters.Sinks;
 namespace StreamingClusters.Worker.Http;
 
 /// <summary>One rejected record as GET /rejections/recent reports it: no raw text, only where and why.</summary>
+/// <param name="Model">The model the record was for (<c>default</c> for the model of the top-level settings).</param>
 /// <param name="Source">The source's name.</param>
 /// <param name="Record">The record's number in the source, from 1.</param>
 /// <param name="Reason">Why it was rejected.</param>
 /// <param name="At">When it was rejected.</param>
-internal readonly record struct RecentRejection(string Source, long Record, string Reason, DateTimeOffset At);
+internal readonly record struct RecentRejection(string Model, string Source, long Record, string Reason, DateTimeOffset At);
 
 /// <summary>
 /// The last <see cref="Capacity"/> rejected records, newest first, for GET /rejections/recent and the
@@ -34,7 +35,7 @@ internal sealed class RecentRejections
     /// <summary>Keeps <paramref name="record"/> in place of the oldest one kept.</summary>
     public void Add(in RejectedRecord record)
     {
-        var recent = new RecentRejection(record.Source, record.Record, record.Reason, _time.GetUtcNow());
+        var recent = new RecentRejection(record.Model ?? Models.ModelName.Default, record.Source, record.Record, record.Reason, _time.GetUtcNow());
         lock (_gate)
         {
             _ring[_added % Capacity] = recent;

@@ -77,6 +77,10 @@ internal static class ScoreEndpoints
         {
             return IngestEndpoints.Error(StatusCodes.Status400BadRequest, ex.Message);
         }
+        catch (KeyNotFoundException ex)
+        {
+            return IngestEndpoints.Error(StatusCodes.Status404NotFound, ex.Message);
+        }
 
         if (scored is null)
         {

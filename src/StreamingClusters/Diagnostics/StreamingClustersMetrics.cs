@@ -78,6 +78,12 @@ public sealed class StreamingClustersMetrics
         return new StreamingClustersMetrics(_instruments, model);
     }
 
+    /// <summary>
+    /// Takes this model's series out of the observable instruments (a deleted model's): they are no longer
+    /// reported. The counted instruments (batches, their durations, checkpoint writes) keep what they recorded.
+    /// </summary>
+    public void Remove() => _instruments.Remove(this);
+
     /// <summary>Connects the observable instruments to a pipeline.</summary>
     /// <param name="ingest">The pipeline's ingest stage.</param>
     /// <param name="latest">Reads the latest snapshot.</param>
@@ -200,6 +206,17 @@ public sealed class StreamingClustersMetrics
             {
                 before = Volatile.Read(ref _models);
                 after = [.. before, model];
+            }
+            while (Interlocked.CompareExchange(ref _models, after, before) != before);
+        }
+
+        public void Remove(StreamingClustersMetrics model)
+        {
+            StreamingClustersMetrics[] before, after;
+            do
+            {
+                before = Volatile.Read(ref _models);
+                after = Array.FindAll(before, m => m != model);
             }
             while (Interlocked.CompareExchange(ref _models, after, before) != before);
         }

@@ -61,6 +61,17 @@ public sealed class StreamingClustersService : IHostedService, IDisposable
     /// <inheritdoc/>
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            // Loaded before the host serves anything, so that a model restored from its checkpoint
+            // answers from the first request on, not only once its run has started.
+            _pipeline.LoadCheckpoint(StreamingClustersOptions.SectionName);
+        }
+        catch (Checkpoints.CheckpointException)
+        {
+            // Left to the run, which loads it again and fails with it, as before the host served.
+        }
+
         _running = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }

@@ -55,6 +55,15 @@ internal sealed class ModelStage : IBatchConsumer
         ? (_seedWhenQuiet > TimeSpan.Zero && _model.BufferedPoints > _quietBuffered ? _seedWhenQuiet : null)
         : _checkpoints?.DueIn;
 
+    /// <summary>Publishes the snapshot of a model restored from its checkpoint, before any batch: the model is served as it was left.</summary>
+    public void PublishRestored()
+    {
+        if (_model.IsSeeded)
+        {
+            _publisher.Current();
+        }
+    }
+
     /// <summary>Publishes the last batch's snapshot if it has not gone out yet; the batcher calls this before it waits for input.</summary>
     public void Idle() => _publisher.Flush();
 

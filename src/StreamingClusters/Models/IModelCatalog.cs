@@ -32,4 +32,14 @@ public interface IModelCatalog
     /// <param name="cancellationToken">Cancels the call; a model already created stays.</param>
     /// <returns>What happened: created, already there, a conflict, or refused with the reasons.</returns>
     ValueTask<ModelCreation> CreateAsync(string name, ModelSettings settings, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes a model: it stops taking points, what it held (points already acknowledged among them) is
+    /// dropped with its persisted state, and the name is free to be created again, with any settings.
+    /// <see cref="ModelName.Default"/> and the models declared in configuration are refused.
+    /// </summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="cancellationToken">Cancels waiting; the deletion may still complete.</param>
+    /// <returns>Deleted, not found, or refused with the reason.</returns>
+    ValueTask<ModelDeletion> DeleteAsync(string name, CancellationToken cancellationToken = default);
 }

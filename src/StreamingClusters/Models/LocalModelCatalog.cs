@@ -32,11 +32,14 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
     private readonly StreamingClustersMetrics _metrics;
     private readonly LocalModel _default;
 
-    /// <summary>The models by name, the default among them; a named model is removed only when its run fails.</summary>
+    /// <summary>The models by name, the default among them; a named model is removed when its run fails or it is deleted.</summary>
     private readonly ConcurrentDictionary<string, LocalModel> _models = new(StringComparer.Ordinal);
 
     /// <summary>The runs of the named models, added under <see cref="_creating"/>.</summary>
     private readonly List<Task> _runs = [];
+
+    /// <summary>Each named model's run and what stops it alone (<see cref="DeleteAsync"/>), under <see cref="_creating"/>.</summary>
+    private readonly Dictionary<string, ModelRun> _running = new(StringComparer.Ordinal);
 
     /// <summary>Serialises creations, so that two requests for one name make one model.</summary>
     private readonly SemaphoreSlim _creating = new(1, 1);
@@ -106,6 +109,59 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
         try
         {
             return Create(name, settings, $"{StreamingClustersOptions.SectionName}:{ModelsSection}:{name}", persist: true);
+        }
+        finally
+        {
+            _creating.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The model leaves the catalog at once and its run is stopped as at shutdown (it takes no more
+    /// points and applies the few it had queued, a moment's work, which logs nothing alarming), then
+    /// its folder beside the checkpoint (checkpoint and kept settings) is removed, so that it is not made
+    /// again at the next start: every point it had acknowledged goes with it. A write that races the
+    /// deletion is refused as one to a stopping model. The model's observed metric series go with it.
+    /// </remarks>
+    public async ValueTask<ModelDeletion> DeleteAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (name == ModelName.Default)
+        {
+            return ModelDeletion.DefaultRefused;
+        }
+
+        if (!ModelName.IsValid(name))
+        {
+            return ModelDeletion.NotFound;
+        }
+
+        await _creating.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_models.TryGetValue(name, out LocalModel? model))
+            {
+                return ModelDeletion.NotFound;
+            }
+
+            // Made again from configuration at the next start: deleting it would not last.
+            if (_section.GetSection($"{ModelsSection}:{name}").Exists())
+            {
+                return ModelDeletion.Declared(name);
+            }
+
+            _models.TryRemove(new KeyValuePair<string, LocalModel>(name, model));
+            if (_running.Remove(name, out ModelRun? run))
+            {
+                await run.Stop.CancelAsync().ConfigureAwait(false);
+                await run.Task.ConfigureAwait(false);
+                run.Dispose();
+            }
+
+            model.Pipeline.Metrics.Remove();
+            RemoveFolder(name);
+            LogDeleted(_logger, name);
+            return ModelDeletion.Deleted;
         }
         finally
         {
@@ -193,6 +249,11 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
     public void Dispose()
     {
         _creating.Dispose();
+        foreach (ModelRun run in _running.Values)
+        {
+            run.Dispose();
+        }
+
         _stopping.Dispose();
         _abandon.Dispose();
     }
@@ -247,17 +308,26 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
 
         var model = new LocalModel(name, settings, options, pipeline, _time);
         _models[name] = model;
-        _runs.Add(RunAsync(model));
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        Task run = RunAsync(model, stop.Token);
+        if (_running.Remove(name, out ModelRun? ended))
+        {
+            // The run of an earlier model of the name, which failed and was taken out.
+            ended.Dispose();
+        }
+
+        _running[name] = new ModelRun(run, stop);
+        _runs.Add(run);
         LogCreated(_logger, name, options.Clusters, options.Dimensions, options.Model);
         return new ModelCreation(ModelCreationOutcome.Created, model.Describe(), []);
     }
 
-    private async Task RunAsync(LocalModel model)
+    private async Task RunAsync(LocalModel model, CancellationToken stopping)
     {
         await Task.Yield();
         try
         {
-            await model.Pipeline.RunAsync([], stopWhenSourcesEnd: false, _stopping.Token, _abandon.Token).ConfigureAwait(false);
+            await model.Pipeline.RunAsync([], stopWhenSourcesEnd: false, stopping, _abandon.Token).ConfigureAwait(false);
             if (model.Pipeline.CheckpointStatus is { IsFailing: true } checkpoint)
             {
                 LogFinalCheckpointMissing(_logger, model.Name, checkpoint.Path, checkpoint.LastError);
@@ -302,6 +372,29 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
         }
     }
 
+    /// <summary>
+    /// Removes a deleted model's folder beside the checkpoint: renamed first to a name no model can have
+    /// (one step, so that a crash never leaves a model to be restored half-removed), then deleted.
+    /// </summary>
+    private void RemoveFolder(string name)
+    {
+        if (ModelConfiguration.ModelDirectory(_top, name) is not { } directory || !Directory.Exists(directory))
+        {
+            return;
+        }
+
+        string removed = $"{directory}.deleted-{Guid.NewGuid():N}";
+        try
+        {
+            Directory.Move(directory, removed);
+            Directory.Delete(removed, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogFolderLeft(_logger, name, Directory.Exists(directory) ? directory : removed, ex.Message);
+        }
+    }
+
     /// <summary>Writes a model's settings atomically (a temporary file, flushed, then renamed), so that a crash leaves the old file or the new one.</summary>
     private static void WriteSettings(string path, ModelSettings settings)
     {
@@ -320,6 +413,18 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
 
     [LoggerMessage(EventId = 601, Level = LogLevel.Error, Message = "Model '{Name}' stopped and was taken out of the catalog: {Reason}")]
     private static partial void LogFailed(ILogger logger, Exception exception, string name, string reason);
+
+    [LoggerMessage(EventId = 603, Level = LogLevel.Information, Message = "Model '{Name}' deleted: its points, state and kept settings are gone")]
+    private static partial void LogDeleted(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 604, Level = LogLevel.Warning, Message = "Model '{Name}' deleted, but its folder {Path} could not be removed ({Error}); remove it by hand before the model is created again")]
+    private static partial void LogFolderLeft(ILogger logger, string name, string path, string error);
+
+    /// <summary>A named model's run and the source of its own stop (linked to the service's).</summary>
+    private sealed record ModelRun(Task Task, CancellationTokenSource Stop) : IDisposable
+    {
+        public void Dispose() => Stop.Dispose();
+    }
 
     [LoggerMessage(EventId = 602, Level = LogLevel.Error, Message = "Model '{Name}' ended without its final checkpoint: {Path} could not be written ({Error})")]
     private static partial void LogFinalCheckpointMissing(ILogger logger, string name, string path, string? error);

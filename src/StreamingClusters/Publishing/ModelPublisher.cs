@@ -47,6 +47,9 @@ internal sealed class ModelPublisher
         }
     }
 
+    /// <summary>Publishes the snapshot of the model as it stands (a restored model's, before any batch).</summary>
+    public void Current() => _snapshots.Publish(_builder.Build(isFinal: false));
+
     /// <summary>Publishes the final snapshot (after <see cref="Flush"/>: the last batch's goes out first).</summary>
     public void Final() => _snapshots.Publish(_builder.Build(isFinal: true));
 

@@ -54,7 +54,7 @@ public sealed class MixtureGrainTests(ClusterFixture fixture)
         Assert.All(written, w => Assert.Equal(new WriteResult(100, 0), w));
         Assert.Equal(24 * 100, summary.PointsApplied);
         Assert.Equal(0, summary.StaleBatches);
-        Assert.Equal(TestData.Comparable(reference.ToState()), TestData.Comparable(summary.StateJson!));
+        Assert.Equal(TestData.Comparable(reference.ToState()), TestData.Comparable(summary.State!));
 
         // The snapshot and the description are a mixture's, as the single process's are.
         Assert.Equal("GaussianMixture", info.Model);
@@ -63,6 +63,11 @@ public sealed class MixtureGrainTests(ClusterFixture fixture)
         Assert.Equal(reference.Variances.ToArray(), snapshot.Variances!.SelectMany(v => v));
         Assert.Equal(reference.Priors.ToArray(), snapshot.Priors);
         Assert.Equal(reference.MeanLogLikelihood, snapshot.MeanLogLikelihood);
+
+        // The grain's accounting is a k-means grain's: per source, and the last batch applied.
+        Assert.Equal([new SourceTotals("test", 2400, 2400, 0, 0)], snapshot.Sources);
+        Assert.Equal(100, snapshot.BatchPoints);
+        Assert.Equal(0, snapshot.PointsRejected);
 
         // Every silo scores as the single process does: the likeliest component, its log-likelihood, its responsibility.
         foreach (GrainModelHandle handle in handles)
@@ -98,7 +103,7 @@ public sealed class MixtureGrainTests(ClusterFixture fixture)
         ModelSummary after = await grain.GetSummary();
 
         // What the grain must have done: the second batch's moments moved from the old means to the new ones.
-        StreamingModelState state = ModelStateJson.Read(between.StateJson!);
+        StreamingModelState state = ModelStateCodec.Read(between.State!);
         ModelOwner expected = ModelOwner.Restore(definition, state, [], TimeProvider.System);
         MixtureStatisticsBatch stale = Batch(3, batches[2]);
         expected.Apply(stale.ToStatistics(expected.Centroids, definition.Clusters, definition.Dimensions), stale.Sample);
@@ -106,10 +111,36 @@ public sealed class MixtureGrainTests(ClusterFixture fixture)
         Assert.Equal((BatchOutcome.Applied, BatchOutcome.Applied), (first.Outcome, second.Outcome));
         Assert.Equal(1, after.StaleBatches);
         Assert.Equal(900, after.PointsApplied);
-        Assert.Equal(TestData.Comparable(expected.ToState()!), TestData.Comparable(after.StateJson!));
+        Assert.Equal(TestData.Comparable(expected.ToState()!), TestData.Comparable(after.State!));
         Assert.NotEqual(
             TestData.Comparable(expected.ToState()!),
             TestData.Comparable(Unmoved(definition, state, stale)));
+    }
+
+    [Fact]
+    public async Task ApplyMixtureStatistics_OfAnotherIncarnation_RefusedAndNothingCounted()
+    {
+        ClusterModelDefinition definition = TestData.Definition() with { Model = ModelKind.GaussianMixture };
+        IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>("mixture-incarnation");
+        ClusterModelDefinition defined = await grain.Define(definition);
+        float[][] batches = TestData.Batches(seed: 43, batches: 2, pointsPerBatch: 300, definition.Clusters, definition.Dimensions);
+        await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 1, Points = batches[0], Incarnation = defined.Incarnation });
+        CentroidsView view = await grain.GetCentroids(-1);
+        var runner = new SerialEStep<SoftEStepWork, MixtureStatistics>(definition.Clusters, definition.Dimensions, definition.ShardSize, 300);
+        MixtureStatistics statistics = runner.Run(new SoftEStepWork(new MixtureComponents(view.Centroids, view.Variances!, view.Priors!, view.Version)), batches[1], 300);
+        SourceTally[] sources = [new SourceTally("http", 300, 2)];
+        MixtureStatisticsBatch batch = MixtureStatisticsBatch.From("p", 2, view.Version, statistics, view.Centroids, batches[1], sources);
+
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => grain.ApplyMixtureStatistics(batch with { Incarnation = "another" }));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom("p", 2, sources) with { Incarnation = "another" }));
+        ModelSummary refused = await grain.GetSummary();
+        BatchReceipt applied = await grain.ApplyMixtureStatistics(batch with { Incarnation = defined.Incarnation });
+        ModelSummary after = await grain.GetSummary();
+
+        Assert.Equal((300L, 0L, view.Version), (refused.PointsApplied, refused.PointsRejected, refused.Version));
+        Assert.Equal(BatchOutcome.Applied, applied.Outcome);
+        Assert.Equal((600L, 2L), (after.PointsApplied, after.PointsRejected));
+        Assert.Equal(new SourceCounts(302, 300, 2), after.Sources["http"]);
     }
 
     /// <summary>The second batch applied as if its moments were about the current means (what moving them prevents).</summary>

@@ -44,7 +44,7 @@ public sealed class ScaledModelGrainTests(ClusterFixture fixture)
         Assert.All(written, w => Assert.Equal(new WriteResult(100, 0), w));
         Assert.Equal(24 * 100, summary.PointsApplied);
         Assert.Equal(0, summary.StaleBatches);
-        Assert.Equal(TestData.Comparable(reference.ToState()), TestData.Comparable(summary.StateJson!));
+        Assert.Equal(TestData.Comparable(reference.ToState()), TestData.Comparable(summary.State!));
 
         // The snapshot answers in the input's units, as the single process's does.
         Assert.Equal(reference.Centroids.ToArray(), snapshot.Centroids.SelectMany(c => c));
@@ -87,11 +87,11 @@ public sealed class ScaledModelGrainTests(ClusterFixture fixture)
         }
 
         ModelSummary after = await grain.GetSummary();
-        ColumnScalingState scaling = ModelStateJson.Read(before.StateJson!).Scaling!;
-        Assert.Equal(TestData.Comparable(before.StateJson!), TestData.Comparable(restored.StateJson!));
+        ColumnScalingState scaling = ModelStateCodec.Read(before.State!).Scaling!;
+        Assert.Equal(TestData.Comparable(before.State!), TestData.Comparable(restored.State!));
         Assert.Equal(scaling.Mean, first.ScalingMean);
         Assert.Equal(scaling.Std, first.ScalingStd);
         Assert.Equal(800, after.PointsApplied);
-        Assert.Equal(TestData.Comparable(TestData.ScaledReference(definition, batches).ToState()), TestData.Comparable(after.StateJson!));
+        Assert.Equal(TestData.Comparable(TestData.ScaledReference(definition, batches).ToState()), TestData.Comparable(after.State!));
     }
 }

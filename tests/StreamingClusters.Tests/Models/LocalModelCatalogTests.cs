@@ -216,6 +216,97 @@ public sealed class LocalModelCatalogTests : IDisposable
         Assert.Contains(loggers.Entries, e => e.Event.Id == 601 && e.Message == "Model 'm' stopped and was taken out of the catalog: the dead-letter file cannot be written");
     }
 
+    [Fact]
+    public async Task StartAsync_CheckpointsOn_ARestoredModelIsServedBeforeAnyNewPoint()
+    {
+        var checkpoints = new Dictionary<string, string?> { ["Checkpoint:Path"] = Path.Combine(_dir.FullName, "model.ckpt"), ["Checkpoint:Interval"] = "00:00:00" };
+        ModelSettings settings = ModelSettings.FromJson("""{"Clusters": 3, "InitialCentroids": [[0, 0], [10, 10], [20, 20]]}"""u8);
+        CentroidSnapshot left;
+        using (LocalModelCatalog first = CreateSut(checkpoints))
+        {
+            await first.StartAsync(CancellationToken.None);
+            await first.CreateAsync("kept", settings);
+            IModelHandle model = (await first.FindAsync("kept"))!;
+            await model.TryWriteAsync("test", new float[] { 0.2f, 0, 10, 10.2f, 20.2f, 20, 0, 0.2f }, 2, null, TimeSpan.FromSeconds(10));
+            await first.StopAsync(CancellationToken.None);
+            left = (await model.LatestAsync())!;
+        }
+
+        using LocalModelCatalog second = CreateSut(checkpoints);
+        await second.StartAsync(CancellationToken.None);
+        IModelHandle kept = (await second.FindAsync("kept"))!;
+        CentroidSnapshot? restored = await kept.LatestAsync();
+        ModelScores? scores = await kept.ScoreAsync(new float[] { 19, 19 }, 2);
+        IReadOnlyList<ModelInfo> models = await second.ListAsync();
+        await second.StopAsync(CancellationToken.None);
+
+        Assert.NotNull(restored);
+        Assert.Equal((left.Version, 4L), (restored.Version, restored.PointsApplied));
+        Assert.Equal(left.Centroids.Select(c => c.ToArray()), restored.Centroids.Select(c => c.ToArray()));
+        Assert.Equal(left.Version, scores?.Version);
+        Assert.Equal(left.Version, models.Single(m => m.Name == "kept").Version);
+    }
+
+    [Fact]
+    public async Task DeleteAsync_ACreatedModel_StoppedItsFolderAndSeriesGone_NotMadeAgainAtStart_NameFreeForOtherSettings()
+    {
+        var checkpoints = new Dictionary<string, string?> { ["Checkpoint:Path"] = Path.Combine(_dir.FullName, "model.ckpt"), ["Checkpoint:Interval"] = "00:00:00" };
+        using var series = new AppliedSeries();
+        string folder = Path.Combine(_dir.FullName, "gone");
+        ModelDeletion deleted, again;
+        IModelHandle old;
+        using (LocalModelCatalog first = CreateSut(checkpoints))
+        {
+            await first.StartAsync(CancellationToken.None);
+            await first.CreateAsync("gone", ModelSettings.FromJson("""{"Clusters": 3, "InitialCentroids": [[0, 0], [10, 10], [20, 20]]}"""u8));
+            old = (await first.FindAsync("gone"))!;
+            await old.TryWriteAsync("test", new float[] { 0.2f, 0, 10, 10.2f, 20.2f, 20, 0, 0.2f }, 2, null, TimeSpan.FromSeconds(10));
+            Assert.True(File.Exists(Path.Combine(folder, "model.json")));
+            Assert.Contains("gone", series.Models());
+
+            deleted = await first.DeleteAsync("gone");
+            again = await first.DeleteAsync("gone");
+
+            Assert.Null(await first.FindAsync("gone"));
+            Assert.Equal(["default"], (await first.ListAsync()).Select(m => m.Name));
+            Assert.DoesNotContain("gone", series.Models());
+            await Assert.ThrowsAsync<InvalidOperationException>(() => old.TryWriteAsync("test", new float[] { 1, 1 }, 2, null, TimeSpan.FromSeconds(10)));
+            await first.StopAsync(CancellationToken.None);
+        }
+
+        Assert.Equal((ModelDeletionOutcome.Deleted, ModelDeletionOutcome.NotFound), (deleted.Outcome, again.Outcome));
+        Assert.False(Directory.Exists(folder));
+        Assert.Empty(Directory.EnumerateDirectories(_dir.FullName));
+
+        using LocalModelCatalog second = CreateSut(checkpoints);
+        await second.StartAsync(CancellationToken.None);
+        Assert.Null(await second.FindAsync("gone"));
+
+        // No checkpoint of k = 3 is left to refuse the name with other settings.
+        ModelCreation remade = await second.CreateAsync("gone", ModelSettings.FromJson("""{"Clusters": 4}"""u8));
+        await second.StopAsync(CancellationToken.None);
+        Assert.Equal(ModelCreationOutcome.Created, remade.Outcome);
+        Assert.Equal((4, -1L, 0L), (remade.Model!.Clusters, remade.Model.Version, remade.Model.PointsApplied));
+    }
+
+    [Fact]
+    public async Task DeleteAsync_DefaultOrADeclaredModel_RefusedNamingWhy_UnknownOrBadName_NotFound()
+    {
+        using LocalModelCatalog sut = CreateSut(new() { ["Models:cfg:Clusters"] = "3" });
+        await sut.StartAsync(CancellationToken.None);
+
+        ModelDeletion[] answers = [await sut.DeleteAsync("default"), await sut.DeleteAsync("cfg"), await sut.DeleteAsync("nope"), await sut.DeleteAsync("Bad.Name")];
+        IReadOnlyList<ModelInfo> models = await sut.ListAsync();
+        await sut.StopAsync(CancellationToken.None);
+
+        Assert.Equal(
+            [ModelDeletionOutcome.Refused, ModelDeletionOutcome.Refused, ModelDeletionOutcome.NotFound, ModelDeletionOutcome.NotFound],
+            answers.Select(a => a.Outcome));
+        Assert.Equal("the model 'default' is the one of the top-level StreamingClusters settings and its sources; it cannot be deleted", answers[0].Problem);
+        Assert.Equal("the model 'cfg' is declared in configuration (StreamingClusters:Models:cfg) and would be made again at the next start; remove it there instead", answers[1].Problem);
+        Assert.Equal(["cfg", "default"], models.Select(m => m.Name));
+    }
+
     public void Dispose() => _dir.Delete(recursive: true);
 
     private LocalModelCatalog CreateSut(Dictionary<string, string?>? more = null, IDeadLetterSink? deadLetters = null, ILoggerFactory? loggers = null)
@@ -246,6 +337,44 @@ public sealed class LocalModelCatalogTests : IDisposable
         var metrics = new StreamingClustersMetrics();
         var pipeline = new ClusteringPipeline(top, _deadLetters, TimeProvider.System, NullLoggerFactory.Instance, metrics: metrics);
         return new LocalModelCatalog(section, pipeline, Microsoft.Extensions.Options.Options.Create(top), deadLetters ?? _deadLetters, TimeProvider.System, loggers ?? NullLoggerFactory.Instance, metrics);
+    }
+
+    /// <summary>Reads which models the observed series of applied points are reported for, as a scrape would.</summary>
+    private sealed class AppliedSeries : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private readonly List<string> _models = [];
+
+        public AppliedSeries()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == StreamingClustersMetrics.MeterName && instrument.Name == "streamingclusters.points.applied")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+            {
+                foreach (KeyValuePair<string, object?> tag in tags)
+                {
+                    if (tag.Key == "model")
+                    {
+                        _models.Add((string)tag.Value!);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public string[] Models()
+        {
+            _models.Clear();
+            _listener.RecordObservableInstruments();
+            return [.. _models.Distinct()];
+        }
+
+        public void Dispose() => _listener.Dispose();
     }
 
     /// <summary>A dead-letter sink whose flush fails, as a full disk's would.</summary>

@@ -60,7 +60,7 @@ public sealed partial class DashboardEndpointsTests
         Assert.Equal(20, answer.RootElement.GetProperty("kept").GetInt32());
         JsonElement[] recent = [.. answer.RootElement.GetProperty("recent").EnumerateArray()];
         Assert.Equal(Enumerable.Range(6, 20).Reverse().Select(i => (long)i), recent.Select(r => r.GetProperty("record").GetInt64()));
-        Assert.All(recent, r => Assert.Equal("http", r.GetProperty("source").GetString()));
+        Assert.All(recent, r => Assert.Equal(("default", "http"), (r.GetProperty("model").GetString(), r.GetProperty("source").GetString())));
         Assert.Equal("value 1 (zero-based) 'x25' is not a number", recent[0].GetProperty("reason").GetString());
         Assert.False(recent[0].TryGetProperty("raw", out _));
     }

@@ -36,6 +36,57 @@ public sealed class DashboardPageTests(BrowserFixture browser) : IClassFixture<B
     }
 
     [Fact]
+    public async Task Page_ModelInTheAddress_FollowsThatModel_PickerListsEveryModel_AndSaysSoWhenItIsDeleted()
+    {
+        await using WorkerServer server = await WorkerServer.StartAsync("--api-key", Key);
+        using (var put = new HttpRequestMessage(HttpMethod.Put, new Uri("/models/b", UriKind.Relative)) { Content = new StringContent("""{"Clusters": 3, "Seeding": {"BufferSize": 6}}""", Encoding.UTF8, "application/json") })
+        {
+            put.Headers.Add("X-Api-Key", Key);
+            using HttpResponseMessage created = await server.Client.SendAsync(put);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        await PostPointsAsync(server, Blobs(40, offset: 0));
+        await PostPointsAsync(server, Blobs(30, offset: 7) + "1,oops\n", "/models/b/points");
+        await using DashboardPage page = await DashboardPage.OpenAsync(browser.Browser, server.Client.BaseAddress!, "?model=b#key=" + Key);
+
+        await page.WaitAsync("document.documentElement.dataset.pointsApplied === '30'");
+        await AssertShowsModelAsync(page, server, "/models/b");
+        Assert.Equal(3, (await page.TableAsync()).Length);
+        await page.WaitAsync("document.querySelectorAll('#model option').length === 2");
+        Assert.Equal(["b", "default"], await page.Page.EvalOnSelectorAllAsync<string[]>("#model option", "os => os.map(o => o.value)"));
+        Assert.Equal("b", await page.Page.InputValueAsync("#model"));
+        // b's rejected record is shown; the default model has none.
+        await page.WaitAsync("[...document.querySelectorAll('#rejections li')].some(li => li.textContent.includes('not a number'))");
+        Assert.Empty(page.Errors);
+
+        // Picking another model opens its page: the address says which.
+        Task opened = page.Page.WaitForURLAsync("**/?model=default");
+        await page.Page.SelectOptionAsync("#model", "default");
+        await opened;
+        await page.WaitAsync("document.documentElement.dataset.model === 'default' && document.documentElement.dataset.pointsApplied === '40'");
+        Assert.EndsWith("/?model=default", page.Page.Url, StringComparison.Ordinal);
+        await AssertShowsModelAsync(page, server, "/model");
+        Assert.Equal(0, await page.Page.Locator("#rejections li").CountAsync());
+
+        await page.Page.GotoAsync(new Uri(server.Client.BaseAddress!, "/?model=b").ToString());
+        await page.WaitAsync("document.documentElement.dataset.pointsApplied === '30' && document.documentElement.dataset.connection === 'live'");
+        using (var delete = new HttpRequestMessage(HttpMethod.Delete, new Uri("/models/b", UriKind.Relative)))
+        {
+            delete.Headers.Add("X-Api-Key", Key);
+            using HttpResponseMessage deleted = await server.Client.SendAsync(delete);
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        await page.WaitAsync("document.documentElement.dataset.connection === 'gone' && !document.getElementById('gone').hidden");
+        Assert.Equal(
+            "There is no model named 'b' (deleted, or never made): pick another above. This page follows it again if it is made.",
+            await page.Page.TextContentAsync("#gone"));
+        // What the browser says of the 404s that found the model gone; nothing else.
+        Assert.All(page.Errors, e => Assert.Contains("404", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Page_WorkerRestartedOnTheSamePort_ReconnectsAndShowsTheNewModel()
     {
         var address = new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}" };
@@ -185,10 +236,10 @@ public sealed class DashboardPageTests(BrowserFixture browser) : IClassFixture<B
         return body.RootElement.GetProperty("accepted").GetInt64();
     }
 
-    /// <summary>The centroids on the page (the table's cells), its version and points applied are those of GET /model.</summary>
-    private static async Task AssertShowsModelAsync(DashboardPage page, WorkerServer server)
+    /// <summary>The centroids on the page (the table's cells), its version and points applied are those of GET /model (or <paramref name="path"/>).</summary>
+    private static async Task AssertShowsModelAsync(DashboardPage page, WorkerServer server, string path = "/model")
     {
-        using JsonDocument model = JsonDocument.Parse(await server.Client.GetStringAsync(new Uri("/model", UriKind.Relative)));
+        using JsonDocument model = JsonDocument.Parse(await server.Client.GetStringAsync(new Uri(path, UriKind.Relative)));
         JsonElement m = model.RootElement;
         Assert.Equal(m.GetProperty("version").GetInt64(), await page.VersionAsync());
         Assert.Equal(m.GetProperty("pointsApplied").GetInt64().ToString(CultureInfo.InvariantCulture),
@@ -203,9 +254,9 @@ public sealed class DashboardPageTests(BrowserFixture browser) : IClassFixture<B
         }
     }
 
-    internal static async Task PostPointsAsync(WorkerServer server, string csv)
+    internal static async Task PostPointsAsync(WorkerServer server, string csv, string path = "/points")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/points", UriKind.Relative))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative))
         {
             Content = new StringContent(csv, Encoding.UTF8, "text/csv"),
         };

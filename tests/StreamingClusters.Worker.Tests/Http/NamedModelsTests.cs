@@ -366,6 +366,138 @@ public sealed class NamedModelsTests
         }
     }
 
+    [Fact]
+    public async Task Delete_APutModel_204_GoneFromEveryRouteAndFromDisk_DefaultAndDeclared409_NameFreeAgain()
+    {
+        DirectoryInfo state = Directory.CreateTempSubdirectory("sc-models-state-");
+        try
+        {
+            string checkpoint = Path.Combine(state.FullName, "model.ckpt");
+            await using WorkerServer server = await WorkerServer.StartAsync("--checkpoint", checkpoint, "--StreamingClusters:Models:cfg:Clusters=3");
+            using (HttpResponseMessage created = await PutJsonAsync(server.Client, "/models/gone", """{"Clusters": 2, "Dimensions": 1, "Seeding": {"BufferSize": 4}}"""))
+            {
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            }
+
+            using (EventReader stream = await OpenStreamAsync(server.Client, path: "/models/gone/stream"))
+            {
+                using (HttpResponseMessage posted = await PostAsync(server.Client, "/models/gone/points", OneDimension))
+                {
+                    Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
+                }
+
+                using (await SnapshotWithAsync(stream, applied: 6))
+                {
+                }
+            }
+
+            Assert.True(Directory.Exists(Path.Combine(state.FullName, "gone")));
+            using (HttpResponseMessage deleted = await server.Client.DeleteAsync(new Uri("/models/gone", UriKind.Relative)))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+            }
+
+            Assert.False(Directory.Exists(Path.Combine(state.FullName, "gone")));
+            const string Unknown = "there is no model named 'gone'; GET /models lists them, PUT /models/gone with its settings creates it";
+            HttpResponseMessage[] answers =
+            [
+                await server.Client.GetAsync(new Uri("/models/gone", UriKind.Relative)),
+                await server.Client.GetAsync(new Uri("/models/gone/stream", UriKind.Relative)),
+                await PostAsync(server.Client, "/models/gone/points", "1\n"),
+                await PostAsync(server.Client, "/models/gone/score", "1\n"),
+            ];
+            foreach (HttpResponseMessage answer in answers)
+            {
+                using (answer)
+                using (JsonDocument error = await ReadJsonAsync(answer))
+                {
+                    Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
+                    Assert.Equal(Unknown, error.RootElement.GetProperty("error").GetString());
+                }
+            }
+
+            foreach ((string name, HttpStatusCode status, string message) in new[]
+            {
+                ("gone", HttpStatusCode.NotFound, "there is no model named 'gone'; GET /models lists them"),
+                ("default", HttpStatusCode.Conflict, "the model 'default' is the one of the top-level StreamingClusters settings and its sources; it cannot be deleted"),
+                ("cfg", HttpStatusCode.Conflict, "the model 'cfg' is declared in configuration (StreamingClusters:Models:cfg) and would be made again at the next start; remove it there instead"),
+                ("Bad.Name", HttpStatusCode.BadRequest, "'Bad.Name' is not a model name: give 1 to 64 characters, lower-case letters, digits, '-' and '_', beginning with a letter or a digit."),
+            })
+            {
+                using HttpResponseMessage refused = await server.Client.DeleteAsync(new Uri($"/models/{name}", UriKind.Relative));
+                using JsonDocument error = await ReadJsonAsync(refused);
+                Assert.Equal((status, message), (refused.StatusCode, error.RootElement.GetProperty("error").GetString()));
+            }
+
+            using (JsonDocument list = await ReadJsonAsync(await server.Client.GetAsync(new Uri("/models", UriKind.Relative))))
+            {
+                Assert.Equal(["cfg", "default"], list.RootElement.GetProperty("models").EnumerateArray().Select(m => m.GetProperty("name").GetString()));
+            }
+
+            // The name is free: made again with another k, from nothing (no checkpoint of the old one refuses it).
+            using (HttpResponseMessage remade = await PutJsonAsync(server.Client, "/models/gone", """{"Clusters": 3, "Dimensions": 1, "Seeding": {"BufferSize": 4}}"""))
+            using (JsonDocument model = await ReadJsonAsync(remade))
+            {
+                Assert.Equal(HttpStatusCode.Created, remade.StatusCode);
+                Assert.Equal(("gone", 3, 1, "KMeans", -1L, 0L), Summary(model.RootElement));
+            }
+        }
+        finally
+        {
+            state.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Restart_WithCheckpoints_RestoredModelsAnswerAtOnce_BeforeAnyPoint()
+    {
+        DirectoryInfo state = Directory.CreateTempSubdirectory("sc-models-state-");
+        try
+        {
+            string checkpoint = Path.Combine(state.FullName, "model.ckpt");
+            (long Version, string Centroids) keptBefore, defaultBefore;
+            await using (WorkerServer first = await WorkerServer.StartAsync("--checkpoint", checkpoint))
+            {
+                using (HttpResponseMessage created = await PutJsonAsync(first.Client, "/models/kept", """{"Clusters": 2, "Dimensions": 1, "Seeding": {"BufferSize": 4}}"""))
+                {
+                    Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+                }
+
+                using EventReader kept = await OpenStreamAsync(first.Client, path: "/models/kept/stream");
+                using EventReader top = await OpenStreamAsync(first.Client);
+                using HttpResponseMessage postedKept = await PostAsync(first.Client, "/models/kept/points", OneDimension);
+                using HttpResponseMessage postedTop = await PostAsync(first.Client, "/points", "0,0\n0.1,0\n10,10\n10,10.1\n0,0.1\n0.1,0.1\n10.1,10\n9.9,10\n");
+                Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (postedKept.StatusCode, postedTop.StatusCode));
+                using (JsonDocument k = await SnapshotWithAsync(kept, applied: 6))
+                using (JsonDocument d = await SnapshotWithAsync(top, applied: 8))
+                {
+                    keptBefore = (k.RootElement.GetProperty("version").GetInt64(), k.RootElement.GetProperty("centroids").GetRawText());
+                    defaultBefore = (d.RootElement.GetProperty("version").GetInt64(), d.RootElement.GetProperty("centroids").GetRawText());
+                }
+
+                Assert.Equal(0, await first.StopAsync());
+            }
+
+            await using WorkerServer second = await WorkerServer.StartAsync("--checkpoint", checkpoint);
+            foreach ((string path, (long version, string centroids), long applied) in new[] { ("/models/kept", keptBefore, 6L), ("/model", defaultBefore, 8L) })
+            {
+                using HttpResponseMessage answer = await second.Client.GetAsync(new Uri(path, UriKind.Relative));
+                Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+                using JsonDocument snapshot = await ReadJsonAsync(answer);
+                Assert.Equal(version, snapshot.RootElement.GetProperty("version").GetInt64());
+                Assert.Equal(centroids, snapshot.RootElement.GetProperty("centroids").GetRawText());
+                Assert.Equal(applied, snapshot.RootElement.GetProperty("pointsApplied").GetInt64());
+            }
+
+            using HttpResponseMessage scored = await PostAsync(second.Client, "/models/kept/score", "0.05\n99\n");
+            Assert.Equal(HttpStatusCode.OK, scored.StatusCode);
+        }
+        finally
+        {
+            state.Delete(recursive: true);
+        }
+    }
+
     private static (string Name, int Clusters, int Dimensions, string Model, long Version, long PointsApplied) Summary(JsonElement model) =>
         (model.GetProperty("name").GetString()!,
          model.GetProperty("clusters").GetInt32(),

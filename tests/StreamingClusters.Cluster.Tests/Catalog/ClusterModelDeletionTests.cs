@@ -1,0 +1,132 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using StreamingClusters.Cluster.Catalog;
+using StreamingClusters.Cluster.Ingest;
+using StreamingClusters.Diagnostics;
+using StreamingClusters.Ingest;
+using StreamingClusters.Models;
+using StreamingClusters.Options;
+using StreamingClusters.Sinks;
+
+namespace StreamingClusters.Cluster.Tests.Catalog;
+
+/// <summary>Deleting a model in cluster mode, seen from every silo: gone everywhere, its name free for another model.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterModelDeletionTests(ClusterFixture fixture) : IDisposable
+{
+    private static readonly ModelSettings TwoClusters = Settings(("Clusters", "2"), ("Dimensions", "2"), ("Seeding:BufferSize", "4"));
+    private static readonly ModelSettings ThreeClusters = Settings(("Clusters", "3"), ("Dimensions", "2"), ("Seeding:BufferSize", "4"));
+
+    /// <summary>Four points in two groups, then three groups, of two dimensions.</summary>
+    private static readonly float[] FourPoints = [0, 0, 0, 1, 9, 9, 9, 10];
+    private static readonly float[] ThreeGroups = [0, 0, 0, 1, 9, 9, -9, 5];
+
+    private readonly IConfiguration _configuration = new ConfigurationBuilder()
+        .AddInMemoryCollection(new Dictionary<string, string?> { ["StreamingClusters:Dimensions"] = "2", ["StreamingClusters:Models:declared:Clusters"] = "2" })
+        .Build();
+
+    private readonly List<LocalModelCatalog> _locals = [];
+
+    [Fact]
+    public async Task Delete_OnSiloA_PostOnB404_RemadeWithAnotherKOnB_PostOnCThatHeldTheOldOne_WorksWithTheNewK()
+    {
+        const string Name = "deleted-everywhere";
+        (ClusterModelCatalog a, ClusterModelCatalog b, ClusterModelCatalog c) = (Catalog(0), Catalog(1), Catalog(2));
+        Assert.Equal(ModelCreationOutcome.Created, (await a.CreateAsync(Name, TwoClusters)).Outcome);
+        Assert.Equal(new WriteResult(4, 0), await PostAsync(b, Name, FourPoints));
+        Assert.Equal(new WriteResult(4, 0), await PostAsync(c, Name, FourPoints));
+
+        ModelDeletion deleted = await a.DeleteAsync(Name);
+        ModelDeletion again = await a.DeleteAsync(Name);
+
+        Assert.Equal((ModelDeletionOutcome.Deleted, ModelDeletionOutcome.NotFound), (deleted.Outcome, again.Outcome));
+        Assert.Null(await a.FindAsync(Name));
+        Assert.DoesNotContain(Name, (await c.ListAsync()).Select(m => m.Name));
+
+        // C still holds the definition: its handle is found, and the grain says the model is gone (GET /models/{name} answers 404).
+        IModelHandle stale = (await c.FindAsync(Name))!;
+        await Assert.ThrowsAsync<KeyNotFoundException>(async () => await stale.LatestAsync());
+
+        // B held the model's definition: its post meets the deleted model, and from then on B has none.
+        KeyNotFoundException gone = await Assert.ThrowsAsync<KeyNotFoundException>(() => PostAsync(b, Name, FourPoints));
+        Assert.Equal($"No model named '{Name}' is defined.", gone.Message);
+        Assert.Null(await b.FindAsync(Name));
+
+        Assert.Equal(ModelCreationOutcome.Created, (await b.CreateAsync(Name, ThreeClusters)).Outcome);
+
+        // C still holds the old definition (k = 2): it finds out before it takes the points, and they go to the new model.
+        WriteResult? posted = await PostAsync(c, Name, ThreeGroups);
+        ModelInfo info = await (await c.FindAsync(Name))!.DescribeAsync();
+
+        Assert.Equal(new WriteResult(4, 0), posted);
+        Assert.Equal((3, 4L), (info.Clusters, info.PointsApplied));
+        Assert.Equal(3, (await fixture.Ingests[2].FeedAsync(Name)).Definition.Clusters);
+    }
+
+    [Fact]
+    public async Task Delete_WhileAStatisticsBatchIsOnItsWay_NotAppliedToTheModelMadeAgain_AndItsPostFails()
+    {
+        const string Name = "deleted-in-flight";
+        (ClusterModelCatalog a, ClusterModelCatalog b) = (Catalog(0), Catalog(1));
+        await a.CreateAsync(Name, TwoClusters);
+        Assert.Equal(new WriteResult(4, 0), await PostAsync(b, Name, FourPoints));
+
+        (Task held, Action release) = HeldCall.Arm(Name);
+        Task<WriteResult?> post = PostAsync(b, Name, FourPoints);
+        await held;
+        Assert.Equal(ModelDeletionOutcome.Deleted, (await a.DeleteAsync(Name)).Outcome);
+        Assert.Equal(ModelCreationOutcome.Created, (await a.CreateAsync(Name, ThreeClusters)).Outcome);
+        release();
+
+        KeyNotFoundException refused = await Assert.ThrowsAsync<KeyNotFoundException>(() => post);
+        ModelInfo remade = await (await a.FindAsync(Name))!.DescribeAsync();
+
+        Assert.Equal($"The model '{Name}' was deleted while these points were on their way; they were not applied.", refused.Message);
+        Assert.Equal((3, 0L, -1L), (remade.Clusters, remade.PointsApplied, remade.Version));
+    }
+
+    [Fact]
+    public async Task Delete_DefaultADeclaredOrAnUnknownModel_RefusedOrNotFound()
+    {
+        ClusterModelCatalog a = Catalog(0);
+
+        ModelDeletion[] answers = [await a.DeleteAsync(ModelName.Default), await a.DeleteAsync("declared"), await a.DeleteAsync("never-made")];
+
+        Assert.Equal([ModelDeletionOutcome.Refused, ModelDeletionOutcome.Refused, ModelDeletionOutcome.NotFound], answers.Select(d => d.Outcome));
+        Assert.Contains("StreamingClusters:Models:declared", answers[1].Problem, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        foreach (LocalModelCatalog local in _locals)
+        {
+            local.Dispose();
+        }
+    }
+
+    /// <summary>Posts as POST /models/{name}/points does: finds the model, reads its limits, writes.</summary>
+    private static async Task<WriteResult?> PostAsync(ClusterModelCatalog catalog, string name, float[] points)
+    {
+        IModelHandle model = (await catalog.FindAsync(name)) ?? throw new KeyNotFoundException($"No model named '{name}' is defined.");
+        RecordLimits limits = await model.LimitsAsync();
+        return await model.TryWriteAsync("http", points, limits.Dimensions, null, TimeSpan.FromMinutes(1));
+    }
+
+    private static ModelSettings Settings(params (string Key, string Value)[] values) =>
+        new(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
+
+    /// <summary>The catalog of the silo at <paramref name="silo"/>, as its worker has it.</summary>
+    private ClusterModelCatalog Catalog(int silo)
+    {
+        IConfigurationSection section = _configuration.GetSection(StreamingClustersOptions.SectionName);
+        var top = new StreamingClustersOptions();
+        section.Bind(top);
+        var metrics = new StreamingClustersMetrics();
+        var deadLetters = new LoggingDeadLetterSink(NullLogger<LoggingDeadLetterSink>.Instance);
+        var pipeline = new ClusteringPipeline(top, deadLetters, TimeProvider.System, NullLoggerFactory.Instance, metrics: metrics);
+        var local = new LocalModelCatalog(section, pipeline, Microsoft.Extensions.Options.Options.Create(top), deadLetters, TimeProvider.System, NullLoggerFactory.Instance, metrics);
+        _locals.Add(local);
+        SiloIngest ingest = fixture.Ingests[silo];
+        return new ClusterModelCatalog(ingest, local, _configuration, fixture.Cluster.GrainFactory, TimeProvider.System, NullLoggerFactory.Instance);
+    }
+}
