@@ -82,6 +82,65 @@ public sealed class ClusterModelDefinitionsTests
         ], problems);
     }
 
+    [Fact]
+    public void ForDefault_TopLevelSettings_TheDefinitionWithTheRecordLimitsAndWithoutThePipelinesOwnSettings()
+    {
+        IConfiguration top = Top(
+            ("Clusters", "5"), ("Dimensions", "3"), ("HalfLife", "10batches"), ("Seeding:Starts", "2"), ("MaxAbsoluteValue", "1000"),
+            ("BatchSize", "100"), ("BatchTimeout", "2s"), ("Parallelism", "1"), ("BlockSize", "64"), ("ChannelCapacity", "4096"),
+            ("Checkpoint:Interval", "30s"), ("Cluster:Redis", "127.0.0.1:6379"), ("Http:ApiKey", "k"), ("Models:a:BatchSize", "7"), ("Model", "kmeans"), ("Scaling", "none"));
+
+        ClusterModelDefinition? definition = ClusterModelDefinitions.ForDefault(top, out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(new ClusterModelDefinition
+        {
+            Clusters = 5,
+            Dimensions = 3,
+            HalfLifeValue = 10,
+            HalfLifeUnit = HalfLifeUnit.Batches,
+            SeedingStarts = 2,
+            Repair = true,
+            MaxAbsoluteValue = 1000,
+            MaxRecordLength = 65_536,
+        }, definition);
+    }
+
+    [Fact]
+    public void ForDefault_TopLevelSettingsClusterModeCannotHonour_RefusedNamingEachSetting()
+    {
+        IConfiguration top = Top(
+            ("Scaling", "standardize"), ("Seeding:IdleTimeout", "5s"), ("Mixture:VarianceFloor", "0.01"), ("InitialCentroids:0:0", "1"), ("BatchSize", "100"));
+
+        ClusterModelDefinition? definition = ClusterModelDefinitions.ForDefault(top, out IReadOnlyList<string> problems);
+
+        Assert.Null(definition);
+        Assert.Equal(
+        [
+            "StreamingClusters:Dimensions must be set in cluster mode (every silo E-steps against the same d from the first point on).",
+            "StreamingClusters:Scaling must be none in cluster mode (the silos would each learn their own scaling), got 'standardize'.",
+            "StreamingClusters:InitialCentroids is not taken in cluster mode: the model grain seeds on the first points.",
+            "StreamingClusters:Mixture:VarianceFloor is not taken in cluster mode.",
+            "StreamingClusters:Seeding:IdleTimeout is not taken in cluster mode.",
+        ], problems);
+    }
+
+    [Fact]
+    public void Differences_TwoDefinitions_EachSettingThatDiffersNamedWithBothValues()
+    {
+        var existing = new ClusterModelDefinition { Clusters = 3, Dimensions = 2, MaxAbsoluteValue = 1e15 };
+
+        IReadOnlyList<string> differences = ClusterModelDefinitions.Differences(
+            existing with { Clusters = 4, HalfLifeValue = 20, HalfLifeUnit = HalfLifeUnit.Points, MaxAbsoluteValue = 10 }, existing, "StreamingClusters", "default");
+
+        Assert.Equal(
+        [
+            "StreamingClusters:Clusters is 4 here, but the model 'default' in the cluster has 3: a model's settings do not change once it is made, so every worker must give the same.",
+            "StreamingClusters:HalfLife is 20points here, but the model 'default' in the cluster has none: a model's settings do not change once it is made, so every worker must give the same.",
+            "StreamingClusters:MaxAbsoluteValue is 10 here, but the model 'default' in the cluster has 1000000000000000: a model's settings do not change once it is made, so every worker must give the same.",
+        ], differences);
+    }
+
     private static IConfiguration Top(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
 
