@@ -22,6 +22,9 @@ public sealed partial class WorkerCluster : IAsyncDisposable
     {
     }
 
+    /// <summary>Gets the Redis the workers share, HOST:PORT.</summary>
+    public string RedisEndpoint => _redis!.Endpoint;
+
     /// <summary>Gets the workers, in the order they were started.</summary>
     public IReadOnlyList<Worker> Workers => _workers;
 
@@ -69,7 +72,8 @@ public sealed partial class WorkerCluster : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>Gets a loopback port free now.</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

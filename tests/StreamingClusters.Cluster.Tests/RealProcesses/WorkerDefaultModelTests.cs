@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -85,6 +87,52 @@ public sealed class WorkerDefaultModelTests
         // No pipeline of the worker's own: nothing of a model default recorded in this process.
         string metrics = await client.GetStringAsync(new Uri(posted, "/metrics"));
         Assert.DoesNotContain("model=\"default\"", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Worker_TopLevelSettingsDifferFromTheClustersDefault_RefusedNamingTheSetting()
+    {
+        using var client = new HttpClient { Timeout = Hang };
+        await using WorkerCluster cluster = await WorkerCluster.StartAsync(1, client);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetTempPath(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "StreamingClusters.Worker.dll"), "--urls", "http://127.0.0.1:0", "--dimensions", "2", "--clusters", "4",
+            "--cluster-redis", cluster.RedisEndpoint, "--silo-port", Port(), "--gateway-port", Port(),
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process worker = Process.Start(start)!;
+        try
+        {
+            Task<string> error = worker.StandardError.ReadToEndAsync();
+            Task<string> standardOutput = worker.StandardOutput.ReadToEndAsync();
+            await worker.WaitForExitAsync().WaitAsync(Hang);
+
+            Assert.Equal(2, worker.ExitCode);
+            Assert.Contains(
+                "Configuration refused: StreamingClusters:Clusters is 4 here, but the model 'default' in the cluster has 3: a model's settings do not change once it is made, so every worker must give the same.\n",
+                await error,
+                StringComparison.Ordinal);
+            Assert.Equal(string.Empty, await standardOutput);
+        }
+        finally
+        {
+            if (!worker.HasExited)
+            {
+                worker.Kill();
+            }
+        }
+
+        static string Port() => WorkerCluster.FreePort().ToString(CultureInfo.InvariantCulture);
     }
 
     private static (string Name, string Status, long Version, long PointsApplied)[] Models(JsonDocument health) =>
