@@ -41,10 +41,11 @@ internal static class ModelsHealth
             }
         }
 
-        return await Task.WhenAll(names.Select(name => ReadAsync(catalog, name, timeout, time, cancellationToken)));
+        // A name whose model is gone by the time it is asked is left out, as the catalog would leave it out now.
+        return [.. (await Task.WhenAll(names.Select(name => ReadAsync(catalog, name, timeout, time, cancellationToken)))).OfType<ModelHealth>()];
     }
 
-    private static async Task<ModelHealth> ReadAsync(IModelCatalog catalog, string name, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<ModelHealth?> ReadAsync(IModelCatalog catalog, string name, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         using var bound = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bound.Token);
@@ -52,7 +53,7 @@ internal static class ModelsHealth
         {
             return await catalog.FindAsync(name, linked.Token) is { } model
                 ? ModelHealth.Of(await model.DescribeAsync(linked.Token))
-                : new ModelHealth(name, "unanswered", Error: "the model is listed but not found");
+                : null;
         }
         catch (OperationCanceledException) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
