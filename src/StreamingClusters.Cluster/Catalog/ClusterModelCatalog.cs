@@ -85,10 +85,11 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IModelNames, 
         {
             await _ingest.CallAsync(() => grain.Define(definition), cancellationToken);
         }
-        catch (ArgumentException)
+        catch (ArgumentException ex)
         {
-            ClusterModelDefinition existing = (await _ingest.CallAsync(grain.GetDefinition, cancellationToken))!;
-            return ClusterModelDefinitions.Differences(definition, existing, StreamingClustersOptions.SectionName, ModelName.Default);
+            return await _ingest.CallAsync(grain.GetDefinition, cancellationToken) is { } existing
+                ? ClusterModelDefinitions.Differences(definition, existing, StreamingClustersOptions.SectionName, ModelName.Default)
+                : [$"{StreamingClustersOptions.SectionName}: {ex.Message}"];
         }
 
         await Registry.Add(ModelName.Default).WaitAsync(cancellationToken);

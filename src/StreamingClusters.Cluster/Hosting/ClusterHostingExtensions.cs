@@ -49,8 +49,8 @@ public static class ClusterHostingExtensions
     /// <summary>
     /// The settings of a single process's run of the model <c>default</c> that cluster mode cannot honour,
     /// since no pipeline of this process holds <c>default</c> there: configured sources (their resume
-    /// positions are this process's own, which no grain holds), the checkpoint and the final snapshot
-    /// files (the model's state is in Redis), the dead-letter file (a worker logs the records it rejects)
+    /// positions are this process's own, which no grain holds), the checkpoint (its file, or starting
+    /// without it) and the final snapshot file (the model's state is in Redis), the dead-letter file (a worker logs the records it rejects)
     /// and the MQTT publisher (every worker would publish the one model).
     /// </summary>
     private static IEnumerable<string> ProcessSettingsRefused(IConfigurationSection top)
@@ -66,6 +66,11 @@ public static class ClusterHostingExtensions
         if (!string.IsNullOrWhiteSpace(top["Checkpoint:Path"]))
         {
             yield return $"{section}:Checkpoint:Path (--checkpoint) is not written in cluster mode: every model's state, the model default's too, is in the cluster's Redis.";
+        }
+
+        if (bool.TryParse(top["Checkpoint:StartFresh"], out bool fresh) && fresh)
+        {
+            yield return $"{section}:Checkpoint:StartFresh (--fresh) is not honoured in cluster mode: the model default's state is the cluster's, in Redis, and goes on.";
         }
 
         if (!string.IsNullOrWhiteSpace(top["SnapshotPath"]))

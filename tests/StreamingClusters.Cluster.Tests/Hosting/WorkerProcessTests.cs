@@ -116,7 +116,7 @@ public sealed partial class WorkerProcessTests
             using Process worker = Start(
                 new Dictionary<string, string> { ["StreamingClusters__Sources__plant__Path"] = Path.Combine(dir, "plant.csv") },
                 "--urls", "http://127.0.0.1:0", "--cluster-redis", "127.0.0.1:1", "--input", Path.Combine(dir, "in.csv"),
-                "--checkpoint", Path.Combine(dir, "model.ckpt"), "--snapshot-out", Path.Combine(dir, "model.json"), "--dead-letter", Path.Combine(dir, "dead.jsonl"),
+                "--checkpoint", Path.Combine(dir, "model.ckpt"), "--fresh", "--snapshot-out", Path.Combine(dir, "model.json"), "--dead-letter", Path.Combine(dir, "dead.jsonl"),
                 "--scaling", "standardize", "--StreamingClusters:Seeding:IdleTimeout=5s", "--batch-size", "100", "--parallelism", "1");
             Task<string> error = worker.StandardError.ReadToEndAsync();
             Task<string> standardOutput = worker.StandardOutput.ReadToEndAsync();
@@ -130,6 +130,7 @@ public sealed partial class WorkerProcessTests
                 + "Configuration refused: StreamingClusters:Sources:plant is not read in cluster mode (a source resumes from a position of this process's own, which no model grain holds): "
                 + "post its points to /points (the model default) or /models/{name}/points of any worker.\n"
                 + "Configuration refused: StreamingClusters:Checkpoint:Path (--checkpoint) is not written in cluster mode: every model's state, the model default's too, is in the cluster's Redis.\n"
+                + "Configuration refused: StreamingClusters:Checkpoint:StartFresh (--fresh) is not honoured in cluster mode: the model default's state is the cluster's, in Redis, and goes on.\n"
                 + "Configuration refused: StreamingClusters:SnapshotPath (--snapshot-out) is not written in cluster mode: GET /model gives the model default's snapshot on any worker.\n"
                 + "Configuration refused: StreamingClusters:DeadLetterPath (--dead-letter) is not written in cluster mode: a worker logs the records it rejects and counts them in the model's pointsRejected.\n"
                 + "Configuration refused: --input is not read in cluster mode (a file resumes from a position of this process's own, which no model grain holds): "
