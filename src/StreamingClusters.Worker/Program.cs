@@ -109,8 +109,8 @@ builder.Services.Configure<HostOptions>(DurationConfiguration.Normalise(builder.
 builder.Services.AddSystemd();
 var outcome = new RunOutcome();
 builder.Services.AddSingleton(outcome);
-// Registered first so that it stops last, after the pipeline has drained and published its final snapshot.
 builder.Services.AddSingleton(switches);
+// Registered first so that it stops last, after the pipeline has drained and published its final snapshot.
 // In cluster mode no pipeline of this process runs, so there is no progress of its own to report.
 bool clusterMode = !string.IsNullOrWhiteSpace(builder.Configuration[$"{StreamingClustersOptions.SectionName}:Cluster:Redis"]);
 if (!clusterMode)

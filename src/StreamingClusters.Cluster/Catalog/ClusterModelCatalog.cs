@@ -96,6 +96,7 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IModelNames, 
         LogDefault(definition.Clusters, definition.Dimensions);
         return [];
     }
+
     /// <inheritdoc/>
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

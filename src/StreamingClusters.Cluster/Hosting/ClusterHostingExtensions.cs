@@ -50,8 +50,8 @@ public static class ClusterHostingExtensions
     /// The settings of a single process's run of the model <c>default</c> that cluster mode cannot honour,
     /// since no pipeline of this process holds <c>default</c> there: configured sources (their resume
     /// positions are this process's own, which no grain holds), the checkpoint (its file, or starting
-    /// without it) and the final snapshot file (the model's state is in Redis), the dead-letter file (a worker logs the records it rejects)
-    /// and the MQTT publisher (every worker would publish the one model).
+    /// without it) and the final snapshot file (the model's state is in Redis), the dead-letter file (a
+    /// worker logs the records it rejects) and the MQTT publisher (every worker would publish the one model).
     /// </summary>
     private static IEnumerable<string> ProcessSettingsRefused(IConfigurationSection top)
     {
