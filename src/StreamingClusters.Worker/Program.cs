@@ -109,9 +109,15 @@ builder.Services.Configure<HostOptions>(DurationConfiguration.Normalise(builder.
 builder.Services.AddSystemd();
 var outcome = new RunOutcome();
 builder.Services.AddSingleton(outcome);
-// Registered first so that it stops last, after the pipeline has drained and published its final snapshot.
 builder.Services.AddSingleton(switches);
-builder.Services.AddHostedService<ProgressReporter>();
+// Registered first so that it stops last, after the pipeline has drained and published its final snapshot.
+// In cluster mode no pipeline of this process runs, so there is no progress of its own to report.
+bool clusterMode = !string.IsNullOrWhiteSpace(builder.Configuration[$"{StreamingClustersOptions.SectionName}:Cluster:Redis"]);
+if (!clusterMode)
+{
+    builder.Services.AddHostedService<ProgressReporter>();
+}
+
 builder.Services.AddSingleton<IValidateOptions<StreamingClustersOptions>>(new InputCheck.ColumnsValidator(switches));
 builder.Services.AddStreamingClusters(
     builder.Configuration.GetSection(StreamingClustersOptions.SectionName),
@@ -121,10 +127,17 @@ builder.Services.AddStreamingClustersMqtt(builder.Configuration.GetSection(Strea
 // Cluster mode (--cluster-redis): the worker becomes an Orleans silo; without it nothing is added and no Orleans assembly loads.
 // Cluster mode serves its named models only over HTTP: without Urls there would be nothing to reach them.
 List<string> clusterProblems = [.. StreamingClusters.Cluster.Hosting.ClusterHostingExtensions.AddStreamingClustersCluster(builder)];
-if (!serving && !string.IsNullOrWhiteSpace(builder.Configuration[$"{StreamingClustersOptions.SectionName}:Cluster:Redis"]))
+if (clusterMode && !serving)
 {
     clusterProblems.Add(
         $"{StreamingClustersOptions.SectionName}:Cluster:Redis (--cluster-redis) needs Urls (--urls): cluster mode serves its named models over HTTP only.");
+}
+else if (clusterMode && switches.Input is not null)
+{
+    // As configured sources are (see AddStreamingClustersCluster): a file's resume position is this process's own.
+    clusterProblems.Add(
+        "--input is not read in cluster mode (a file resumes from a position of this process's own, which no model grain holds): " +
+        "post its points to /points (the model default) or /models/{name}/points of any worker.");
 }
 
 if (clusterProblems.Count > 0)

@@ -12,30 +12,30 @@ using StreamingClusters.Options;
 namespace StreamingClusters.Cluster.Catalog;
 
 /// <summary>
-/// The named models in cluster mode: every model but <see cref="ModelName.Default"/> is a grain,
-/// reached from any silo; <see cref="ModelName.Default"/> stays this process's own pipeline (the one
-/// of the top-level settings and the configured sources). At start it defines the models declared
-/// under <c>StreamingClusters:Models:{name}</c> (an existing model with the same settings is left as it is).
+/// The models in cluster mode: every model is a grain, reached from any silo, the model
+/// <see cref="ModelName.Default"/> of the top-level settings among them. At start it defines
+/// <c>default</c> from the top-level <c>StreamingClusters</c> settings and the models declared under
+/// <c>StreamingClusters:Models:{name}</c> (an existing model with the same settings is left as it is; one
+/// with other settings refuses the start, naming them).
 /// </summary>
-internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedService
+internal sealed partial class ClusterModelCatalog : IModelCatalog, IModelNames, IHostedService
 {
     private readonly SiloIngest _ingest;
-    private readonly LocalModelCatalog _local;
     private readonly IConfigurationSection _top;
     private readonly IGrainFactory _grains;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
+    /// <summary>The refusal to delete the model of the top-level settings.</summary>
+    private static readonly ModelDeletion DefaultRefused = new(
+        ModelDeletionOutcome.Refused,
+        $"the model '{ModelName.Default}' is defined by every worker from its top-level StreamingClusters settings, again at each start; it cannot be deleted");
+
     private readonly ConcurrentDictionary<string, GrainModelHandle> _handles = new(StringComparer.Ordinal);
 
-    public ClusterModelCatalog(SiloIngest ingest, LocalModelCatalog local, IConfiguration configuration, IGrainFactory grains, TimeProvider time, ILoggerFactory loggers)
+    public ClusterModelCatalog(SiloIngest ingest, IConfiguration configuration, IGrainFactory grains, TimeProvider time, ILoggerFactory loggers)
     {
         _ingest = ingest;
-        _local = local;
-        // Every named model is a grain: the local catalog keeps only 'default' and makes none of the
-        // declared or persisted named models, which could not be reached (and would report metrics).
-        // This catalog is made before any hosted service starts (it is one of them, registered first).
-        _local.StartsNamedModels = false;
         _top = configuration.GetSection(StreamingClustersOptions.SectionName);
         _grains = grains;
         _time = time;
@@ -49,11 +49,17 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Refused like any other setting (the worker says "Configuration refused" and exits with 2),
-        // every declared model's problems at once, each naming its setting.
-        var problems = new List<string>();
+        // every problem at once, each naming its setting.
+        var problems = new List<string>(await DefineDefaultAsync(cancellationToken));
         foreach (IConfigurationSection model in _top.GetSection(LocalModelCatalog.ModelsSection).GetChildren())
         {
             string where = $"{StreamingClustersOptions.SectionName}:{LocalModelCatalog.ModelsSection}:{model.Key}";
+            if (model.Key == ModelName.Default)
+            {
+                problems.Add($"{where}: 'default' is the model of the top-level StreamingClusters settings; give the named model another name.");
+                continue;
+            }
+
             var settings = new Models.ModelSettings(model.AsEnumerable(makePathsRelative: true).Where(p => p.Value is not null));
             ModelCreation created = await CreateAsync(model.Key, settings, cancellationToken);
             if (created.Outcome is ModelCreationOutcome.Refused or ModelCreationOutcome.Conflict)
@@ -68,6 +74,34 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
         }
     }
 
+    /// <summary>
+    /// Defines the model <c>default</c> from the top-level settings, or checks that the cluster defines it
+    /// so already: a worker whose settings differ is refused, naming each setting that differs.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> DefineDefaultAsync(CancellationToken cancellationToken)
+    {
+        if (ClusterModelDefinitions.ForDefault(_top, out IReadOnlyList<string> problems) is not { } definition)
+        {
+            return problems;
+        }
+
+        IModelGrain grain = _ingest.Grain(ModelName.Default);
+        try
+        {
+            await _ingest.CallAsync(() => grain.Define(definition), cancellationToken);
+        }
+        catch (ArgumentException ex)
+        {
+            return await _ingest.CallAsync(grain.GetDefinition, cancellationToken) is { } existing
+                ? ClusterModelDefinitions.Differences(definition, existing, StreamingClustersOptions.SectionName, ModelName.Default)
+                : [$"{StreamingClustersOptions.SectionName}: {ex.Message}"];
+        }
+
+        await Registry.Add(ModelName.Default).WaitAsync(cancellationToken);
+        LogDefault(definition.Clusters, definition.Dimensions);
+        return [];
+    }
+
     /// <inheritdoc/>
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -75,12 +109,7 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
     public async ValueTask<IReadOnlyList<ModelInfo>> ListAsync(CancellationToken cancellationToken = default)
     {
         var models = new List<ModelInfo>();
-        if (await _local.FindAsync(ModelName.Default, cancellationToken) is { } local)
-        {
-            models.Add(await local.DescribeAsync(cancellationToken));
-        }
-
-        foreach (string name in await Registry.Names().WaitAsync(cancellationToken))
+        foreach (string name in await NamesAsync(cancellationToken))
         {
             models.Add(await Handle(name).DescribeAsync(cancellationToken));
         }
@@ -89,13 +118,12 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
     }
 
     /// <inheritdoc/>
+    public async ValueTask<IReadOnlyList<string>> NamesAsync(CancellationToken cancellationToken = default) =>
+        [.. (await Registry.Names().WaitAsync(cancellationToken)).Order(StringComparer.Ordinal)];
+
+    /// <inheritdoc/>
     public async ValueTask<IModelHandle?> FindAsync(string name, CancellationToken cancellationToken = default)
     {
-        if (name == ModelName.Default)
-        {
-            return await _local.FindAsync(name, cancellationToken);
-        }
-
         if (!ModelName.IsValid(name))
         {
             return null;
@@ -127,7 +155,14 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
 
         if (name == ModelName.Default)
         {
-            return await _local.CreateAsync(name, settings, cancellationToken);
+            // The model of the top-level settings, defined at start: it exists, with those settings.
+            ModelInfo current = await Handle(name).DescribeAsync(cancellationToken);
+            return settings.Values.Count == 0
+                ? new ModelCreation(ModelCreationOutcome.Exists, current, [])
+                : new ModelCreation(
+                    ModelCreationOutcome.Conflict,
+                    current,
+                    [$"the model '{name}' exists with other settings (the top-level ones); a model's settings do not change once it is made"]);
         }
 
         string where = $"{StreamingClustersOptions.SectionName}:{LocalModelCatalog.ModelsSection}:{name}";
@@ -175,7 +210,8 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
     {
         if (name == ModelName.Default)
         {
-            return ModelDeletion.DefaultRefused;
+            // Every worker defines it from its top-level settings at start: deleting it would not last.
+            return DefaultRefused;
         }
 
         if (!ModelName.IsValid(name))
@@ -209,6 +245,9 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IHostedServic
         int maxRecord = int.TryParse(_top["MaxRecordLength"], System.Globalization.CultureInfo.InvariantCulture, out int r) ? r : 65_536;
         return new GrainModelHandle(n, _ingest, maxAbsolute, maxRecord, _time, _loggers.CreateLogger<GrainModelHandle>());
     });
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model 'default' of the top-level settings is the cluster's (k = {Clusters}, d = {Dimensions}).")]
+    private partial void LogDefault(int clusters, int dimensions);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model '{Model}' defined in the cluster (k = {Clusters}, d = {Dimensions}).")]
     private partial void LogCreated(string model, int clusters, int dimensions);

@@ -288,4 +288,100 @@ internal static class ClusterModelDefinitions
 
         return found.Count > before ? null : new ConfiguredCentroids { Values = [.. rows.Values.SelectMany(r => r.Values)] };
     }
+
+    /// <summary>
+    /// Maps the top-level settings to the definition of the model <see cref="Models.ModelName.Default"/>:
+    /// the keys a named model may have of its own are read as <c>default</c>'s own and refused as a named
+    /// model's are, each named <c>StreamingClusters:{key}</c>; the keys that only shape a single process's
+    /// pipeline (<see cref="PerProcess"/>) are left aside, since no pipeline of this process runs
+    /// <c>default</c> in cluster mode. The record limits are always in the definition (their defaults
+    /// when unset), so that every worker checks records against the same ones.
+    /// </summary>
+    /// <param name="top">The top-level <c>StreamingClusters</c> section.</param>
+    /// <param name="problems">What is wrong, each naming its setting.</param>
+    /// <returns>The definition, or null when there are problems.</returns>
+    public static ClusterModelDefinition? ForDefault(IConfiguration top, out IReadOnlyList<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(top);
+        var own = top.AsEnumerable(makePathsRelative: true)
+            .Where(p => p.Value is not null)
+            .Where(p => ModelSettings.Keys.Contains(p.Key.Split(':', 2)[0], StringComparer.OrdinalIgnoreCase) && !PerProcess.Contains(p.Key))
+            .ToList();
+        ClusterModelDefinition? definition = Create(top, new ModelSettings(own), StreamingClustersOptions.SectionName, out problems);
+        var defaults = new StreamingClustersOptions();
+        return definition is null ? null : definition with
+        {
+            MaxAbsoluteValue = definition.MaxAbsoluteValue ?? defaults.MaxAbsoluteValue,
+            MaxRecordLength = definition.MaxRecordLength ?? defaults.MaxRecordLength,
+        };
+    }
+
+    /// <summary>
+    /// Lists the settings in which a definition differs from the one a model has in the cluster, each
+    /// named as the section <paramref name="where"/> names it, with both values.
+    /// </summary>
+    /// <param name="mine">The definition this process made.</param>
+    /// <param name="existing">The model's definition in the cluster.</param>
+    /// <param name="where">The section the settings are read from (<c>StreamingClusters</c> for <c>default</c>).</param>
+    /// <param name="model">The model's name.</param>
+    /// <returns>One message per setting that differs.</returns>
+    public static IReadOnlyList<string> Differences(ClusterModelDefinition mine, ClusterModelDefinition existing, string where, string model)
+    {
+        ArgumentNullException.ThrowIfNull(mine);
+        ArgumentNullException.ThrowIfNull(existing);
+        var compared = new (string Key, object? Mine, object? Existing)[]
+        {
+            ("Clusters", mine.Clusters, existing.Clusters),
+            ("Dimensions", mine.Dimensions, existing.Dimensions),
+            ("HalfLife", mine.HalfLife, existing.HalfLife),
+            ("Scaling", mine.Scaling, existing.Scaling),
+            ("Model", mine.Model, existing.Model),
+            (InitialCentroidsKey, mine.InitialCentroids, existing.InitialCentroids),
+            ("Seed", mine.Seed, existing.Seed),
+            ("ReseedRatio", mine.ReseedRatio, existing.ReseedRatio),
+            ("Repair", mine.Repair, existing.Repair),
+            ("ShardSize", mine.ShardSize, existing.ShardSize),
+            ("Seeding:BufferSize", mine.SeedingBufferSize, existing.SeedingBufferSize),
+            ("Seeding:Candidates", mine.SeedingCandidates, existing.SeedingCandidates),
+            ("Seeding:RefineIterations", mine.RefineIterations, existing.RefineIterations),
+            ("Seeding:Starts", mine.SeedingStarts, existing.SeedingStarts),
+            ("Seeding:Breaths", mine.SeedingBreaths, existing.SeedingBreaths),
+            ("Mixture:VarianceFloor", mine.MixtureVarianceFloor, existing.MixtureVarianceFloor),
+            ("Mixture:SeedingStarts", mine.MixtureSeedingStarts, existing.MixtureSeedingStarts),
+            ("Mixture:SeedingIterations", mine.MixtureSeedingIterations, existing.MixtureSeedingIterations),
+            ("Mixture:SeedingTolerance", mine.MixtureSeedingTolerance, existing.MixtureSeedingTolerance),
+            ("MaxRecordLength", mine.MaxRecordLength, existing.MaxRecordLength),
+            ("MaxAbsoluteValue", mine.MaxAbsoluteValue, existing.MaxAbsoluteValue),
+        };
+        var found = compared
+            .Where(c => !Equals(c.Mine, c.Existing))
+            .Select(c => string.Create(
+                CultureInfo.InvariantCulture,
+                $"{where}:{c.Key} is {Text(c.Mine)} here, but the model '{model}' in the cluster has {Text(c.Existing)}: a model's settings do not change once it is made, so every worker must give the same."))
+            .ToList();
+        if (found.Count == 0 && !mine.SameSettings(existing))
+        {
+            // A field no setting names (the sample size of a batch): the definitions still differ.
+            found.Add($"{where}: the model '{model}' in the cluster is defined as {existing}, not {mine}.");
+        }
+
+        return found;
+
+        static string Text(object? value) => value switch
+        {
+            null => "unset",
+            IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+            _ => value.ToString() ?? "unset",
+        };
+    }
+
+    /// <summary>
+    /// The top-level settings that shape only a single process's pipeline (its batching, channel and
+    /// threads), which the model <c>default</c> does not use in cluster mode; the repository's
+    /// <c>appsettings.json</c> sets them, so they are left aside rather than refused.
+    /// </summary>
+    private static readonly HashSet<string> PerProcess = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "BatchSize", "BatchTimeout", "Parallelism", "BlockSize", "ChannelCapacity",
+    };
 }

@@ -40,7 +40,12 @@ internal static partial class HttpEndpoints
         builder.Services.AddSingleton<IngestLimitFilter>();
         DashboardEndpoints.AddRecentRejections(builder.Services);
         // Named models beside the default one, under /models/{name}; declared ones under StreamingClusters:Models.
-        builder.Services.AddStreamingClustersModels(builder.Configuration.GetSection(StreamingClusters.Options.StreamingClustersOptions.SectionName));
+        // In cluster mode the cluster's catalog holds every model, default among them: no model of this process runs.
+        if (!builder.Services.Any(d => d.ServiceType == typeof(StreamingClusters.Models.IModelCatalog)))
+        {
+            builder.Services.AddStreamingClustersModels(builder.Configuration.GetSection(StreamingClusters.Options.StreamingClustersOptions.SectionName));
+        }
+
         builder.Services.Configure<KestrelServerOptions>(o => KestrelLimits.Bind(builder.Configuration.GetSection(KestrelLimits.SectionName), o.Limits));
         // ASP.NET Core's own meters give requests by route and status (the 503s and 413s among them) and
         // Kestrel's open connections, next to the model's.

@@ -35,12 +35,31 @@ internal sealed record ScoreResult(int Cluster, float? SquaredDistance, float? R
 internal sealed record ScoreResponse(long Version, IReadOnlyList<ScoreResult> Results);
 
 /// <summary>The answer of GET /healthz.</summary>
-/// <param name="Status">starting, ready, or degraded (checkpoint writes failing, or an MQTT client away from its broker).</param>
-/// <param name="Version">The model version, or −1 before seeding.</param>
+/// <param name="Status">starting, ready, or degraded (checkpoint writes failing, or an MQTT client away from its broker), of the model default; in cluster mode unavailable when its grain did not answer in time.</param>
+/// <param name="Version">The model default's version, or −1 before seeding (or when unavailable).</param>
 /// <param name="Checkpoint">How checkpoint writes are going, when checkpoints are on.</param>
 /// <param name="Seeding">The seeding buffer's progress while the model waits to seed.</param>
 /// <param name="Mqtt">Each MQTT client (sources and publisher) and its broker, when there are any.</param>
-internal sealed record HealthResponse(string Status, long Version, CheckpointStatus? Checkpoint = null, SeedingProgress? Seeding = null, IReadOnlyList<MqttHealth>? Mqtt = null);
+/// <param name="Models">Every model of the catalog, default among them.</param>
+internal sealed record HealthResponse(
+    string Status,
+    long Version,
+    CheckpointStatus? Checkpoint = null,
+    SeedingProgress? Seeding = null,
+    IReadOnlyList<MqttHealth>? Mqtt = null,
+    IReadOnlyList<ModelHealth>? Models = null);
+
+/// <summary>One model in GET /healthz.</summary>
+/// <param name="Name">The model's name.</param>
+/// <param name="Status">ready (seeded), starting (not seeded yet), or unanswered (it did not answer within the probe's bound; <paramref name="Error"/> says why).</param>
+/// <param name="Version">Its version, −1 before seeding; absent when unanswered.</param>
+/// <param name="PointsApplied">Points applied to it; absent when unanswered.</param>
+/// <param name="Error">Why it did not answer.</param>
+internal sealed record ModelHealth(string Name, string Status, long? Version = null, long? PointsApplied = null, string? Error = null)
+{
+    public static ModelHealth Of(StreamingClusters.Models.ModelInfo info) =>
+        new(info.Name, info.Version < 0 ? "starting" : "ready", info.Version, info.PointsApplied);
+}
 
 /// <summary>One MQTT client in GET /healthz.</summary>
 /// <param name="Name">The source's name, or publisher.</param>

@@ -2,11 +2,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StreamingClusters.Cluster.Catalog;
+using StreamingClusters.Cluster.Grains;
 using StreamingClusters.Cluster.Messages;
 using StreamingClusters.Diagnostics;
 using StreamingClusters.Ingest;
 using StreamingClusters.Models;
 using StreamingClusters.Options;
+using StreamingClusters.Publishing;
 using StreamingClusters.Sinks;
 
 namespace StreamingClusters.Cluster.Tests.Catalog;
@@ -15,30 +17,11 @@ namespace StreamingClusters.Cluster.Tests.Catalog;
 public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
 {
     [Fact]
-    public async Task LocalCatalog_InClusterMode_MakesNoneOfTheDeclaredNamedModels()
-    {
-        IConfiguration configuration = Configuration(new()
-        {
-            ["StreamingClusters:Models:declared-here:Clusters"] = "3",
-            ["StreamingClusters:Models:declared-here:Dimensions"] = "2",
-        });
-        using LocalModelCatalog local = Local(configuration);
-        _ = Catalog(configuration, local);
-
-        await local.StartAsync(CancellationToken.None);
-        IReadOnlyList<ModelInfo> models = await local.ListAsync();
-        await local.StopAsync(CancellationToken.None);
-
-        Assert.Equal([ModelName.Default], models.Select(m => m.Name));
-    }
-
-    [Fact]
     public async Task CreateAsync_ASettingClusterModeCannotHonour_RefusedNamingIt()
     {
         IConfiguration configuration = Configuration([]);
-        using LocalModelCatalog local = Local(configuration);
 
-        ModelCreation created = await Catalog(configuration, local).CreateAsync("idle-timeout", Settings(("Clusters", "2"), ("Seeding:IdleTimeout", "00:00:05")));
+        ModelCreation created = await Catalog(configuration).CreateAsync("idle-timeout", Settings(("Clusters", "2"), ("Seeding:IdleTimeout", "00:00:05")));
 
         Assert.Equal(ModelCreationOutcome.Refused, created.Outcome);
         Assert.Equal(["StreamingClusters:Models:idle-timeout:Seeding:IdleTimeout is not taken in cluster mode."], created.Problems);
@@ -48,8 +31,7 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
     public async Task CreateAsync_ScalingStandardize_CreatedAndKeptInTheDefinition_OtherValuesRefusedNamingTheKey()
     {
         IConfiguration configuration = Configuration([]);
-        using LocalModelCatalog local = Local(configuration);
-        ClusterModelCatalog catalog = Catalog(configuration, local);
+        ClusterModelCatalog catalog = Catalog(configuration);
 
         ModelCreation created = await catalog.CreateAsync("standardized", Settings(("Clusters", "2"), ("Scaling", "standardize")));
         ModelCreation refused = await catalog.CreateAsync("min-max", Settings(("Clusters", "2"), ("Scaling", "minmax")));
@@ -65,8 +47,7 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
     public async Task TryWriteAsync_TheModelsOwnMaxAbsoluteValue_PointsBeyondItRejected()
     {
         IConfiguration configuration = Configuration([]);
-        using LocalModelCatalog local = Local(configuration);
-        ClusterModelCatalog catalog = Catalog(configuration, local);
+        ClusterModelCatalog catalog = Catalog(configuration);
         ModelCreation created = await catalog.CreateAsync("own-limit", Settings(("Clusters", "2"), ("MaxAbsoluteValue", "10")));
         IModelHandle handle = (await catalog.FindAsync("own-limit"))!;
 
@@ -82,8 +63,7 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
     public async Task TryWriteAsync_ABatchTheGrainRefuses_ItsPointsAreRejectedNotAccepted()
     {
         IConfiguration configuration = Configuration([]);
-        using LocalModelCatalog local = Local(configuration);
-        ClusterModelCatalog catalog = Catalog(configuration, local);
+        ClusterModelCatalog catalog = Catalog(configuration);
         await catalog.CreateAsync("refused-batch", Settings(("Clusters", "1"), ("Seeding:BufferSize", "2"), ("MaxAbsoluteValue", "3.4e38")));
         IModelHandle handle = (await catalog.FindAsync("refused-batch"))!;
 
@@ -122,9 +102,8 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
             ["StreamingClusters:Models:no-clusters:Clusters"] = "0",
             ["StreamingClusters:Models:batched:BatchSize"] = "100",
         });
-        using LocalModelCatalog local = Local(configuration);
 
-        OptionsValidationException ex = await Assert.ThrowsAsync<OptionsValidationException>(() => Catalog(configuration, local).StartAsync(CancellationToken.None));
+        OptionsValidationException ex = await Assert.ThrowsAsync<OptionsValidationException>(() => Catalog(configuration).StartAsync(CancellationToken.None));
 
         Assert.Equal(
         [
@@ -139,8 +118,7 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
         const string Name = "counted-calls";
         const int Posts = 5;
         IConfiguration configuration = Configuration([]);
-        using LocalModelCatalog local = Local(configuration);
-        ClusterModelCatalog catalog = Catalog(configuration, local);
+        ClusterModelCatalog catalog = Catalog(configuration);
         await catalog.CreateAsync(Name, Settings(("Clusters", "2"), ("Seeding:BufferSize", "4")));
         Assert.Equal(new WriteResult(4, 0), await PostAsync(catalog, Name, [0, 0, 0, 1, 10, 10, 10, 11]));
         GrainCallCounter.Reset(Name);
@@ -174,6 +152,92 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
         Assert.Equal([("GetCentroids", Posts)], scoring);
     }
 
+    [Fact]
+    public async Task Default_PostedRoundRobinOnThreeSilosAndReadOnAnother_BitIdenticalToSingleProcess()
+    {
+        IConfiguration configuration = Configuration([]);
+        ClusterModelCatalog[] catalogs = [.. Enumerable.Range(0, 3).Select(silo => Catalog(configuration, silo))];
+        foreach (ClusterModelCatalog catalog in catalogs)
+        {
+            await catalog.StartAsync(CancellationToken.None);
+        }
+
+        ClusterModelDefinition definition = (await fixture.Cluster.GrainFactory.GetGrain<IModelGrain>(ModelName.Default).GetDefinition())!;
+        float[][] batches = TestData.Batches(seed: 4, batches: 12, pointsPerBatch: 100, definition.Clusters, definition.Dimensions);
+        var written = new List<WriteResult?>();
+        for (int b = 0; b < batches.Length; b++)
+        {
+            // As POST /points does on whichever worker a client reaches.
+            written.Add(await PostAsync(catalogs[b % 3], ModelName.Default, batches[b]));
+        }
+
+        CentroidSnapshot? read = await (await catalogs[1].FindAsync(ModelName.Default))!.LatestAsync();
+        IReadOnlyList<ModelInfo> listed = await catalogs[2].ListAsync();
+        ModelSummary summary = await fixture.Cluster.GrainFactory.GetGrain<IModelGrain>(ModelName.Default).GetSummary();
+        var reference = TestData.Reference(definition, batches);
+
+        Assert.Equal((3, 2, 300, 11UL, "2000points", 3, 4), (definition.Clusters, definition.Dimensions, definition.SeedingBufferSize, definition.Seed, definition.HalfLife.ToString(), definition.RefineIterations, definition.SeedingCandidates));
+        Assert.All(written, w => Assert.Equal(new WriteResult(100, 0), w));
+        Assert.Equal((reference.Version, 1200L), (read!.Version, read.PointsApplied));
+        ModelInfo listedDefault = Assert.Single(listed, m => m.Name == ModelName.Default);
+        Assert.Equal((reference.Version, 1200L), (listedDefault.Version, listedDefault.PointsApplied));
+        Assert.Equal(TestData.Comparable(reference.ToState()), TestData.Comparable(summary.State!));
+    }
+
+    [Fact]
+    public async Task StartAsync_TopLevelSettingsDifferFromTheClustersDefault_RefusedNamingEachSetting()
+    {
+        await Catalog(Configuration([])).StartAsync(CancellationToken.None);
+        ClusterModelCatalog other = Catalog(Configuration(new() { ["StreamingClusters:Clusters"] = "4", ["StreamingClusters:Seed"] = "12" }), silo: 1);
+
+        OptionsValidationException ex = await Assert.ThrowsAsync<OptionsValidationException>(() => other.StartAsync(CancellationToken.None));
+
+        Assert.Equal(
+        [
+            "StreamingClusters:Clusters is 4 here, but the model 'default' in the cluster has 3: a model's settings do not change once it is made, so every worker must give the same.",
+            "StreamingClusters:Seed is 12 here, but the model 'default' in the cluster has 11: a model's settings do not change once it is made, so every worker must give the same.",
+        ], ex.Failures);
+    }
+
+    [Fact]
+    public async Task CreateAsync_Default_ExistsWithTheTopLevelSettingsAndConflictsWithOthers()
+    {
+        ClusterModelCatalog catalog = Catalog(Configuration([]));
+        await catalog.StartAsync(CancellationToken.None);
+
+        ModelCreation same = await catalog.CreateAsync(ModelName.Default, ModelSettings.Empty);
+        ModelCreation other = await catalog.CreateAsync(ModelName.Default, Settings(("Clusters", "5")));
+
+        Assert.Equal((ModelCreationOutcome.Exists, 3), (same.Outcome, same.Model!.Clusters));
+        Assert.Equal(ModelCreationOutcome.Conflict, other.Outcome);
+        Assert.Equal(["the model 'default' exists with other settings (the top-level ones); a model's settings do not change once it is made"], other.Problems);
+    }
+
+    [Fact]
+    public async Task DeleteAsync_Default_RefusedAndTheModelStays()
+    {
+        ClusterModelCatalog catalog = Catalog(Configuration([]));
+        await catalog.StartAsync(CancellationToken.None);
+
+        ModelDeletion deletion = await catalog.DeleteAsync(ModelName.Default);
+        ClusterModelDefinition? definition = await fixture.Cluster.GrainFactory.GetGrain<IModelGrain>(ModelName.Default).GetDefinition();
+
+        Assert.Equal(ModelDeletionOutcome.Refused, deletion.Outcome);
+        Assert.Contains("top-level StreamingClusters settings", deletion.Problem, StringComparison.Ordinal);
+        Assert.Equal(3, definition!.Clusters);
+        Assert.Contains(ModelName.Default, await catalog.NamesAsync());
+    }
+
+    [Fact]
+    public async Task StartAsync_ADeclaredModelNamedDefault_RefusedNamingIt()
+    {
+        IConfiguration configuration = Configuration(new() { ["StreamingClusters:Models:default:Clusters"] = "3" });
+
+        OptionsValidationException ex = await Assert.ThrowsAsync<OptionsValidationException>(() => Catalog(configuration).StartAsync(CancellationToken.None));
+
+        Assert.Equal(["StreamingClusters:Models:default: 'default' is the model of the top-level StreamingClusters settings; give the named model another name."], ex.Failures);
+    }
+
     /// <summary>Posts as POST /models/{name}/points does: finds the model, reads its limits, writes.</summary>
     private static async Task<WriteResult?> PostAsync(ClusterModelCatalog catalog, string name, float[] points)
     {
@@ -185,23 +249,25 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
     private static ModelSettings Settings(params (string Key, string Value)[] values) =>
         new(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
 
+    /// <summary>
+    /// The top-level settings, which are the model default's: the same in every test that does not
+    /// change them on purpose, since the fixture's silos share one default grain.
+    /// </summary>
     private static IConfiguration Configuration(Dictionary<string, string?> values)
     {
         values.TryAdd("StreamingClusters:Dimensions", "2");
+        values.TryAdd("StreamingClusters:Clusters", "3");
+        values.TryAdd("StreamingClusters:Seed", "11");
+        values.TryAdd("StreamingClusters:HalfLife", "2000points");
+        values.TryAdd("StreamingClusters:Seeding:BufferSize", "300");
+        values.TryAdd("StreamingClusters:Seeding:RefineIterations", "3");
+        values.TryAdd("StreamingClusters:Seeding:Candidates", "4");
+        // Settings of a single process's pipeline, left aside for the model default in cluster mode.
+        values.TryAdd("StreamingClusters:BatchSize", "100");
+        values.TryAdd("StreamingClusters:Parallelism", "1");
         return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
     }
 
-    private static LocalModelCatalog Local(IConfiguration configuration)
-    {
-        IConfigurationSection section = configuration.GetSection(StreamingClustersOptions.SectionName);
-        var top = new StreamingClustersOptions();
-        section.Bind(top);
-        var metrics = new StreamingClustersMetrics();
-        var deadLetters = new LoggingDeadLetterSink(NullLogger<LoggingDeadLetterSink>.Instance);
-        var pipeline = new ClusteringPipeline(top, deadLetters, TimeProvider.System, NullLoggerFactory.Instance, metrics: metrics);
-        return new LocalModelCatalog(section, pipeline, Microsoft.Extensions.Options.Options.Create(top), deadLetters, TimeProvider.System, NullLoggerFactory.Instance, metrics);
-    }
-
-    private ClusterModelCatalog Catalog(IConfiguration configuration, LocalModelCatalog local) =>
-        new(fixture.Ingests[0], local, configuration, fixture.Cluster.GrainFactory, TimeProvider.System, NullLoggerFactory.Instance);
+    private ClusterModelCatalog Catalog(IConfiguration configuration, int silo = 0) =>
+        new(fixture.Ingests[silo], configuration, fixture.Cluster.GrainFactory, TimeProvider.System, NullLoggerFactory.Instance);
 }

@@ -195,6 +195,103 @@ public sealed class ClusterModelDefinitionsTests
         ], problems);
     }
 
+    [Fact]
+    public void ForDefault_TopLevelSettings_TheDefinitionWithTheRecordLimitsAndWithoutThePipelinesOwnSettings()
+    {
+        IConfiguration top = Top(
+            ("Clusters", "5"), ("Dimensions", "3"), ("HalfLife", "10batches"), ("Seeding:Starts", "2"), ("MaxAbsoluteValue", "1000"),
+            ("BatchSize", "100"), ("BatchTimeout", "2s"), ("Parallelism", "1"), ("BlockSize", "64"), ("ChannelCapacity", "4096"),
+            ("Checkpoint:Interval", "30s"), ("Cluster:Redis", "127.0.0.1:6379"), ("Http:ApiKey", "k"), ("Models:a:BatchSize", "7"), ("Model", "kmeans"), ("Scaling", "none"));
+
+        ClusterModelDefinition? definition = ClusterModelDefinitions.ForDefault(top, out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(new ClusterModelDefinition
+        {
+            Clusters = 5,
+            Dimensions = 3,
+            HalfLifeValue = 10,
+            HalfLifeUnit = HalfLifeUnit.Batches,
+            SeedingStarts = 2,
+            Repair = true,
+            MaxAbsoluteValue = 1000,
+            MaxRecordLength = 65_536,
+        }, definition);
+    }
+
+    [Fact]
+    public void ForDefault_TopLevelSettingsClusterModeCannotHonour_RefusedNamingEachSetting()
+    {
+        IConfiguration top = Top(("Seeding:IdleTimeout", "5s"), ("Mixture:Bogus", "1"), ("BatchSize", "100"));
+
+        ClusterModelDefinition? definition = ClusterModelDefinitions.ForDefault(top, out IReadOnlyList<string> problems);
+
+        Assert.Null(definition);
+        Assert.Equal(
+        [
+            "StreamingClusters:Dimensions must be set in cluster mode (every silo E-steps against the same d from the first point on).",
+            "StreamingClusters:Mixture:Bogus is not taken in cluster mode.",
+            "StreamingClusters:Seeding:IdleTimeout is not taken in cluster mode.",
+        ], problems);
+    }
+
+    [Fact]
+    public void ForDefault_ScalingStandardize_TakenAsANamedModelsIs()
+    {
+        ClusterModelDefinition? definition = ClusterModelDefinitions.ForDefault(Top(("Dimensions", "2"), ("Scaling", "standardize")), out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(ScalingMode.Standardize, definition!.Scaling);
+    }
+
+    [Fact]
+    public void ForDefault_GaussianMixtureWithItsChoices_TakenAsANamedModelsIs()
+    {
+        IConfiguration top = Top(
+            ("Dimensions", "2"), ("Model", "GaussianMixture"), ("Mixture:VarianceFloor", "0.01"), ("Mixture:SeedingStarts", "2"),
+            ("Mixture:SeedingIterations", "7"), ("Mixture:SeedingTolerance", "0.001"));
+
+        ClusterModelDefinition? definition = ClusterModelDefinitions.ForDefault(top, out IReadOnlyList<string> problems);
+
+        Assert.Empty(problems);
+        Assert.Equal(
+            (ModelKind.GaussianMixture, 0.01, 2, 7, 0.001),
+            (definition!.Model, definition.MixtureVarianceFloor, definition.MixtureSeedingStarts, definition.MixtureSeedingIterations, definition.MixtureSeedingTolerance));
+    }
+
+    [Fact]
+    public void ForDefault_InitialCentroids_CarriedRowMajor_AndRefusedWithAMixtureNamingTheTopLevelKeys()
+    {
+        (string, string)[] centroids = [("Clusters", "2"), ("Dimensions", "2"), ("InitialCentroids:0:0", "1"), ("InitialCentroids:0:1", "2"), ("InitialCentroids:1:0", "3"), ("InitialCentroids:1:1", "4")];
+
+        ClusterModelDefinition? definition = ClusterModelDefinitions.ForDefault(Top(centroids), out IReadOnlyList<string> problems);
+        ClusterModelDefinition? mixture = ClusterModelDefinitions.ForDefault(Top([.. centroids, ("Model", "GaussianMixture")]), out IReadOnlyList<string> mixtureProblems);
+
+        Assert.Empty(problems);
+        Assert.Equal([1d, 2, 3, 4], definition!.InitialCentroids!.Values);
+        Assert.Null(mixture);
+        Assert.Equal(
+            ["StreamingClusters:InitialCentroids gives centroids only, but StreamingClusters:Model 'GaussianMixture' also needs variances and priors: it seeds all three from the seeding buffer; remove one of the two."],
+            mixtureProblems);
+    }
+
+    [Fact]
+    public void Differences_TwoDefinitions_EachSettingThatDiffersNamedWithBothValues()
+    {
+        var existing = new ClusterModelDefinition { Clusters = 3, Dimensions = 2, MaxAbsoluteValue = 1e15 };
+
+        IReadOnlyList<string> differences = ClusterModelDefinitions.Differences(
+            existing with { Clusters = 4, HalfLifeValue = 20, HalfLifeUnit = HalfLifeUnit.Points, Scaling = ScalingMode.Standardize, MaxAbsoluteValue = 10 }, existing with { Incarnation = "a" }, "StreamingClusters", "default");
+
+        Assert.Equal(
+        [
+            "StreamingClusters:Clusters is 4 here, but the model 'default' in the cluster has 3: a model's settings do not change once it is made, so every worker must give the same.",
+            "StreamingClusters:HalfLife is 20points here, but the model 'default' in the cluster has none: a model's settings do not change once it is made, so every worker must give the same.",
+            "StreamingClusters:Scaling is Standardize here, but the model 'default' in the cluster has None: a model's settings do not change once it is made, so every worker must give the same.",
+            "StreamingClusters:MaxAbsoluteValue is 10 here, but the model 'default' in the cluster has 1000000000000000: a model's settings do not change once it is made, so every worker must give the same.",
+        ], differences);
+    }
+
     private static IConfiguration Top(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
 

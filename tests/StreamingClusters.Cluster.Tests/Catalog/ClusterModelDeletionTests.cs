@@ -2,17 +2,15 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamingClusters.Cluster.Catalog;
 using StreamingClusters.Cluster.Ingest;
-using StreamingClusters.Diagnostics;
 using StreamingClusters.Ingest;
 using StreamingClusters.Models;
 using StreamingClusters.Options;
-using StreamingClusters.Sinks;
 
 namespace StreamingClusters.Cluster.Tests.Catalog;
 
 /// <summary>Deleting a model in cluster mode, seen from every silo: gone everywhere, its name free for another model.</summary>
 [Collection(ClusterCollection.Name)]
-public sealed class ClusterModelDeletionTests(ClusterFixture fixture) : IDisposable
+public sealed class ClusterModelDeletionTests(ClusterFixture fixture)
 {
     private static readonly ModelSettings TwoClusters = Settings(("Clusters", "2"), ("Dimensions", "2"), ("Seeding:BufferSize", "4"));
     private static readonly ModelSettings ThreeClusters = Settings(("Clusters", "3"), ("Dimensions", "2"), ("Seeding:BufferSize", "4"));
@@ -24,8 +22,6 @@ public sealed class ClusterModelDeletionTests(ClusterFixture fixture) : IDisposa
     private readonly IConfiguration _configuration = new ConfigurationBuilder()
         .AddInMemoryCollection(new Dictionary<string, string?> { ["StreamingClusters:Dimensions"] = "2", ["StreamingClusters:Models:declared:Clusters"] = "2" })
         .Build();
-
-    private readonly List<LocalModelCatalog> _locals = [];
 
     [Fact]
     public async Task Delete_OnSiloA_PostOnB404_RemadeWithAnotherKOnB_PostOnCThatHeldTheOldOne_WorksWithTheNewK()
@@ -96,14 +92,6 @@ public sealed class ClusterModelDeletionTests(ClusterFixture fixture) : IDisposa
         Assert.Contains("StreamingClusters:Models:declared", answers[1].Problem, StringComparison.Ordinal);
     }
 
-    public void Dispose()
-    {
-        foreach (LocalModelCatalog local in _locals)
-        {
-            local.Dispose();
-        }
-    }
-
     /// <summary>Posts as POST /models/{name}/points does: finds the model, reads its limits, writes.</summary>
     private static async Task<WriteResult?> PostAsync(ClusterModelCatalog catalog, string name, float[] points)
     {
@@ -116,17 +104,6 @@ public sealed class ClusterModelDeletionTests(ClusterFixture fixture) : IDisposa
         new(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
 
     /// <summary>The catalog of the silo at <paramref name="silo"/>, as its worker has it.</summary>
-    private ClusterModelCatalog Catalog(int silo)
-    {
-        IConfigurationSection section = _configuration.GetSection(StreamingClustersOptions.SectionName);
-        var top = new StreamingClustersOptions();
-        section.Bind(top);
-        var metrics = new StreamingClustersMetrics();
-        var deadLetters = new LoggingDeadLetterSink(NullLogger<LoggingDeadLetterSink>.Instance);
-        var pipeline = new ClusteringPipeline(top, deadLetters, TimeProvider.System, NullLoggerFactory.Instance, metrics: metrics);
-        var local = new LocalModelCatalog(section, pipeline, Microsoft.Extensions.Options.Options.Create(top), deadLetters, TimeProvider.System, NullLoggerFactory.Instance, metrics);
-        _locals.Add(local);
-        SiloIngest ingest = fixture.Ingests[silo];
-        return new ClusterModelCatalog(ingest, local, _configuration, fixture.Cluster.GrainFactory, TimeProvider.System, NullLoggerFactory.Instance);
-    }
+    private ClusterModelCatalog Catalog(int silo) =>
+        new(fixture.Ingests[silo], _configuration, fixture.Cluster.GrainFactory, TimeProvider.System, NullLoggerFactory.Instance);
 }

@@ -106,6 +106,62 @@ public sealed partial class WorkerProcessTests
         Assert.Equal(string.Empty, await standardOutput);
     }
 
+    [Fact]
+    public async Task Worker_ClusterModeWithTheSettingsOfAProcesssOwnRun_RefusedNamingEachSetting()
+    {
+        // Refused before the silo starts: nothing listens on the Redis port.
+        string dir = Directory.CreateTempSubdirectory("sc-cluster-refused-").FullName;
+        try
+        {
+            using Process worker = Start(
+                new Dictionary<string, string> { ["StreamingClusters__Sources__plant__Path"] = Path.Combine(dir, "plant.csv") },
+                "--urls", "http://127.0.0.1:0", "--cluster-redis", "127.0.0.1:1", "--input", Path.Combine(dir, "in.csv"),
+                "--checkpoint", Path.Combine(dir, "model.ckpt"), "--fresh", "--snapshot-out", Path.Combine(dir, "model.json"), "--dead-letter", Path.Combine(dir, "dead.jsonl"),
+                "--StreamingClusters:Seeding:IdleTimeout=5s", "--batch-size", "100", "--parallelism", "1");
+            Task<string> error = worker.StandardError.ReadToEndAsync();
+            Task<string> standardOutput = worker.StandardOutput.ReadToEndAsync();
+            await worker.WaitForExitAsync().WaitAsync(Hang);
+
+            Assert.Equal(2, worker.ExitCode);
+            Assert.Equal(
+                "Configuration refused: StreamingClusters:Dimensions must be set in cluster mode (every silo E-steps against the same d from the first point on).\n"
+                + "Configuration refused: StreamingClusters:Seeding:IdleTimeout is not taken in cluster mode.\n"
+                + "Configuration refused: StreamingClusters:Sources:plant is not read in cluster mode (a source resumes from a position of this process's own, which no model grain holds): "
+                + "post its points to /points (the model default) or /models/{name}/points of any worker.\n"
+                + "Configuration refused: StreamingClusters:Checkpoint:Path (--checkpoint) is not written in cluster mode: every model's state, the model default's too, is in the cluster's Redis.\n"
+                + "Configuration refused: StreamingClusters:Checkpoint:StartFresh (--fresh) is not honoured in cluster mode: the model default's state is the cluster's, in Redis, and goes on.\n"
+                + "Configuration refused: StreamingClusters:SnapshotPath (--snapshot-out) is not written in cluster mode: GET /model gives the model default's snapshot on any worker.\n"
+                + "Configuration refused: StreamingClusters:DeadLetterPath (--dead-letter) is not written in cluster mode: a worker logs the records it rejects and counts them in the model's pointsRejected.\n"
+                + "Configuration refused: --input is not read in cluster mode (a file resumes from a position of this process's own, which no model grain holds): "
+                + "post its points to /points (the model default) or /models/{name}/points of any worker.\n",
+                await error);
+            Assert.Equal(string.Empty, await standardOutput);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Worker_ClusterModeWithAnMqttSubscriptionAndPublisher_RefusedNamingBoth()
+    {
+        using Process worker = Start(
+            "--urls", "http://127.0.0.1:0", "--cluster-redis", "127.0.0.1:1", "--dimensions", "2",
+            "--mqtt-broker", "mqtt://127.0.0.1:1", "--mqtt-topic", "sensors/#", "--mqtt-publish", "plant/model");
+        Task<string> error = worker.StandardError.ReadToEndAsync();
+        Task<string> standardOutput = worker.StandardOutput.ReadToEndAsync();
+        await worker.WaitForExitAsync().WaitAsync(Hang);
+
+        Assert.Equal(2, worker.ExitCode);
+        Assert.Equal(
+            "Configuration refused: StreamingClusters:Sources:0 is not read in cluster mode (an MQTT subscription resumes from a position of this process's own, which no model grain holds): "
+            + "post its points to /points (the model default) or /models/{name}/points of any worker.\n"
+            + "Configuration refused: StreamingClusters:MqttPublish (--mqtt-publish) is not published in cluster mode (every worker would publish the one model): follow GET /model/stream of any worker.\n",
+            await error);
+        Assert.Equal(string.Empty, await standardOutput);
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

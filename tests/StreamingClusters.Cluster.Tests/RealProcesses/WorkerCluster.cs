@@ -22,13 +22,17 @@ public sealed partial class WorkerCluster : IAsyncDisposable
     {
     }
 
+    /// <summary>Gets the Redis the workers share, HOST:PORT.</summary>
+    public string RedisEndpoint => _redis!.Endpoint;
+
     /// <summary>Gets the workers, in the order they were started.</summary>
     public IReadOnlyList<Worker> Workers => _workers;
 
     /// <summary>Starts Redis and <paramref name="count"/> workers, and returns once each answers HTTP and reaches the cluster.</summary>
     /// <param name="count">The workers.</param>
     /// <param name="client">The client the readiness checks go through.</param>
-    public static async Task<WorkerCluster> StartAsync(int count, HttpClient client)
+    /// <param name="extra">Further switches of every worker.</param>
+    public static async Task<WorkerCluster> StartAsync(int count, HttpClient client, params string[] extra)
     {
         var cluster = new WorkerCluster();
         try
@@ -36,7 +40,7 @@ public sealed partial class WorkerCluster : IAsyncDisposable
             cluster._redis = await RedisServer.StartAsync();
             for (int i = 0; i < count; i++)
             {
-                cluster._workers.Add(Worker.Start(i, cluster._redis.Endpoint));
+                cluster._workers.Add(Worker.Start(i, cluster._redis.Endpoint, extra));
             }
 
             using var deadline = new CancellationTokenSource(StartTimeout);
@@ -68,7 +72,8 @@ public sealed partial class WorkerCluster : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>Gets a loopback port free now.</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -155,7 +160,7 @@ public sealed partial class WorkerCluster : IAsyncDisposable
             }
         }
 
-        internal static Worker Start(int index, string redis)
+        internal static Worker Start(int index, string redis, IEnumerable<string> extra)
         {
             int siloPort = FreePort();
             var start = new ProcessStartInfo("dotnet")
@@ -170,7 +175,7 @@ public sealed partial class WorkerCluster : IAsyncDisposable
             {
                 "--urls", "http://127.0.0.1:0", "--dimensions", "2", "--clusters", "3", "--cluster-redis", redis,
                 "--silo-port", siloPort.ToString(CultureInfo.InvariantCulture), "--gateway-port", FreePort().ToString(CultureInfo.InvariantCulture),
-            })
+            }.Concat(extra))
             {
                 start.ArgumentList.Add(argument);
             }
@@ -190,7 +195,7 @@ public sealed partial class WorkerCluster : IAsyncDisposable
         {
             Uri address = await _address.Task.WaitAsync(cancellationToken);
 
-            // /healthz answers (503 "starting": the worker's own default model is not seeded) once HTTP
+            // /healthz answers (503 "starting": the model default is not seeded) once HTTP
             // serves; the cluster's list answers 200 once the silo has joined. Each check waits for its
             // answer; a refusal is asked again, until the start's deadline.
             using HttpResponseMessage health = await client.GetAsync(new Uri(address, "/healthz"), cancellationToken);

@@ -119,6 +119,12 @@ public sealed class NamedModelsTests
         using JsonDocument list = await ReadJsonAsync(await server.Client.GetAsync(new Uri("/models", UriKind.Relative)));
         Assert.Equal(("default", 2, 2, "KMeans", seeded.RootElement.GetProperty("version").GetInt64(), 8L), Summary(Assert.Single(list.RootElement.GetProperty("models").EnumerateArray())));
         Assert.Matches(Series("streamingclusters_points_applied_total", "default", 8), await server.Client.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+        // The probe keeps its fields of the default pipeline and lists every model.
+        using JsonDocument health = await ReadJsonAsync(await server.Client.GetAsync(new Uri("/healthz", UriKind.Relative)));
+        long version = seeded.RootElement.GetProperty("version").GetInt64();
+        Assert.Equal(("ready", version), (health.RootElement.GetProperty("status").GetString(), health.RootElement.GetProperty("version").GetInt64()));
+        JsonElement listed = Assert.Single(health.RootElement.GetProperty("models").EnumerateArray());
+        Assert.Equal(("default", "ready", version, 8L), (listed.GetProperty("name").GetString(), listed.GetProperty("status").GetString(), listed.GetProperty("version").GetInt64(), listed.GetProperty("pointsApplied").GetInt64()));
     }
 
     [Fact]
