@@ -52,6 +52,25 @@ public sealed class MixtureFeedTests
         Assert.Equal([.. b, .. c], batch.Sample);
     }
 
+    [Fact]
+    public async Task PostAsync_FromASourceWithRejections_TheBatchCarriesTheSourcesCountsAndTheIncarnation()
+    {
+        ClusterModelDefinition definition = Definition with { Incarnation = "first" };
+        var grain = new HoldingGrain(View(1, [0, 0, 5, 5]) with { Incarnation = "first" });
+        var feed = new ModelFeed(grain, definition, "p", new ClusterIngestOptions { CentroidRefreshInterval = TimeSpan.Zero }, TimeProvider.System);
+        float[] points = [0, 0, 0.5f, 0.25f, 5, 5, 4.5f, 5.5f];
+
+        Task<BatchReceipt> posted = feed.PostAsync("http", points, 3, CancellationToken.None);
+        await grain.FirstArrived.Task;
+        grain.FirstAnswer.SetResult(new BatchReceipt(BatchOutcome.Applied, 2, true));
+        await posted;
+
+        MixtureStatisticsBatch batch = Assert.Single(grain.Received);
+        Assert.Equal([new SourceTally("http", 4, 3)], batch.Sources);
+        Assert.Equal("first", batch.Incarnation);
+        Assert.Equal(points, batch.Sample.ToArray());
+    }
+
     private static CentroidsView View(long version, double[] means) => new()
     {
         Version = version,
