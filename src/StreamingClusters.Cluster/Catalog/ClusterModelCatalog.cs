@@ -60,7 +60,7 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IModelNames, 
                 continue;
             }
 
-            var settings = new Models.ModelSettings(model.AsEnumerable(makePathsRelative: true).Where(p => p.Value is not null));
+            var settings = new Models.ModelOverrides(model.AsEnumerable(makePathsRelative: true).Where(p => p.Value is not null));
             ModelCreation created = await CreateAsync(model.Key, settings, cancellationToken);
             if (created.Outcome is ModelCreationOutcome.Refused or ModelCreationOutcome.Conflict)
             {
@@ -145,7 +145,7 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IModelNames, 
     }
 
     /// <inheritdoc/>
-    public async ValueTask<ModelCreation> CreateAsync(string name, Models.ModelSettings settings, CancellationToken cancellationToken = default)
+    public async ValueTask<ModelCreation> CreateAsync(string name, Models.ModelOverrides settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (ModelName.Problem(name) is { } problem)

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 using StreamingClusters.Cluster.Messages;
 using StreamingClusters.MStep;
 using StreamingClusters.Options;
-using ModelSettings = StreamingClusters.Models.ModelSettings;
+using StreamingClusters.Models;
 
 namespace StreamingClusters.Cluster.Catalog;
 
@@ -32,7 +32,7 @@ internal static class ClusterModelDefinitions
     /// <param name="where">The section the settings are named under in messages.</param>
     /// <param name="problems">What is wrong, each naming its setting.</param>
     /// <returns>The definition, or null when there are problems.</returns>
-    public static ClusterModelDefinition? Create(IConfiguration top, ModelSettings settings, string where, out IReadOnlyList<string> problems)
+    public static ClusterModelDefinition? Create(IConfiguration top, ModelOverrides settings, string where, out IReadOnlyList<string> problems)
     {
         var found = new List<string>(settings.Problems(where));
         problems = found;
@@ -160,7 +160,7 @@ internal static class ClusterModelDefinitions
         // Every other setting a model may have of its own belongs to a single process's pipeline
         // (batching, channels, parallelism, the seeding's idle time-out), which no grain has.
         found.AddRange(settings.Values.Keys
-            .Where(k => !Taken.Contains(k) && !k.StartsWith("InitialCentroids", StringComparison.OrdinalIgnoreCase) && ModelSettings.Keys.Contains(k.Split(':', 2)[0], StringComparer.OrdinalIgnoreCase))
+            .Where(k => !Taken.Contains(k) && !k.StartsWith("InitialCentroids", StringComparison.OrdinalIgnoreCase) && ModelOverrides.Keys.Contains(k.Split(':', 2)[0], StringComparer.OrdinalIgnoreCase))
             .Select(k => $"{where}:{k} is not taken in cluster mode."));
         if (found.Count > 0)
         {
@@ -216,14 +216,14 @@ internal static class ClusterModelDefinitions
     private static bool IsInitialCentroids(string key) =>
         key.Equals(InitialCentroidsKey, StringComparison.OrdinalIgnoreCase) || key.StartsWith(InitialCentroidsKey + ":", StringComparison.OrdinalIgnoreCase);
 
-    private static string InitialCentroidsName(ModelSettings settings, string where) =>
+    private static string InitialCentroidsName(ModelOverrides settings, string where) =>
         settings.Values.Keys.Any(IsInitialCentroids) ? $"{where}:{InitialCentroidsKey}" : $"{StreamingClustersOptions.SectionName}:{InitialCentroidsKey}";
 
     /// <summary>
     /// Reads <c>InitialCentroids:{centroid}:{column}</c>: the model's own when it gives any (an array it
     /// gives replaces the top-level one whole, as in a single process), else the top-level ones; null when neither.
     /// </summary>
-    private static ConfiguredCentroids? InitialCentroids(IConfiguration top, ModelSettings settings, string where, int clusters, string clustersName, int dimensions, List<string> found)
+    private static ConfiguredCentroids? InitialCentroids(IConfiguration top, ModelOverrides settings, string where, int clusters, string clustersName, int dimensions, List<string> found)
     {
         bool own = settings.Values.Keys.Any(IsInitialCentroids);
         string name = InitialCentroidsName(settings, where);
@@ -305,9 +305,9 @@ internal static class ClusterModelDefinitions
         ArgumentNullException.ThrowIfNull(top);
         var own = top.AsEnumerable(makePathsRelative: true)
             .Where(p => p.Value is not null)
-            .Where(p => ModelSettings.Keys.Contains(p.Key.Split(':', 2)[0], StringComparer.OrdinalIgnoreCase) && !PerProcess.Contains(p.Key))
+            .Where(p => ModelOverrides.Keys.Contains(p.Key.Split(':', 2)[0], StringComparer.OrdinalIgnoreCase) && !PerProcess.Contains(p.Key))
             .ToList();
-        ClusterModelDefinition? definition = Create(top, new ModelSettings(own), StreamingClustersOptions.SectionName, out problems);
+        ClusterModelDefinition? definition = Create(top, new ModelOverrides(own), StreamingClustersOptions.SectionName, out problems);
         var defaults = new StreamingClustersOptions();
         return definition is null ? null : definition with
         {

@@ -42,11 +42,11 @@ internal static class CatalogEndpoints
             return IngestEndpoints.Error(StatusCodes.Status413PayloadTooLarge, $"the body is larger than {HttpOptions.SectionName}:MaxBodyBytes ({options.MaxBodyBytes})");
         }
 
-        ModelSettings settings;
+        ModelOverrides settings;
         try
         {
             // No body at all: the model has the top-level settings.
-            settings = bytes.Length == 0 ? ModelSettings.Empty : ModelSettings.FromJson(bytes);
+            settings = bytes.Length == 0 ? ModelOverrides.Empty : ModelOverrides.FromJson(bytes);
         }
         catch (FormatException ex)
         {

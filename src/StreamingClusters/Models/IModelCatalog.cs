@@ -31,7 +31,7 @@ public interface IModelCatalog
     /// <param name="settings">Its own settings.</param>
     /// <param name="cancellationToken">Cancels the call; a model already created stays.</param>
     /// <returns>What happened: created, already there, a conflict, or refused with the reasons.</returns>
-    ValueTask<ModelCreation> CreateAsync(string name, ModelSettings settings, CancellationToken cancellationToken = default);
+    ValueTask<ModelCreation> CreateAsync(string name, ModelOverrides settings, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Deletes a model: it stops taking points, what it held (points already acknowledged among them) is

@@ -23,7 +23,7 @@ public sealed class LocalModel : IModelHandle
     /// <param name="options">The model's effective, validated settings.</param>
     /// <param name="pipeline">The model's pipeline.</param>
     /// <param name="time">The clock writers wait on.</param>
-    public LocalModel(string name, ModelSettings settings, StreamingClustersOptions options, ClusteringPipeline pipeline, TimeProvider time)
+    public LocalModel(string name, ModelOverrides settings, StreamingClustersOptions options, ClusteringPipeline pipeline, TimeProvider time)
     {
         Name = name;
         Settings = settings;
@@ -36,7 +36,7 @@ public sealed class LocalModel : IModelHandle
     public string Name { get; }
 
     /// <summary>Gets the model's own settings, as they were given.</summary>
-    public ModelSettings Settings { get; }
+    public ModelOverrides Settings { get; }
 
     /// <summary>Gets the model's effective settings.</summary>
     public StreamingClustersOptions Options { get; }

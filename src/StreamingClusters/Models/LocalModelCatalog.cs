@@ -77,7 +77,7 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
         _loggers = loggers;
         _logger = loggers.CreateLogger<LocalModelCatalog>();
         _metrics = metrics;
-        _default = new LocalModel(ModelName.Default, ModelSettings.Empty, _top, pipeline, time);
+        _default = new LocalModel(ModelName.Default, ModelOverrides.Empty, _top, pipeline, time);
         _models[ModelName.Default] = _default;
     }
 
@@ -97,7 +97,7 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
         ValueTask.FromResult<IModelHandle?>(name is not null && _models.TryGetValue(name, out LocalModel? model) ? model : null);
 
     /// <inheritdoc/>
-    public async ValueTask<ModelCreation> CreateAsync(string name, ModelSettings settings, CancellationToken cancellationToken = default)
+    public async ValueTask<ModelCreation> CreateAsync(string name, ModelOverrides settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
         if (ModelName.Problem(name) is { } problem)
@@ -193,12 +193,12 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
                     continue;
                 }
 
-                var settings = new ModelSettings(model.AsEnumerable(makePathsRelative: true).Where(p => p.Value is not null));
+                var settings = new ModelOverrides(model.AsEnumerable(makePathsRelative: true).Where(p => p.Value is not null));
                 declared.Add(model.Key);
                 problems.AddRange(Create(model.Key, settings, where, persist: false).Problems.Select(p => p.StartsWith(where, StringComparison.Ordinal) ? p : $"{where}: {p}"));
             }
 
-            foreach ((string name, ModelSettings settings, string file) in Persisted())
+            foreach ((string name, ModelOverrides settings, string file) in Persisted())
             {
                 if (!declared.Contains(name))
                 {
@@ -259,7 +259,7 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
     }
 
     /// <summary>Makes a model, unless one of that name exists; called under <see cref="_creating"/>.</summary>
-    private ModelCreation Create(string name, ModelSettings settings, string where, bool persist)
+    private ModelCreation Create(string name, ModelOverrides settings, string where, bool persist)
     {
         if (_models.TryGetValue(name, out LocalModel? existing))
         {
@@ -344,7 +344,7 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
     }
 
     /// <summary>Lists the models created by PUT in earlier runs: each folder beside the checkpoint with a model name and a settings file.</summary>
-    private IEnumerable<(string Name, ModelSettings Settings, string File)> Persisted()
+    private IEnumerable<(string Name, ModelOverrides Settings, string File)> Persisted()
     {
         if (ModelConfiguration.CheckpointDirectory(_top) is not { } root || !Directory.Exists(root))
         {
@@ -357,10 +357,10 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
             string file = Path.Combine(directory, ModelConfiguration.SettingsFileName);
             if (ModelName.IsValid(name) && name != ModelName.Default && File.Exists(file))
             {
-                ModelSettings settings;
+                ModelOverrides settings;
                 try
                 {
-                    settings = ModelSettings.FromJson(File.ReadAllBytes(file));
+                    settings = ModelOverrides.FromJson(File.ReadAllBytes(file));
                 }
                 catch (FormatException ex)
                 {
@@ -396,7 +396,7 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
     }
 
     /// <summary>Writes a model's settings atomically (a temporary file, flushed, then renamed), so that a crash leaves the old file or the new one.</summary>
-    private static void WriteSettings(string path, ModelSettings settings)
+    private static void WriteSettings(string path, ModelOverrides settings)
     {
         string temporary = path + ".tmp";
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))

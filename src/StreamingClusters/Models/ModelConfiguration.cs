@@ -41,7 +41,7 @@ public static class ModelConfiguration
         IConfiguration section,
         StreamingClustersOptions top,
         string name,
-        ModelSettings settings,
+        ModelOverrides settings,
         string where,
         out IReadOnlyList<string> problems)
     {
@@ -59,7 +59,7 @@ public static class ModelConfiguration
             string head = Head(key);
             // Only a model's settings carry over; an array the model gives is replaced whole, not merged item by item.
             if (value is not null
-                && ModelSettings.Keys.Contains(head, StringComparer.OrdinalIgnoreCase)
+                && ModelOverrides.Keys.Contains(head, StringComparer.OrdinalIgnoreCase)
                 && !(given.Contains(head) && head.Equals(nameof(StreamingClustersOptions.InitialCentroids), StringComparison.OrdinalIgnoreCase)))
             {
                 values[$"{StreamingClustersOptions.SectionName}:{key}"] = value;

@@ -205,7 +205,7 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
         ClusterModelCatalog catalog = Catalog(Configuration([]));
         await catalog.StartAsync(CancellationToken.None);
 
-        ModelCreation same = await catalog.CreateAsync(ModelName.Default, ModelSettings.Empty);
+        ModelCreation same = await catalog.CreateAsync(ModelName.Default, ModelOverrides.Empty);
         ModelCreation other = await catalog.CreateAsync(ModelName.Default, Settings(("Clusters", "5")));
 
         Assert.Equal((ModelCreationOutcome.Exists, 3), (same.Outcome, same.Model!.Clusters));
@@ -246,7 +246,7 @@ public sealed class ClusterModelCatalogTests(ClusterFixture fixture)
         return await model.TryWriteAsync("http", points, limits.Dimensions, null, TimeSpan.FromMinutes(1));
     }
 
-    private static ModelSettings Settings(params (string Key, string Value)[] values) =>
+    private static ModelOverrides Settings(params (string Key, string Value)[] values) =>
         new(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
 
     /// <summary>

@@ -4,7 +4,7 @@ using StreamingClusters.Cluster.Messages;
 using StreamingClusters.Mixture;
 using StreamingClusters.MStep;
 using StreamingClusters.Options;
-using ModelSettings = StreamingClusters.Models.ModelSettings;
+using StreamingClusters.Models;
 
 namespace StreamingClusters.Cluster.Tests.Catalog;
 
@@ -295,6 +295,6 @@ public sealed class ClusterModelDefinitionsTests
     private static IConfiguration Top(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
 
-    private static ModelSettings Settings(params (string Key, string Value)[] values) =>
+    private static ModelOverrides Settings(params (string Key, string Value)[] values) =>
         new(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
 }

@@ -12,8 +12,8 @@ namespace StreamingClusters.Cluster.Tests.Catalog;
 [Collection(ClusterCollection.Name)]
 public sealed class ClusterModelDeletionTests(ClusterFixture fixture)
 {
-    private static readonly ModelSettings TwoClusters = Settings(("Clusters", "2"), ("Dimensions", "2"), ("Seeding:BufferSize", "4"));
-    private static readonly ModelSettings ThreeClusters = Settings(("Clusters", "3"), ("Dimensions", "2"), ("Seeding:BufferSize", "4"));
+    private static readonly ModelOverrides TwoClusters = Settings(("Clusters", "2"), ("Dimensions", "2"), ("Seeding:BufferSize", "4"));
+    private static readonly ModelOverrides ThreeClusters = Settings(("Clusters", "3"), ("Dimensions", "2"), ("Seeding:BufferSize", "4"));
 
     /// <summary>Four points in two groups, then three groups, of two dimensions.</summary>
     private static readonly float[] FourPoints = [0, 0, 0, 1, 9, 9, 9, 10];
@@ -100,7 +100,7 @@ public sealed class ClusterModelDeletionTests(ClusterFixture fixture)
         return await model.TryWriteAsync("http", points, limits.Dimensions, null, TimeSpan.FromMinutes(1));
     }
 
-    private static ModelSettings Settings(params (string Key, string Value)[] values) =>
+    private static ModelOverrides Settings(params (string Key, string Value)[] values) =>
         new(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)));
 
     /// <summary>The catalog of the silo at <paramref name="silo"/>, as its worker has it.</summary>

@@ -31,7 +31,7 @@ public sealed class LocalModelCatalogTests : IDisposable
         });
         await sut.StartAsync(CancellationToken.None);
 
-        ModelCreation created = await sut.CreateAsync("three", ModelSettings.FromJson("""{"Clusters": 3, "InitialCentroids": [[0, 0], [10, 10], [20, 20]]}"""u8));
+        ModelCreation created = await sut.CreateAsync("three", ModelOverrides.FromJson("""{"Clusters": 3, "InitialCentroids": [[0, 0], [10, 10], [20, 20]]}"""u8));
         IModelHandle model = (await sut.FindAsync("three"))!;
         WriteResult? written = await model.TryWriteAsync("test", new float[] { 0.2f, 0, 10, 10.2f, 20.2f, 20, 0, 0.2f, 10, 9.8f, 19.8f, 20 }, 2, null, TimeSpan.FromSeconds(10));
         await sut.StopAsync(CancellationToken.None);
@@ -54,11 +54,11 @@ public sealed class LocalModelCatalogTests : IDisposable
         using LocalModelCatalog sut = CreateSut();
         await sut.StartAsync(CancellationToken.None);
 
-        ModelCreation first = await sut.CreateAsync("m", ModelSettings.FromJson("""{"Clusters": 3, "Seeding": {"BufferSize": 9}}"""u8));
-        ModelCreation same = await sut.CreateAsync("m", ModelSettings.FromJson("""{"seeding": {"buffersize": "9"}, "clusters": 3}"""u8));
-        ModelCreation other = await sut.CreateAsync("m", ModelSettings.FromJson("""{"Clusters": 4}"""u8));
-        ModelCreation defaultSame = await sut.CreateAsync("default", ModelSettings.Empty);
-        ModelCreation defaultOther = await sut.CreateAsync("default", ModelSettings.FromJson("""{"Clusters": 4}"""u8));
+        ModelCreation first = await sut.CreateAsync("m", ModelOverrides.FromJson("""{"Clusters": 3, "Seeding": {"BufferSize": 9}}"""u8));
+        ModelCreation same = await sut.CreateAsync("m", ModelOverrides.FromJson("""{"seeding": {"buffersize": "9"}, "clusters": 3}"""u8));
+        ModelCreation other = await sut.CreateAsync("m", ModelOverrides.FromJson("""{"Clusters": 4}"""u8));
+        ModelCreation defaultSame = await sut.CreateAsync("default", ModelOverrides.Empty);
+        ModelCreation defaultOther = await sut.CreateAsync("default", ModelOverrides.FromJson("""{"Clusters": 4}"""u8));
         await sut.StopAsync(CancellationToken.None);
 
         Assert.Equal(
@@ -73,7 +73,7 @@ public sealed class LocalModelCatalogTests : IDisposable
     {
         using LocalModelCatalog sut = CreateSut();
         await sut.StartAsync(CancellationToken.None);
-        ModelSettings settings = ModelSettings.FromJson("""{"Clusters": 3}"""u8);
+        ModelOverrides settings = ModelOverrides.FromJson("""{"Clusters": 3}"""u8);
 
         ModelCreation[] creations = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () => await sut.CreateAsync("m", settings))));
         await sut.StopAsync(CancellationToken.None);
@@ -94,7 +94,7 @@ public sealed class LocalModelCatalogTests : IDisposable
     {
         using LocalModelCatalog sut = CreateSut();
 
-        ModelCreation refused = await sut.CreateAsync(name, ModelSettings.FromJson(System.Text.Encoding.UTF8.GetBytes(settings)));
+        ModelCreation refused = await sut.CreateAsync(name, ModelOverrides.FromJson(System.Text.Encoding.UTF8.GetBytes(settings)));
 
         Assert.Equal(ModelCreationOutcome.Refused, refused.Outcome);
         Assert.Null(refused.Model);
@@ -107,7 +107,7 @@ public sealed class LocalModelCatalogTests : IDisposable
     {
         using LocalModelCatalog sut = CreateSut();
         await sut.StartAsync(CancellationToken.None);
-        await sut.CreateAsync("m", ModelSettings.Empty);
+        await sut.CreateAsync("m", ModelOverrides.Empty);
         IModelHandle model = (await sut.FindAsync("m"))!;
 
         await model.RejectAsync("http", [new RecordRejection(3, "not a number", "x,1")]);
@@ -143,7 +143,7 @@ public sealed class LocalModelCatalogTests : IDisposable
     public async Task StartAsync_CheckpointsOn_AModelCreatedEarlierIsMadeAgainFromItsSettingsAndState()
     {
         var checkpoints = new Dictionary<string, string?> { ["Checkpoint:Path"] = Path.Combine(_dir.FullName, "model.ckpt"), ["Checkpoint:Interval"] = "00:00:00" };
-        ModelSettings settings = ModelSettings.FromJson("""{"Clusters": 3, "InitialCentroids": [[0, 0], [10, 10], [20, 20]]}"""u8);
+        ModelOverrides settings = ModelOverrides.FromJson("""{"Clusters": 3, "InitialCentroids": [[0, 0], [10, 10], [20, 20]]}"""u8);
         using (LocalModelCatalog first = CreateSut(checkpoints))
         {
             await first.StartAsync(CancellationToken.None);
@@ -184,7 +184,7 @@ public sealed class LocalModelCatalogTests : IDisposable
 
         OptionsValidationException ex = await Assert.ThrowsAsync<OptionsValidationException>(() => declared.StartAsync(CancellationToken.None));
         await undeclared.StartAsync(CancellationToken.None);
-        ModelCreation put = await undeclared.CreateAsync("press-1", ModelSettings.FromJson("""{"Clusters": 4}"""u8));
+        ModelCreation put = await undeclared.CreateAsync("press-1", ModelOverrides.FromJson("""{"Clusters": 4}"""u8));
         IReadOnlyList<ModelInfo> models = await undeclared.ListAsync();
         await undeclared.StopAsync(CancellationToken.None);
 
@@ -205,7 +205,7 @@ public sealed class LocalModelCatalogTests : IDisposable
         var loggers = new RecordingLoggerFactory();
         using LocalModelCatalog sut = CreateSut(deadLetters: new FailingFlushDeadLetterSink(), loggers: loggers);
         await sut.StartAsync(CancellationToken.None);
-        ModelCreation created = await sut.CreateAsync("m", ModelSettings.Empty);
+        ModelCreation created = await sut.CreateAsync("m", ModelOverrides.Empty);
 
         // The drain's last step flushes the dead letters, which fails: the run ends with that failure.
         await sut.StopAsync(CancellationToken.None);
@@ -220,7 +220,7 @@ public sealed class LocalModelCatalogTests : IDisposable
     public async Task StartAsync_CheckpointsOn_ARestoredModelIsServedBeforeAnyNewPoint()
     {
         var checkpoints = new Dictionary<string, string?> { ["Checkpoint:Path"] = Path.Combine(_dir.FullName, "model.ckpt"), ["Checkpoint:Interval"] = "00:00:00" };
-        ModelSettings settings = ModelSettings.FromJson("""{"Clusters": 3, "InitialCentroids": [[0, 0], [10, 10], [20, 20]]}"""u8);
+        ModelOverrides settings = ModelOverrides.FromJson("""{"Clusters": 3, "InitialCentroids": [[0, 0], [10, 10], [20, 20]]}"""u8);
         CentroidSnapshot left;
         using (LocalModelCatalog first = CreateSut(checkpoints))
         {
@@ -258,7 +258,7 @@ public sealed class LocalModelCatalogTests : IDisposable
         using (LocalModelCatalog first = CreateSut(checkpoints))
         {
             await first.StartAsync(CancellationToken.None);
-            await first.CreateAsync("gone", ModelSettings.FromJson("""{"Clusters": 3, "InitialCentroids": [[0, 0], [10, 10], [20, 20]]}"""u8));
+            await first.CreateAsync("gone", ModelOverrides.FromJson("""{"Clusters": 3, "InitialCentroids": [[0, 0], [10, 10], [20, 20]]}"""u8));
             old = (await first.FindAsync("gone"))!;
             await old.TryWriteAsync("test", new float[] { 0.2f, 0, 10, 10.2f, 20.2f, 20, 0, 0.2f }, 2, null, TimeSpan.FromSeconds(10));
             Assert.True(File.Exists(Path.Combine(folder, "model.json")));
@@ -283,7 +283,7 @@ public sealed class LocalModelCatalogTests : IDisposable
         Assert.Null(await second.FindAsync("gone"));
 
         // No checkpoint of k = 3 is left to refuse the name with other settings.
-        ModelCreation remade = await second.CreateAsync("gone", ModelSettings.FromJson("""{"Clusters": 4}"""u8));
+        ModelCreation remade = await second.CreateAsync("gone", ModelOverrides.FromJson("""{"Clusters": 4}"""u8));
         await second.StopAsync(CancellationToken.None);
         Assert.Equal(ModelCreationOutcome.Created, remade.Outcome);
         Assert.Equal((4, -1L, 0L), (remade.Model!.Clusters, remade.Model.Version, remade.Model.PointsApplied));

@@ -67,7 +67,7 @@ public sealed class ModelsHealthTests
         public ValueTask<IModelHandle?> FindAsync(string name, CancellationToken cancellationToken = default) =>
             ValueTask.FromResult<IModelHandle?>(models.FirstOrDefault(m => m.Name == name));
 
-        public ValueTask<ModelCreation> CreateAsync(string name, Models.ModelSettings settings, CancellationToken cancellationToken = default) =>
+        public ValueTask<ModelCreation> CreateAsync(string name, Models.ModelOverrides settings, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException();
 
         public ValueTask<ModelDeletion> DeleteAsync(string name, CancellationToken cancellationToken = default) =>

@@ -9,7 +9,7 @@ namespace StreamingClusters.Models;
 /// <c>StreamingClusters</c> settings. Plain data: two models have the same settings when they have the
 /// same keys (in any case) with the same values.
 /// </summary>
-public sealed class ModelSettings : IEquatable<ModelSettings>
+public sealed class ModelOverrides : IEquatable<ModelOverrides>
 {
     /// <summary>
     /// The settings a model may have of its own: those of the model, its batching and its ingest. Sources,
@@ -27,7 +27,7 @@ public sealed class ModelSettings : IEquatable<ModelSettings>
     /// <summary>Creates settings from configuration keys and values.</summary>
     /// <param name="values">The keys, below the model's section, and their values.</param>
     /// <exception cref="ArgumentException">A key is given twice (in any case).</exception>
-    public ModelSettings(IEnumerable<KeyValuePair<string, string?>> values)
+    public ModelOverrides(IEnumerable<KeyValuePair<string, string?>> values)
     {
         ArgumentNullException.ThrowIfNull(values);
         _values = new SortedDictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
@@ -41,7 +41,7 @@ public sealed class ModelSettings : IEquatable<ModelSettings>
     }
 
     /// <summary>Gets settings that change nothing: the model has the top-level settings.</summary>
-    public static ModelSettings Empty { get; } = new([]);
+    public static ModelOverrides Empty { get; } = new([]);
 
     /// <summary>Gets the keys and values, ordered by key.</summary>
     public IReadOnlyDictionary<string, string?> Values => _values;
@@ -54,7 +54,7 @@ public sealed class ModelSettings : IEquatable<ModelSettings>
     /// <param name="utf8Json">The JSON.</param>
     /// <returns>The settings.</returns>
     /// <exception cref="FormatException">The text is not a JSON object, or gives a key twice.</exception>
-    public static ModelSettings FromJson(ReadOnlySpan<byte> utf8Json)
+    public static ModelOverrides FromJson(ReadOnlySpan<byte> utf8Json)
     {
         JsonDocument document;
         try
@@ -78,7 +78,7 @@ public sealed class ModelSettings : IEquatable<ModelSettings>
             Flatten(document.RootElement, null, values);
             try
             {
-                return new ModelSettings(values);
+                return new ModelOverrides(values);
             }
             catch (ArgumentException ex)
             {
@@ -122,13 +122,13 @@ public sealed class ModelSettings : IEquatable<ModelSettings>
     }
 
     /// <inheritdoc/>
-    public bool Equals(ModelSettings? other) =>
+    public bool Equals(ModelOverrides? other) =>
         other is not null
         && other._values.Count == _values.Count
         && _values.All(p => other._values.TryGetValue(p.Key, out string? v) && string.Equals(v, p.Value, StringComparison.Ordinal));
 
     /// <inheritdoc/>
-    public override bool Equals(object? obj) => Equals(obj as ModelSettings);
+    public override bool Equals(object? obj) => Equals(obj as ModelOverrides);
 
     /// <inheritdoc/>
     public override int GetHashCode()

@@ -8,7 +8,7 @@ public sealed class ModelSettingsTests
     [Fact]
     public void FromJson_NestedObjectsAndArrays_BecomeConfigurationKeys()
     {
-        ModelSettings sut = ModelSettings.FromJson("""{"Clusters": 3, "Repair": false, "Seeding": {"BufferSize": 500}, "InitialCentroids": [[0, 1.5], [2, 3]], "HalfLife": "10m"}"""u8);
+        ModelOverrides sut = ModelOverrides.FromJson("""{"Clusters": 3, "Repair": false, "Seeding": {"BufferSize": 500}, "InitialCentroids": [[0, 1.5], [2, 3]], "HalfLife": "10m"}"""u8);
 
         Assert.Equal(
             [
@@ -21,22 +21,22 @@ public sealed class ModelSettingsTests
     [Fact]
     public void Equals_KeysInAnyCaseAndNumbersAsStrings_AreTheSameSettings()
     {
-        ModelSettings a = ModelSettings.FromJson("""{"Clusters": 3, "HalfLife": "50batches"}"""u8);
-        ModelSettings b = ModelSettings.FromJson("""{"halflife": "50batches", "clusters": "3"}"""u8);
-        ModelSettings c = ModelSettings.FromJson("""{"Clusters": 4, "HalfLife": "50batches"}"""u8);
+        ModelOverrides a = ModelOverrides.FromJson("""{"Clusters": 3, "HalfLife": "50batches"}"""u8);
+        ModelOverrides b = ModelOverrides.FromJson("""{"halflife": "50batches", "clusters": "3"}"""u8);
+        ModelOverrides c = ModelOverrides.FromJson("""{"Clusters": 4, "HalfLife": "50batches"}"""u8);
 
         Assert.Equal(a, b);
         Assert.Equal(a.GetHashCode(), b.GetHashCode());
         Assert.NotEqual(a, c);
-        Assert.NotEqual(a, ModelSettings.Empty);
+        Assert.NotEqual(a, ModelOverrides.Empty);
     }
 
     [Fact]
     public void ToJson_ReadBack_GivesTheSameSettings()
     {
-        ModelSettings sut = ModelSettings.FromJson("""{"Clusters": 3, "Seeding": {"BufferSize": 500}, "InitialCentroids": [[0, 1.5]]}"""u8);
+        ModelOverrides sut = ModelOverrides.FromJson("""{"Clusters": 3, "Seeding": {"BufferSize": 500}, "InitialCentroids": [[0, 1.5]]}"""u8);
 
-        Assert.Equal(sut, ModelSettings.FromJson(sut.ToJson()));
+        Assert.Equal(sut, ModelOverrides.FromJson(sut.ToJson()));
     }
 
     [Theory]
@@ -44,14 +44,14 @@ public sealed class ModelSettingsTests
     [InlineData("{\"Clusters\": 3, \"clusters\": 4}", "The setting 'clusters' is given twice.")]
     public void FromJson_NotAnObjectOrAKeyTwice_FormatException(string json, string expected)
     {
-        FormatException ex = Assert.Throws<FormatException>(() => ModelSettings.FromJson(Encoding.UTF8.GetBytes(json)));
+        FormatException ex = Assert.Throws<FormatException>(() => ModelOverrides.FromJson(Encoding.UTF8.GetBytes(json)));
         Assert.StartsWith(expected, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Problems_TheServicesSettingsAndUnknownKeys_NamedUnderTheSection()
     {
-        ModelSettings sut = ModelSettings.FromJson("""{"Clusters": 3, "Sources": [{"Path": "a.csv"}], "Checkpoint": {"Path": "x"}, "Clusterz": 1}"""u8);
+        ModelOverrides sut = ModelOverrides.FromJson("""{"Clusters": 3, "Sources": [{"Path": "a.csv"}], "Checkpoint": {"Path": "x"}, "Clusterz": 1}"""u8);
 
         string[] problems = [.. sut.Problems("StreamingClusters:Models:m")];
 
