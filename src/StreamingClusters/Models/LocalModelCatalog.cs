@@ -81,13 +81,6 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
         _models[ModelName.Default] = _default;
     }
 
-    /// <summary>
-    /// Gets or sets whether <see cref="StartAsync"/> makes the declared and persisted named models; true
-    /// unless another catalog holds the named models (cluster mode), and then only <c>default</c> is this
-    /// catalog's. Set before the host starts.
-    /// </summary>
-    public bool StartsNamedModels { get; set; } = true;
-
     /// <inheritdoc/>
     public ValueTask<IReadOnlyList<ModelInfo>> ListAsync(CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<IReadOnlyList<ModelInfo>>([.. _models.Values.OrderBy(m => m.Name, StringComparer.Ordinal).Select(m => m.Describe())]);
@@ -172,11 +165,6 @@ public sealed partial class LocalModelCatalog : IModelCatalog, IHostedService, I
     /// <inheritdoc/>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (!StartsNamedModels)
-        {
-            return;
-        }
-
         var problems = new List<string>();
         var declared = new HashSet<string>(StringComparer.Ordinal);
         await _creating.WaitAsync(cancellationToken).ConfigureAwait(false);
