@@ -337,10 +337,14 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         }
     }
 
-    /// <summary>Refuses a batch made for another incarnation of the model (deleted, its name defined again since).</summary>
+    /// <summary>
+    /// Refuses a batch made for another incarnation of the model (deleted, its name defined again since).
+    /// Strictly: a batch without one matches only a model without one (defined before models had
+    /// incarnations), never a model made again under the name, which always has one.
+    /// </summary>
     private void CheckIncarnation(string? incarnation)
     {
-        if (incarnation is not null && incarnation != _state.State.Definition!.Incarnation)
+        if (!string.Equals(incarnation, _state.State.Definition!.Incarnation, StringComparison.Ordinal))
         {
             throw new KeyNotFoundException($"The model '{Name}' was deleted and made again since these points were sent; they were not applied.");
         }

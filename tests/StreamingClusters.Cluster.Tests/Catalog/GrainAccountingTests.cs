@@ -55,8 +55,8 @@ public sealed class GrainAccountingTests(ClusterFixture fixture)
     {
         ClusterModelDefinition definition = TestData.Definition();
         IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>("accounting-resent");
-        await grain.Define(definition);
-        StatisticsBatch counts = StatisticsBatch.CountsOnlyFrom("p", 1, [new SourceTally("http", 0, 5), new SourceTally("mqtt-a", 0, 2)]);
+        string? incarnation = (await grain.Define(definition)).Incarnation;
+        StatisticsBatch counts = StatisticsBatch.CountsOnlyFrom("p", 1, [new SourceTally("http", 0, 5), new SourceTally("mqtt-a", 0, 2)]) with { Incarnation = incarnation };
 
         BatchReceipt sent = await grain.ApplyStatistics(counts);
         BatchReceipt resent = await grain.ApplyStatistics(counts);
@@ -78,8 +78,8 @@ public sealed class GrainAccountingTests(ClusterFixture fixture)
         int k = definition.Clusters, d = definition.Dimensions;
         float[][] batches = TestData.Batches(seed: 32, batches: 2, pointsPerBatch: 300, k, d);
         IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>("accounting-reseeds");
-        await grain.Define(definition);
-        await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 1, Points = batches[0] });
+        string? incarnation = (await grain.Define(definition)).Incarnation;
+        await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 1, Points = batches[0], Incarnation = incarnation });
         CentroidsView view = await grain.GetCentroids(-1);
 
         // A flood at cluster 0 starves the others: their discounted weights fall below the reseed ratio.
@@ -91,7 +91,7 @@ public sealed class GrainAccountingTests(ClusterFixture fixture)
         }
 
         statistics.SquaredErrors[0] = 123_456.75;
-        await grain.ApplyStatistics(StatisticsBatch.From("p", 2, view.Version, statistics, batches[1], [new SourceTally("http", 1_000_000, 0)]));
+        await grain.ApplyStatistics(StatisticsBatch.From("p", 2, view.Version, statistics, batches[1], [new SourceTally("http", 1_000_000, 0)]) with { Incarnation = incarnation });
         CentroidSnapshot snapshot = (await Handle("accounting-reseeds", 2).LatestAsync())!;
         ModelSummary summary = await grain.GetSummary();
         ClusterEvent[] reseeded = [.. ModelStateCodec.Read(summary.State!).Model.RecentEvents!.Where(e => e.Kind == ClusterEventKind.Reseeded && e.Version == summary.Version)];

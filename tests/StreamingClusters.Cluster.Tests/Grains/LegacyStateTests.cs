@@ -17,10 +17,10 @@ public sealed class LegacyStateTests(ClusterFixture fixture)
         ClusterModelDefinition definition = TestData.Definition();
         float[][] batches = TestData.Batches(seed: 21, batches: 4, pointsPerBatch: 150, definition.Clusters, definition.Dimensions);
         IModelGrain source = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>("legacy-source");
-        await source.Define(definition);
+        string? incarnation = (await source.Define(definition)).Incarnation;
         for (int b = 0; b < 3; b++)
         {
-            await source.AddPoints(new PointsBatch { Producer = "p", Sequence = b + 1, Points = batches[b] });
+            await source.AddPoints(new PointsBatch { Producer = "p", Sequence = b + 1, Points = batches[b], Incarnation = incarnation });
         }
 
         ModelSummary written = await source.GetSummary();

@@ -85,15 +85,15 @@ public sealed class MixtureGrainTests(ClusterFixture fixture)
     {
         ClusterModelDefinition definition = TestData.Definition() with { Model = ModelKind.GaussianMixture };
         IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>("mixture-stale");
-        await grain.Define(definition);
+        string? incarnation = (await grain.Define(definition)).Incarnation;
         float[][] batches = TestData.Batches(seed: 42, batches: 3, pointsPerBatch: 300, definition.Clusters, definition.Dimensions);
-        await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 1, Points = batches[0] });
+        await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 1, Points = batches[0], Incarnation = incarnation });
         CentroidsView view = await grain.GetCentroids(-1);
         var components = new MixtureComponents(view.Centroids, view.Variances!, view.Priors!, view.Version);
         MixtureStatisticsBatch Batch(long sequence, float[] points)
         {
             var runner = new SerialEStep<SoftEStepWork, MixtureStatistics>(definition.Clusters, definition.Dimensions, definition.ShardSize, 300);
-            return MixtureStatisticsBatch.From("p", sequence, view.Version, runner.Run(new SoftEStepWork(components), points, 300), view.Centroids, points);
+            return MixtureStatisticsBatch.From("p", sequence, view.Version, runner.Run(new SoftEStepWork(components), points, 300), view.Centroids, points) with { Incarnation = incarnation };
         }
 
         // Both batches are assigned against the same version; the second is applied after the first moved it.

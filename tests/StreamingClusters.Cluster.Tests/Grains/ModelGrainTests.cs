@@ -40,17 +40,17 @@ public sealed class ModelGrainTests(ClusterFixture fixture)
     {
         ClusterModelDefinition definition = TestData.Definition();
         IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>("duplicates");
-        await grain.Define(definition);
+        string? incarnation = (await grain.Define(definition)).Incarnation;
         float[][] batches = TestData.Batches(seed: 2, batches: 2, pointsPerBatch: 300, definition.Clusters, definition.Dimensions);
-        BatchReceipt seeded = await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 1, Points = batches[0] });
+        BatchReceipt seeded = await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 1, Points = batches[0], Incarnation = incarnation });
         CentroidsView view = await grain.GetCentroids(-1);
         var centroids = new CentroidSet(view.Centroids, view.Clusters, view.Version);
         var runner = new SerialEStep<HardEStepWork, ClusterStatistics>(definition.Clusters, definition.Dimensions, definition.ShardSize, 300);
-        StatisticsBatch batch = StatisticsBatch.From("p", 2, view.Version, runner.Run(new HardEStepWork(centroids), batches[1], 300), batches[1]);
+        StatisticsBatch batch = StatisticsBatch.From("p", 2, view.Version, runner.Run(new HardEStepWork(centroids), batches[1], 300), batches[1]) with { Incarnation = incarnation };
 
         BatchReceipt first = await grain.ApplyStatistics(batch);
         BatchReceipt second = await grain.ApplyStatistics(batch);
-        BatchReceipt replayedSeed = await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 1, Points = batches[0] });
+        BatchReceipt replayedSeed = await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 1, Points = batches[0], Incarnation = incarnation });
         ModelSummary summary = await grain.GetSummary();
 
         Assert.Equal(BatchOutcome.Applied, seeded.Outcome);
@@ -118,5 +118,27 @@ public sealed class ModelGrainTests(ClusterFixture fixture)
         Assert.Equal((BatchOutcome.Buffered, BatchOutcome.Refused), (buffered.Outcome, refused.Outcome));
         Assert.Equal(3, summary.PointsApplied + summary.PointsBuffered + summary.PointsRefused);
         Assert.Equal(3, summary.PointsRefused);
+    }
+
+    [Fact]
+    public async Task AddPoints_WithoutIncarnation_RefusedByAModelDeletedAndMadeAgainWithTheSameKAndD()
+    {
+        // A batch without an incarnation is one of a model defined before models had them: once that model
+        // is deleted and made again (the new one has an incarnation), such a batch is not the new model's.
+        ClusterModelDefinition definition = TestData.Definition();
+        IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>("incarnation-strict");
+        await grain.Define(definition);
+        Assert.True(await grain.Delete());
+        ClusterModelDefinition remade = await grain.Define(definition);
+        float[][] batches = TestData.Batches(seed: 5, batches: 1, pointsPerBatch: 10, definition.Clusters, definition.Dimensions);
+
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => grain.AddPoints(new PointsBatch { Producer = "old", Sequence = 1, Points = batches[0] }));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom("old", 1, [new SourceTally("http", 0, 1)])));
+        ModelSummary refused = await grain.GetSummary();
+        BatchReceipt taken = await grain.AddPoints(new PointsBatch { Producer = "new", Sequence = 1, Points = batches[0], Incarnation = remade.Incarnation });
+
+        Assert.NotNull(remade.Incarnation);
+        Assert.Equal((0L, 0L, 0L), (refused.PointsApplied, refused.PointsBuffered, refused.PointsRejected));
+        Assert.Equal(BatchOutcome.Buffered, taken.Outcome);
     }
 }

@@ -42,9 +42,9 @@ public sealed class ClusterCostTests(ClusterFixture fixture, ITestOutputHelper o
     {
         int merges = 40 * Scale;
         IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>("cost-merges");
-        await grain.Define(Definition);
+        string? incarnation = (await grain.Define(Definition)).Incarnation;
         float[][] blocks = TestData.Batches(seed: 7, batches: 5, pointsPerBatch: BlockPoints, Clusters, Dimensions);
-        await grain.AddPoints(new PointsBatch { Producer = "seed", Sequence = 1, Points = [.. blocks.Take(4).SelectMany(b => b)] });
+        await grain.AddPoints(new PointsBatch { Producer = "seed", Sequence = 1, Points = [.. blocks.Take(4).SelectMany(b => b)], Incarnation = incarnation });
         CentroidsView view = await grain.GetCentroids(-1);
         var runner = new SerialEStep<HardEStepWork, ClusterStatistics>(Clusters, Dimensions, 256, BlockPoints);
         ClusterStatistics statistics = runner.Run(new HardEStepWork(new CentroidSet(view.Centroids, Clusters, view.Version)), blocks[4], BlockPoints);
@@ -53,7 +53,7 @@ public sealed class ClusterCostTests(ClusterFixture fixture, ITestOutputHelper o
         {
             for (int m = 1; m <= merges; m++)
             {
-                await grain.ApplyStatistics(StatisticsBatch.From("merges", m, view.Version, statistics, blocks[4]));
+                await grain.ApplyStatistics(StatisticsBatch.From("merges", m, view.Version, statistics, blocks[4]) with { Incarnation = incarnation });
             }
         });
 
@@ -121,15 +121,15 @@ public sealed class ClusterCostTests(ClusterFixture fixture, ITestOutputHelper o
     {
         int repeats = 40 * Scale;
         IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>("cost-parts");
-        await grain.Define(Definition);
+        string? incarnation = (await grain.Define(Definition)).Incarnation;
         float[][] blocks = TestData.Batches(seed: 9, batches: 5, pointsPerBatch: BlockPoints, Clusters, Dimensions);
-        await grain.AddPoints(new PointsBatch { Producer = "seed", Sequence = 1, Points = [.. blocks.Take(4).SelectMany(b => b)] });
+        await grain.AddPoints(new PointsBatch { Producer = "seed", Sequence = 1, Points = [.. blocks.Take(4).SelectMany(b => b)], Incarnation = incarnation });
         CentroidsView view = await grain.GetCentroids(-1);
         var runner = new SerialEStep<HardEStepWork, ClusterStatistics>(Clusters, Dimensions, 256, BlockPoints);
         ClusterStatistics statistics = runner.Run(new HardEStepWork(new CentroidSet(view.Centroids, Clusters, view.Version)), blocks[4], BlockPoints);
         for (int m = 1; m <= 20; m++)
         {
-            await grain.ApplyStatistics(StatisticsBatch.From("merges", m, view.Version, statistics, blocks[4]));
+            await grain.ApplyStatistics(StatisticsBatch.From("merges", m, view.Version, statistics, blocks[4]) with { Incarnation = incarnation });
         }
 
         ModelSummary summary = await grain.GetSummary();
@@ -176,10 +176,10 @@ public sealed class ClusterCostTests(ClusterFixture fixture, ITestOutputHelper o
         });
         await Part("grain call without a write (GetCentroids, version known)", () => grain.GetCentroids(summary.Version));
         long sequence = 0;
-        await Part("grain call with a state write to Redis, no M-step (counts-only batch)", () => grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom("counts", ++sequence, [new SourceTally("http", 0, 1)])));
+        await Part("grain call with a state write to Redis, no M-step (counts-only batch)", () => grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom("counts", ++sequence, [new SourceTally("http", 0, 1)]) with { Incarnation = incarnation }));
         await Part(
             "the same carrying a merge's 1,024-point sample (64 KB), unused",
-            () => grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom("counts", ++sequence, [new SourceTally("http", 0, 1)]) with { SampleBytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(blocks[4].AsSpan()).ToArray() }));
+            () => grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom("counts", ++sequence, [new SourceTally("http", 0, 1)]) with { Incarnation = incarnation, SampleBytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(blocks[4].AsSpan()).ToArray() }));
 
         Assert.Equal(2 * repeats, (await grain.GetSummary()).PointsRejected);
         Assert.True(newSize < oldSize);
