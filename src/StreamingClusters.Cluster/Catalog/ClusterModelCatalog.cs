@@ -111,7 +111,15 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IModelNames, 
         var models = new List<ModelInfo>();
         foreach (string name in await NamesAsync(cancellationToken))
         {
-            models.Add(await Handle(name).DescribeAsync(cancellationToken));
+            try
+            {
+                models.Add(await Handle(name).DescribeAsync(cancellationToken));
+            }
+            catch (KeyNotFoundException)
+            {
+                // Listed but not defined: deleted while this list was read, or a name a deletion that raced
+                // its creation left behind. Not a model (as /healthz has it).
+            }
         }
 
         return [.. models.OrderBy(m => m.Name, StringComparer.Ordinal)];
@@ -129,9 +137,11 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IModelNames, 
             return null;
         }
 
-        // The silo's feed of the model holds its definition once the grain has given it (a model is never
-        // undefined), so only the first request for a name on this silo asks the grain; an unknown name
-        // is asked again each time, as it may be defined meanwhile.
+        // The silo's feed of the model holds its definition once the grain has given it, so only the first
+        // request for a name on this silo asks the grain; an unknown name is asked again each time, as it may
+        // be defined meanwhile. A model deleted since (perhaps made again) is found by the feed's next
+        // refresh (a post's, a score's, or the limits'), which drops the feed: the handle is then of the
+        // model the name has now, or its calls answer that there is none.
         try
         {
             await _ingest.FeedAsync(name).WaitAsync(cancellationToken);
@@ -174,9 +184,10 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IModelNames, 
 
         IModelGrain grain = _ingest.Grain(name);
         bool existed = await grain.GetDefinition().WaitAsync(cancellationToken) is not null;
+        ClusterModelDefinition defined;
         try
         {
-            await grain.Define(definition).WaitAsync(cancellationToken);
+            defined = await grain.Define(definition).WaitAsync(cancellationToken);
         }
         catch (ArgumentException ex)
         {
@@ -184,11 +195,35 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IModelNames, 
         }
 
         await Registry.Add(name).WaitAsync(cancellationToken);
-        if (!existed)
+
+        // A DELETE of the name may have run between the Define and the Add (it takes the name off the list
+        // before it deletes the model): the grain is asked again, so that a name is not left listed without
+        // its model, nor a PUT answered for a model that is gone.
+        ClusterModelDefinition? now = await grain.GetDefinition().WaitAsync(cancellationToken);
+        if (now?.Incarnation != defined.Incarnation)
         {
-            // Any feed this silo holds of the name is of a deleted model.
-            _ingest.Forget(name);
+            if (now is null)
+            {
+                await Registry.Remove(name).WaitAsync(cancellationToken);
+
+                // Made again by another PUT meanwhile: its name stays listed.
+                if (await grain.GetDefinition().WaitAsync(cancellationToken) is not null)
+                {
+                    await Registry.Add(name).WaitAsync(cancellationToken);
+                }
+            }
+
+            _ingest.ForgetUnlessOf(name, now?.Incarnation);
+            LogDeletedWhileMade(name);
+            return new ModelCreation(
+                ModelCreationOutcome.Conflict,
+                null,
+                [$"the model '{name}' was deleted while it was being made; send the request again to make it"]);
         }
+
+        // A feed this silo holds of another incarnation is of a deleted model; one of this incarnation
+        // (made by a post since the model was defined, perhaps by another silo) stays.
+        _ingest.ForgetUnlessOf(name, defined.Incarnation);
 
         ModelInfo info = await Handle(name).DescribeAsync(cancellationToken);
         if (!existed)
@@ -251,6 +286,9 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IModelNames, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model '{Model}' defined in the cluster (k = {Clusters}, d = {Dimensions}).")]
     private partial void LogCreated(string model, int clusters, int dimensions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model '{Model}' was deleted while this worker was making it; its creation is answered as a conflict.")]
+    private partial void LogDeletedWhileMade(string model);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model '{Model}' deleted from the cluster: its state and points are gone.")]
     private partial void LogDeleted(string model);

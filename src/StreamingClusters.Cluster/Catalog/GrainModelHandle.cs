@@ -84,8 +84,16 @@ internal sealed partial class GrainModelHandle : IModelHandle
     /// <inheritdoc/>
     public async ValueTask<RecordLimits> LimitsAsync(CancellationToken cancellationToken = default)
     {
-        // The definition this silo's feed holds: a model's definition does not change once it is made.
-        ClusterModelDefinition definition = (await _ingest.FeedAsync(Name).WaitAsync(cancellationToken)).Definition;
+        // The definition this silo's feed holds. A model's settings do not change, but the model may be
+        // deleted and its name defined again with others: on the feed's refresh cadence (the one its posts
+        // keep anyway, so no extra grain call), a feed of a deleted incarnation gives way to the model's now.
+        ModelFeed feed = await _ingest.FeedAsync(Name).WaitAsync(cancellationToken);
+        if (feed.RefreshDue)
+        {
+            feed = await RefreshedAsync(feed).WaitAsync(cancellationToken);
+        }
+
+        ClusterModelDefinition definition = feed.Definition;
         return new RecordLimits(definition.Dimensions, definition.MaxRecordLength ?? _maxRecordLength, MaxAbsoluteValue(definition));
     }
 
@@ -168,16 +176,17 @@ internal sealed partial class GrainModelHandle : IModelHandle
     /// <inheritdoc/>
     public async ValueTask<ModelScores?> ScoreAsync(ReadOnlyMemory<float> points, int dimensions, CancellationToken cancellationToken = default)
     {
+        // As posts do: a silo that only scores still follows the model's versions, and finds a model
+        // deleted and made again (perhaps with another d) before it checks the points against it.
         ModelFeed feed = await _ingest.FeedAsync(Name);
-        if (dimensions != feed.Definition.Dimensions)
-        {
-            throw new ArgumentException($"The model '{Name}' has d = {feed.Definition.Dimensions}; the points have d = {dimensions}.", nameof(dimensions));
-        }
-
-        // As posts do: a silo that only scores still follows the model's versions.
         if (feed.Centroids is null || feed.RefreshDue)
         {
             feed = await RefreshedAsync(feed);
+        }
+
+        if (dimensions != feed.Definition.Dimensions)
+        {
+            throw new ArgumentException($"The model '{Name}' has d = {feed.Definition.Dimensions}; the points have d = {dimensions}.", nameof(dimensions));
         }
 
         if (feed.Centroids is not { } centroids)

@@ -226,21 +226,40 @@ internal sealed class ModelFeed
 
         if (view.Centroids is { } centroids && (_centroids is null || _centroids.Version < view.Version))
         {
+            // Built outside the lock, then set under it only if still newer than what the feed holds:
+            // refreshes run concurrently (posts, scores, the send loop), and a slow one that fetched an
+            // older version must not move the feed back, nor mix its mixture with another's centroids.
+            MixtureVersion? mixture = null;
             if (_definition.Model == ModelKind.GaussianMixture)
             {
-                _mixture = view.Variances is { } variances && view.Priors is { } priors
+                mixture = view.Variances is { } variances && view.Priors is { } priors
                     ? new MixtureVersion(new MixtureComponents(centroids, variances, priors, view.Version), centroids)
                     : throw new InvalidOperationException("The model's grain sent a mixture's means without its variances and priors.");
             }
 
+            ColumnScaling? scaling = null;
             if (_definition.Scaling == ScalingMode.Standardize && _scaling is null)
             {
-                _scaling = view.ScalingMean is { } mean && view.ScalingStd is { } std
+                scaling = view.ScalingMean is { } mean && view.ScalingStd is { } std
                     ? ColumnScaling.FromState(new ColumnScalingState(mean, std))
                     : throw new InvalidOperationException("The model's grain sent the first centroids of a standardised model without its scaling.");
             }
 
-            _centroids = new CentroidSet(centroids, view.Clusters, view.Version);
+            var set = new CentroidSet(centroids, view.Clusters, view.Version);
+            lock (_gate)
+            {
+                if (_centroids is null || _centroids.Version < view.Version)
+                {
+                    // In this order: a post that reads the centroids finds the scaling and mixture set before them.
+                    _scaling ??= scaling;
+                    if (mixture is not null)
+                    {
+                        _mixture = mixture;
+                    }
+
+                    _centroids = set;
+                }
+            }
         }
 
         Interlocked.Exchange(ref _refreshedAt, asked);
@@ -300,15 +319,28 @@ internal sealed class ModelFeed
             SourceTally[] sources = pending.Tallies();
             try
             {
-                BatchReceipt receipt = raw is not null
-                    ? await SendAsync(() => _grain.AddPoints(new PointsBatch { Producer = _producer, Sequence = sequence, Points = [.. raw.Points], Sources = sources, Incarnation = _definition.Incarnation }))
+                Func<Task<BatchReceipt>> send = raw is not null
+                    ? () => _grain.AddPoints(new PointsBatch { Producer = _producer, Sequence = sequence, Points = [.. raw.Points], Sources = sources, Incarnation = _definition.Incarnation })
                     : statistics is null
-                    ? await SendAsync(() => _grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom(_producer, sequence, sources) with { Incarnation = _definition.Incarnation }))
+                    ? () => _grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom(_producer, sequence, sources) with { Incarnation = _definition.Incarnation })
                     : statistics.Mixture is { } mixture
-                    ? await SendAsync(() => _grain.ApplyMixtureStatistics(
-                        MixtureStatisticsBatch.From(_producer, sequence, statistics.BasedOnVersion, mixture, statistics.About, CollectionsMarshal.AsSpan(statistics.Sample), sources) with { Incarnation = _definition.Incarnation }))
-                    : await SendAsync(() => _grain.ApplyStatistics(
-                        StatisticsBatch.From(_producer, sequence, statistics.BasedOnVersion, statistics.Statistics!, CollectionsMarshal.AsSpan(statistics.Sample), sources) with { Incarnation = _definition.Incarnation }));
+                    ? () => _grain.ApplyMixtureStatistics(
+                        MixtureStatisticsBatch.From(_producer, sequence, statistics.BasedOnVersion, mixture, statistics.About, CollectionsMarshal.AsSpan(statistics.Sample), sources) with { Incarnation = _definition.Incarnation })
+                    : () => _grain.ApplyStatistics(
+                        StatisticsBatch.From(_producer, sequence, statistics.BasedOnVersion, statistics.Statistics!, CollectionsMarshal.AsSpan(statistics.Sample), sources) with { Incarnation = _definition.Incarnation });
+                int attempts = 0;
+                BatchReceipt receipt = await SendAsync(() =>
+                {
+                    attempts++;
+                    return send();
+                });
+                if (receipt.Outcome == BatchOutcome.Duplicate && attempts == 1)
+                {
+                    // Only a resend may be a duplicate (the grain had applied it before its answer was lost): on the
+                    // first send, the grain holds this producer's sequence from something else, and nothing was applied.
+                    throw new DuplicateBatchException(
+                        $"The model '{_grain.GetPrimaryKeyString()}' took batch {sequence} of this silo's feed for one it had applied already; these points were not applied.");
+                }
 
                 // The next posts see the version this batch made (a post answered here and followed by
                 // another is assigned against the model that covers the first).
@@ -408,3 +440,9 @@ internal sealed class ModelFeed
 /// perhaps made again): the points were not sent, and may be posted to whatever model the name has now.
 /// </summary>
 internal sealed class StaleFeedException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>
+/// The grain answered a batch's first send as a duplicate: its points were not applied (the feed's
+/// producer is dropped, and the post may be sent again).
+/// </summary>
+internal sealed class DuplicateBatchException(string message) : InvalidOperationException(message);

@@ -7,8 +7,9 @@ namespace StreamingClusters.Cluster.Ingest;
 
 /// <summary>
 /// The points posted to this silo, for any model: one <see cref="ModelFeed"/> per model, each a
-/// producer named by this silo's run (a silo that starts again is a new producer, with its own
-/// sequence numbers). Points posted here are E-stepped here; only statistics travel to the model's grain.
+/// producer of its own, named by this silo's run and the feed's number in it (a feed made again, or a
+/// silo that starts again, is a new producer: its sequence numbers start afresh and are never taken for
+/// those of an earlier feed). Points posted here are E-stepped here; only statistics travel to the model's grain.
 /// </summary>
 public sealed class SiloIngest
 {
@@ -16,6 +17,9 @@ public sealed class SiloIngest
     private readonly ClusterIngestOptions _options;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Task<ModelFeed>> _feeds = new(StringComparer.Ordinal);
+
+    /// <summary>How many feeds this silo has made: each feed's producer name ends with its number.</summary>
+    private long _feedsMade;
 
     /// <summary>Creates the silo's ingest.</summary>
     /// <param name="grains">Reaches the model grains.</param>
@@ -32,7 +36,7 @@ public sealed class SiloIngest
         Producer = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     }
 
-    /// <summary>Gets this silo's producer name (unique to this run of the silo).</summary>
+    /// <summary>Gets this silo's name (unique to this run of the silo), the start of each of its feeds' producer names.</summary>
     public string Producer { get; }
 
     /// <summary>Defines a model (or checks that it is defined so already).</summary>
@@ -110,6 +114,12 @@ public sealed class SiloIngest
                 Forget(name, feed);
                 throw new KeyNotFoundException($"The model '{name}' was deleted while these points were on their way; they were not applied.", ex);
             }
+            catch (DuplicateBatchException)
+            {
+                // A new feed is a new producer, whose batches the grain does not confuse with any other's.
+                Forget(name, feed);
+                throw;
+            }
         }
     }
 
@@ -130,9 +140,9 @@ public sealed class SiloIngest
         {
             return await feed.RejectAsync(source, rejected, cancellationToken);
         }
-        catch (KeyNotFoundException)
+        catch (Exception ex) when (ex is KeyNotFoundException or DuplicateBatchException)
         {
-            // Refused as counts of a deleted incarnation: the feed is dropped, as a post's would be.
+            // Refused as counts of a deleted incarnation, or taken for another batch: the feed is dropped, as a post's would be.
             Forget(name, feed);
             throw;
         }
@@ -142,6 +152,21 @@ public sealed class SiloIngest
     /// <param name="name">The model's name.</param>
     /// <returns>A task that completes when this silo holds the grain's current version.</returns>
     public async Task RefreshAsync(string name) => await (await FeedAsync(name)).RefreshAsync();
+
+    /// <summary>
+    /// Drops this silo's feed of a model unless it holds the given incarnation: a model found defined
+    /// anew keeps a feed that already follows it (its producer's batches stay in sequence).
+    /// </summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="incarnation">The incarnation the model has now.</param>
+    internal void ForgetUnlessOf(string name, string? incarnation)
+    {
+        if (_feeds.TryGetValue(name, out Task<ModelFeed>? held)
+            && !(held.IsCompletedSuccessfully && held.Result.Definition.Incarnation == incarnation))
+        {
+            _feeds.TryRemove(new KeyValuePair<string, Task<ModelFeed>>(name, held));
+        }
+    }
 
     /// <summary>Calls a grain again while its silo is failing over, for up to the send deadline.</summary>
     internal Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken) =>
@@ -168,6 +193,9 @@ public sealed class SiloIngest
         IModelGrain grain = Grain(name);
         ClusterModelDefinition definition = await GrainCalls.RetryAsync(grain.GetDefinition, _time, _options.SendDeadline)
             ?? throw new KeyNotFoundException($"No model named '{name}' is defined.");
-        return new ModelFeed(grain, definition, Producer, _options, _time);
+        // A producer per feed: a feed made again numbers its batches from 1, which the grain would drop
+        // as duplicates of the earlier feed's if they shared a name.
+        string producer = $"{Producer}/{Interlocked.Increment(ref _feedsMade)}";
+        return new ModelFeed(grain, definition, producer, _options, _time);
     }
 }

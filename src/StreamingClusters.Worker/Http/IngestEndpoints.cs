@@ -50,7 +50,17 @@ internal static class IngestEndpoints
             return refusal!;
         }
 
-        RecordLimits limits = await model.LimitsAsync(cancellationToken);
+        RecordLimits limits;
+        try
+        {
+            limits = await model.LimitsAsync(cancellationToken);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            // Cluster mode: the model was found deleted when this silo asked its grain again.
+            return Error(StatusCodes.Status404NotFound, ex.Message);
+        }
+
         RecordBody body;
         try
         {
@@ -96,7 +106,15 @@ internal static class IngestEndpoints
 
         if (body.Rejections.Count > 0)
         {
-            await model.RejectAsync(SourceName, [.. body.Rejections.Select(Rejection)], cancellationToken);
+            try
+            {
+                await model.RejectAsync(SourceName, [.. body.Rejections.Select(Rejection)], cancellationToken);
+            }
+            catch (KeyNotFoundException ex)
+            {
+                // The model was deleted meanwhile (cluster mode: its grain said so); nothing was counted.
+                return Error(StatusCodes.Status404NotFound, ex.Message);
+            }
         }
 
         var answer = new IngestResponse(accepted, rejected, body.FirstErrors(ErrorsShown), body.HeaderLine);

@@ -43,7 +43,17 @@ internal static class ScoreEndpoints
 
         // The model's dimension and limits as this process holds them; whether it is seeded is the
         // scoring's answer, so that a request asks the model's owner nothing more.
-        RecordLimits limits = await model.LimitsAsync(cancellationToken);
+        RecordLimits limits;
+        try
+        {
+            limits = await model.LimitsAsync(cancellationToken);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            // Cluster mode: the model was found deleted when this silo asked its grain again.
+            return IngestEndpoints.Error(StatusCodes.Status404NotFound, ex.Message);
+        }
+
         if (limits.Dimensions == 0)
         {
             return IngestEndpoints.Unavailable(context, options, "the model is not seeded yet");

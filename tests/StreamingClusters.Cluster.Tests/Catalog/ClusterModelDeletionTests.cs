@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using StreamingClusters.Cluster.Catalog;
+using StreamingClusters.Cluster.Grains;
 using StreamingClusters.Cluster.Ingest;
+using StreamingClusters.Cluster.Messages;
 using StreamingClusters.Ingest;
 using StreamingClusters.Models;
 using StreamingClusters.Options;
@@ -79,6 +81,86 @@ public sealed class ClusterModelDeletionTests(ClusterFixture fixture)
 
         Assert.Equal($"The model '{Name}' was deleted while these points were on their way; they were not applied.", refused.Message);
         Assert.Equal((3, 0L, -1L), (remade.Clusters, remade.PointsApplied, remade.Version));
+    }
+
+    [Fact]
+    public async Task Post_ThroughAFeedMadeAgainOnTheSameSilo_AppliedNotDroppedAsADuplicate()
+    {
+        // A silo drops its feed of a model it thinks made anew (a PUT racing another); the next post makes a
+        // new feed, whose batches are numbered from 1 again.
+        const string Name = "feed-made-again";
+        ClusterModelCatalog a = Catalog(0);
+        await a.CreateAsync(Name, TwoClusters);
+        Assert.Equal(new WriteResult(4, 0), await PostAsync(a, Name, FourPoints));
+        fixture.Ingests[0].Forget(Name);
+
+        WriteResult? again = await PostAsync(a, Name, FourPoints);
+        ModelInfo info = await (await a.FindAsync(Name))!.DescribeAsync();
+        ModelSummary summary = await fixture.Ingests[0].Grain(Name).GetSummary();
+
+        Assert.Equal(new WriteResult(4, 0), again);
+        Assert.Equal(8L, summary.PointsApplied + summary.PointsBuffered);
+        Assert.Equal(0L, summary.DuplicatesDropped);
+        Assert.Equal(8L, info.PointsApplied);
+    }
+
+    [Fact]
+    public async Task Create_WhenTheModelIsDefinedAlready_KeepsTheSilosFeedOfIt()
+    {
+        const string Name = "feed-kept";
+        ClusterModelCatalog a = Catalog(0);
+        await a.CreateAsync(Name, TwoClusters);
+        Assert.Equal(new WriteResult(4, 0), await PostAsync(a, Name, FourPoints));
+        ModelFeed before = await fixture.Ingests[0].FeedAsync(Name);
+
+        ModelCreation again = await a.CreateAsync(Name, TwoClusters);
+
+        Assert.Equal(ModelCreationOutcome.Exists, again.Outcome);
+        Assert.Same(before, await fixture.Ingests[0].FeedAsync(Name));
+    }
+
+    [Fact]
+    public async Task Delete_RemadeWithAnotherDOnB_PostAndScoreOnCThatHeldTheOldD_UseTheNewD()
+    {
+        const string Name = "remade-wider";
+        (ClusterModelCatalog a, ClusterModelCatalog b, ClusterModelCatalog c) = (Catalog(0), Catalog(1), Catalog(2));
+        await a.CreateAsync(Name, TwoClusters);
+        Assert.Equal(new WriteResult(4, 0), await PostAsync(c, Name, FourPoints));
+        Assert.Equal(ModelDeletionOutcome.Deleted, (await a.DeleteAsync(Name)).Outcome);
+        Assert.Equal(ModelCreationOutcome.Created, (await b.CreateAsync(Name, Settings(("Clusters", "2"), ("Dimensions", "3"), ("Seeding:BufferSize", "4")))).Outcome);
+
+        // C holds the old model's definition (d = 2) until it asks the grain again.
+        IModelHandle model = (await c.FindAsync(Name))!;
+        RecordLimits limits = await model.LimitsAsync();
+        WriteResult? posted = await model.TryWriteAsync("http", new float[] { 0, 0, 0, 0, 1, 0, 9, 9, 9, 9, 10, 9 }, limits.Dimensions, null, TimeSpan.FromMinutes(1));
+        ModelScores? scores = await model.ScoreAsync(new float[] { 9, 9, 9 }, 3);
+
+        Assert.Equal(3, limits.Dimensions);
+        Assert.Equal(new WriteResult(4, 0), posted);
+        Assert.NotNull(scores);
+        Assert.Single(scores.Clusters);
+    }
+
+    [Fact]
+    public async Task List_ANameListedWithoutItsModel_LeftOutAndTheOthersListed()
+    {
+        // What a DELETE racing a PUT of the same name could leave: the name listed, the model undefined.
+        const string Name = "listed-without-model";
+        ClusterModelCatalog a = Catalog(0);
+        await a.CreateAsync("listed-with-model", TwoClusters);
+        IModelRegistryGrain registry = fixture.Cluster.GrainFactory.GetGrain<IModelRegistryGrain>(0);
+        await registry.Add(Name);
+        try
+        {
+            IReadOnlyList<ModelInfo> listed = await a.ListAsync();
+
+            Assert.DoesNotContain(Name, listed.Select(m => m.Name));
+            Assert.Contains("listed-with-model", listed.Select(m => m.Name));
+        }
+        finally
+        {
+            await registry.Remove(Name);
+        }
     }
 
     [Fact]
