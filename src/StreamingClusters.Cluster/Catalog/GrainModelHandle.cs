@@ -105,9 +105,26 @@ internal sealed partial class GrainModelHandle : IModelHandle
     }
 
     /// <inheritdoc/>
+    public Task<WriteResult?> TryWriteAsync(
+        string source, ReadOnlyMemory<float> points, int dimensions, IReadOnlyList<string>? columns, TimeSpan wait, CancellationToken cancellationToken = default) =>
+        TryWriteAsync(source, points, dimensions, columns, [], wait, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The records travel as a count with the body's points, in the batch that carries them: one grain
+    /// write for the body, and the records counted exactly when the points are (so a body answered with an
+    /// error is counted nowhere, and may be sent again). A body without a valid point sends the count alone.
+    /// </remarks>
     public async Task<WriteResult?> TryWriteAsync(
-        string source, ReadOnlyMemory<float> points, int dimensions, IReadOnlyList<string>? columns, TimeSpan wait, CancellationToken cancellationToken = default)
+        string source,
+        ReadOnlyMemory<float> points,
+        int dimensions,
+        IReadOnlyList<string>? columns,
+        IReadOnlyList<RecordRejection> rejections,
+        TimeSpan wait,
+        CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(rejections);
         ClusterModelDefinition definition = (await _ingest.FeedAsync(Name)).Definition;
         if (dimensions != definition.Dimensions)
         {
@@ -135,16 +152,23 @@ internal sealed partial class GrainModelHandle : IModelHandle
             LogRejected(Name, source, rejected, limit);
         }
 
-        if (kept == 0 && rejected > 0)
+        foreach (RecordRejection rejection in rejections)
+        {
+            LogDeadLetter(Name, source, rejection.ToString());
+        }
+
+        // The points rejected here and the body's unreadable records, counted by the grain as one.
+        long uncounted = rejected + rejections.Count;
+        if (kept == 0 && uncounted > 0)
         {
             // Counted by the grain (the cluster's count, once), before the answer.
-            await _ingest.RejectAsync(Name, source, rejected, cancellationToken);
+            await _ingest.RejectAsync(Name, source, uncounted, cancellationToken);
         }
 
         if (kept > 0)
         {
-            // The rejected points travel as a count with the valid ones, in the same batch.
-            BatchReceipt receipt = await _ingest.PostAsync(Name, source, valid.AsMemory(0, kept * dimensions), rejected, cancellationToken);
+            // The rejected points and records travel as a count with the valid ones, in the same batch.
+            BatchReceipt receipt = await _ingest.PostAsync(Name, source, valid.AsMemory(0, kept * dimensions), uncounted, cancellationToken);
             if (receipt.Outcome == BatchOutcome.Refused)
             {
                 // The grain refused the batch that carried them (the update would have made the model

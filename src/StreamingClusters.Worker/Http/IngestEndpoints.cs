@@ -73,12 +73,14 @@ internal static class IngestEndpoints
 
         int accepted = 0;
         int rejected = body.Rejections.Count;
+        RecordRejection[] unreadable = [.. body.Rejections.Select(Rejection)];
         if (body.Count > 0)
         {
             WriteResult? written;
             try
             {
-                written = await model.TryWriteAsync(SourceName, body.Points, body.Dimensions, parser.ColumnNames, options.IngestWait, cancellationToken);
+                // The body's unreadable records go with its points: one write, counted only when the points are.
+                written = await model.TryWriteAsync(SourceName, body.Points, body.Dimensions, parser.ColumnNames, unreadable, options.IngestWait, cancellationToken);
             }
             catch (ArgumentException ex)
             {
@@ -103,12 +105,11 @@ internal static class IngestEndpoints
             accepted = result.Accepted;
             rejected += result.Rejected;
         }
-
-        if (body.Rejections.Count > 0)
+        else if (unreadable.Length > 0)
         {
             try
             {
-                await model.RejectAsync(SourceName, [.. body.Rejections.Select(Rejection)], cancellationToken);
+                await model.RejectAsync(SourceName, unreadable, cancellationToken);
             }
             catch (KeyNotFoundException ex)
             {

@@ -61,6 +61,43 @@ public interface IModelHandle
         CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Writes a body's points as <see cref="TryWriteAsync(string, ReadOnlyMemory{float}, int, IReadOnlyList{string}?, TimeSpan, CancellationToken)"/>
+    /// does, with the records of the same body the caller could not read, counted and dead-lettered as
+    /// <see cref="RejectAsync"/> does, but only when the points are taken (a null result counts nothing, so
+    /// that the body may be sent again). Where the model runs elsewhere, both travel in one message, so
+    /// that a body costs one write there and is either taken whole or not at all. The default writes the
+    /// points, then the rejections, as a model of this process does.
+    /// </summary>
+    /// <param name="source">The source the points and records are counted and dead-lettered as.</param>
+    /// <param name="points">count × d values, row-major.</param>
+    /// <param name="dimensions">d; must match the model's once that is known.</param>
+    /// <param name="columns">The names of the d columns, or null.</param>
+    /// <param name="rejections">The records of the same body that could not be read as points.</param>
+    /// <param name="wait">How long to wait for room.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>How many points were accepted and rejected (the records not among them), or null when the model stayed full.</returns>
+    /// <exception cref="ArgumentException">The points' dimension is not the model's.</exception>
+    /// <exception cref="InvalidOperationException">The model no longer accepts points (it is stopping).</exception>
+    async Task<WriteResult?> TryWriteAsync(
+        string source,
+        ReadOnlyMemory<float> points,
+        int dimensions,
+        IReadOnlyList<string>? columns,
+        IReadOnlyList<RecordRejection> rejections,
+        TimeSpan wait,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rejections);
+        WriteResult? written = await TryWriteAsync(source, points, dimensions, columns, wait, cancellationToken).ConfigureAwait(false);
+        if (written is not null && rejections.Count > 0)
+        {
+            await RejectAsync(source, rejections, cancellationToken).ConfigureAwait(false);
+        }
+
+        return written;
+    }
+
+    /// <summary>
     /// Counts and dead-letters, as <paramref name="source"/>, records the caller could not read as points
     /// (an HTTP body's bad lines), so that one source holds a body's points and its rejections.
     /// </summary>

@@ -51,6 +51,29 @@ public sealed class GrainAccountingTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Write_PointsWithUnreadableRecords_OneGrainWriteCountsBoth()
+    {
+        ClusterModelDefinition definition = TestData.Definition();
+        float[][] batches = TestData.Batches(seed: 33, batches: 2, pointsPerBatch: 300, definition.Clusters, definition.Dimensions);
+        await fixture.Ingests[0].DefineAsync("accounting-together", definition);
+        IModelHandle model = Handle("accounting-together", 1);
+        int d = definition.Dimensions;
+        Assert.Equal(new WriteResult(300, 0), await model.TryWriteAsync("http", batches[0], d, null, TimeSpan.Zero));
+        GrainCallCounter.Reset("accounting-together");
+
+        WriteResult? written = await model.TryWriteAsync(
+            "http", With(batches[1], bad: [float.NaN, 0, 0, 0]), d, null, [new RecordRejection(1, "not a number", "x"), new RecordRejection(2, "empty", "")], TimeSpan.Zero);
+        IReadOnlyList<(string Method, int Calls)> calls = GrainCallCounter.Calls("accounting-together");
+        ModelSummary summary = await fixture.Cluster.GrainFactory.GetGrain<IModelGrain>("accounting-together").GetSummary();
+
+        // The points rejected by the silo are in the result; the unreadable records are the caller's to add.
+        Assert.Equal(new WriteResult(300, 1), written);
+        Assert.Equal(1, calls.Where(c => c.Method is nameof(IModelGrain.ApplyStatistics) or nameof(IModelGrain.AddPoints)).Sum(c => c.Calls));
+        Assert.Equal((600L, 3L), (summary.PointsApplied, summary.PointsRejected));
+        Assert.Equal(new SourceCounts(603, 600, 3), summary.Sources["http"]);
+    }
+
+    [Fact]
     public async Task ApplyStatistics_CountsOnlyBatchResent_CountedOnceAndDropped()
     {
         ClusterModelDefinition definition = TestData.Definition();

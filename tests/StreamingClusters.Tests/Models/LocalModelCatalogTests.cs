@@ -120,6 +120,25 @@ public sealed class LocalModelCatalogTests : IDisposable
     }
 
     [Fact]
+    public async Task TryWriteAsync_PointsWithUnreadableRecords_BothCountedOnItsSourceAndTheRecordsDeadLettered()
+    {
+        using LocalModelCatalog sut = CreateSut();
+        await sut.StartAsync(CancellationToken.None);
+        await sut.CreateAsync("m", ModelOverrides.Empty);
+        IModelHandle model = (await sut.FindAsync("m"))!;
+
+        WriteResult? written = await model.TryWriteAsync(
+            "http", new float[] { 0, 0, 1, 1 }, 2, null, [new RecordRejection(3, "not a number", "x,1")], TimeSpan.FromSeconds(10));
+        ModelInfo info = await model.DescribeAsync();
+        await sut.StopAsync(CancellationToken.None);
+
+        Assert.Equal(new WriteResult(2, 0), written);
+        RejectedRecord record = Assert.Single(_deadLetters.Records);
+        Assert.Equal(new RejectedRecord("http", 3, "not a number", "x,1") { Model = "m" }, record);
+        Assert.Equal(1L, info.PointsRejected);
+    }
+
+    [Fact]
     public async Task StartAsync_DeclaredModels_MadeLayeredOverTheTopLevel_RefusedOnesNamed()
     {
         using LocalModelCatalog sut = CreateSut(new() { ["Models:cfg:Clusters"] = "3" });
