@@ -339,7 +339,7 @@ internal sealed class ModelFeed
                     // Only a resend may be a duplicate (the grain had applied it before its answer was lost): on the
                     // first send, the grain holds this producer's sequence from something else, and nothing was applied.
                     throw new DuplicateBatchException(
-                        $"The model '{_grain.GetPrimaryKeyString()}' took batch {sequence} of this silo's feed for one it had applied already; these points were not applied.");
+                        $"The model took batch {sequence} of this silo's feed for one it had applied already; these points were not applied.");
                 }
 
                 // The next posts see the version this batch made (a post answered here and followed by
