@@ -30,7 +30,14 @@ internal static class IngestEndpoints
         app.MapPost("/models/{name}/points", PostAsync).AddEndpointFilter<ApiKeyFilter>().AddIngestLimit();
     }
 
-    private static async Task<IResult> PostAsync(
+    /// <summary>Answers POST /models/{name}/points.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="catalog">The models.</param>
+    /// <param name="name">The model's name.</param>
+    /// <param name="http">The HTTP options.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The answer.</returns>
+    internal static async Task<IResult> PostAsync(
         HttpContext context,
         IModelCatalog catalog,
         string name,
