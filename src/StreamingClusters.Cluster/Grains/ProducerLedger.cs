@@ -1,10 +1,11 @@
 namespace StreamingClusters.Cluster.Grains;
 
 /// <summary>
-/// The model grain's record of its producers (one per silo run): the last sequence number applied from
-/// each, and when each was last seen. A producer resends a batch for at most its send deadline, so once
+/// The model grain's record of its producers (one per feed of a model in a silo run; a silo makes a feed
+/// again only when the model is found deleted or answers out of sequence): the last sequence number
+/// applied from each, and when each was last seen. A producer resends a batch for at most its send deadline, so once
 /// it has been idle for <see cref="RetentionDeadlines"/> times that deadline (and at least
-/// <see cref="MinimumMargin"/> beyond one) no resend of its can still come, and it is forgotten: the record stays bounded although every silo start is a new producer.
+/// <see cref="MinimumMargin"/> beyond one) no resend of its can still come, and it is forgotten: the record stays bounded although every silo start, and every feed made again, is a new producer.
 /// A forgotten producer that sends again is simply recorded again (its next batch is a new one).
 /// </summary>
 internal sealed class ProducerLedger

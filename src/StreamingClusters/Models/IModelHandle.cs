@@ -27,7 +27,9 @@ public interface IModelHandle
     /// <summary>
     /// Gets what a record posted to the model must be: its dimension and the limits on records. Unlike
     /// <see cref="DescribeAsync"/>, answered from what this process holds once it knows the model's
-    /// definition, so that a post asks nothing more of wherever the model runs.
+    /// definition, so that a post asks nothing more of wherever the model runs (a process that holds a
+    /// model running elsewhere checks it again only at the cadence it follows the model's versions at, to
+    /// find a model deleted and made again under the name).
     /// </summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The dimension (0 until known) and the limits, as <see cref="DescribeAsync"/> gives them.</returns>
