@@ -296,8 +296,13 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
             LastReseeds = _state.State.LastReseeds,
             Silo = RuntimeIdentity,
 
-            // The state as last persisted: it covers every batch answered, and is not encoded again.
-            State = _state.State.Model,
+            // The state as last persisted: it covers every batch answered, and is not encoded again. A model
+            // given its initial centroids is seeded from its definition but has no state persisted until its
+            // first batch: its state is then the definition's, encoded here, so that it is read as seeded
+            // (GET /models/{name}, /healthz, snapshots) as GetCentroids and scores have it. It is not persisted
+            // at the definition: the model restored from it would lose the "seeded" events its first batch
+            // records. A codec of its own leaves the grain's as last written.
+            State = _state.State.Model ?? (owner.ToState() is { } seeded ? new ModelStateCodec().Write(seeded) : null),
         };
     }
 
