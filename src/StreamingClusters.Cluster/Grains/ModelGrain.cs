@@ -36,6 +36,15 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     /// <summary>Set when a write failed: the state in memory is ahead of the persisted one and must be read again.</summary>
     private bool _reload;
 
+    /// <summary>
+    /// The status of the state as persisted, for <see cref="GetStatus"/>: set when the owner is built from
+    /// the persisted state and after every write; null before, and after a failed write or a deletion.
+    /// </summary>
+    private ModelStatus? _status;
+
+    /// <summary>The read of the persisted state under way after a failed write, shared by the calls that wait for it.</summary>
+    private Task? _reloading;
+
     public ModelGrain([PersistentState("model", StorageName)] IPersistentState<ModelGrainState> state, TimeProvider time, IOptions<ClusterIngestOptions> ingest, ILogger<ModelGrain> logger)
     {
         _state = state;
@@ -89,6 +98,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         {
             _reload = true;
             _owner = null;
+            _status = null;
             throw;
         }
 
@@ -96,6 +106,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         // one to an undefined model, and the next activation reads the cleared state.
         _state.State = new ModelGrainState();
         _owner = null;
+        _status = null;
         LogDeleted(Name);
         DeactivateOnIdle();
         return true;
@@ -306,6 +317,30 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         };
     }
 
+    /// <inheritdoc/>
+    public async Task<ModelStatus> GetStatus()
+    {
+        if (_status is { } status)
+        {
+            // Interleaved with a batch perhaps: the status of the last write, not of the model in memory.
+            return status;
+        }
+
+        // None since the activation, a failed write or a deletion: no batch is in flight between its
+        // reload and its write here, so the owner built now is the persisted state.
+        ModelOwner owner = await OwnerAsync();
+        return _status ??= Status(owner);
+    }
+
+    private ModelStatus Status(ModelOwner owner) => new()
+    {
+        Definition = _state.State.Definition!,
+        Seeded = owner.IsSeeded,
+        Version = owner.Version,
+        PointsApplied = owner.PointsApplied,
+        PointsRejected = _state.State.PointsRefused + _state.State.PointsRejected,
+    };
+
     /// <summary>The sources of a batch; a batch from a silo that named none is counted under <see cref="UnnamedSource"/>.</summary>
     private static SourceTally[] Tallies(SourceTally[]? sources, long points) =>
         sources is { Length: > 0 } ? sources : points > 0 ? [new SourceTally(UnnamedSource, points, 0)] : [];
@@ -386,16 +421,31 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         {
             _reload = true;
             _owner = null;
+            _status = null;
             throw;
         }
+
+        // What is persisted now (a definition alone has no owner yet: its status is made on first ask).
+        _status = _owner is { } owner ? Status(owner) : null;
     }
 
-    private async Task ReloadIfNeededAsync()
+    /// <summary>
+    /// Reads the persisted state again after a failed write. One read at a time: <see cref="GetStatus"/>
+    /// interleaves with the other calls, and a second read finishing after a batch changed the state would
+    /// replace the state that batch is about to write.
+    /// </summary>
+    private Task ReloadIfNeededAsync() => _reload ? _reloading ??= ReloadAsync() : Task.CompletedTask;
+
+    private async Task ReloadAsync()
     {
-        if (_reload)
+        try
         {
             await _state.ReadStateAsync();
             _reload = false;
+        }
+        finally
+        {
+            _reloading = null;
         }
     }
 
@@ -408,6 +458,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
                 ?? throw new KeyNotFoundException($"The model '{Name}' is not defined (or was deleted).");
             StreamingModelState? model = _state.State.Model is { } bytes ? ModelStateCodec.Read(bytes) : null;
             _owner = ModelOwner.Restore(definition, model, _state.State.SeedBuffer, _time, _state.State.SeedingRandomState);
+            _status = Status(_owner);
         }
 
         return _owner;
