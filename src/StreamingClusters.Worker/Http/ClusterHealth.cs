@@ -3,9 +3,9 @@ using StreamingClusters.Models;
 namespace StreamingClusters.Worker.Http;
 
 /// <summary>
-/// GET /healthz in cluster mode, one per worker. The models are read at most once per
-/// <see cref="CacheFor"/> (one round of small calls, <see cref="ModelsHealth"/>), whatever the number of
-/// probes: every probe within it shares the round. The answer speaks of this worker: 503 "starting"
+/// GET /healthz in cluster mode, one per worker. Once default has been ready on this worker, the models
+/// are read at most once per <see cref="CacheFor"/> (one round of small calls, <see cref="ModelsHealth"/>),
+/// whatever the number of probes: every probe within it shares the round. The answer speaks of this worker: 503 "starting"
 /// until the model default has answered seeded once here (503 "unavailable" when, before that, it did
 /// not answer); from then on 200 — "ready" while default answers seeded, "degraded" when it did not
 /// answer in time (its silo failing over, say: the cluster still serves the other models and takes
@@ -46,7 +46,9 @@ internal sealed class ClusterHealth
         lock (_gate)
         {
             DateTimeOffset now = _time.GetUtcNow();
-            if (_round is null || now - _roundStarted >= CacheFor)
+            // Until default was ready here, every probe asks: a starting worker is to go into rotation as
+            // soon as default is seeded, and its few probes cost little.
+            if (_round is null || !_readyOnce || now - _roundStarted >= CacheFor)
             {
                 // Not the request's token: the round is shared, and one probe that goes away must not fail it for the rest.
                 _round = ModelsHealth.ReadRoundAsync(catalog, _timeout, _time, CancellationToken.None);

@@ -82,6 +82,22 @@ public sealed class ModelsHealthTests
     }
 
     [Fact]
+    public async Task ClusterHealth_DefaultNotSeededYet_EveryProbeAsksSoThatTheWorkerIsReadyAsSoonAsItIs()
+    {
+        var time = new FakeTimeProvider();
+        var model = new Model("default", Info("default", -1, 0));
+        var health = new ClusterHealth(time, Timeout);
+        var catalog = new Catalog(names: null, model);
+
+        ClusterHealthReading starting = await health.ReadAsync(catalog, CancellationToken.None);
+        model.Info = Info("default", 1, 20);
+        ClusterHealthReading ready = await health.ReadAsync(catalog, CancellationToken.None);
+
+        Assert.Equal(("starting", false), (starting.Status, starting.Serving));
+        Assert.Equal(("ready", 1L), (ready.Status, ready.Version));
+    }
+
+    [Fact]
     public async Task ClusterHealth_DefaultSlowAfterItWasReadyHere_ServingDegradedWithDefaultUnanswered()
     {
         var time = new FakeTimeProvider();
