@@ -215,6 +215,13 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
             _state.State.PointsRefused += batch.Points;
             outcome = BatchOutcome.Refused;
         }
+        catch (BatchWithoutSampleException ex)
+        {
+            // Answered (and counted) as refused, so that the silo that sent it does not send it again.
+            LogWithoutSample(Name, batch.Points, ex.Message);
+            _state.State.PointsRefused += batch.Points;
+            outcome = BatchOutcome.Refused;
+        }
 
         SourceTally[] tallies = Tallies(batch.Sources, batch.Points);
         CountReceived(tallies);
@@ -251,6 +258,13 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         catch (NonFiniteModelException ex)
         {
             LogRefused(Name, batch.Points, ex.Message);
+            _state.State.PointsRefused += batch.Points;
+            outcome = BatchOutcome.Refused;
+        }
+        catch (BatchWithoutSampleException ex)
+        {
+            // Answered (and counted) as refused, so that the silo that sent it does not send it again.
+            LogWithoutSample(Name, batch.Points, ex.Message);
             _state.State.PointsRefused += batch.Points;
             outcome = BatchOutcome.Refused;
         }
@@ -466,6 +480,9 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model '{Model}': {Points} points refused, the update would make the model non-finite: {Reason}")]
     private partial void LogRefused(string model, long points, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model '{Model}': {Points} points refused: {Reason}")]
+    private partial void LogWithoutSample(string model, long points, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model '{Model}' activated on silo {Silo} (persisted state found: {Restored}).")]
     private partial void LogActivated(string model, string silo, bool restored);
