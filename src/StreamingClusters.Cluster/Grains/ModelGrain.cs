@@ -448,19 +448,21 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     /// interleaves with the other calls, and a second read finishing after a batch changed the state would
     /// replace the state that batch is about to write.
     /// </summary>
-    private Task ReloadIfNeededAsync() => _reload ? _reloading ??= ReloadAsync() : Task.CompletedTask;
+    private Task ReloadIfNeededAsync()
+    {
+        if (!_reload)
+        {
+            return Task.CompletedTask;
+        }
+
+        // A read that failed is done: the next call reads again.
+        return _reloading is { IsCompleted: false } pending ? pending : _reloading = ReloadAsync();
+    }
 
     private async Task ReloadAsync()
     {
-        try
-        {
-            await _state.ReadStateAsync();
-            _reload = false;
-        }
-        finally
-        {
-            _reloading = null;
-        }
+        await _state.ReadStateAsync();
+        _reload = false;
     }
 
     private async Task<ModelOwner> OwnerAsync()
