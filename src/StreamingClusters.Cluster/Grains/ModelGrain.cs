@@ -324,9 +324,8 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
             // The state as last persisted: it covers every batch answered, and is not encoded again. A model
             // given its initial centroids is seeded from its definition but has no state persisted until its
             // first batch: its state is then the definition's, encoded here, so that it is read as seeded
-            // (GET /models/{name}, /healthz, snapshots) as GetCentroids and scores have it. It is not persisted
-            // at the definition: the model restored from it would lose the "seeded" events its first batch
-            // records. A codec of its own leaves the grain's as last written.
+            // (GET /models/{name}, /healthz, snapshots) as GetCentroids and scores have it (see PersistAsync
+            // for why it is not persisted). A codec of its own leaves the grain's as last written.
             State = _state.State.Model ?? (owner.ToState() is { } seeded ? new ModelStateCodec().Write(seeded) : null),
         };
     }
@@ -412,7 +411,11 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
 
     private async Task<BatchReceipt> PersistAsync(ModelOwner owner, string producer, long sequence, BatchOutcome outcome)
     {
-        _state.State.Model = owner.ToState() is { } state ? _codec.Write(state) : null;
+        // A model still as its definition made it (its initial centroids, no batch applied) is not persisted:
+        // restored from the definition it records the "seeded" events with its first batch, as a single
+        // process does; restored from its state it would not (they are not part of it).
+        bool definitionOnly = owner.Version == 0 && _state.State.Definition!.InitialCentroids is not null;
+        _state.State.Model = !definitionOnly && owner.ToState() is { } state ? _codec.Write(state) : null;
         if (_state.State.SeedBuffer.Length != 0 || !owner.SeedBuffer.IsEmpty)
         {
             // Once seeded the buffer stays empty: nothing to copy.

@@ -92,4 +92,30 @@ public sealed class InitialCentroidsGrainTests(ClusterFixture fixture)
         Assert.Equal(TestData.Comparable(summary.State), TestData.Comparable(reactivated.State!));
         Assert.Equal(TestData.Comparable(TestData.Reference(definition, batches).ToState()), TestData.Comparable(after.State!));
     }
+
+    [Fact]
+    public async Task RejectionsBeforeAnyPoint_InitialCentroidsAcrossAReactivation_FirstBatchStillRecordsTheSeeding()
+    {
+        const string Name = "configured-centroids-rejections-first";
+        ClusterModelDefinition plain = TestData.Definition();
+        float[][] batches = TestData.Batches(seed: 35, batches: 3, pointsPerBatch: 100, plain.Clusters, plain.Dimensions);
+        ClusterModelDefinition definition = plain with
+        {
+            InitialCentroids = new ConfiguredCentroids { Values = [.. batches[0].Take(plain.Clusters * plain.Dimensions).Select(v => (double)v)] },
+        };
+        IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>(Name);
+        await grain.Define(definition);
+
+        // Rejections counted before any point is applied write the grain's state; the model in it is still the definition's.
+        await grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom("p", 1, [new SourceTally("s", 0, 3)]));
+        await fixture.Cluster.DeactivateAsync(grain);
+        for (int b = 0; b < batches.Length; b++)
+        {
+            await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = b + 2, Points = batches[b] });
+        }
+
+        ModelSummary summary = await grain.GetSummary();
+        Assert.Equal(3, summary.PointsRejected);
+        Assert.Equal(TestData.Comparable(TestData.Reference(definition, batches).ToState()), TestData.Comparable(summary.State!));
+    }
 }
