@@ -61,6 +61,7 @@ public class ClusterFixture : IAsyncLifetime
         // when it arrives (the single-process order the tests compare with).
         public void Configure(ISiloBuilder siloBuilder) => siloBuilder
             .AddIncomingGrainCallFilter<GrainCallCounter>()
+            .AddIncomingGrainCallFilter<Grains.HeldTurn>()
             .AddOutgoingGrainCallFilter<HeldCall>()
             .AddStreamingClustersModels(siloBuilder.Configuration[RedisKey]!, o => o.CentroidRefreshInterval = TimeSpan.Zero);
     }

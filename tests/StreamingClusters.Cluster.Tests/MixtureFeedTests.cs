@@ -126,5 +126,7 @@ public sealed class MixtureFeedTests
         public Task<BatchReceipt> ApplyStatistics(StatisticsBatch batch) => throw new NotSupportedException();
 
         public Task<ModelSummary> GetSummary() => throw new NotSupportedException();
+
+        public Task<ModelStatus> GetStatus() => throw new NotSupportedException();
     }
 }

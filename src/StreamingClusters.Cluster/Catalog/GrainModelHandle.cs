@@ -68,17 +68,18 @@ internal sealed partial class GrainModelHandle : IModelHandle
     /// <inheritdoc/>
     public async ValueTask<ModelInfo> DescribeAsync(CancellationToken cancellationToken = default)
     {
-        ModelSummary summary = await _ingest.CallAsync(_grain.GetSummary, cancellationToken);
+        // The status, not the summary: no state or sources travel, and it does not wait behind a batch.
+        ModelStatus status = await _ingest.CallAsync(_grain.GetStatus, cancellationToken);
         return new ModelInfo(
             Name,
-            summary.Definition.Clusters,
-            summary.Definition.Dimensions,
-            summary.Definition.Model.ToString(),
-            summary.State is null ? -1 : summary.Version,
-            summary.PointsApplied,
-            summary.PointsRefused + summary.PointsRejected,
-            summary.Definition.MaxRecordLength ?? _maxRecordLength,
-            MaxAbsoluteValue(summary.Definition));
+            status.Definition.Clusters,
+            status.Definition.Dimensions,
+            status.Definition.Model.ToString(),
+            status.Seeded ? status.Version : -1,
+            status.PointsApplied,
+            status.PointsRejected,
+            status.Definition.MaxRecordLength ?? _maxRecordLength,
+            MaxAbsoluteValue(status.Definition));
     }
 
     /// <inheritdoc/>

@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using StreamingClusters.Cluster.Messages;
 
 namespace StreamingClusters.Cluster.Grains;
@@ -48,4 +49,14 @@ public interface IModelGrain : IGrainWithStringKey
     /// <summary>Gets the model and its accounting.</summary>
     /// <returns>The summary.</returns>
     Task<ModelSummary> GetSummary();
+
+    /// <summary>
+    /// Gets the model's definition and progress as last persisted, without its state. Interleaved with a
+    /// batch in flight (it does not wait behind the M-step and the write), it answers from what the last
+    /// write persisted, never from a model a batch is changing.
+    /// </summary>
+    /// <returns>The status.</returns>
+    /// <exception cref="KeyNotFoundException">The model is not defined (or was deleted).</exception>
+    [AlwaysInterleave]
+    Task<ModelStatus> GetStatus();
 }

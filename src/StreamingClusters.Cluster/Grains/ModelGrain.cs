@@ -36,6 +36,15 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
     /// <summary>Set when a write failed: the state in memory is ahead of the persisted one and must be read again.</summary>
     private bool _reload;
 
+    /// <summary>
+    /// The status of the state as persisted, for <see cref="GetStatus"/>: set when the owner is built from
+    /// the persisted state and after every write; null before, and after a failed write or a deletion.
+    /// </summary>
+    private ModelStatus? _status;
+
+    /// <summary>The read of the persisted state under way after a failed write, shared by the calls that wait for it.</summary>
+    private Task? _reloading;
+
     public ModelGrain([PersistentState("model", StorageName)] IPersistentState<ModelGrainState> state, TimeProvider time, IOptions<ClusterIngestOptions> ingest, ILogger<ModelGrain> logger)
     {
         _state = state;
@@ -89,6 +98,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         {
             _reload = true;
             _owner = null;
+            _status = null;
             throw;
         }
 
@@ -96,6 +106,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         // one to an undefined model, and the next activation reads the cleared state.
         _state.State = new ModelGrainState();
         _owner = null;
+        _status = null;
         LogDeleted(Name);
         DeactivateOnIdle();
         return true;
@@ -204,6 +215,13 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
             _state.State.PointsRefused += batch.Points;
             outcome = BatchOutcome.Refused;
         }
+        catch (BatchWithoutSampleException ex)
+        {
+            // Answered (and counted) as refused, so that the silo that sent it does not send it again.
+            LogWithoutSample(Name, batch.Points, ex.Message);
+            _state.State.PointsRefused += batch.Points;
+            outcome = BatchOutcome.Refused;
+        }
 
         SourceTally[] tallies = Tallies(batch.Sources, batch.Points);
         CountReceived(tallies);
@@ -240,6 +258,13 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         catch (NonFiniteModelException ex)
         {
             LogRefused(Name, batch.Points, ex.Message);
+            _state.State.PointsRefused += batch.Points;
+            outcome = BatchOutcome.Refused;
+        }
+        catch (BatchWithoutSampleException ex)
+        {
+            // Answered (and counted) as refused, so that the silo that sent it does not send it again.
+            LogWithoutSample(Name, batch.Points, ex.Message);
             _state.State.PointsRefused += batch.Points;
             outcome = BatchOutcome.Refused;
         }
@@ -296,10 +321,38 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
             LastReseeds = _state.State.LastReseeds,
             Silo = RuntimeIdentity,
 
-            // The state as last persisted: it covers every batch answered, and is not encoded again.
-            State = _state.State.Model,
+            // The state as last persisted: it covers every batch answered, and is not encoded again. A model
+            // given its initial centroids is seeded from its definition but has no state persisted until its
+            // first batch: its state is then the definition's, encoded here, so that it is read as seeded
+            // (GET /models/{name}, /healthz, snapshots) as GetCentroids and scores have it (see PersistAsync
+            // for why it is not persisted). A codec of its own leaves the grain's as last written.
+            State = _state.State.Model ?? (owner.ToState() is { } seeded ? new ModelStateCodec().Write(seeded) : null),
         };
     }
+
+    /// <inheritdoc/>
+    public async Task<ModelStatus> GetStatus()
+    {
+        if (_status is { } status)
+        {
+            // Interleaved with a batch perhaps: the status of the last write, not of the model in memory.
+            return status;
+        }
+
+        // None since the activation, a failed write or a deletion: no batch is in flight between its
+        // reload and its write here, so the owner built now is the persisted state.
+        ModelOwner owner = await OwnerAsync();
+        return _status ??= Status(owner);
+    }
+
+    private ModelStatus Status(ModelOwner owner) => new()
+    {
+        Definition = _state.State.Definition!,
+        Seeded = owner.IsSeeded,
+        Version = owner.Version,
+        PointsApplied = owner.PointsApplied,
+        PointsRejected = _state.State.PointsRefused + _state.State.PointsRejected,
+    };
 
     /// <summary>The sources of a batch; a batch from a silo that named none is counted under <see cref="UnnamedSource"/>.</summary>
     private static SourceTally[] Tallies(SourceTally[]? sources, long points) =>
@@ -362,7 +415,11 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
 
     private async Task<BatchReceipt> PersistAsync(ModelOwner owner, string producer, long sequence, BatchOutcome outcome)
     {
-        _state.State.Model = owner.ToState() is { } state ? _codec.Write(state) : null;
+        // A model still as its definition made it (its initial centroids, no batch applied) is not persisted:
+        // restored from the definition it records the "seeded" events with its first batch, as a single
+        // process does; restored from its state it would not (they are not part of it).
+        bool definitionOnly = owner.Version == 0 && _state.State.Definition!.InitialCentroids is not null;
+        _state.State.Model = !definitionOnly && owner.ToState() is { } state ? _codec.Write(state) : null;
         if (_state.State.SeedBuffer.Length != 0 || !owner.SeedBuffer.IsEmpty)
         {
             // Once seeded the buffer stays empty: nothing to copy.
@@ -385,17 +442,34 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         {
             _reload = true;
             _owner = null;
+            _status = null;
             throw;
         }
+
+        // What is persisted now (a definition alone has no owner yet: its status is made on first ask).
+        _status = _owner is { } owner ? Status(owner) : null;
     }
 
-    private async Task ReloadIfNeededAsync()
+    /// <summary>
+    /// Reads the persisted state again after a failed write. One read at a time: <see cref="GetStatus"/>
+    /// interleaves with the other calls, and a second read finishing after a batch changed the state would
+    /// replace the state that batch is about to write.
+    /// </summary>
+    private Task ReloadIfNeededAsync()
     {
-        if (_reload)
+        if (!_reload)
         {
-            await _state.ReadStateAsync();
-            _reload = false;
+            return Task.CompletedTask;
         }
+
+        // A read that failed is done: the next call reads again.
+        return _reloading is { IsCompleted: false } pending ? pending : _reloading = ReloadAsync();
+    }
+
+    private async Task ReloadAsync()
+    {
+        await _state.ReadStateAsync();
+        _reload = false;
     }
 
     private async Task<ModelOwner> OwnerAsync()
@@ -407,6 +481,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
                 ?? throw new KeyNotFoundException($"The model '{Name}' is not defined (or was deleted).");
             StreamingModelState? model = _state.State.Model is { } bytes ? ModelStateCodec.Read(bytes) : null;
             _owner = ModelOwner.Restore(definition, model, _state.State.SeedBuffer, _time, _state.State.SeedingRandomState);
+            _status = Status(_owner);
         }
 
         return _owner;
@@ -414,6 +489,9 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Model '{Model}': {Points} points refused, the update would make the model non-finite: {Reason}")]
     private partial void LogRefused(string model, long points, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model '{Model}': {Points} points refused: {Reason}")]
+    private partial void LogWithoutSample(string model, long points, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model '{Model}' activated on silo {Silo} (persisted state found: {Restored}).")]
     private partial void LogActivated(string model, string silo, bool restored);

@@ -106,8 +106,15 @@ public sealed record MixtureStatisticsBatch
     /// <param name="dimensions">The model's d.</param>
     /// <returns>The statistics.</returns>
     /// <exception cref="ArgumentException">The arrays do not fit the shape.</exception>
+    /// <exception cref="BatchWithoutSampleException">The batch has no sample (a silo of an earlier version sent it).</exception>
     public MixtureStatistics ToStatistics(ReadOnlySpan<double> means, int clusters, int dimensions)
     {
+        if (SampleBytes is null)
+        {
+            // Orleans leaves a field it did not receive unset, required or not: a batch of an earlier version.
+            throw new BatchWithoutSampleException(Producer);
+        }
+
         int kd = clusters * dimensions;
         if (Counts.Length != clusters || Mass.Length != clusters || First.Length != kd || Second.Length != kd || About.Length != kd || means.Length != kd
             || SampleBytes.Length % sizeof(float) != 0 || Sample.Length % dimensions != 0)

@@ -112,8 +112,15 @@ public sealed record StatisticsBatch
     /// <param name="dimensions">The model's d.</param>
     /// <returns>The statistics.</returns>
     /// <exception cref="ArgumentException">The arrays do not fit the shape.</exception>
+    /// <exception cref="BatchWithoutSampleException">The batch has no sample (a silo of an earlier version sent it).</exception>
     public ClusterStatistics ToStatistics(int clusters, int dimensions)
     {
+        if (SampleBytes is null)
+        {
+            // Orleans leaves a field it did not receive unset, required or not: a batch of an earlier version.
+            throw new BatchWithoutSampleException(Producer);
+        }
+
         if (Counts.Length != clusters || SquaredErrors.Length != clusters || Sums.Length != clusters * dimensions || SampleBytes.Length % sizeof(float) != 0 || Sample.Length % dimensions != 0)
         {
             throw new ArgumentException(

@@ -15,33 +15,33 @@ namespace StreamingClusters.Worker.Http;
 /// streamingclusters.checkpoint.consecutive_failures is above zero). It is "degraded" too while an MQTT
 /// client (a source or the publisher) is away from its broker; <c>mqtt</c> lists each client.
 /// <c>models</c> lists every model of the catalog. In cluster mode nothing is read from a pipeline of
-/// this process: the status is the one of default's grain, asked as every other model is (each call
-/// bounded by <see cref="ModelsHealth.Timeout"/>), and 503 "unavailable" when it did not answer in time.
+/// this process: the models are read by <see cref="ClusterHealth"/> (at most one round of small grain
+/// calls a second, however many probes), and the status speaks of this worker (see there).
 /// </summary>
 internal static class HealthEndpoints
 {
-    public static void Map(IEndpointRouteBuilder app) => app.MapGet(
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        // One per worker: the probes share its rounds, and it remembers that default was ready here once.
+        var cluster = new ClusterHealth(app.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System, ModelsHealth.Timeout);
+        app.MapGet(
         "/healthz",
         async (IModelCatalog catalog, IServiceProvider services, MqttStatus mqttStatus, TimeProvider time, CancellationToken cancellationToken) =>
         {
-            IReadOnlyList<ModelHealth> models = await ModelsHealth.ReadAsync(catalog, ModelsHealth.Timeout, time, cancellationToken);
             IReadOnlyList<MqttConnectionStatus> clients = mqttStatus.Clients;
             MqttHealth[]? mqtt = clients.Count == 0 ? null : [.. clients.Select(MqttHealth.Of)];
             if (catalog is not LocalModelCatalog)
             {
                 // The catalog's models live elsewhere (cluster mode): default is one of them.
-                ModelHealth? model = models.FirstOrDefault(m => m.Name == ModelName.Default);
-                string status = model?.Status switch
-                {
-                    "ready" => clients.Any(c => !c.Connected) ? "degraded" : "ready",
-                    "starting" => "starting",
-                    _ => "unavailable",
-                };
+                ClusterHealthReading reading = await cluster.ReadAsync(catalog, cancellationToken);
+                string status = reading.Status == "ready" && clients.Any(c => !c.Connected) ? "degraded" : reading.Status;
                 return Results.Json(
-                    new HealthResponse(status, model?.Version ?? -1, Mqtt: mqtt, Models: models),
+                    new HealthResponse(status, reading.Version, Mqtt: mqtt, Models: reading.Models),
                     HttpJson.Context.HealthResponse,
-                    statusCode: status is "ready" or "degraded" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+                    statusCode: reading.Serving ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
             }
+
+            IReadOnlyList<ModelHealth> models = await ModelsHealth.ReadAsync(catalog, ModelsHealth.Timeout, time, cancellationToken);
 
             // The model default is this process's own pipeline.
             ClusteringPipeline pipeline = services.GetRequiredService<ClusteringPipeline>();
@@ -55,4 +55,5 @@ internal static class HealthEndpoints
             bool degraded = checkpoint is { IsFailing: true } || clients.Any(c => !c.Connected);
             return Results.Json(new HealthResponse(degraded ? "degraded" : "ready", version, checkpoint, Mqtt: mqtt, Models: models), HttpJson.Context.HealthResponse);
         });
+    }
 }
