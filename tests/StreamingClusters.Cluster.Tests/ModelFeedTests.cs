@@ -83,5 +83,7 @@ public sealed class ModelFeedTests
         public Task<bool> Delete() => throw new NotSupportedException();
 
         public Task<ModelSummary> GetSummary() => throw new NotSupportedException();
+
+        public Task<ModelStatus> GetStatus() => throw new NotSupportedException();
     }
 }
