@@ -14,8 +14,8 @@ public sealed class BatchWithoutSampleTests(ClusterFixture fixture)
         ClusterModelDefinition definition = TestData.Definition() with { SeedingBufferSize = 100 };
         float[][] batches = TestData.Batches(seed: 43, batches: 1, pointsPerBatch: 150, definition.Clusters, definition.Dimensions);
         IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>(Name);
-        await grain.Define(definition);
-        await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 1, Points = batches[0] });
+        string? incarnation = (await grain.Define(definition)).Incarnation;
+        await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 1, Points = batches[0], Incarnation = incarnation });
         ModelSummary before = await grain.GetSummary();
 
         // The field an earlier version's silo did not send is left null by Orleans, whatever `required` says.
@@ -29,6 +29,7 @@ public sealed class BatchWithoutSampleTests(ClusterFixture fixture)
             Sums = new double[definition.Clusters * definition.Dimensions],
             SquaredErrors = new double[definition.Clusters],
             SampleBytes = null!,
+            Incarnation = incarnation,
         };
         BatchReceipt receipt = await grain.ApplyStatistics(batch);
         BatchReceipt resent = await grain.ApplyStatistics(batch);

@@ -104,14 +104,14 @@ public sealed class InitialCentroidsGrainTests(ClusterFixture fixture)
             InitialCentroids = new ConfiguredCentroids { Values = [.. batches[0].Take(plain.Clusters * plain.Dimensions).Select(v => (double)v)] },
         };
         IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>(Name);
-        await grain.Define(definition);
+        string? incarnation = (await grain.Define(definition)).Incarnation;
 
         // Rejections counted before any point is applied write the grain's state; the model in it is still the definition's.
-        await grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom("p", 1, [new SourceTally("s", 0, 3)]));
+        await grain.ApplyStatistics(StatisticsBatch.CountsOnlyFrom("p", 1, [new SourceTally("s", 0, 3)]) with { Incarnation = incarnation });
         await fixture.Cluster.DeactivateAsync(grain);
         for (int b = 0; b < batches.Length; b++)
         {
-            await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = b + 2, Points = batches[b] });
+            await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = b + 2, Points = batches[b], Incarnation = incarnation });
         }
 
         ModelSummary summary = await grain.GetSummary();

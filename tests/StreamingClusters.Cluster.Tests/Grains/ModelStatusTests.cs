@@ -15,12 +15,12 @@ public sealed class ModelStatusTests(ClusterFixture fixture)
         float[][] batches = TestData.Batches(seed: 41, batches: 2, pointsPerBatch: 150, definition.Clusters, definition.Dimensions);
         IModelGrain grain = fixture.Cluster.GrainFactory.GetGrain<IModelGrain>(Name);
         ModelDefinedStatus undefined = await Undefined(grain);
-        await grain.Define(definition with { SeedingBufferSize = 100 });
+        string? incarnation = (await grain.Define(definition with { SeedingBufferSize = 100 })).Incarnation;
         ModelStatus defined = await grain.GetStatus();
-        await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 1, Points = batches[0] });
+        await grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 1, Points = batches[0], Incarnation = incarnation });
 
         (Task held, Action release) = HeldTurn.Arm(Name);
-        Task<BatchReceipt> second = grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 2, Points = batches[1] });
+        Task<BatchReceipt> second = grain.AddPoints(new PointsBatch { Producer = "p", Sequence = 2, Points = batches[1], Incarnation = incarnation });
         await held;
 
         // Bounded only so that a status waiting behind the held batch fails the test instead of hanging it.
