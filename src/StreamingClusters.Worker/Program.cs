@@ -140,6 +140,12 @@ else if (clusterMode && switches.Input is not null)
         "post its points to /points (the model default) or /models/{name}/points of any worker.");
 }
 
+if (clusterMode)
+{
+    // A silo that cannot reach Redis never finishes leaving the cluster: the stop is bounded here.
+    builder.Services.AddHostedService<StopWatchdog>();
+}
+
 if (clusterProblems.Count > 0)
 {
     clusterProblems.ForEach(problem => Console.Error.WriteLine($"Configuration refused: {problem}"));

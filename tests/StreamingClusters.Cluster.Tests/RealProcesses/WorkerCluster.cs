@@ -72,6 +72,16 @@ public sealed partial class WorkerCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the Redis the workers share, as an outage would.</summary>
+    public async Task StopRedisAsync()
+    {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+            _redis = null;
+        }
+    }
+
     /// <summary>Gets a loopback port free now.</summary>
     internal static int FreePort()
     {
@@ -137,6 +147,20 @@ public sealed partial class WorkerCluster : IAsyncDisposable
         }
 
         /// <summary>Kills the process with SIGKILL and waits until it is gone.</summary>
+        /// <summary>Stops the worker as a service manager does (SIGTERM) and waits for it to exit.</summary>
+        /// <param name="hang">How long to wait before the test fails.</param>
+        /// <returns>The exit code.</returns>
+        public async Task<int> TerminateAsync(TimeSpan hang)
+        {
+            using (Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])!)
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await _process.WaitForExitAsync().WaitAsync(hang);
+            return _process.ExitCode;
+        }
+
         public async Task KillAsync()
         {
             _process.Kill();
