@@ -263,7 +263,16 @@ internal sealed partial class ClusterModelCatalog : IModelCatalog, IModelNames, 
         // The name leaves the list first: a deletion cut short leaves a model that is not listed (a second
         // DELETE, or a PUT, finds it), never a listed name without a model.
         await Registry.Remove(name).WaitAsync(cancellationToken);
-        bool deleted = await _ingest.Grain(name).Delete().WaitAsync(cancellationToken);
+        IModelGrain grain = _ingest.Grain(name);
+        bool deleted = await grain.Delete().WaitAsync(cancellationToken);
+
+        // A PUT of the model as it was, between the two steps above, listed the name again: take it off
+        // once more unless a model was made again since.
+        if (await grain.GetDefinition().WaitAsync(cancellationToken) is null)
+        {
+            await Registry.Remove(name).WaitAsync(cancellationToken);
+        }
+
         _ingest.Forget(name);
         _handles.TryRemove(name, out _);
         if (deleted)

@@ -169,7 +169,7 @@ internal sealed partial class GrainModelHandle : IModelHandle
         if (kept > 0)
         {
             // The rejected points and records travel as a count with the valid ones, in the same batch.
-            BatchReceipt receipt = await _ingest.PostAsync(Name, source, valid.AsMemory(0, kept * dimensions), uncounted, cancellationToken);
+            BatchReceipt receipt = await _ingest.PostAsync(Name, source, valid.AsMemory(0, kept * dimensions), uncounted, definition, cancellationToken);
             if (receipt.Outcome == BatchOutcome.Refused)
             {
                 // The grain refused the batch that carried them (the update would have made the model

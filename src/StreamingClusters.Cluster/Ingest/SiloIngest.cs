@@ -90,13 +90,40 @@ public sealed class SiloIngest
     /// No model of that name is defined, or it was deleted while the points were on their way (they were
     /// not applied, not even to a model made again under the name since).
     /// </exception>
-    public async Task<BatchReceipt> PostAsync(string name, string source, ReadOnlyMemory<float> points, long rejected, CancellationToken cancellationToken = default)
+    public Task<BatchReceipt> PostAsync(string name, string source, ReadOnlyMemory<float> points, long rejected, CancellationToken cancellationToken = default) =>
+        PostAsync(name, source, points, rejected, checkedAgainst: null, cancellationToken);
+
+    /// <summary>
+    /// Posts points read and checked against <paramref name="checkedAgainst"/>: they go only to a model
+    /// that takes them as that definition did (the same d and limits on values and records), so points
+    /// parsed for a model deleted meanwhile never reach one made again under the name with another shape.
+    /// </summary>
+    /// <param name="name">The model's name.</param>
+    /// <param name="source">The source they are counted as.</param>
+    /// <param name="points">n × d values, row-major.</param>
+    /// <param name="rejected">The records of the same post this silo rejected.</param>
+    /// <param name="checkedAgainst">The definition the records were read and checked against, or null.</param>
+    /// <param name="cancellationToken">Stops waiting (the points may still be applied).</param>
+    /// <returns>The grain's answer.</returns>
+    /// <exception cref="KeyNotFoundException">
+    /// No model of that name is defined, or it was deleted while the points were on their way, or the
+    /// model the name has now would read them otherwise (they were not applied).
+    /// </exception>
+    public async Task<BatchReceipt> PostAsync(string name, string source, ReadOnlyMemory<float> points, long rejected, ClusterModelDefinition? checkedAgainst, CancellationToken cancellationToken = default)
     {
         // A feed of a deleted model is dropped; when that is found before the points are taken (the
-        // refresh before them), they go once more to the model the name has now, through a new feed.
+        // refresh before them), they go once more to the model the name has now, through a new feed,
+        // if that model reads them as the one they were checked against.
         for (int attempt = 0; ; attempt++)
         {
             ModelFeed feed = await FeedAsync(name);
+            if (checkedAgainst is not null && !ReadsAlike(checkedAgainst, feed.Definition))
+            {
+                throw new KeyNotFoundException(
+                    $"The model '{name}' was deleted and made again with d = {feed.Definition.Dimensions} or other limits on records while these points " +
+                    $"(read for d = {checkedAgainst.Dimensions}) were on their way; they were not applied.");
+            }
+
             try
             {
                 return await feed.PostAsync(source, points, rejected, cancellationToken);
@@ -198,4 +225,7 @@ public sealed class SiloIngest
         string producer = $"{Producer}/{Interlocked.Increment(ref _feedsMade)}";
         return new ModelFeed(grain, definition, producer, _options, _time);
     }
+
+    private static bool ReadsAlike(ClusterModelDefinition a, ClusterModelDefinition b) =>
+        a.Dimensions == b.Dimensions && a.MaxAbsoluteValue == b.MaxAbsoluteValue && a.MaxRecordLength == b.MaxRecordLength;
 }

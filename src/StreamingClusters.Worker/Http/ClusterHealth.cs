@@ -18,11 +18,14 @@ internal sealed class ClusterHealth
     /// <summary>How long a round of readings answers the probes.</summary>
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a round of readings answers the probes until default has been ready on this worker.</summary>
+    public static readonly TimeSpan StartingCacheFor = TimeSpan.FromMilliseconds(200);
+
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
     private readonly Lock _gate = new();
     private Task<ModelsReading>? _round;
-    private DateTimeOffset _roundStarted;
+    private long _roundStarted;
 
     /// <summary>Whether default has answered seeded once on this worker (it never goes back to unseeded).</summary>
     private volatile bool _readyOnce;
@@ -45,10 +48,12 @@ internal sealed class ClusterHealth
         Task<ModelsReading> round;
         lock (_gate)
         {
-            DateTimeOffset now = _time.GetUtcNow();
-            // Until default was ready here, every probe asks: a starting worker is to go into rotation as
-            // soon as default is seeded, and its few probes cost little.
-            if (_round is null || !_readyOnce || now - _roundStarted >= CacheFor)
+            // A round under way is always shared. Until default was ready here a round answers for a
+            // shorter while, so that a starting worker goes into rotation soon after default is seeded.
+            // Elapsed time, not the wall clock: a clock stepped back must not keep an old answer.
+            long now = _time.GetTimestamp();
+            TimeSpan cacheFor = _readyOnce ? CacheFor : StartingCacheFor;
+            if (_round is null || (_round.IsCompleted && _time.GetElapsedTime(_roundStarted, now) >= cacheFor))
             {
                 // Not the request's token: the round is shared, and one probe that goes away must not fail it for the rest.
                 _round = ModelsHealth.ReadRoundAsync(catalog, _timeout, _time, CancellationToken.None);

@@ -62,6 +62,27 @@ public sealed class ClusterModelDeletionTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Post_ReadForAModelMadeAgainWithAnotherD_NotAppliedToTheNewModel()
+    {
+        const string Name = "remade-with-another-d";
+        (ClusterModelCatalog a, ClusterModelCatalog b) = (Catalog(0), Catalog(1));
+        Assert.Equal(ModelCreationOutcome.Created, (await a.CreateAsync(Name, TwoClusters)).Outcome);
+        Assert.Equal(new WriteResult(4, 0), await PostAsync(b, Name, FourPoints));
+        ClusterModelDefinition readFor = (await fixture.Ingests[1].FeedAsync(Name)).Definition;
+
+        await a.DeleteAsync(Name);
+        Assert.Equal(ModelCreationOutcome.Created, (await a.CreateAsync(Name, Settings(("Clusters", "2"), ("Dimensions", "4"), ("Seeding:BufferSize", "2")))).Outcome);
+
+        // Eight values read as four points of d = 2 are also two points of d = 4: they must not become those.
+        KeyNotFoundException refused = await Assert.ThrowsAsync<KeyNotFoundException>(
+            () => fixture.Ingests[1].PostAsync(Name, "http", FourPoints, 0, readFor));
+        ModelInfo info = await (await a.FindAsync(Name))!.DescribeAsync();
+
+        Assert.Contains("read for d = 2", refused.Message, StringComparison.Ordinal);
+        Assert.Equal((4, 0L), (info.Dimensions, info.PointsApplied));
+    }
+
+    [Fact]
     public async Task Delete_WhileAStatisticsBatchIsOnItsWay_NotAppliedToTheModelMadeAgain_AndItsPostFails()
     {
         const string Name = "deleted-in-flight";
