@@ -148,15 +148,6 @@ internal sealed partial class GrainModelHandle : IModelHandle
         }
 
         int rejected = count - kept;
-        if (rejected > 0)
-        {
-            LogRejected(Name, source, rejected, limit);
-        }
-
-        foreach (RecordRejection rejection in rejections)
-        {
-            LogDeadLetter(Name, source, rejection.ToString());
-        }
 
         // The points rejected here and the body's unreadable records, counted by the grain as one.
         long uncounted = rejected + rejections.Count;
@@ -175,11 +166,27 @@ internal sealed partial class GrainModelHandle : IModelHandle
                 // The grain refused the batch that carried them (the update would have made the model
                 // non-finite) and counted them in its PointsRefused: none of them is accepted.
                 LogRefusedByGrain(Name, source, kept);
+                LogRejections(source, rejected, limit, rejections);
                 return new WriteResult(0, count);
             }
         }
 
+        // Dead-lettered once counted: a post that failed (and may be sent again) logs none of them.
+        LogRejections(source, rejected, limit, rejections);
         return new WriteResult(kept, rejected);
+    }
+
+    private void LogRejections(string source, int rejected, float limit, IReadOnlyList<RecordRejection> rejections)
+    {
+        if (rejected > 0)
+        {
+            LogRejected(Name, source, rejected, limit);
+        }
+
+        foreach (RecordRejection rejection in rejections)
+        {
+            LogDeadLetter(Name, source, rejection.ToString());
+        }
     }
 
     /// <inheritdoc/>
