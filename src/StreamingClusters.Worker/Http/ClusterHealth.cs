@@ -11,7 +11,8 @@ namespace StreamingClusters.Worker.Http;
 /// answer in time (its silo failing over, say: the cluster still serves the other models and takes
 /// points for default once its grain is back) — unless nothing of the cluster answered this worker in
 /// the round (neither the names nor any model): then 503 "unavailable", since this worker is then cut
-/// off from the cluster (its silo out of it, or the cluster's storage away).
+/// off from the cluster (its silo out of it, or the cluster's storage away). The models' series of
+/// /metrics read the same rounds (<see cref="Latest"/>), without ever waiting for one.
 /// </summary>
 internal sealed class ClusterHealth
 {
@@ -26,6 +27,9 @@ internal sealed class ClusterHealth
     private readonly Lock _gate = new();
     private Task<ModelsReading>? _round;
     private long _roundStarted;
+
+    /// <summary>The reading of the latest round started that has completed, and when that round started; null before any.</summary>
+    private (ModelsReading Reading, DateTimeOffset Started)? _last;
 
     /// <summary>Whether default has answered seeded once on this worker (it never goes back to unseeded).</summary>
     private volatile bool _readyOnce;
@@ -56,7 +60,7 @@ internal sealed class ClusterHealth
             if (_round is null || (_round.IsCompleted && _time.GetElapsedTime(_roundStarted, now) >= cacheFor))
             {
                 // Not the request's token: the round is shared, and one probe that goes away must not fail it for the rest.
-                _round = ModelsHealth.ReadRoundAsync(catalog, _timeout, _time, CancellationToken.None);
+                _round = RoundAsync(catalog, now);
                 _roundStarted = now;
             }
 
@@ -79,6 +83,56 @@ internal sealed class ClusterHealth
             _ => "unavailable",
         };
         return new ClusterHealthReading(status, model?.Version ?? -1, reading.Models);
+    }
+
+    /// <summary>
+    /// Gives the last reading at once, and starts a round when none is under way and the last one started
+    /// <see cref="CacheFor"/> ago or more: what a scrape of /metrics reads, since an instrument's callback
+    /// is synchronous and must not wait on the cluster. A round under way is not doubled, however slow.
+    /// </summary>
+    /// <param name="catalog">The cluster's models.</param>
+    /// <returns>The reading of the latest round completed, or null before any has.</returns>
+    public ModelsReading? Latest(IModelCatalog catalog)
+    {
+        lock (_gate)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            if (_round is null || (_round.IsCompleted && now - _roundStarted >= CacheFor))
+            {
+                // On the pool: whatever the catalog does before its first await, the scrape does not wait for it.
+                _round = Task.Run(() => RoundAsync(catalog, now));
+                _roundStarted = now;
+            }
+
+            return _last?.Reading;
+        }
+    }
+
+    /// <summary>Gets the round under way or last done (for tests: the signal that a reading is in).</summary>
+    internal Task<ModelsReading>? Round
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _round;
+            }
+        }
+    }
+
+    private async Task<ModelsReading> RoundAsync(IModelCatalog catalog, DateTimeOffset started)
+    {
+        ModelsReading reading = await ModelsHealth.ReadRoundAsync(catalog, _timeout, _time, CancellationToken.None);
+        lock (_gate)
+        {
+            // Rounds may overlap (every probe asks until default is ready): an older one ending later does not replace a newer reading.
+            if (_last is not { } last || last.Started <= started)
+            {
+                _last = (reading, started);
+            }
+        }
+
+        return reading;
     }
 }
 

@@ -16,14 +16,15 @@ namespace StreamingClusters.Worker.Http;
 /// client (a source or the publisher) is away from its broker; <c>mqtt</c> lists each client.
 /// <c>models</c> lists every model of the catalog. In cluster mode nothing is read from a pipeline of
 /// this process: the models are read by <see cref="ClusterHealth"/> (at most one round of small grain
-/// calls a second, however many probes), and the status speaks of this worker (see there).
+/// calls a second, however many probes, shared with the models' series of /metrics), and the status speaks of this worker (see there).
 /// </summary>
 internal static class HealthEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
         // One per worker: the probes share its rounds, and it remembers that default was ready here once.
-        var cluster = new ClusterHealth(app.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System, ModelsHealth.Timeout);
+        ClusterHealth cluster = app.ServiceProvider.GetService<ClusterHealth>()
+            ?? new ClusterHealth(app.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System, ModelsHealth.Timeout);
         app.MapGet(
         "/healthz",
         async (IModelCatalog catalog, IServiceProvider services, MqttStatus mqttStatus, TimeProvider time, CancellationToken cancellationToken) =>

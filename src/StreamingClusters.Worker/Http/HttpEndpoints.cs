@@ -45,6 +45,15 @@ internal static partial class HttpEndpoints
         {
             builder.Services.AddStreamingClustersModels(builder.Configuration.GetSection(StreamingClusters.Options.StreamingClustersOptions.SectionName));
         }
+        else
+        {
+            // One per worker, shared by /healthz and /metrics: both read the same rounds of the models' statuses.
+            builder.Services.AddSingleton(sp => new ClusterHealth(sp.GetService<TimeProvider>() ?? TimeProvider.System, ModelsHealth.Timeout));
+            builder.Services.AddSingleton(sp => new ClusterModelMetrics(
+                sp.GetService<System.Diagnostics.Metrics.IMeterFactory>(),
+                sp.GetRequiredService<ClusterHealth>(),
+                sp.GetRequiredService<StreamingClusters.Models.IModelCatalog>));
+        }
 
         builder.Services.Configure<KestrelServerOptions>(o => KestrelLimits.Bind(builder.Configuration.GetSection(KestrelLimits.SectionName), o.Limits));
         // ASP.NET Core's own meters give requests by route and status (the 503s and 413s among them) and
@@ -70,6 +79,8 @@ internal static partial class HttpEndpoints
         ScoreEndpoints.Map(app);
         HealthEndpoints.Map(app);
         DashboardEndpoints.Map(app);
+        // In cluster mode the models' instruments are made now, so that the first scrape already has them.
+        app.Services.GetService<ClusterModelMetrics>();
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.Lifetime.ApplicationStarted.Register(() => LogListening(app));
     }

@@ -36,7 +36,8 @@ internal static class ModelsHealth
     {
         if (catalog is not IModelNames named)
         {
-            return new ModelsReading([.. (await catalog.ListAsync(cancellationToken)).Select(ModelHealth.Of)], NamesAnswered: true);
+            IReadOnlyList<ModelInfo> listed = await catalog.ListAsync(cancellationToken);
+            return new ModelsReading([.. listed.Select(ModelHealth.Of)], NamesAnswered: true, listed);
         }
 
         IReadOnlyList<string> names;
@@ -60,13 +61,16 @@ internal static class ModelsHealth
         using var modelsBound = new CancellationTokenSource(timeout, time);
         using var modelsLinked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, modelsBound.Token);
         using var turns = new SemaphoreSlim(Concurrency);
-        ModelHealth?[] models = await Task.WhenAll(names.Select(name => ReadAsync(catalog, name, turns, timeout, modelsBound, modelsLinked.Token, cancellationToken)));
+        (ModelHealth Health, ModelInfo? Info)?[] models = await Task.WhenAll(names.Select(name => ReadAsync(catalog, name, turns, timeout, modelsBound, modelsLinked.Token, cancellationToken)));
 
         // A model that is gone by the time it is asked is left out, as the catalog would leave it out now.
-        return new ModelsReading([.. models.OfType<ModelHealth>()], answered);
+        return new ModelsReading(
+            [.. models.OfType<(ModelHealth Health, ModelInfo? Info)>().Select(m => m.Health)],
+            answered,
+            [.. models.Select(m => m?.Info).OfType<ModelInfo>()]);
     }
 
-    private static async Task<ModelHealth?> ReadAsync(
+    private static async Task<(ModelHealth Health, ModelInfo? Info)?> ReadAsync(
         IModelCatalog catalog, string name, SemaphoreSlim turns, TimeSpan timeout, CancellationTokenSource bound, CancellationToken linked, CancellationToken cancellationToken)
     {
         try
@@ -74,9 +78,13 @@ internal static class ModelsHealth
             await turns.WaitAsync(linked);
             try
             {
-                return await catalog.FindAsync(name, linked) is { } model
-                    ? ModelHealth.Of(await model.DescribeAsync(linked))
-                    : null;
+                if (await catalog.FindAsync(name, linked) is not { } model)
+                {
+                    return null;
+                }
+
+                ModelInfo info = await model.DescribeAsync(linked);
+                return (ModelHealth.Of(info), info);
             }
             finally
             {
@@ -85,7 +93,7 @@ internal static class ModelsHealth
         }
         catch (OperationCanceledException) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            return new ModelHealth(name, "unanswered", Error: string.Create(System.Globalization.CultureInfo.InvariantCulture, $"no answer within {timeout.TotalSeconds:0.###}s"));
+            return (new ModelHealth(name, "unanswered", Error: string.Create(System.Globalization.CultureInfo.InvariantCulture, $"no answer within {timeout.TotalSeconds:0.###}s")), null);
         }
         catch (KeyNotFoundException)
         {
@@ -94,7 +102,7 @@ internal static class ModelsHealth
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && Unanswered(ex))
         {
-            return new ModelHealth(name, "unanswered", Error: ex.Message);
+            return (new ModelHealth(name, "unanswered", Error: ex.Message), null);
         }
     }
 
@@ -102,7 +110,8 @@ internal static class ModelsHealth
     private static bool Unanswered(Exception ex) => ex is not (OutOfMemoryException or NullReferenceException or ArgumentException);
 }
 
-/// <summary>The models of one reading of GET /healthz.</summary>
+/// <summary>The models of one reading of GET /healthz (and, in cluster mode, of the models' series of /metrics).</summary>
 /// <param name="Models">Each model's state, ordered by name.</param>
 /// <param name="NamesAnswered">Whether the catalog gave its names within the bound (else only the model default was asked).</param>
-internal sealed record ModelsReading(IReadOnlyList<ModelHealth> Models, bool NamesAnswered);
+/// <param name="Described">What each model that answered said of itself, ordered by name: the unanswered ones are not in it.</param>
+internal sealed record ModelsReading(IReadOnlyList<ModelHealth> Models, bool NamesAnswered, IReadOnlyList<ModelInfo> Described);

@@ -3,13 +3,14 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace StreamingClusters.Cluster.Tests.RealProcesses;
 
 /// <summary>
 /// Two workers on one Redis: the model default (the top-level settings, /points, /model, /score) is the
 /// cluster's grain, posted to on one worker and read on the other; /healthz speaks of the grain and of
-/// every model, and /metrics exports no model of the worker's own.
+/// every model, and /metrics exports every model of the cluster, as its grain persisted it.
 /// </summary>
 public sealed class WorkerDefaultModelTests
 {
@@ -46,7 +47,7 @@ public sealed class WorkerDefaultModelTests
         Assert.True(version >= 1, $"version {version}");
 
         using (HttpResponseMessage put = await client.PutAsync(
-            new Uri(posted, "/models/other"), new StringContent("""{"Clusters":2,"Dimensions":2}""", Encoding.UTF8, "application/json")))
+            new Uri(posted, "/models/other"), new StringContent("""{"Clusters":2,"Dimensions":2,"Seeding":{"BufferSize":6}}""", Encoding.UTF8, "application/json")))
         {
             Assert.Equal(HttpStatusCode.Created, put.StatusCode);
         }
@@ -84,9 +85,32 @@ public sealed class WorkerDefaultModelTests
             Assert.Equal($"id: {version}", line);
         }
 
-        // No pipeline of the worker's own: nothing of a model default recorded in this process.
-        string metrics = await client.GetStringAsync(new Uri(posted, "/metrics"));
-        Assert.DoesNotContain("model=\"default\"", metrics, StringComparison.Ordinal);
+        using (HttpResponseMessage post = await client.PostAsync(
+            new Uri(posted, "/models/other/points"), new StringContent("0,0\n0,1\n1,0\n10,10\n10,11\n11,10\n", Encoding.UTF8, "text/csv")))
+        {
+            Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+        }
+
+        // The other worker, which ran none of it, exports both models as their grains persisted them (each
+        // once: no pipeline of its own adds a series of default); its reading is at most a second old.
+        Regex[] series =
+        [
+            Series("streamingclusters_points_applied_total", "default", 20),
+            Series("streamingclusters_model_version", "default", version),
+            Series("streamingclusters_model_seeded", "default", 1),
+            Series("streamingclusters_points_applied_total", "other", 6),
+            Series("streamingclusters_model_seeded", "other", 1),
+            Series("streamingclusters_records_rejected_total", "other", 0),
+        ];
+        using var deadline = new CancellationTokenSource(Hang);
+        string metrics = await client.GetStringAsync(new Uri(read, "/metrics"));
+        while (!series.All(s => s.IsMatch(metrics)) && !deadline.IsCancellationRequested)
+        {
+            metrics = await client.GetStringAsync(new Uri(read, "/metrics"));
+        }
+
+        Assert.All(series, s => Assert.Matches(s, metrics));
+        Assert.Single(Regex.Matches(metrics, "(?m)^streamingclusters_points_applied_total\\{[^}]*model=\"default\""));
     }
 
     [Fact]
@@ -134,6 +158,9 @@ public sealed class WorkerDefaultModelTests
 
         static string Port() => WorkerCluster.FreePort().ToString(CultureInfo.InvariantCulture);
     }
+
+    private static Regex Series(string name, string model, long value) =>
+        new($"(?m)^{Regex.Escape(name)}\\{{(?=[^}}]*model=\"{Regex.Escape(model)}\")[^}}]*\\}} {value}$");
 
     private static (string Name, string Status, long Version, long PointsApplied)[] Models(JsonDocument health) =>
     [
