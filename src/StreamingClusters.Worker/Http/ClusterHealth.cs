@@ -4,7 +4,7 @@ namespace StreamingClusters.Worker.Http;
 
 /// <summary>
 /// GET /healthz in cluster mode, one per worker. Once default has been ready on this worker, the models
-/// are read at most once per <see cref="CacheFor"/> (one round of small calls, <see cref="ModelsHealth"/>),
+/// are read at most once per <see cref="CacheFor"/> (before that, once per <see cref="StartingCacheFor"/>; one round of small calls, <see cref="ModelsHealth"/>),
 /// whatever the number of probes: every probe within it shares the round. The answer speaks of this worker: 503 "starting"
 /// until the model default has answered seeded once here (503 "unavailable" when, before that, it did
 /// not answer); from then on 200 — "ready" while default answers seeded, "degraded" when it did not
@@ -29,7 +29,7 @@ internal sealed class ClusterHealth
     private long _roundStarted;
 
     /// <summary>The reading of the latest round started that has completed, and when that round started; null before any.</summary>
-    private (ModelsReading Reading, DateTimeOffset Started)? _last;
+    private (ModelsReading Reading, long Started)? _last;
 
     /// <summary>Whether default has answered seeded once on this worker (it never goes back to unseeded).</summary>
     private volatile bool _readyOnce;
@@ -96,8 +96,8 @@ internal sealed class ClusterHealth
     {
         lock (_gate)
         {
-            DateTimeOffset now = _time.GetUtcNow();
-            if (_round is null || (_round.IsCompleted && now - _roundStarted >= CacheFor))
+            long now = _time.GetTimestamp();
+            if (_round is null || (_round.IsCompleted && _time.GetElapsedTime(_roundStarted, now) >= CacheFor))
             {
                 // On the pool: whatever the catalog does before its first await, the scrape does not wait for it.
                 _round = Task.Run(() => RoundAsync(catalog, now));
@@ -120,12 +120,12 @@ internal sealed class ClusterHealth
         }
     }
 
-    private async Task<ModelsReading> RoundAsync(IModelCatalog catalog, DateTimeOffset started)
+    private async Task<ModelsReading> RoundAsync(IModelCatalog catalog, long started)
     {
         ModelsReading reading = await ModelsHealth.ReadRoundAsync(catalog, _timeout, _time, CancellationToken.None);
         lock (_gate)
         {
-            // Rounds may overlap (every probe asks until default is ready): an older one ending later does not replace a newer reading.
+            // Rounds may overlap (a scrape's and a probe's): an older one ending later does not replace a newer reading.
             if (_last is not { } last || last.Started <= started)
             {
                 _last = (reading, started);
