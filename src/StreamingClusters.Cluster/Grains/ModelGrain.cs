@@ -198,39 +198,7 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
             return await PersistAsync(owner, batch.Producer, batch.Sequence, BatchOutcome.Applied);
         }
 
-        if (batch.BasedOnVersion < owner.Version)
-        {
-            _state.State.StaleBatches++;
-        }
-
-        BatchOutcome outcome = BatchOutcome.Applied;
-        try
-        {
-            owner.Apply(batch.ToStatistics(owner.Clusters, owner.Dimensions), batch.Sample);
-            RecordLastUpdate(owner);
-        }
-        catch (NonFiniteModelException ex)
-        {
-            LogRefused(Name, batch.Points, ex.Message);
-            _state.State.PointsRefused += batch.Points;
-            outcome = BatchOutcome.Refused;
-        }
-        catch (BatchWithoutSampleException ex)
-        {
-            // Answered (and counted) as refused, so that the silo that sent it does not send it again.
-            LogWithoutSample(Name, batch.Points, ex.Message);
-            _state.State.PointsRefused += batch.Points;
-            outcome = BatchOutcome.Refused;
-        }
-
-        SourceTally[] tallies = Tallies(batch.Sources, batch.Points);
-        CountReceived(tallies);
-        foreach (SourceTally tally in tallies)
-        {
-            CountOutcome(tally.Source, tally.Points, outcome == BatchOutcome.Applied);
-        }
-
-        return await PersistAsync(owner, batch.Producer, batch.Sequence, outcome);
+        return await ApplyAsync(owner, batch.Producer, batch.Sequence, batch.BasedOnVersion, batch.Points, batch.Sources, () => owner.Apply(batch.ToStatistics(owner.Clusters, owner.Dimensions), batch.Sample));
     }
 
     /// <inheritdoc/>
@@ -244,7 +212,17 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
             return await DuplicateAsync(owner);
         }
 
-        if (batch.BasedOnVersion < owner.Version)
+        return await ApplyAsync(owner, batch.Producer, batch.Sequence, batch.BasedOnVersion, batch.Points, batch.Sources, () => owner.Apply(batch.ToStatistics(owner.Centroids, owner.Clusters, owner.Dimensions), batch.Sample));
+    }
+
+    /// <summary>
+    /// Applies a batch of statistics E-stepped on a silo (k-means or mixture alike): counts it stale when
+    /// assigned against an older version, refuses it whole when the update would make the model non-finite
+    /// or the batch lacks its sample, counts its sources' points either way, and persists before answering.
+    /// </summary>
+    private async Task<BatchReceipt> ApplyAsync(ModelOwner owner, string producer, long sequence, long basedOnVersion, long points, SourceTally[]? sources, Action apply)
+    {
+        if (basedOnVersion < owner.Version)
         {
             _state.State.StaleBatches++;
         }
@@ -252,31 +230,31 @@ internal sealed partial class ModelGrain : Grain, IModelGrain
         BatchOutcome outcome = BatchOutcome.Applied;
         try
         {
-            owner.Apply(batch.ToStatistics(owner.Centroids, owner.Clusters, owner.Dimensions), batch.Sample);
+            apply();
             RecordLastUpdate(owner);
         }
         catch (NonFiniteModelException ex)
         {
-            LogRefused(Name, batch.Points, ex.Message);
-            _state.State.PointsRefused += batch.Points;
+            LogRefused(Name, points, ex.Message);
+            _state.State.PointsRefused += points;
             outcome = BatchOutcome.Refused;
         }
         catch (BatchWithoutSampleException ex)
         {
             // Answered (and counted) as refused, so that the silo that sent it does not send it again.
-            LogWithoutSample(Name, batch.Points, ex.Message);
-            _state.State.PointsRefused += batch.Points;
+            LogWithoutSample(Name, points, ex.Message);
+            _state.State.PointsRefused += points;
             outcome = BatchOutcome.Refused;
         }
 
-        SourceTally[] tallies = Tallies(batch.Sources, batch.Points);
+        SourceTally[] tallies = Tallies(sources, points);
         CountReceived(tallies);
         foreach (SourceTally tally in tallies)
         {
             CountOutcome(tally.Source, tally.Points, outcome == BatchOutcome.Applied);
         }
 
-        return await PersistAsync(owner, batch.Producer, batch.Sequence, outcome);
+        return await PersistAsync(owner, producer, sequence, outcome);
     }
 
     /// <inheritdoc/>
