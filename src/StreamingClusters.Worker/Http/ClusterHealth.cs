@@ -4,7 +4,7 @@ namespace StreamingClusters.Worker.Http;
 
 /// <summary>
 /// GET /healthz in cluster mode, one per worker. Once default has been ready on this worker, the models
-/// are read at most once per <see cref="CacheFor"/> (before that, once per <see cref="StartingCacheFor"/>; one round of small calls, <see cref="ModelsHealth"/>),
+/// are read at most once per <see cref="CacheFor"/> (before that, a round under way is shared, one done is not; one round of small calls, <see cref="ModelsHealth"/>),
 /// whatever the number of probes: every probe within it shares the round. The answer speaks of this worker: 503 "starting"
 /// until the model default has answered seeded once here (503 "unavailable" when, before that, it did
 /// not answer); from then on 200 — "ready" while default answers seeded, "degraded" when it did not
@@ -18,9 +18,6 @@ internal sealed class ClusterHealth
 {
     /// <summary>How long a round of readings answers the probes.</summary>
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
-
-    /// <summary>How long a round of readings answers the probes until default has been ready on this worker.</summary>
-    public static readonly TimeSpan StartingCacheFor = TimeSpan.FromMilliseconds(200);
 
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
@@ -52,11 +49,11 @@ internal sealed class ClusterHealth
         Task<ModelsReading> round;
         lock (_gate)
         {
-            // A round under way is always shared. Until default was ready here a round answers for a
-            // shorter while, so that a starting worker goes into rotation soon after default is seeded.
+            // A round under way is always shared. Until default was ready here a finished round answers no
+            // later probe, so that a starting worker goes into rotation as soon as default is seeded.
             // Elapsed time, not the wall clock: a clock stepped back must not keep an old answer.
             long now = _time.GetTimestamp();
-            TimeSpan cacheFor = _readyOnce ? CacheFor : StartingCacheFor;
+            TimeSpan cacheFor = _readyOnce ? CacheFor : TimeSpan.Zero;
             if (_round is null || (_round.IsCompleted && _time.GetElapsedTime(_roundStarted, now) >= cacheFor))
             {
                 // Not the request's token: the round is shared, and one probe that goes away must not fail it for the rest.
